@@ -1,0 +1,33 @@
+// What a command may touch of the terminal. Commands write through this so tests
+// can capture output, and so progress bars know whether a person is watching.
+import path from 'node:path'
+
+export interface CliIo {
+  /** One line (or block) of regular output, to stdout. */
+  out(text: string): void
+  /** One line of error output, to stderr. */
+  err(text: string): void
+  /** True when stderr is a terminal: only then draw progress bars. */
+  interactive: boolean
+  /** Raw writes to stderr for progress redraws. */
+  progress(text: string): void
+  /** The directory relative paths are resolved against. */
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+export function defaultIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(text + '\n'),
+    err: (text) => process.stderr.write(text + '\n'),
+    interactive: Boolean(process.stderr.isTTY),
+    progress: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+  }
+}
+
+/** Resolve a path the user typed against the directory they typed it in. */
+export function resolveUserPath(io: CliIo, p: string): string {
+  return path.resolve(io.cwd, p)
+}

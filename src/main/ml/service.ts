@@ -1,0 +1,57 @@
+// [Note: ML service port]
+// The contract between the library engine and the ML engine. The engine never
+// imports ONNX Runtime; it talks to an `MlService`, which is implemented by
+//   - the ML worker process (child_process.fork under Node, utilityProcess in
+//     Electron): what the app and the CLI use, so inference and training never
+//     stall a process that serves a UI;
+//   - an in-process implementation over the same code, for unit tests.
+// Both implementations run the real models; nothing here is a fake.
+
+export type DecodeMethod = 'greedy' | 'beam'
+
+export interface DecodeOptions {
+  method: DecodeMethod
+  /** Beam width (paper default 5). */
+  beamSize: number
+  /** Maximum number of generated tokens (paper: 67). */
+  maxTokens: number
+}
+
+export const defaultDecodeOptions: DecodeOptions = { method: 'greedy', beamSize: 5, maxTokens: 67 }
+
+export interface MlInfo {
+  /** Stable id of the model that produced embeddings: changes when the CLIP tower changes. */
+  embeddingModelId: string
+  /** Stable id of the captioning model (CLIP + mapping + GPT-2 weights). */
+  captionModelId: string
+  packName: string
+  /** True for the generated tiny pack whose captions are meaningless. */
+  isTinyPack: boolean
+  /** Dimension of image and text embeddings. */
+  embeddingDim: number
+  /** Execution provider actually in use, e.g. 'cpu', 'cuda'. */
+  provider: string
+  /** Why a requested provider was not used, if it was not. */
+  providerFallbackReason: string | null
+}
+
+export type ImageEmbedResult =
+  | { ok: true; embedding: Float32Array }
+  | { ok: false; error: string }
+
+export interface CaptionResult {
+  caption: string
+  /** GPT-2 ids, stop token excluded. */
+  tokens: number[]
+}
+
+export interface MlService {
+  info(): Promise<MlInfo>
+  /** Decode, preprocess and embed image files (projected CLIP image embeddings, unnormalised). */
+  embedImages(paths: string[], signal?: AbortSignal): Promise<ImageEmbedResult[]>
+  /** Projected CLIP text embeddings, unnormalised. */
+  embedTexts(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>
+  /** Captions from stored image embeddings (no image is decoded again). */
+  captionEmbeddings(embeddings: Float32Array[], options?: Partial<DecodeOptions>, signal?: AbortSignal): Promise<CaptionResult[]>
+  close(): Promise<void>
+}
