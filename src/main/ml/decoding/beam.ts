@@ -1,0 +1,173 @@
+// Beam search = the paper's `generate_beam` (SPEC §7.2), batched across photos:
+// every photo keeps `beamSize` rows in the decoding batch (row = slot·beamSize +
+// beam) until all its beams have stopped, then its rows are dropped from the
+// cache (see [Note: batched decoding over one KV cache] in decoder-step.ts).
+//
+// Faithful details (each one changes some captions when done differently):
+// - log-probs are log(softmax(logits)) computed in float64;
+// - step 0 takes the top-`beamSize` tokens of the single prefix row;
+// - a stopped beam's row is −∞ everywhere except token 0 ("!") at cost 0, and
+//   its length does not grow, so it competes with its frozen average;
+// - candidates are ranked by AVERAGE log-prob (cumulative / length) over all
+//   beamSize×V entries, row-major (index = beam·V + token);
+// - scores are then stored as average × new length;
+// - finished: sort beams by score / length descending, cut tokens at length.
+//
+// Ranking every beamSize×V entry is equivalent to ranking the union of each
+// row's own top-`beamSize` tokens (the average is monotone in the log-prob within
+// a row), which is what we do: O(beamSize·V) per photo per step, no big sort.
+import { stepInput, type DecoderStep } from './decoder-step.ts'
+import { logSoftmaxAt, rowLogSumExp, topKRow } from './log-prob.ts'
+import { throwIfAborted, type GenerationConfig, paperGeneration } from './generation-config.ts'
+import { range } from './greedy.ts'
+
+export interface Beam {
+  /** Tokens cut at the beam's length (the stop token included when it stopped). */
+  tokens: number[]
+  length: number
+  /** Average log-prob (cumulative / length): the sort key. */
+  score: number
+  stopped: boolean
+}
+
+export interface BeamResult {
+  /** All beams, best first. */
+  beams: Beam[]
+}
+
+interface PhotoState {
+  tokens: number[][]
+  scores: number[]
+  lengths: number[]
+  stopped: boolean[]
+  /** For each beam, the beam of the previous step it extends (= its cache row). */
+  sources: number[]
+  done: boolean
+}
+
+interface Candidate {
+  avg: number
+  beam: number
+  token: number
+}
+
+export async function generateBeam(
+  decoder: DecoderStep,
+  prefix: Float32Array,
+  batch: number,
+  prefixLength: number,
+  config: GenerationConfig = paperGeneration,
+  signal?: AbortSignal,
+): Promise<BeamResult[]> {
+  const k = config.beamSize
+  if (!Number.isInteger(k) || k < 1) throw new Error(`beam size must be a positive integer, got ${k}`)
+  const vocab = decoder.vocabSize
+  if (k > vocab) throw new Error(`beam size ${k} exceeds the vocabulary size ${vocab}`)
+  const states: PhotoState[] = []
+  if (batch === 0) return []
+  throwIfAborted(signal)
+  let out = await decoder.run(
+    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null }),
+  )
+  let past = prefixLength
+
+  // Step 0: one row per photo -> beamSize beams.
+  for (let p = 0; p < batch; p++) {
+    const lse = rowLogSumExp(out.logits, p, vocab)
+    const top = topKRow(out.logits, p, vocab, k)
+    const state: PhotoState = { tokens: [], scores: [], lengths: [], stopped: [], sources: [], done: false }
+    for (const token of top) {
+      state.tokens.push([token])
+      state.scores.push(logSoftmaxAt(out.logits, p, vocab, token, lse))
+      state.lengths.push(1)
+      state.stopped.push(token === config.stopTokenId)
+      state.sources.push(0)
+    }
+    state.done = state.stopped.every(Boolean) || config.maxTokens <= 1
+    states.push(state)
+  }
+  // rowsOf: photo index of each slot in the current cache; a slot's rows are
+  // slot·k ... slot·k+k-1 after step 0, and the single row `slot` at prefill.
+  let slots = range(batch)
+  let prefill = true
+  for (let step = 1; ; step++) {
+    const nextSlots: number[] = []
+    const cacheOrder: number[] = []
+    const ids: number[] = []
+    for (let s = 0; s < slots.length; s++) {
+      const photo = slots[s]!
+      const st = states[photo]!
+      if (st.done) continue
+      nextSlots.push(photo)
+      for (let b = 0; b < k; b++) {
+        cacheOrder.push(prefill ? s : s * k + st.sources[b]!)
+        ids.push(st.tokens[b]![st.tokens[b]!.length - 1]!)
+      }
+    }
+    if (nextSlots.length === 0) break
+    throwIfAborted(signal)
+    out = await decoder.run(
+      stepInput({ batch: ids.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache }),
+    )
+    past += 1
+    prefill = false
+    slots = nextSlots
+    for (let s = 0; s < slots.length; s++) {
+      const st = states[slots[s]!]!
+      selectBeams(st, out.logits, s * k, vocab, k, config.stopTokenId)
+      st.done = st.stopped.every(Boolean) || step + 1 >= config.maxTokens
+    }
+  }
+  return states.map(finish)
+}
+
+function selectBeams(st: PhotoState, logits: Float32Array, firstRow: number, vocab: number, k: number, stopTokenId: number): void {
+  const candidates: Candidate[] = []
+  const newLengths: number[] = []
+  for (let b = 0; b < k; b++) {
+    if (st.stopped[b]) {
+      // Only "!" (id 0) at zero cost; the length stays.
+      newLengths.push(st.lengths[b]!)
+      candidates.push({ avg: (st.scores[b]! + 0) / st.lengths[b]!, beam: b, token: 0 })
+      continue
+    }
+    const row = firstRow + b
+    const len = st.lengths[b]! + 1
+    newLengths.push(len)
+    const lse = rowLogSumExp(logits, row, vocab)
+    for (const token of topKRow(logits, row, vocab, k)) {
+      candidates.push({ avg: (st.scores[b]! + logSoftmaxAt(logits, row, vocab, token, lse)) / len, beam: b, token })
+    }
+  }
+  // Largest average first; ties by flattened index beam·V + token (lower first).
+  candidates.sort((a, b) => b.avg - a.avg || a.beam * vocab + a.token - (b.beam * vocab + b.token))
+  const chosen = candidates.slice(0, k)
+  const tokens: number[][] = []
+  const scores: number[] = []
+  const lengths: number[] = []
+  const stopped: boolean[] = []
+  for (const c of chosen) {
+    const length = newLengths[c.beam]!
+    tokens.push([...st.tokens[c.beam]!, c.token])
+    lengths.push(length)
+    scores.push(c.avg * length)
+    stopped.push(st.stopped[c.beam]! || c.token === stopTokenId)
+  }
+  st.tokens = tokens
+  st.scores = scores
+  st.lengths = lengths
+  st.stopped = stopped
+  st.sources = chosen.map((c) => c.beam)
+}
+
+function finish(st: PhotoState): BeamResult {
+  const beams = st.tokens.map((tokens, b) => ({
+    tokens: tokens.slice(0, st.lengths[b]!),
+    length: st.lengths[b]!,
+    score: st.scores[b]! / st.lengths[b]!,
+    stopped: st.stopped[b]!,
+  }))
+  // argsort descending; stable for equal scores (keeps beam order).
+  const order = range(beams.length).sort((a, b) => beams[b]!.score - beams[a]!.score || a - b)
+  return { beams: order.map((i) => beams[i]!) }
+}
