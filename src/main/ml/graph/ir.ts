@@ -80,6 +80,8 @@ export const OP_TYPES = [
   'Reshape', 'Transpose', 'Concat', 'Slice', 'Gather', 'Unsqueeze', 'Squeeze', 'Expand', 'Shape',
   'Range', 'ConstantOfShape',
   'Conv',
+  // Training (src/main/ml/training): the gradient of Gather scatter-adds rows (reduction 'add', opset 16+).
+  'ScatterND',
 ] as const
 
 export type OpType = (typeof OP_TYPES)[number]
