@@ -1,0 +1,356 @@
+// [Note: One API table]
+// Every call the interface can make and every event it can hear is declared here,
+// once: methods are `domain.verb` with an input and an output schema, events are
+// `domain.pastTense` with a payload schema. Electron IPC (src/main/electron/ipc.ts),
+// the preload's `window.api` (src/preload/api.ts), the HTTP/WebSocket bridge
+// (src/main/bridge/http-bridge.ts) and the renderer's transports
+// (src/shared/transport/*) are generic adapters that iterate this table; no
+// channel or route name is written by hand anywhere else. Every boundary parses
+// what it receives with these same schemas, so a malformed message is refused
+// with the same clear error whichever door it came through.
+//
+// Adding a feature = adding a row here and a handler in src/main/bridge/handlers.ts;
+// the compiler then points at every adapter that must know about it.
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+/** A photo is its row in the library; the page never sees or sends a path to read. */
+export const PhotoId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+export const RootId = z.number().int().positive()
+
+export const PhotoStatus = z.enum(['queued', 'processing', 'done', 'failed', 'missing'])
+export const Provenance = z.enum(['auto', 'user'])
+export const DecodeMethod = z.enum(['greedy', 'beam'])
+
+export const DecodeOptions = z.strictObject({
+  method: DecodeMethod,
+  beamSize: z.number().int().min(1).max(16),
+  maxTokens: z.number().int().min(1).max(200),
+})
+
+export const Caption = z.object({
+  text: z.string(),
+  provenance: Provenance,
+  /** Model that wrote an `auto` caption; null for `user`. */
+  modelId: z.string().nullable(),
+  decoding: DecodeOptions.nullable(),
+  createdAt: z.string(),
+})
+
+export const PhotoSummary = z.object({
+  id: PhotoId,
+  /** File name of the first known path (for display only). */
+  name: z.string(),
+  folder: z.string(),
+  takenAt: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  status: PhotoStatus,
+  error: z.string().nullable(),
+  caption: z.string().nullable(),
+  provenance: Provenance.nullable(),
+})
+
+export const ExifField = z.object({ label: z.string(), value: z.string() })
+
+export const PhotoDetail = PhotoSummary.extend({
+  paths: z.array(z.string()),
+  captionInfo: Caption.nullable(),
+  /** Older captions, newest first; the latest `auto` one can be restored. */
+  history: z.array(Caption),
+  hasAutoCaption: z.boolean(),
+  exif: z.array(ExifField),
+  sizeBytes: z.number().int().nullable(),
+})
+
+export const Root = z.object({
+  id: RootId,
+  path: z.string(),
+  photoCount: z.number().int(),
+  exclusions: z.array(z.string()),
+  /** Why the folder cannot be watched right now (unplugged disk, permissions), if so. */
+  problem: z.string().nullable(),
+})
+
+export const FolderCount = z.object({ rootId: RootId, path: z.string(), count: z.number().int() })
+
+export const MonthGroup = z.object({ month: z.string(), label: z.string(), count: z.number().int() })
+
+export const PhotoFilter = z.strictObject({
+  rootId: RootId.optional(),
+  folder: z.string().max(4096).optional(),
+  status: PhotoStatus.optional(),
+  hasUserCaption: z.boolean().optional(),
+  camera: z.string().max(200).optional(),
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+})
+
+export const JobKind = z.enum(['scan', 'thumbnail', 'embed', 'caption', 'train', 'export', 'install'])
+export const JobState = z.enum(['idle', 'running', 'paused'])
+
+export const JobProgress = z.object({
+  kind: JobKind,
+  label: z.string(),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  /** Items per second over the recent window; null until measurable. */
+  rate: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+})
+
+export const Failure = z.object({
+  photoId: PhotoId,
+  name: z.string(),
+  path: z.string(),
+  stage: z.string(),
+  reason: z.string(),
+  attempts: z.number().int(),
+})
+
+export const Activity = z.object({
+  state: JobState,
+  jobs: z.array(JobProgress),
+  failures: z.array(Failure),
+})
+
+export const ProviderChoice = z.string().regex(/^(auto|cpu|cuda|dml|coreml|webgpu)$/)
+
+export const Settings = z.object({
+  decoding: DecodeOptions,
+  executionProvider: ProviderChoice,
+  workerThreads: z.number().int().min(1).max(64),
+  activePack: z.string().nullable(),
+})
+
+export const SettingsPatch = z.strictObject({
+  decoding: DecodeOptions.partial().optional(),
+  executionProvider: ProviderChoice.optional(),
+  workerThreads: z.number().int().min(1).max(64).optional(),
+})
+
+export const ModelPack = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  installed: z.boolean(),
+  active: z.boolean(),
+  isTiny: z.boolean(),
+})
+
+export const ModelsInfo = z.object({
+  packs: z.array(ModelPack),
+  /** Execution provider actually in use and why a requested one was not. */
+  provider: z.string().nullable(),
+  providerFallbackReason: z.string().nullable(),
+  availableProviders: z.array(z.object({ id: z.string(), label: z.string() })),
+  install: z
+    .object({ packId: z.string(), receivedBytes: z.number(), totalBytes: z.number(), state: z.enum(['running', 'done', 'failed', 'cancelled']), error: z.string().nullable() })
+    .nullable(),
+})
+
+export const SearchSource = z.enum(['words', 'meaning', 'both', 'similar'])
+
+export const SearchHit = z.object({
+  photo: PhotoSummary,
+  score: z.number(),
+  source: SearchSource,
+  /** Caption or path text with matches wrapped in [[ ]] (rendered as <mark>, never as HTML). */
+  snippet: z.string().nullable(),
+})
+
+export const SearchResult = z.object({
+  hits: z.array(SearchHit),
+  /** True when meaning results are still to come (text tower loading): ask again. */
+  meaningPending: z.boolean(),
+})
+
+export const ExportFormat = z.enum(['csv', 'json', 'html', 'xmp'])
+
+export const TrainingPoint = z.object({ step: z.number().int(), loss: z.number(), valLoss: z.number().nullable() })
+
+export const TrainingRun = z.object({
+  id: z.string(),
+  state: z.enum(['running', 'paused', 'done', 'failed', 'cancelled']),
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  epoch: z.number().int(),
+  samplesPerSecond: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+  points: z.array(TrainingPoint),
+  error: z.string().nullable(),
+})
+
+export const ModelVersion = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  label: z.string(),
+  active: z.boolean(),
+  valLoss: z.number().nullable(),
+  bleu4: z.number().nullable(),
+  cider: z.number().nullable(),
+})
+
+export const TrainingSamples = z.array(z.object({ photoId: PhotoId, reference: z.string(), before: z.string(), after: z.string() }))
+
+export const TrainingInfo = z.object({
+  userCaptions: z.number().int(),
+  minimumCaptions: z.number().int(),
+  run: TrainingRun.nullable(),
+  versions: z.array(ModelVersion),
+  samples: TrainingSamples,
+})
+
+export const TrainingOptions = z.strictObject({
+  init: z.enum(['pack', 'scratch']).default('pack'),
+  mapping: z.enum(['mlp', 'transformer']).optional(),
+  prefixLength: z.number().int().min(1).max(80).optional(),
+  tuneGpt2: z.boolean().default(false),
+  epochs: z.number().int().min(1).max(100).default(10),
+  learningRate: z.number().positive().max(1).optional(),
+})
+
+export const FolderEntry = z.object({ name: z.string(), path: z.string() })
+export const FolderListing = z.object({
+  path: z.string(),
+  parent: z.string().nullable(),
+  entries: z.array(FolderEntry),
+  /** Shortcuts shown first: home, pictures, mounted volumes. */
+  places: z.array(FolderEntry),
+})
+
+const Empty = z.strictObject({})
+const Ok = z.object({ ok: z.literal(true) })
+/** A folder path the user chose; the only path that ever travels from the page. */
+const FolderPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL')
+
+// ---------------------------------------------------------------------------
+// The table
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, summary: string) {
+  return { input, output, summary }
+}
+
+export const methods = {
+  'app.info': method(
+    Empty,
+    z.object({
+      version: z.string(),
+      mode: z.enum(['electron', 'web']),
+      dataDir: z.string(),
+      dbPath: z.string(),
+      firstRun: z.boolean(),
+      nativeFolderDialog: z.boolean(),
+    }),
+    'what runs where',
+  ),
+  'app.completeWelcome': method(Empty, Ok, 'remember that the welcome was seen'),
+
+  'roots.list': method(Empty, z.array(Root), 'library folders with photo counts'),
+  'roots.add': method(z.strictObject({ path: FolderPath }), Root, 'add a library folder and start watching it'),
+  'roots.remove': method(z.strictObject({ id: RootId }), Ok, 'stop watching a folder (its captions are kept)'),
+  'roots.setExclusions': method(z.strictObject({ id: RootId, patterns: z.array(z.string().max(500)).max(200) }), Root, 'glob patterns to skip'),
+
+  'folders.browse': method(z.strictObject({ path: FolderPath.optional() }), FolderListing, 'server-side folder browser (web mode)'),
+  'folders.pick': method(Empty, z.object({ path: z.string().nullable() }), 'native folder dialog (Electron)'),
+  'folders.counts': method(Empty, z.array(FolderCount), 'sub-folders with photo counts for the sidebar'),
+
+  'photos.timeline': method(z.strictObject({ filter: PhotoFilter.optional() }), z.object({ total: z.number().int(), months: z.array(MonthGroup) }), 'months with counts, newest first'),
+  'photos.list': method(
+    z.strictObject({ filter: PhotoFilter.optional(), offset: z.number().int().nonnegative(), limit: z.number().int().min(1).max(1000) }),
+    z.object({ total: z.number().int(), items: z.array(PhotoSummary) }),
+    'a page of photos sorted by date taken, newest first',
+  ),
+  'photos.get': method(z.strictObject({ id: PhotoId }), PhotoDetail, 'one photo with caption history and EXIF'),
+  'photos.neighbours': method(
+    z.strictObject({ id: PhotoId, filter: PhotoFilter.optional() }),
+    z.object({ previous: PhotoId.nullable(), next: PhotoId.nullable() }),
+    'previous and next photo in library order',
+  ),
+
+  'captions.set': method(z.strictObject({ photoId: PhotoId, text: z.string().trim().min(1).max(2000) }), Caption, 'write a user caption'),
+  'captions.regenerate': method(
+    z.strictObject({ photoId: PhotoId, decoding: DecodeOptions.partial().optional() }),
+    Caption,
+    'caption again with greedy or beam decoding',
+  ),
+  'captions.restore': method(z.strictObject({ photoId: PhotoId }), Caption, 'bring back the latest automatic caption'),
+
+  'jobs.activity': method(Empty, Activity, 'progress of every job and failures'),
+  'jobs.pause': method(Empty, Ok, 'pause background work'),
+  'jobs.resume': method(Empty, Ok, 'resume background work'),
+  'jobs.cancel': method(z.strictObject({ kind: JobKind.optional() }), Ok, 'cancel queued work'),
+  'jobs.retry': method(z.strictObject({ photoIds: z.array(PhotoId).max(100_000).optional() }), z.object({ queued: z.number().int() }), 'retry failed photos'),
+
+  'settings.get': method(Empty, Settings, 'current settings'),
+  'settings.update': method(SettingsPatch, Settings, 'change settings'),
+
+  'models.info': method(Empty, ModelsInfo, 'packs, provider in use'),
+  'models.install': method(z.strictObject({ packId: z.string().min(1).max(100) }), Ok, 'download and verify a pack'),
+  'models.cancelInstall': method(Empty, Ok, 'stop a pack download'),
+  'models.activate': method(z.strictObject({ packId: z.string().min(1).max(100) }), Ok, 'use a pack for new captions'),
+
+  'search.query': method(
+    z.strictObject({ text: z.string().max(500), filter: PhotoFilter.optional(), limit: z.number().int().min(1).max(500).default(100) }),
+    SearchResult,
+    'words + meaning search',
+  ),
+  'search.similar': method(z.strictObject({ photoId: PhotoId, limit: z.number().int().min(1).max(500).default(100) }), SearchResult, 'more like this'),
+
+  'export.run': method(
+    z.strictObject({
+      format: ExportFormat,
+      photoIds: z.array(PhotoId).max(100_000).optional(),
+      query: z.string().max(500).optional(),
+      outDir: FolderPath,
+      sidecarNaming: z.enum(['photo.jpg.xmp', 'photo.xmp']).optional(),
+    }),
+    z.object({ written: z.number().int(), path: z.string(), tooLong: z.number().int() }),
+    'export captions as alt text',
+  ),
+
+  'training.info': method(Empty, TrainingInfo, 'captions available, run, versions'),
+  'training.start': method(TrainingOptions, z.object({ runId: z.string() }), 'learn my style'),
+  'training.pause': method(Empty, Ok, 'pause training'),
+  'training.resume': method(Empty, Ok, 'resume training'),
+  'training.cancel': method(Empty, Ok, 'cancel training'),
+  'training.activate': method(z.strictObject({ versionId: z.string().min(1).max(200) }), Ok, 'use a trained model version'),
+} as const
+
+export const events = {
+  'jobs.progressed': Activity,
+  'photos.updated': z.object({ ids: z.array(PhotoId) }),
+  'photos.added': z.object({ ids: z.array(PhotoId) }),
+  'photos.removed': z.object({ ids: z.array(PhotoId) }),
+  'roots.changed': z.object({}),
+  'models.progressed': ModelsInfo,
+  'training.progressed': TrainingInfo,
+} as const
+
+export type Methods = typeof methods
+export type MethodName = keyof Methods
+export type EventName = keyof typeof events
+/** What a caller passes (defaults may be omitted). */
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>
+/** What a handler receives after parsing (defaults filled in). */
+export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
+
+export const methodNames = Object.keys(methods) as MethodName[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name)
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name)
+}
+
+/** Image kinds the protocol and the HTTP image route serve, by photo id only. */
+export const imageKinds = ['thumb', 'preview'] as const
+export type ImageKind = (typeof imageKinds)[number]
