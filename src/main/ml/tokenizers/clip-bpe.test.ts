@@ -1,0 +1,158 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ClipTokenizer } from './clip-bpe.ts'
+import { cleanClipText, fixMojibake, ftfyLike } from './clip-clean.ts'
+import { loadClipTokenizer, readClipVocab } from './clip-vocab-files.ts'
+import { generateClipVocab, writeClipVocab } from './clip-vocab-gen.ts'
+import { htmlUnescape } from './html-unescape.ts'
+
+interface ClipCase {
+  text: string
+  tags: string[]
+  cleaned: string
+  ids: number[]
+  bpe_pieces: string[]
+  padded_77: number[]
+  eot_index: number
+  exceeds_context: boolean
+  tokenize_without_truncate_raises: boolean
+  decoded: string
+  ftfy_changes_text: boolean
+  ids_if_ftfy_skipped?: number[]
+  cleaned_if_ftfy_skipped?: string
+}
+
+const fixtures = path.resolve(import.meta.dirname, '../../../../test/fixtures/tokenizers')
+const golden = JSON.parse(fs.readFileSync(path.join(fixtures, 'clip_bpe_cases.json'), 'utf8')) as { sot: number; eot: number; cases: ClipCase[] }
+
+// The real CLIP vocabulary is third-party: read it from the shared reference folder, never commit it.
+const realClipDir = path.resolve(import.meta.dirname, '../../../../../shared/reference/packs/mlp/clip')
+const haveReal = fs.existsSync(path.join(realClipDir, 'vocab.json')) && fs.existsSync(path.join(realClipDir, 'merges.txt'))
+const skipReason = 'skipped: the real CLIP vocabulary (../shared/reference/packs/mlp/clip/{vocab.json,merges.txt}) is absent'
+
+describe('CLIP text cleaning (no vocabulary needed)', () => {
+  for (const [i, c] of golden.cases.entries()) {
+    it(`case ${i} [${c.tags.join(',')}] cleans like ftfy + html.unescape x2 + whitespace + lower`, () => {
+      expect(cleanClipText(c.text)).toBe(c.cleaned)
+      if (c.cleaned_if_ftfy_skipped !== undefined) expect(cleanClipText(c.text, { ftfy: false })).toBe(c.cleaned_if_ftfy_skipped)
+      else expect(cleanClipText(c.text, { ftfy: false })).toBe(c.cleaned)
+    })
+  }
+
+  it('applies each ftfy fix', () => {
+    expect(ftfyLike('a\r\nb\rc')).toBe('a\nb\nc')
+    expect(ftfyLike('wait\u0085 \u0093hi\u0094')).toBe('wait… "hi"')
+    expect(ftfyLike('x\u0000y\u0007z\ufeff\u200bw')).toBe('xyz\u200bw')
+    expect(ftfyLike('\ufb03ce \u0133')).toBe('ffice ij')
+    expect(ftfyLike('\uff21\uff11\u3000\uff01')).toBe('A1 !')
+    expect(ftfyLike('\u2018a\u2019 \u201cb\u201d \u201ac\u201b \u201ed\u201f 5\u2032 6\u2033')).toBe('\'a\' "b" \'c\' "d" 5\' 6"')
+    expect(ftfyLike('e\u0301')).toBe('\u00e9')
+    // halfwidth katakana and other compatibility forms are left alone (ftfy does not NFKC them)
+    expect(ftfyLike('\u00bd \u00b2')).toBe('\u00bd \u00b2')
+  })
+
+  it('repairs UTF-8 read as cp1252/Latin-1 (also twice), and leaves ordinary accents alone', () => {
+    expect(fixMojibake('caf\u00c3\u00a9')).toBe('café')
+    expect(fixMojibake('doesn\u00c3\u00a2\u00e2\u201a\u00ac\u00e2\u201e\u00a2t')).toBe('doesn\u2019t')
+    expect(fixMojibake('café déjà vu Ñandú São')).toBe('café déjà vu Ñandú São')
+  })
+
+  it('unescapes HTML like Python (named, legacy without ;, numeric, invalid numbers)', () => {
+    expect(htmlUnescape('&amp; &lt;&gt; &quot;&#39;&#x27; &eacute; &hellip; &amp;amp;')).toBe('& <> "\'\' é … &amp;')
+    expect(htmlUnescape('&ampx &notit; &hellip &bogus;')).toBe('&x ¬it; &hellip &bogus;')
+    expect(htmlUnescape('&#0; &#x80; &#1; &#xD800; &#1114112; &#65 &#x1F600;')).toBe('\ufffd €  \ufffd \ufffd A 😀')
+    // twice, as CLIP does
+    expect(cleanClipText('&amp;lt;b&amp;gt;')).toBe('<b>')
+  })
+
+  it("ftfy's own entity pass: skipped when the text has '<', upper-case names of lower-case entities", () => {
+    expect(ftfyLike('&EACUTE;t&eacute;')).toBe('Été')
+    expect(ftfyLike('<b>&EACUTE;')).toBe('<b>&EACUTE;')
+  })
+})
+
+describe.skipIf(!haveReal)(`CLIP BPE with the real vocabulary (${haveReal ? 'present' : skipReason})`, () => {
+  const tok = haveReal ? loadClipTokenizer(realClipDir) : (undefined as unknown as ClipTokenizer)
+
+  it('has 49408 ids with SOT/EOT at the end', () => {
+    expect(tok.vocabSize).toBe(49408)
+    expect([tok.sot, tok.eot]).toEqual([golden.sot, golden.eot])
+  })
+
+  for (const [i, c] of golden.cases.entries()) {
+    it(`case ${i} [${c.tags.join(',')}] ${JSON.stringify(c.text.slice(0, 40))}`, () => {
+      expect(tok.pieces(c.text)).toEqual(c.bpe_pieces)
+      expect(tok.encode(c.text)).toEqual(c.ids)
+      if (c.ids_if_ftfy_skipped) expect(tok.encode(c.text, { ftfy: false })).toEqual(c.ids_if_ftfy_skipped)
+      expect(tok.decode(c.ids)).toBe(c.decoded)
+      if (c.tokenize_without_truncate_raises) {
+        expect(() => tok.tokenize(c.text)).toThrow(/too long for context length 77/)
+        const t = tok.tokenize(c.text, { truncate: true })
+        expect(t.ids).toEqual(c.padded_77)
+        expect(t.eotIndex).toBe(c.eot_index)
+      } else {
+        const t = tok.tokenize(c.text)
+        expect(t.ids).toEqual(c.padded_77)
+        expect(t.eotIndex).toBe(c.eot_index)
+      }
+    })
+  }
+
+  it('batches to int64 [B,T], trimmed after the last EOT of the batch', () => {
+    const b = tok.tokenizeBatch(['a photo of a cat', 'a dog'], { trim: true })
+    expect(b.shape).toEqual([2, 7])
+    expect(b.eotIndices).toEqual([6, 3])
+    expect(Array.from(b.data.slice(7), Number)).toEqual([49406, 320, tok.encode('dog')[0]!, 49407, 0, 0, 0])
+    expect(tok.tokenizeBatch(['a']).shape).toEqual([1, 77])
+  })
+})
+
+describe('generated CLIP vocabulary (for the tiny pack)', () => {
+  const corpus = [
+    'A man riding a horse on the beach.',
+    'A couple of people standing next to an elephant.',
+    'a photo of a cat',
+    'Two dogs playing in the snow, 2021.',
+    'A red bus parked on the street.',
+  ]
+
+  it('is deterministic and laid out like CLIP (bytes, bytes</w>, merges, SOT, EOT)', () => {
+    const a = generateClipVocab(corpus, 60)
+    const b = generateClipVocab([...corpus], 60)
+    expect(a.vocabJson).toBe(b.vocabJson)
+    expect(a.mergesTxt).toBe(b.mergesTxt)
+    expect(a.merges.length).toBe(60)
+    const enc = JSON.parse(a.vocabJson) as Record<string, number>
+    expect(enc['!']).toBe(0)
+    expect(enc['!</w>']).toBe(256)
+    expect(enc['<|startoftext|>']).toBe(a.vocabSize - 2)
+    expect(enc['<|endoftext|>']).toBe(a.vocabSize - 1)
+    expect(a.vocabSize).toBe(512 + 60 + 2)
+    expect(a.mergesTxt.split('\n')[0]).toBe('#version: 0.2')
+  })
+
+  it('round-trips text through files written to a clip/ folder', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clip-vocab-'))
+    writeClipVocab(dir, generateClipVocab(corpus, 80))
+    const tok = new ClipTokenizer(readClipVocab(path.join(dir, 'vocab.json'), path.join(dir, 'merges.txt')))
+    for (const text of [...corpus, 'Zebra crossing: ünïcødé 日本 😀 &amp; 42']) {
+      const ids = tok.encode(text)
+      expect(tok.decode(ids).replaceAll(' ', '')).toBe(cleanClipText(text).replaceAll(' ', ''))
+      const t = tok.tokenize(text)
+      expect(t.ids[0]).toBe(tok.sot)
+      expect(t.ids[t.eotIndex]).toBe(tok.eot)
+      expect(t.eotIndex).toBe(ids.length + 1)
+    }
+    // learned merges are used: a frequent corpus word is a single token
+    expect(tok.encode('a')).toHaveLength(1)
+    expect(tok.pieces('a horse on the beach').length).toBeLessThan('ahorseonthebeach'.length)
+    fs.rmSync(dir, { recursive: true })
+  })
+
+  it('stops early when the corpus has no pairs left, and rejects a bad merge count', () => {
+    expect(generateClipVocab(['ab'], 100).merges).toEqual([['a', 'b</w>']])
+    expect(() => generateClipVocab(corpus, -1)).toThrow(/numMerges must be a non-negative integer/)
+  })
+})
