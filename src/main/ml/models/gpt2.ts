@@ -1,0 +1,161 @@
+// GPT-2 (HF GPT2LMHeadModel math, SPEC §3) over the graph builder.
+//
+// [Note: one decoder graph] Inference uses ONE graph for prefill and decode
+// (CONTRACTS.md): prefix embeddings and token ids are embedded and
+// concatenated in-graph, the per-layer past is reordered by `cache_order`
+// (beam reordering / dropping finished rows) with a Gather on axis 0, and only
+// the last position's logits are computed, so a decode step costs O(B·V·E) in
+// the LM head instead of O(B·T·V·E). Training builds the same forward with
+// `logits: 'all'` and no cache.
+import { GraphBuilder, type Value } from '../graph/builder.ts'
+import type { Graph } from '../graph/ir.ts'
+import type { Gpt2Config } from './config.ts'
+import { attention, causalBias, mergeHeads, splitHeads } from './layers.ts'
+import { declareParams, param, type Params } from './params.ts'
+import type { WeightMap } from './weight-names.ts'
+
+export interface Gpt2ForwardInputs {
+  /** float32 [B,Tp,E] (Tp may be 0). At least one of prefixEmbeds / inputIds. */
+  prefixEmbeds?: Value
+  /** int64 [B,Ti] token ids, embedded with wte and appended after prefixEmbeds. */
+  inputIds?: Value
+  /** int64 [B, Past+T], 1 = attend (right padding only). */
+  attentionMask: Value
+  /** int64 [B,T] positions (0 at the first prefix vector). */
+  positionIds: Value
+  /** Per-layer cache; `cacheOrder` int64 [B] picks rows of the past batch. */
+  past?: { key: Value; value: Value }[]
+  cacheOrder?: Value
+}
+
+export interface Gpt2ForwardOptions {
+  /** 'last': logits [B,V] of the last position; 'all': [B,T,V]. */
+  logits: 'last' | 'all'
+  /** Also return hidden states after ln_f [B,T,E] (debug/golden). */
+  hidden?: boolean
+}
+
+export interface Gpt2ForwardOutputs {
+  logits: Value
+  /** Per-layer key/value for all positions [B,H,Past+T,d] (always returned; unused values are pruned by ORT). */
+  present: { key: Value; value: Value }[]
+  hidden?: Value
+}
+
+/** The GPT-2 forward. Parameter names: canonical GPT-2 names (weight-names.ts). */
+export function gpt2Forward(g: GraphBuilder, p: Params, cfg: Gpt2Config, inputs: Gpt2ForwardInputs, opts: Gpt2ForwardOptions): Gpt2ForwardOutputs {
+  const E = cfg.nEmbd
+  const H = cfg.nHead
+  const d = E / H
+  const eps = cfg.layerNormEps
+  const wte = param(p, 'wte.weight')
+
+  const parts: Value[] = []
+  if (inputs.prefixEmbeds) parts.push(inputs.prefixEmbeds)
+  if (inputs.inputIds) parts.push(g.gather(wte, inputs.inputIds, 0))
+  if (!parts.length) throw new Error('gpt2Forward: needs prefixEmbeds or inputIds')
+  const embeds = parts.length === 1 ? parts[0]! : g.concat(parts, 1)
+  let h = g.add(embeds, g.gather(param(p, 'wpe.weight'), inputs.positionIds, 0))
+
+  const tLen = g.dimOf(h, 1)
+  const sLen = g.dimOf(inputs.attentionMask, 1)
+  const bias = causalBias(g, tLen, sLen, inputs.attentionMask)
+
+  const present: { key: Value; value: Value }[] = []
+  for (let i = 0; i < cfg.nLayer; i++) {
+    const w = (n: string) => param(p, `h.${i}.${n}`)
+    g.scope(`h.${i}`, () => {
+      const a = g.layerNorm(h, w('ln_1.weight'), w('ln_1.bias'), eps)
+      const qkv = g.linear(a, w('attn.c_attn.weight'), w('attn.c_attn.bias'))
+      const q = splitHeads(g, g.slice(qkv, [0], [E], [-1]), H, d)
+      let k = splitHeads(g, g.slice(qkv, [E], [2 * E], [-1]), H, d)
+      let v = splitHeads(g, g.slice(qkv, [2 * E], [3 * E], [-1]), H, d)
+      const past = inputs.past?.[i]
+      if (past) {
+        const order = inputs.cacheOrder
+        const pk = order ? g.gather(past.key, order, 0) : past.key
+        const pv = order ? g.gather(past.value, order, 0) : past.value
+        k = g.concat([pk, k], 2)
+        v = g.concat([pv, v], 2)
+      }
+      present.push({ key: k, value: v })
+      const o = mergeHeads(g, attention(g, q, k, v, 1 / Math.sqrt(d), bias), H, d)
+      h = g.add(h, g.linear(o, w('attn.c_proj.weight'), w('attn.c_proj.bias')))
+      const m = g.layerNorm(h, w('ln_2.weight'), w('ln_2.bias'), eps)
+      const ff = g.linear(g.geluTanh(g.linear(m, w('mlp.c_fc.weight'), w('mlp.c_fc.bias'))), w('mlp.c_proj.weight'), w('mlp.c_proj.bias'))
+      h = g.add(h, ff)
+    })
+  }
+
+  const lnF = (x: Value) => g.layerNorm(x, param(p, 'ln_f.weight'), param(p, 'ln_f.bias'), eps)
+  const out: Gpt2ForwardOutputs = { logits: h, present }
+  let hiddenAll: Value | null = null
+  if (opts.hidden || opts.logits === 'all') hiddenAll = lnF(h)
+  if (opts.logits === 'last') {
+    // ln_f and the tied head only on the last position: [B,1,E] -> [B,E] -> Gemm with wteᵀ (no transposed copy of wte).
+    const last = hiddenAll ? g.slice(hiddenAll, [-1], [Infinity], [1]) : lnF(g.slice(h, [-1], [Infinity], [1]))
+    out.logits = g.gemm(g.squeeze(last, [1]), wte, null, { transB: true })
+  } else {
+    out.logits = g.matmul(hiddenAll!, g.transpose(wte, [1, 0]))
+  }
+  if (opts.hidden && hiddenAll) out.hidden = hiddenAll
+  return out
+}
+
+export interface Gpt2GraphOptions {
+  /** Add output `hidden_after_ln_f` [B,T,E] (for golden tests). */
+  debugHidden?: boolean
+}
+
+/**
+ * The inference decoder graph with the exact I/O of CONTRACTS.md:
+ * inputs prefix_embeds, input_ids, attention_mask, position_ids, cache_order,
+ * past.{i}.key/value; outputs logits [B,V], present.{i}.key/value.
+ * `weights` holds canonical GPT-2 names (normalizeGpt2Weights).
+ */
+export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts: Gpt2GraphOptions = {}): Graph {
+  const g = new GraphBuilder('gpt2_decoder')
+  const E = cfg.nEmbd
+  const H = cfg.nHead
+  const d = E / H
+  const prefixEmbeds = g.input('prefix_embeds', 'float32', ['batch', 'prefix_len', E])
+  const inputIds = g.input('input_ids', 'int64', ['batch', 'ids_len'])
+  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'total_len'])
+  const positionIds = g.input('position_ids', 'int64', ['batch', 'seq_len'])
+  const cacheOrder = g.input('cache_order', 'int64', ['batch'])
+  const past: { key: Value; value: Value }[] = []
+  for (let i = 0; i < cfg.nLayer; i++) {
+    past.push({
+      key: g.input(`past.${i}.key`, 'float32', ['past_batch', H, 'past_len', d]),
+      value: g.input(`past.${i}.value`, 'float32', ['past_batch', H, 'past_len', d]),
+    })
+  }
+  const p = declareParams(g, weights)
+  const out = gpt2Forward(g, p, cfg, { prefixEmbeds, inputIds, attentionMask, positionIds, past, cacheOrder }, { logits: 'last', hidden: opts.debugHidden ?? false })
+  g.output(out.logits, 'logits')
+  out.present.forEach((pr, i) => {
+    g.output(pr.key, `present.${i}.key`)
+    g.output(pr.value, `present.${i}.value`)
+  })
+  if (opts.debugHidden && out.hidden) g.output(out.hidden, 'hidden_after_ln_f')
+  return g.build()
+}
+
+/**
+ * A full-sequence graph without cache (inputs prefix_embeds, input_ids,
+ * attention_mask [B,T], position_ids; output logits [B,T,V]), with the
+ * weights as initializers. Training builds its own graph from gpt2Forward with
+ * parameters as inputs; this one serves tests and tools.
+ */
+export function buildGpt2FullGraph(weights: WeightMap, cfg: Gpt2Config, opts: Gpt2GraphOptions = {}): Graph {
+  const g = new GraphBuilder('gpt2_full')
+  const prefixEmbeds = g.input('prefix_embeds', 'float32', ['batch', 'prefix_len', cfg.nEmbd])
+  const inputIds = g.input('input_ids', 'int64', ['batch', 'ids_len'])
+  const attentionMask = g.input('attention_mask', 'int64', ['batch', 'seq_len'])
+  const positionIds = g.input('position_ids', 'int64', ['batch', 'seq_len'])
+  const p = declareParams(g, weights)
+  const out = gpt2Forward(g, p, cfg, { prefixEmbeds, inputIds, attentionMask, positionIds }, { logits: 'all', hidden: opts.debugHidden ?? false })
+  g.output(out.logits, 'logits')
+  if (opts.debugHidden && out.hidden) g.output(out.hidden, 'hidden_after_ln_f')
+  return g.build()
+}

@@ -1,0 +1,97 @@
+// ONNX Runtime sessions with execution-provider choice and CPU fallback.
+// The only module of the ML engine that creates InferenceSessions.
+import fs from 'node:fs'
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import * as ort from 'onnxruntime-node'
+import { autoSkipReason, providerPlan, type ProviderEnvironment, type ProviderName, type ProviderRequest } from './providers.ts'
+
+export interface CreateSessionOptions {
+  /** 'auto' (default) or a provider name. */
+  provider?: ProviderRequest
+  /** Intra-op threads (default: ORT's choice). */
+  threads?: number
+  /** Default 'all' (ORT fuses LayerNorm/GELU/MatMul+Add etc.). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
+}
+
+export interface CreatedSession {
+  session: ort.InferenceSession
+  /** The provider the session actually runs on. */
+  provider: ProviderName
+  requested: ProviderRequest
+  /** Why an accelerator was not used (a failed provider's error, or why 'auto' skipped it); null when none was skipped. */
+  fallbackReason: string | null
+}
+
+let cachedEnv: ProviderEnvironment | null = null
+
+/** What this process's onnxruntime-node offers. */
+export function providerEnvironment(): ProviderEnvironment {
+  if (cachedEnv) return cachedEnv
+  let supported: string[] = ['cpu']
+  try {
+    supported = ort.listSupportedBackends().map((b) => b.name)
+  } catch {
+    // older builds: CPU only
+  }
+  let cudaLibraryPresent = false
+  try {
+    const require = createRequire(import.meta.url)
+    const pkgDir = path.dirname(require.resolve('onnxruntime-node/package.json'))
+    const binDir = path.join(pkgDir, 'bin', 'napi-v6', process.platform, process.arch)
+    cudaLibraryPresent = fs.existsSync(path.join(binDir, 'libonnxruntime_providers_cuda.so'))
+  } catch {
+    cudaLibraryPresent = false
+  }
+  cachedEnv = { platform: process.platform, supported, cudaLibraryPresent }
+  return cachedEnv
+}
+
+function epConfig(name: ProviderName): ort.InferenceSession.ExecutionProviderConfig {
+  return name
+}
+
+function firstLine(error: unknown): string {
+  const msg = error instanceof Error ? error.message : String(error)
+  return msg.split('\n').find((l) => l.trim())?.trim() ?? msg
+}
+
+/**
+ * Create a session for `modelPath`, trying the requested provider (or the
+ * platform's automatic choice) and falling back to CPU with the reason.
+ * A failure on CPU itself is thrown, naming the model file.
+ */
+export async function createSession(modelPath: string, options: CreateSessionOptions = {}): Promise<CreatedSession> {
+  const requested = options.provider ?? 'auto'
+  const env = providerEnvironment()
+  const plan = providerPlan(requested, env)
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  }
+  if (options.threads !== undefined) base.intraOpNumThreads = options.threads
+  let reason: string | null = requested === 'auto' ? autoSkipReason(env) : null
+  for (const provider of plan) {
+    if (provider !== 'cpu' && !env.supported.includes(provider)) {
+      reason = `${provider} provider is not available in this onnxruntime-node build (available: ${env.supported.join(', ')})`
+      continue
+    }
+    if (provider === 'cuda' && !env.cudaLibraryPresent) {
+      // Trying would only make ORT print a library-load error to stderr.
+      reason = 'cuda failed: CUDA provider library not installed (see README: installing onnxruntime-node with CUDA)'
+      continue
+    }
+    try {
+      const providers = provider === 'cpu' ? ['cpu'] : [epConfig(provider), 'cpu']
+      const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: providers })
+      return { session, provider, requested, fallbackReason: provider === 'cpu' ? reason : null }
+    } catch (error) {
+      if (provider === 'cpu') throw new Error(`${modelPath}: cannot load model (${firstLine(error)})`)
+      reason = `${provider} failed: ${firstLine(error)}`
+    }
+  }
+  throw new Error(`${modelPath}: no execution provider could load the model`)
+}
