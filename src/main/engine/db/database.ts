@@ -1,0 +1,78 @@
+// Opening the library database: pragmas, the migration runner and a cached
+// prepared-statement helper. Only this folder and the runners touch SQLite.
+//
+// [Note: SQLite discipline]
+// - WAL so readers (the UI, `photocap list`) never block the indexer, and
+//   synchronous=NORMAL, which in WAL mode is durable across process crashes
+//   (kill -9) and only risks the last transactions on power loss, never corruption.
+// - foreign_keys=ON (off by default in SQLite) and busy_timeout so a second
+//   process (the CLI next to the app) waits instead of failing with SQLITE_BUSY.
+// - Every table is STRICT. Migrations are numbered, append-only and each runs in
+//   one transaction with its `user_version` bump (see migrate.ts).
+// - `db.transaction()` wraps synchronous code only: never await inside one.
+import Database from 'better-sqlite3'
+import fs from 'node:fs'
+import path from 'node:path'
+import { migrate, loadMigrations, type Migration } from './migrate.ts'
+
+export type SqliteDb = Database.Database
+
+export interface LibraryDb {
+  readonly raw: SqliteDb
+  readonly path: string
+  /** A prepared statement, compiled once per connection and reused. */
+  stmt(sql: string): Database.Statement
+  /** Run `fn` in one IMMEDIATE transaction (synchronous code only). */
+  tx<T>(fn: () => T): T
+  close(): void
+}
+
+export interface OpenOptions {
+  /** Migrations to apply; defaults to the .sql files in ./migrations. */
+  migrations?: Migration[]
+  readonly?: boolean
+  /** Milliseconds to wait for a lock held by another connection. */
+  busyTimeoutMs?: number
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): LibraryDb {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+  const raw = new Database(file, { readonly: options.readonly ?? false })
+  try {
+    raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+    if (!options.readonly) {
+      raw.pragma('journal_mode = WAL')
+      raw.pragma('synchronous = NORMAL')
+    }
+    raw.pragma('foreign_keys = ON')
+    if (!options.readonly) migrate(raw, options.migrations ?? loadMigrations())
+    else migrate(raw, options.migrations ?? loadMigrations(), { checkOnly: true })
+  } catch (error) {
+    raw.close()
+    throw error
+  }
+  return wrap(raw, file)
+}
+
+export function wrap(raw: SqliteDb, file: string): LibraryDb {
+  const cache = new Map<string, Database.Statement>()
+  return {
+    raw,
+    path: file,
+    stmt(sql) {
+      let s = cache.get(sql)
+      if (!s) {
+        s = raw.prepare(sql)
+        cache.set(sql, s)
+      }
+      return s
+    },
+    tx<T>(fn: () => T): T {
+      return raw.transaction(fn).immediate()
+    },
+    close() {
+      cache.clear()
+      if (raw.open) raw.close()
+    },
+  }
+}

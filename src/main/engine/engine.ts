@@ -1,0 +1,427 @@
+// The composition root of the library engine: `createEngine()` wires the
+// database, queue, pipeline, runner and watcher, and returns the `Engine`
+// facade every front door (Electron IPC, HTTP bridge, CLI) calls. See README.md.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type { MlInfo, MlService } from '../ml/service.ts'
+import { openDatabase, type LibraryDb } from './db/database.ts'
+import { Emitter } from './events.ts'
+import { thumbnailPath, type ThumbnailSize } from './library/images.ts'
+import type { WalkFs } from './library/scanner.ts'
+import { LibraryStore } from './library/store.ts'
+import { Pipeline } from './jobs/pipeline.ts'
+import { JobQueue, Priority } from './jobs/queue.ts'
+import { JobRunner } from './jobs/runner.ts'
+import { readInternal, readSettings, writeInternal, writeSettings } from './settings.ts'
+import type {
+  Caption, EngineEvents, JobFailure, JobKind, JobProgress, LibraryStatus, PhotoDetail, PhotoQuery, PhotoStatus, PhotoSummary, Root, RootOptions, Settings,
+} from './types.ts'
+import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
+
+export interface EngineOptions {
+  /** The library database file (created if absent). */
+  dbPath: string
+  /** Photocap's data folder (default database, ML caches). */
+  dataDir: string
+  /** Thumbnail cache; default `<dataDir>/cache`. */
+  cacheDir?: string
+  /** The ML service; null or absent = index without ML (no embeddings, no captions). */
+  ml?: MlService | null
+  /** Milliseconds a changed file must be stable before the watcher reports it. */
+  watchStabilityMs?: number
+  /** How often unavailable roots are checked for coming back. */
+  rootRecheckMs?: number
+  /** Test seam: the file-system calls of the scanner. */
+  walkFs?: WalkFs
+}
+
+export interface Engine {
+  readonly db: LibraryDb
+  readonly events: Pick<Emitter<EngineEvents>, 'on' | 'once'>
+  /** Recover interrupted jobs, forget long-missing photos, scan every root, run the queue; optionally watch. */
+  start(options?: { watch?: boolean; scan?: boolean }): Promise<void>
+  close(): Promise<void>
+  status(): LibraryStatus
+
+  roots: {
+    add(folder: string, options?: RootOptions): Promise<Root>
+    update(id: number, options: RootOptions): Promise<Root>
+    remove(id: number): Promise<void>
+    list(): Root[]
+    /** Queue a scan of one root or all. */
+    rescan(id?: number): void
+  }
+  photos: {
+    list(query?: PhotoQuery): PhotoSummary[]
+    count(status?: PhotoStatus | 'missing'): number
+    get(id: number): PhotoDetail | null
+    /** Id of the photo a file belongs to, by absolute path. */
+    idByPath(absPath: string): number | null
+    /** Cached thumbnail file, or null while not made yet. */
+    thumbnailPath(id: number, size: ThumbnailSize): string | null
+    /** A present original, for a full-size preview (read it, never write it). */
+    originalPath(id: number): string | null
+  }
+  captions: {
+    /** Write a `user` caption; it becomes current and nothing automatic replaces it. */
+    set(photoId: number, text: string): Caption
+    /** Make an earlier caption current again (e.g. the auto caption after a user edit). */
+    restore(photoId: number, captionId: number): Caption
+    /** Queue new auto captions (for user-captioned photos the result goes to history only). */
+    regenerate(photoIds: number[]): void
+    history(photoId: number): Caption[]
+  }
+  jobs: {
+    status(): JobProgress
+    failures(limit?: number): JobFailure[]
+    pause(): void
+    resume(): void
+    /** Drop queued jobs (of some kinds, or all) and abort the batch in flight. */
+    cancel(kinds?: JobKind[]): number
+    /** Queue failed photos again (all, or the given ones). */
+    retry(photoIds?: number[]): number
+    /** Resolves when nothing runnable is left; rejects if the database refuses writes. */
+    whenIdle(signal?: AbortSignal): Promise<void>
+  }
+  settings: {
+    get(): Settings
+    set(patch: Partial<Settings>): Settings
+  }
+  ml: {
+    /** Switch the ML service (a new pack): marks other models' output stale and re-processes it. */
+    use(service: MlService | null): Promise<void>
+    info(): MlInfo | null
+  }
+}
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const db = openDatabase(options.dbPath)
+  const events = new Emitter<EngineEvents>()
+  const store = new LibraryStore(db)
+  const queue = new JobQueue(db)
+  const cacheDir = options.cacheDir ?? path.join(options.dataDir, 'cache')
+  let ml: { service: MlService; info: MlInfo } | null = null
+  const pipeline = new Pipeline({
+    db, store, queue, events, cacheDir, ml: () => ml, decoding: () => readSettings(db).decoding,
+    ...(options.walkFs ? { walkFs: options.walkFs } : {}),
+  })
+  const runner = new JobRunner({
+    queue, pipeline, events,
+    runnableKinds: () => (ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']),
+  })
+  let watcher: LibraryWatcher | null = null
+  let recheckTimer: NodeJS.Timeout | null = null
+  let closed = false
+
+  const activeCaptionModel = (): string | null => ml?.info.captionModelId ?? null
+
+  /** Queue embeddings and captions the active model has not made yet (after a pack change or for old photos). */
+  const reconcile = (): void => {
+    if (!ml) return
+    const { embeddingModelId, captionModelId } = ml.info
+    const t = Date.now()
+    db.tx(() => {
+      db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
+        SELECT 'embed', ph.id, ?, ?, ? FROM photos ph WHERE ph.status IN ('thumbnailed', 'embedded', 'captioned')
+        AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
+        AND EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`).run(Priority.backlog, t, t, embeddingModelId)
+      db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
+        SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
+        WHERE ph.status IN ('embedded', 'captioned')
+        AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
+        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+      writeInternal(db, 'models', JSON.stringify({ embeddingModelId, captionModelId }))
+    })
+    runner.poke()
+  }
+
+  const onChanges = (changes: WatchChange[]): void => {
+    if (closed) return
+    const missing: number[] = []
+    try {
+      db.tx(() => {
+        for (const c of changes) {
+          if (c.kind === 'file-added' || c.kind === 'file-changed') queue.enqueue('ingest', { rootId: c.rootId, relPath: c.rel }, Priority.fresh)
+          else if (c.kind === 'file-removed') missing.push(...store.markMissing(c.rootId, [c.rel]))
+          else if (c.rel === '') {
+            // The root itself went away: keep its photos; check for its return.
+            store.setRootAvailable(c.rootId, false)
+          } else missing.push(...store.markMissing(c.rootId, [c.rel], true))
+        }
+      })
+    } catch (error) {
+      events.emit('engine.errored', { message: `could not record file changes: ${error instanceof Error ? error.message : String(error)}` })
+      return
+    }
+    if (missing.length) events.emit('photos.missing', { ids: missing })
+    if (changes.some((c) => c.kind === 'folder-removed' && c.rel === '')) {
+      void watcher?.remove(changes.find((c) => c.rel === '')!.rootId)
+      events.emit('roots.changed', { roots: store.listRoots() })
+    }
+    runner.poke()
+  }
+
+  /** Unavailable roots (unplugged disk, deleted folder) are checked periodically; when back: rescan and watch. */
+  const recheckRoots = async (): Promise<void> => {
+    for (const root of store.listRoots()) {
+      const there = await fs.stat(root.path).then((s) => s.isDirectory(), () => false)
+      if (there && (!root.available || (watcher && !watcher.watching(root.id)))) {
+        store.setRootAvailable(root.id, true)
+        queue.enqueue('scan', { rootId: root.id }, Priority.fresh)
+        if (watcher && !closed) await watcher.add({ ...root, available: true }).catch(() => undefined)
+        events.emit('roots.changed', { roots: store.listRoots() })
+        runner.poke()
+      } else if (!there && root.available) {
+        store.setRootAvailable(root.id, false)
+        events.emit('roots.changed', { roots: store.listRoots() })
+      }
+    }
+  }
+
+  const idleWaiters = (signal?: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let off = (): void => undefined
+      let timer: NodeJS.Timeout | null = null
+      const check = (): void => {
+        if (runner.fatal) return finish(runner.fatal)
+        if (signal?.aborted) return finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+        const kinds: JobKind[] = ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']
+        if (runner.isIdle && queue.nextKind(kinds) === null) return finish(null)
+        timer = setTimeout(check, 100)
+      }
+      const finish = (error: Error | null): void => {
+        off()
+        if (timer) clearTimeout(timer)
+        if (error) reject(error)
+        else resolve()
+      }
+      off = events.on('engine.errored', () => {
+        if (runner.fatal) finish(runner.fatal)
+      })
+      runner.poke()
+      check()
+    })
+
+  const engine: Engine = {
+    db,
+    events,
+
+    async start(startOptions = {}) {
+      queue.recover()
+      const gone = store.purgeMissing(readSettings(db).missingGraceDays * 86_400_000)
+      if (gone.length) events.emit('photos.removed', { ids: gone })
+      if (startOptions.scan !== false) for (const r of store.listRoots()) queue.enqueue('scan', { rootId: r.id }, Priority.fresh)
+      reconcile()
+      runner.start()
+      if (startOptions.watch) {
+        watcher = new LibraryWatcher({
+          onChanges,
+          onError: (rootId, message) => events.emit('engine.errored', { message: `watching root ${rootId}: ${message}` }),
+          ...(options.watchStabilityMs !== undefined ? { stabilityMs: options.watchStabilityMs } : {}),
+        })
+        for (const r of store.listRoots()) {
+          const there = await fs.stat(r.path).then((s) => s.isDirectory(), () => false)
+          if (there) await watcher.add(r)
+        }
+        recheckTimer = setInterval(() => void recheckRoots().catch(() => undefined), options.rootRecheckMs ?? 10_000)
+      }
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      if (recheckTimer) clearInterval(recheckTimer)
+      await watcher?.close()
+      await runner.stop()
+      try {
+        queue.recover()
+      } catch {
+        // a full or read-only database: the next start recovers instead
+      }
+      db.close()
+    },
+
+    status() {
+      const byStatus: Record<PhotoStatus, number> = { indexed: 0, thumbnailed: 0, embedded: 0, captioned: 0, failed: 0 }
+      for (const r of db.stmt(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: PhotoStatus; n: number }[]) byStatus[r.status] = r.n
+      const one = (sql: string, ...args: unknown[]): number => (db.stmt(sql).get(...args) as { n: number }).n
+      const info = ml?.info ?? null
+      return {
+        photos: Object.values(byStatus).reduce((a, b) => a + b, 0),
+        byStatus,
+        missing: one(`SELECT count(*) AS n FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`),
+        staleCaptions: info ? one(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'auto' AND c.model_id IS NOT ?`, info.captionModelId) : 0,
+        staleEmbeddings: info ? one(`SELECT count(*) AS n FROM photos ph WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)`, info.embeddingModelId) : 0,
+        userCaptions: one(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'user'`),
+        jobs: runner.progress(),
+        failures: engine.jobs.failures(),
+        roots: store.listRoots(),
+      }
+    },
+
+    roots: {
+      async add(folder, rootOptions = {}) {
+        const abs = path.resolve(folder)
+        const st = await fs.stat(abs).catch((error: NodeJS.ErrnoException) => {
+          throw new Error(`cannot add ${abs}: ${error.code === 'ENOENT' ? 'no such folder' : error.message}`)
+        })
+        if (!st.isDirectory()) throw new Error(`cannot add ${abs}: not a folder`)
+        const real = await fs.realpath(abs)
+        const overlapping = store.listRoots().find((r) => r.path !== real && (real.startsWith(r.path + path.sep) || r.path.startsWith(real + path.sep)))
+        if (overlapping) throw new Error(`cannot add ${real}: it overlaps the library folder ${overlapping.path}`)
+        const { root } = db.tx(() => {
+          const res = store.upsertRoot(real, rootOptions)
+          queue.enqueue('scan', { rootId: res.root.id }, Priority.fresh)
+          return res
+        })
+        if (watcher && !closed) await watcher.add(root)
+        events.emit('roots.changed', { roots: store.listRoots() })
+        runner.poke()
+        return root
+      },
+      async update(id, rootOptions) {
+        const root = store.getRoot(id)
+        if (!root) throw new Error(`no library folder with id ${id}`)
+        const updated = db.tx(() => {
+          const r = store.upsertRoot(root.path, rootOptions).root
+          queue.enqueue('scan', { rootId: id }, Priority.fresh)
+          return r
+        })
+        if (watcher && !closed) await watcher.add(updated)
+        events.emit('roots.changed', { roots: store.listRoots() })
+        runner.poke()
+        return updated
+      },
+      async remove(id) {
+        if (!store.getRoot(id)) throw new Error(`no library folder with id ${id}`)
+        await watcher?.remove(id)
+        runner.abortCurrent()
+        const removed = store.deleteRoot(id)
+        if (removed.length) events.emit('photos.removed', { ids: removed })
+        events.emit('roots.changed', { roots: store.listRoots() })
+      },
+      list: () => store.listRoots(),
+      rescan(id) {
+        const roots = id === undefined ? store.listRoots() : [store.getRoot(id)].filter((r): r is Root => r !== null)
+        db.tx(() => {
+          for (const r of roots) queue.enqueue('scan', { rootId: r.id }, Priority.fresh)
+        })
+        runner.poke()
+      },
+    },
+
+    photos: {
+      list: (query = {}) => store.listPhotos(query, activeCaptionModel()),
+      count(status) {
+        if (status === 'missing') return engine.status().missing
+        const row = status
+          ? (db.stmt(`SELECT count(*) AS n FROM photos WHERE status = ?`).get(status) as { n: number })
+          : (db.stmt(`SELECT count(*) AS n FROM photos`).get() as { n: number })
+        return row.n
+      },
+      get: (id) => store.getPhoto(id, activeCaptionModel()),
+      idByPath: (absPath) => store.photoIdByPath(path.resolve(absPath)),
+      thumbnailPath(id, size) {
+        const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
+        return r?.thumb_key ? thumbnailPath(cacheDir, r.thumb_key, size) : null
+      },
+      originalPath: (id) => store.presentPath(id),
+    },
+
+    captions: {
+      set(photoId, text) {
+        const clean = text.trim()
+        if (clean === '') throw new Error('a caption cannot be empty')
+        if (clean.length > 2000) throw new Error(`a caption is at most 2000 characters (got ${clean.length})`)
+        const id = db.tx(() => {
+          if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new Error(`no photo with id ${photoId}`)
+          return store.addCaption(photoId, clean, 'user', { makeCurrent: true })
+        })
+        const caption = store.caption(id)!
+        events.emit('captions.changed', { photoId, caption })
+        return caption
+      },
+      restore(photoId, captionId) {
+        if (!store.setCurrentCaption(photoId, captionId)) throw new Error(`photo ${photoId} has no caption ${captionId}`)
+        const caption = store.caption(captionId)!
+        events.emit('captions.changed', { photoId, caption })
+        return caption
+      },
+      regenerate(photoIds) {
+        db.tx(() => {
+          for (const photoId of photoIds) queue.enqueue('caption', { photoId }, Priority.user)
+        })
+        runner.poke()
+      },
+      history: (photoId) => store.captionHistory(photoId),
+    },
+
+    jobs: {
+      status: () => runner.progress(),
+      failures(limit = 100) {
+        const rows = db.stmt(`SELECT ph.id, ph.error, ph.error_stage, (SELECT r.path || '/' || p.rel_path FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ph.id ORDER BY p.present DESC, p.id LIMIT 1) AS path,
+          (SELECT max(attempts) FROM jobs j WHERE j.photo_id = ph.id OR (j.root_id, j.rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ph.id)) AS attempts
+          FROM photos ph WHERE ph.status = 'failed' ORDER BY ph.updated_at DESC LIMIT ?`).all(limit) as { id: number; error: string | null; error_stage: string | null; path: string | null; attempts: number | null }[]
+        return rows.map((r) => ({ photoId: r.id, path: r.path, kind: (r.error_stage ?? 'ingest') as JobKind, error: r.error ?? 'unknown error', attempts: r.attempts ?? 1 }))
+      },
+      pause: () => runner.pause(),
+      resume: () => runner.resume(),
+      cancel(kinds) {
+        const n = queue.cancel(kinds)
+        runner.abortCurrent()
+        return n
+      },
+      retry(photoIds) {
+        let n = 0
+        db.tx(() => {
+          const rows = (photoIds
+            ? photoIds.map((id) => db.stmt(`SELECT id, error_stage FROM photos WHERE id = ? AND status = 'failed'`).get(id)).filter(Boolean)
+            : db.stmt(`SELECT id, error_stage FROM photos WHERE status = 'failed'`).all()) as { id: number; error_stage: string | null }[]
+          for (const r of rows) {
+            db.stmt(`DELETE FROM jobs WHERE state = 'failed' AND (photo_id = ? OR (root_id, rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ?))`).run(r.id, r.id)
+            const stage = (r.error_stage ?? 'ingest') as JobKind
+            if (stage === 'ingest' || stage === 'scan') {
+              for (const p of db.stmt(`SELECT root_id, rel_path FROM paths WHERE photo_id = ? AND present = 1`).all(r.id) as { root_id: number; rel_path: string }[]) {
+                queue.enqueue('ingest', { rootId: p.root_id, relPath: p.rel_path }, Priority.user)
+              }
+            } else queue.enqueue(stage, { photoId: r.id }, Priority.user)
+            n++
+          }
+        })
+        runner.poke()
+        return n
+      },
+      whenIdle: (signal) => idleWaiters(signal),
+    },
+
+    settings: {
+      get: () => readSettings(db),
+      set(patch) {
+        const next = writeSettings(db, patch)
+        events.emit('settings.changed', next)
+        return next
+      },
+    },
+
+    ml: {
+      async use(service) {
+        runner.abortCurrent()
+        ml = service ? { service, info: await service.info() } : null
+        reconcile()
+        runner.poke()
+      },
+      info: () => ml?.info ?? null,
+    },
+  }
+
+  if (options.ml) {
+    try {
+      ml = { service: options.ml, info: await options.ml.info() }
+    } catch (error) {
+      db.close()
+      throw error
+    }
+  }
+  void readInternal
+  return engine
+}

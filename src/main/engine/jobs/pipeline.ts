@@ -1,0 +1,421 @@
+// What each job kind does. Every step does its I/O first (hashing, decoding,
+// ML) and then writes its effect and the job's completion in ONE transaction
+// ([Note: durable jobs] in queue.ts), so a crash at any point either keeps the
+// whole step or none of it.
+import path from 'node:path'
+import type { LibraryDb } from '../db/database.ts'
+import type { DecodeOptions, MlInfo, MlService } from '../../ml/service.ts'
+import type { Emitter } from '../events.ts'
+import type { EngineEvents, JobFailure } from '../types.ts'
+import { compileExclusions } from '../library/files.ts'
+import { fastIdentity, fullHash, type FastIdentity } from '../library/identity.ts'
+import { ImageRejectedError, makeThumbnails, probeImage, type ImageProbe } from '../library/images.ts'
+import { emptyMetadata, readMetadata, type PhotoMetadata } from '../library/metadata.ts'
+import { describeFsError, nodeWalkFs, walkRoot, type ScanProblem, type WalkFs } from '../library/scanner.ts'
+import type { LibraryStore } from '../library/store.ts'
+import { Priority, type JobQueue, type JobRow } from './queue.ts'
+
+export interface PipelineDeps {
+  db: LibraryDb
+  store: LibraryStore
+  queue: JobQueue
+  events: Emitter<EngineEvents>
+  /** Where thumbnails are cached (content-addressed). */
+  cacheDir: string
+  /** The ML service and its info, or null when running without ML. */
+  ml: () => { service: MlService; info: MlInfo } | null
+  decoding: () => DecodeOptions
+  walkFs?: WalkFs
+  now?: () => number
+}
+
+export const batchSizes = { scan: 1, ingest: 16, thumbnail: 8, embed: 16, caption: 16 } as const
+
+export class Pipeline {
+  private readonly now: () => number
+  constructor(private readonly d: PipelineDeps) {
+    this.now = d.now ?? Date.now
+  }
+
+  // ---- scan: walk a root, queue ingest jobs for new or changed files, mark vanished ones missing
+
+  async scan(jobs: JobRow[], signal: AbortSignal): Promise<void> {
+    for (const job of jobs) await this.scanOne(job, signal)
+  }
+
+  private async scanOne(job: JobRow, signal: AbortSignal): Promise<void> {
+    const { store, queue, db } = this.d
+    const root = job.root_id === null ? null : store.getRoot(job.root_id)
+    if (!root) return db.tx(() => queue.complete(job.id))
+    const problems: ScanProblem[] = []
+    try {
+      const st = await (this.d.walkFs ?? nodeWalkFs).stat(root.path)
+      if (!st.isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' })
+    } catch (error) {
+      // The whole root is gone (unmounted disk, deleted folder): mark it
+      // unavailable but do NOT mark its photos missing one by one; they come
+      // back when the folder does.
+      db.tx(() => {
+        store.setRootAvailable(root.id, false)
+        store.setRootScanned(root.id, [{ path: root.path, error: `library folder unavailable: ${describeFsError(error)}` }])
+        store.setRootAvailable(root.id, false)
+        queue.complete(job.id)
+      })
+      return
+    }
+    const known = store.rootPaths(root.id)
+    const seen = new Set<string>()
+    const excluded = compileExclusions(root.exclude)
+    let pending: string[] = []
+    const flush = (): void => {
+      const rels = pending
+      pending = []
+      db.tx(() => {
+        for (const rel of rels) queue.enqueue('ingest', { rootId: root.id, relPath: rel }, Priority.fresh)
+      })
+    }
+    for await (const entry of walkRoot(root.path, excluded, problems, this.d.walkFs, signal)) {
+      seen.add(entry.rel)
+      const k = known.get(entry.rel)
+      if (k && k.present && !k.failed && k.size === entry.size && k.mtime === entry.mtimeMs) continue
+      pending.push(entry.rel)
+      if (pending.length >= 500) flush()
+    }
+    flush()
+    // Files we knew that this walk did not see are gone, except under folders we could not read.
+    const unreadable = problems.map((p) => path.relative(root.path, p.path).split(path.sep).join('/'))
+    const vanished = [...known].filter(([rel, k]) => k.present && !seen.has(rel) && !unreadable.some((u) => u === '' || rel === u || rel.startsWith(u + '/'))).map(([rel]) => rel)
+    let nowMissing: number[] = []
+    db.tx(() => {
+      nowMissing = store.markMissing(root.id, vanished)
+      store.setRootScanned(root.id, problems)
+      queue.complete(job.id)
+    })
+    if (nowMissing.length) this.d.events.emit('photos.missing', { ids: nowMissing })
+  }
+
+  // ---- ingest: identity, header probe, EXIF; link the path to its photo
+
+  async ingest(jobs: JobRow[], signal: AbortSignal): Promise<void> {
+    await mapLimit(jobs, 4, (job) => this.ingestOne(job, signal))
+  }
+
+  private async ingestOne(job: JobRow, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted()
+    const { store, queue, db } = this.d
+    const root = job.root_id === null ? null : store.getRoot(job.root_id)
+    if (!root || job.rel_path === null) return db.tx(() => queue.complete(job.id))
+    const rel = job.rel_path
+    const abs = path.join(root.path, ...rel.split('/'))
+    let id: FastIdentity
+    try {
+      id = await fastIdentity(abs)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        let gone: number[] = []
+        db.tx(() => {
+          gone = store.markMissing(root.id, [rel])
+          queue.complete(job.id)
+        })
+        if (gone.length) this.d.events.emit('photos.missing', { ids: gone })
+        return
+      }
+      const transient = (error as { transient?: boolean }).transient === true
+      const message = transient ? (error as Error).message : `cannot read file: ${describeFsError(error)}`
+      this.failJob(job, message, false, () => this.recordUnreadable(root.id, rel, message))
+      return
+    }
+    // Resolve identity: same quick key may still be different content.
+    const match = await this.resolveIdentity(root.id, rel, abs, id)
+    let probe: ImageProbe | null = null
+    let rejected: string | null = null
+    let meta: PhotoMetadata = emptyMetadata
+    try {
+      probe = await probeImage(abs)
+      meta = await readMetadata(abs).catch(() => emptyMetadata)
+    } catch (error) {
+      if (!(error instanceof ImageRejectedError)) throw error
+      rejected = error.message
+    }
+    signal.throwIfAborted()
+    const t = this.now()
+    let outcome: { photoId: number; added: boolean; changed: boolean } = { photoId: 0, added: false, changed: false }
+    db.tx(() => {
+      const prev = store.pathRow(root.id, rel)
+      let photoId: number
+      let added = false
+      let changed = false
+      if (match.photoId !== null) {
+        photoId = match.photoId
+        if (match.fullHash) db.stmt(`UPDATE photos SET full_hash = ? WHERE id = ? AND full_hash IS NULL`).run(match.fullHash, photoId)
+        changed = prev?.photo_id !== photoId
+      } else if (prev && !db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND id != ? AND present = 1 LIMIT 1`).get(prev.photo_id, prev.id)) {
+        // The file at a known path changed: same photo, new content. Keep the
+        // user's captions; drop what was derived from the old bytes.
+        photoId = prev.photo_id
+        db.stmt(`UPDATE photos SET size = ?, fast_hash = ?, full_hash = ?, thumb_key = NULL, status = 'indexed', error = NULL, error_stage = NULL, updated_at = ? WHERE id = ?`)
+          .run(id.size, id.fastHash, match.fullHash, t, photoId)
+        db.stmt(`DELETE FROM embeddings WHERE photo_id = ?`).run(photoId)
+        changed = true
+      } else {
+        photoId = Number(db.stmt(`INSERT INTO photos (size, fast_hash, full_hash, added_at, updated_at) VALUES (?, ?, ?, ?, ?)`).run(id.size, id.fastHash, match.fullHash, t, t).lastInsertRowid)
+        added = true
+      }
+      if (prev) {
+        db.stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ? WHERE id = ?`).run(photoId, id.size, id.mtimeMs, t, prev.id)
+        if (prev.photo_id !== photoId && !db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? LIMIT 1`).get(prev.photo_id)) {
+          db.stmt(`DELETE FROM photos WHERE id = ?`).run(prev.photo_id)
+        }
+      } else {
+        db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`).run(photoId, root.id, rel, id.size, id.mtimeMs, t)
+      }
+      if (probe) {
+        db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?, updated_at = ? WHERE id = ?`)
+          .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon, t, photoId)
+      }
+      if (rejected) {
+        store.setStatus(photoId, 'failed', rejected, 'ingest')
+      } else {
+        db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed'`).run(photoId)
+        if (meta.description) this.importDescription(photoId, meta.description)
+        const row = db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
+        if (row.thumb_key !== row.key) queue.enqueue('thumbnail', { photoId }, job.priority)
+      }
+      queue.complete(job.id)
+      outcome = { photoId, added, changed }
+    })
+    if (rejected) this.emitFailure({ photoId: outcome.photoId, path: abs, kind: 'ingest', error: rejected, attempts: job.attempts })
+    if (outcome.added) this.d.events.emit('photos.added', { ids: [outcome.photoId] })
+    else if (outcome.changed) this.d.events.emit('photos.changed', { ids: [outcome.photoId] })
+  }
+
+  /** A description already in the file becomes a `user` caption, once. */
+  private importDescription(photoId: number, text: string): void {
+    const { db, store } = this.d
+    if (db.stmt(`SELECT 1 FROM captions WHERE photo_id = ? AND source = 'file' AND text = ?`).get(photoId, text)) return
+    const current = store.photoKey(photoId)
+    const id = store.addCaption(photoId, text, 'user', { source: 'file', makeCurrent: current?.captionProvenance !== 'user' })
+    this.pendingCaptionEvents.push({ photoId, captionId: id })
+  }
+
+  private pendingCaptionEvents: { photoId: number; captionId: number }[] = []
+
+  private async resolveIdentity(rootId: number, rel: string, abs: string, id: FastIdentity): Promise<{ photoId: number | null; fullHash: string | null }> {
+    const { db, store } = this.d
+    const candidates = db.stmt(`SELECT id, full_hash FROM photos WHERE size = ? AND fast_hash = ?`).all(id.size, id.fastHash) as { id: number; full_hash: string | null }[]
+    if (candidates.length === 0) return { photoId: null, fullHash: null }
+    const prev = store.pathRow(rootId, rel)
+    // The same file at the same path, unchanged content.
+    if (candidates.length === 1 && prev?.photo_id === candidates[0]!.id) return { photoId: prev.photo_id, fullHash: null }
+    const mine = await fullHash(abs)
+    let assumed: number | null = null
+    for (const c of candidates) {
+      let theirs = c.full_hash
+      if (theirs === null) {
+        const other = (db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 AND NOT (p.root_id = ? AND p.rel_path = ?) LIMIT 1`)
+          .get(c.id, rootId, rel)) as { root: string; rel: string } | undefined
+        if (!other) {
+          // No other copy to compare with (it moved here, or its disk is away):
+          // the quick key is our best evidence.
+          assumed ??= c.id
+          continue
+        }
+        try {
+          theirs = await fullHash(path.join(other.root, ...other.rel.split('/')))
+          db.stmt(`UPDATE photos SET full_hash = ? WHERE id = ?`).run(theirs, c.id)
+        } catch {
+          assumed ??= c.id
+          continue
+        }
+      }
+      if (theirs === mine) return { photoId: c.id, fullHash: mine }
+    }
+    return { photoId: assumed, fullHash: mine }
+  }
+
+  /** A file we cannot read at all still gets a row, so its error is listed. */
+  private recordUnreadable(rootId: number, rel: string, message: string): number {
+    const { db, store } = this.d
+    const t = this.now()
+    const prev = store.pathRow(rootId, rel)
+    if (prev) {
+      store.setStatus(prev.photo_id, 'failed', message, 'ingest')
+      return prev.photo_id
+    }
+    const photoId = Number(db.stmt(`INSERT INTO photos (status, error, error_stage, added_at, updated_at) VALUES ('failed', ?, 'ingest', ?, ?)`).run(message, t, t).lastInsertRowid)
+    db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, present, seen_at) VALUES (?, ?, ?, 1, ?)`).run(photoId, rootId, rel, t)
+    return photoId
+  }
+
+  // ---- thumbnail
+
+  async thumbnail(jobs: JobRow[], signal: AbortSignal): Promise<void> {
+    await mapLimit(jobs, 2, (job) => this.thumbnailOne(job, signal))
+  }
+
+  private async thumbnailOne(job: JobRow, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted()
+    const { db, store, queue } = this.d
+    const photoId = job.photo_id!
+    const row = db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
+    const abs = store.presentPath(photoId)
+    if (!row?.key || !abs) return db.tx(() => queue.complete(job.id))
+    try {
+      await makeThumbnails(abs, this.d.cacheDir, row.key)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return db.tx(() => queue.complete(job.id))
+      const permanent = error instanceof ImageRejectedError
+      const message = permanent ? (error as Error).message : `cannot make thumbnail: ${describeFsError(error)}`
+      this.failJob(job, message, permanent, () => store.setStatus(photoId, 'failed', message, 'thumbnail'), abs)
+      return
+    }
+    signal.throwIfAborted()
+    db.tx(() => {
+      db.stmt(`UPDATE photos SET thumb_key = ? WHERE id = ?`).run(row.key, photoId)
+      store.advance(photoId, 'thumbnailed')
+      const ml = this.d.ml()
+      if (ml && !db.stmt(`SELECT 1 FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, ml.info.embeddingModelId)) {
+        queue.enqueue('embed', { photoId }, job.priority)
+      } else if (ml) queue.enqueue('caption', { photoId }, job.priority)
+      queue.complete(job.id)
+    })
+    this.d.events.emit('photos.changed', { ids: [photoId] })
+  }
+
+  // ---- embed (batched through the ML service)
+
+  async embed(jobs: JobRow[], signal: AbortSignal): Promise<void> {
+    const { db, store, queue } = this.d
+    const ml = this.d.ml()
+    if (!ml) return queue.release(jobs.map((j) => j.id))
+    const work: { job: JobRow; abs: string }[] = []
+    db.tx(() => {
+      for (const job of jobs) {
+        const abs = store.presentPath(job.photo_id!)
+        if (abs) work.push({ job, abs })
+        else queue.complete(job.id)
+      }
+    })
+    if (work.length === 0) return
+    let results: Awaited<ReturnType<MlService['embedImages']>>
+    try {
+      results = await ml.service.embedImages(work.map((w) => w.abs), signal)
+    } catch (error) {
+      if (signal.aborted) throw error
+      const message = `embedding failed: ${error instanceof Error ? error.message : String(error)}`
+      for (const w of work) this.failJob(w.job, message, false, () => store.setStatus(w.job.photo_id!, 'failed', message, 'embed'), w.abs)
+      return
+    }
+    const failures: JobFailure[] = []
+    db.tx(() => {
+      work.forEach((w, i) => {
+        const r = results[i]
+        const photoId = w.job.photo_id!
+        if (r?.ok) {
+          store.putEmbedding(photoId, ml.info.embeddingModelId, r.embedding)
+          store.advance(photoId, 'embedded')
+          queue.enqueue('caption', { photoId }, w.job.priority)
+          queue.complete(w.job.id)
+        } else {
+          const message = `cannot embed image: ${r ? r.error : 'no result from the ML service'}`
+          store.setStatus(photoId, 'failed', message, 'embed')
+          queue.fail(w.job, message, true)
+          failures.push({ photoId, path: w.abs, kind: 'embed', error: message, attempts: w.job.attempts })
+        }
+      })
+    })
+    for (const f of failures) this.emitFailure(f)
+    this.d.events.emit('photos.changed', { ids: work.map((w) => w.job.photo_id!) })
+  }
+
+  // ---- caption (batched; from stored embeddings, no image decoded again)
+
+  async caption(jobs: JobRow[], signal: AbortSignal): Promise<void> {
+    const { db, store, queue } = this.d
+    const ml = this.d.ml()
+    if (!ml) return queue.release(jobs.map((j) => j.id))
+    const work: { job: JobRow; embedding: Float32Array }[] = []
+    db.tx(() => {
+      for (const job of jobs) {
+        const e = store.getEmbedding(job.photo_id!, ml.info.embeddingModelId)
+        if (e) work.push({ job, embedding: e })
+        else {
+          // Embedded by another model: embed again first (the caption follows).
+          if (store.presentPath(job.photo_id!)) queue.enqueue('embed', { photoId: job.photo_id! }, job.priority)
+          queue.complete(job.id)
+        }
+      }
+    })
+    if (work.length === 0) return
+    const decoding = this.d.decoding()
+    let results: Awaited<ReturnType<MlService['captionEmbeddings']>>
+    try {
+      results = await ml.service.captionEmbeddings(work.map((w) => w.embedding), decoding, signal)
+    } catch (error) {
+      if (signal.aborted) throw error
+      const message = `captioning failed: ${error instanceof Error ? error.message : String(error)}`
+      for (const w of work) this.failJob(w.job, message, false, () => store.setStatus(w.job.photo_id!, 'failed', message, 'caption'))
+      return
+    }
+    const changed: { photoId: number; captionId: number }[] = []
+    db.tx(() => {
+      work.forEach((w, i) => {
+        const photoId = w.job.photo_id!
+        const r = results[i]
+        if (!r) return
+        // [Note: user captions win] an automatic caption never replaces a
+        // user's; it is kept in the history so it can be looked at or restored.
+        const current = store.photoKey(photoId)
+        const makeCurrent = current?.captionProvenance !== 'user'
+        const id = store.addCaption(photoId, r.caption, 'auto', { modelId: ml.info.captionModelId, decoding, makeCurrent })
+        store.advance(photoId, 'captioned')
+        queue.complete(w.job.id)
+        if (makeCurrent) changed.push({ photoId, captionId: id })
+      })
+    })
+    for (const c of changed) this.d.events.emit('captions.changed', { photoId: c.photoId, caption: store.caption(c.captionId) })
+  }
+
+  /** Emit events for captions imported from files during the last ingest batch. */
+  flushEvents(): void {
+    const pending = this.pendingCaptionEvents
+    this.pendingCaptionEvents = []
+    for (const p of pending) this.d.events.emit('captions.changed', { photoId: p.photoId, caption: this.d.store.caption(p.captionId) })
+  }
+
+  private failJob(job: JobRow, message: string, permanent: boolean, recordOnPhoto: () => unknown, abs: string | null = null): void {
+    let final = false
+    let photoId: number | null = job.photo_id
+    this.d.db.tx(() => {
+      final = this.d.queue.fail(job, message, permanent)
+      if (final) {
+        const r = recordOnPhoto()
+        if (typeof r === 'number') photoId = r
+      }
+    })
+    if (final) this.emitFailure({ photoId, path: abs ?? job.rel_path, kind: job.kind, error: message, attempts: job.attempts })
+  }
+
+  private emitFailure(f: JobFailure): void {
+    this.d.events.emit('jobs.failed', f)
+  }
+}
+
+/** Run `fn` over items with at most `limit` in flight; the first error is rethrown after all settle. */
+export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  let firstError: unknown = null
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!
+      try {
+        await fn(item)
+      } catch (error) {
+        firstError ??= error
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  if (firstError !== null) throw firstError
+}

@@ -1,0 +1,167 @@
+// The loop that drains the job queue: pick the most urgent kind, claim a
+// batch, run it through the pipeline, repeat; sleep when there is nothing to
+// do until woken (new work, resume) or a retry falls due.
+import type { Emitter } from '../events.ts'
+import type { EngineEvents, JobKind, JobProgress } from '../types.ts'
+import { batchSizes, type Pipeline } from './pipeline.ts'
+import type { JobQueue, JobRow } from './queue.ts'
+import { ProgressMeter } from './progress.ts'
+
+export interface RunnerDeps {
+  queue: JobQueue
+  pipeline: Pipeline
+  events: Emitter<EngineEvents>
+  /** Kinds that can run now (embed/caption need an ML service). */
+  runnableKinds: () => JobKind[]
+}
+
+export class JobRunner {
+  private paused = false
+  private stopped = false
+  private loop: Promise<void> | null = null
+  private wake: (() => void) | null = null
+  private current: AbortController | null = null
+  private busy = false
+  readonly meter: ProgressMeter
+  /** A database error that stops all work (disk full, read-only, corrupt). */
+  fatal: Error | null = null
+
+  constructor(private readonly d: RunnerDeps) {
+    this.meter = new ProgressMeter()
+  }
+
+  start(): void {
+    if (this.loop) return
+    this.stopped = false
+    this.loop = this.run()
+  }
+
+  /** Something was enqueued: look again. */
+  poke(): void {
+    this.wake?.()
+  }
+
+  pause(): void {
+    this.paused = true
+    this.emitProgress(true)
+  }
+
+  resume(): void {
+    this.paused = false
+    this.fatal = null
+    this.emitProgress(true)
+    this.poke()
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  get isIdle(): boolean {
+    return !this.busy
+  }
+
+  /** Abort the batch in flight (its jobs go back to the queue). */
+  abortCurrent(): void {
+    this.current?.abort(new Error('cancelled'))
+  }
+
+  /** Stop: abort the batch in flight (its transaction never commits) and wait for the loop. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.current?.abort(new Error('engine stopping'))
+    this.poke()
+    await this.loop
+    this.loop = null
+  }
+
+  progress(): JobProgress {
+    return this.meter.snapshot(this.d.queue.counts(), this.paused)
+  }
+
+  private emitProgress(force = false): void {
+    if (force || this.meter.shouldEmit()) this.d.events.emit('jobs.progressed', this.progress())
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const next = this.paused || this.fatal ? null : this.d.queue.nextKind(this.d.runnableKinds())
+      if (!next || next.wakeAt !== null) {
+        if (this.busy) {
+          this.busy = false
+          const p = this.progress()
+          this.d.events.emit('jobs.progressed', p)
+          if (!next) {
+            this.d.events.emit('jobs.drained', { done: p.done, failed: p.failed })
+            this.meter.reset()
+          }
+        }
+        await this.sleep(next?.wakeAt ? Math.max(10, next.wakeAt - Date.now()) : 60_000)
+        continue
+      }
+      this.busy = true
+      const jobs = this.d.queue.claim(next.kind, batchSizes[next.kind])
+      if (jobs.length === 0) continue
+      const ac = new AbortController()
+      this.current = ac
+      try {
+        await this.d.pipeline[next.kind](jobs, ac.signal)
+      } catch (error) {
+        this.settleLeftovers(jobs, error, ac.signal.aborted)
+      } finally {
+        this.current = null
+        this.d.pipeline.flushEvents()
+      }
+      if (!this.fatal) {
+        this.settleLeftovers(jobs, null, ac.signal.aborted)
+        this.meter.record(jobs.length)
+        this.emitProgress()
+      }
+    }
+  }
+
+  /** Jobs a batch left 'running' (it threw or was aborted): back to the queue, or failed. */
+  private settleLeftovers(jobs: JobRow[], error: unknown, aborted: boolean): void {
+    try {
+      const running = jobs.filter((j) => this.isRunning(j.id))
+      if (running.length === 0) return
+      if (aborted || error === null) {
+        this.d.queue.release(running.map((j) => j.id))
+        return
+      }
+      const message = error instanceof Error ? error.message : String(error)
+      for (const j of running) this.d.queue.fail(j, message, false)
+    } catch (dbError) {
+      // The database itself refuses writes (full disk, read-only): stop working
+      // until resumed; what is stored stays stored.
+      this.fatal = dbError instanceof Error ? dbError : new Error(String(dbError))
+      this.d.events.emit('engine.errored', { message: `database write failed: ${this.fatal.message}` })
+    }
+    if (isDatabaseError(error)) {
+      this.fatal = error as Error
+      this.d.events.emit('engine.errored', { message: `database write failed: ${(error as Error).message}` })
+    }
+  }
+
+  private isRunning(id: number): boolean {
+    return this.d.queue.isRunning(id)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      const self = this
+      function done(): void {
+        clearTimeout(timer)
+        self.wake = null
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+}
+
+export function isDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(code)
+}

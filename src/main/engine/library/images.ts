@@ -1,0 +1,126 @@
+// Decoding photos for the library: a header probe (format, size, pixel limit)
+// and the two thumbnail sizes. Originals are only ever read (sharp opens the
+// path read-only; heic-decode gets a buffer we read with flag 'r').
+//
+// [Note: pixel limit]
+// A 50000x50000 PNG is a few hundred KB on disk and 7.5 GB decoded. We refuse
+// anything above `maxPixels` from the header alone, before decoding, and pass
+// the same limit to sharp (`limitInputPixels`) as a second line of defence.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import sharp, { type Metadata, type Sharp } from 'sharp'
+
+export const maxPixels = 200_000_000 // 200 MP: larger than any camera, smaller than a bomb.
+
+export const thumbnailSizes = { small: 320, large: 960 } as const
+export type ThumbnailSize = keyof typeof thumbnailSizes
+
+export interface ImageProbe {
+  format: string
+  /** Displayed size, after EXIF rotation. */
+  width: number
+  height: number
+}
+
+/** A file that can never become a photo (not an image, corrupt, too large): do not retry. */
+export class ImageRejectedError extends Error {
+  readonly permanent = true
+  constructor(message: string) {
+    super(message)
+    this.name = 'ImageRejectedError'
+  }
+}
+
+const heifFormats = new Set(['heif', 'heic', 'avif'])
+
+export async function probeImage(file: string): Promise<ImageProbe> {
+  let meta: Metadata
+  try {
+    meta = await sharp(file, { limitInputPixels: maxPixels, failOn: 'error' }).metadata()
+  } catch (error) {
+    throw new ImageRejectedError(`not a readable image: ${reason(error)}`)
+  }
+  const { width, height, format } = meta
+  if (!format || !width || !height) throw new ImageRejectedError('not a readable image: no dimensions in header')
+  if (width * height > maxPixels) {
+    throw new ImageRejectedError(`image is ${width}x${height} (${(width * height / 1e6).toFixed(0)} MP), above the ${maxPixels / 1e6} MP pixel limit`)
+  }
+  const rotated = (meta.orientation ?? 1) >= 5
+  return { format, width: rotated ? height : width, height: rotated ? width : height }
+}
+
+/** Where a thumbnail of content `key` lives in the content-addressed cache. */
+export function thumbnailPath(cacheDir: string, key: string, size: ThumbnailSize): string {
+  return path.join(cacheDir, 'thumbnails', key.slice(0, 2), `${key}-${thumbnailSizes[size]}.jpg`)
+}
+
+/**
+ * Write both thumbnail sizes for `file` under `key` unless they exist already
+ * (same content, same thumbnails). One decode serves both sizes: the large one
+ * is made first (libjpeg shrink-on-load keeps a 12 MP decode cheap) and the
+ * small one is resized from it.
+ */
+export async function makeThumbnails(file: string, cacheDir: string, key: string): Promise<void> {
+  const large = thumbnailPath(cacheDir, key, 'large')
+  const small = thumbnailPath(cacheDir, key, 'small')
+  if ((await exists(large)) && (await exists(small))) return
+  await fs.mkdir(path.dirname(large), { recursive: true })
+  let input: Sharp
+  try {
+    input = await openForDecode(file)
+    const { data, info } = await input
+      .rotate()
+      .resize(thumbnailSizes.large, thumbnailSizes.large, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
+    const largeJpeg = await sharp(data, raw).jpeg({ quality: 82, mozjpeg: false }).toBuffer()
+    const smallJpeg = await sharp(data, raw)
+      .resize(thumbnailSizes.small, thumbnailSizes.small, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 78 })
+      .toBuffer()
+    await atomicWrite(large, largeJpeg)
+    await atomicWrite(small, smallJpeg)
+  } catch (error) {
+    if (error instanceof ImageRejectedError) throw error
+    throw new ImageRejectedError(`cannot decode image: ${reason(error)}`)
+  }
+}
+
+async function openForDecode(file: string): Promise<Sharp> {
+  const s = sharp(file, { limitInputPixels: maxPixels, failOn: 'warning' })
+  const ext = path.extname(file).toLowerCase()
+  if (ext !== '.heic' && ext !== '.heif') return s
+  // sharp's prebuilt libvips has no HEVC decoder: fall back to libheif in wasm.
+  const meta = await s.metadata().catch(() => null)
+  if (meta && meta.format && !heifFormats.has(meta.format)) return s
+  if (meta?.compression === 'av1') return s
+  // @ts-expect-error heic-decode ships no type declarations
+  const mod = (await import('heic-decode')) as { default: (o: { buffer: Buffer }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }> }
+  const decode = mod.default
+  const buffer = await fs.readFile(file, { flag: 'r' })
+  const img = await decode({ buffer })
+  if (img.width * img.height > maxPixels) throw new ImageRejectedError(`image is ${img.width}x${img.height}, above the pixel limit`)
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 4 } })
+}
+
+async function atomicWrite(target: string, data: Buffer): Promise<void> {
+  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  await fs.writeFile(tmp, data)
+  await fs.rename(tmp, target)
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function reason(error: unknown): string {
+  const msg = error instanceof Error ? error.message : String(error)
+  return msg.split('\n')[0]!.replace(/^Input file /, '').trim()
+}

@@ -1,0 +1,256 @@
+// Reading and writing library rows (roots, photos, paths, captions,
+// embeddings). Synchronous SQL only; the runners do the I/O around it.
+import path from 'node:path'
+import type { LibraryDb } from '../db/database.ts'
+import type { DecodeOptions } from '../../ml/service.ts'
+import type { Caption, PhotoDetail, PhotoPath, PhotoQuery, PhotoStatus, PhotoSummary, Provenance, Root, RootOptions } from '../types.ts'
+
+interface RootRow { id: number; path: string; exclude: string; use_polling: number; available: number; added_at: number; last_scan_at: number | null; scan_errors: string }
+
+export function rootFromRow(r: RootRow): Root {
+  return { id: r.id, path: r.path, exclude: JSON.parse(r.exclude) as string[], usePolling: r.use_polling === 1, available: r.available === 1, addedAt: r.added_at, lastScanAt: r.last_scan_at }
+}
+
+export class LibraryStore {
+  constructor(readonly db: LibraryDb, private readonly now: () => number = Date.now) {}
+
+  // ---- roots
+
+  listRoots(): Root[] {
+    return (this.db.stmt(`SELECT * FROM roots ORDER BY id`).all() as RootRow[]).map(rootFromRow)
+  }
+
+  getRoot(id: number): Root | null {
+    const r = this.db.stmt(`SELECT * FROM roots WHERE id = ?`).get(id) as RootRow | undefined
+    return r ? rootFromRow(r) : null
+  }
+
+  rootScanErrors(id: number): { path: string; error: string }[] {
+    const r = this.db.stmt(`SELECT scan_errors FROM roots WHERE id = ?`).get(id) as { scan_errors: string } | undefined
+    return r ? (JSON.parse(r.scan_errors) as { path: string; error: string }[]) : []
+  }
+
+  /** Insert a root, or return the existing one for the same folder (options updated). */
+  upsertRoot(absPath: string, options: RootOptions): { root: Root; created: boolean } {
+    const existing = this.db.stmt(`SELECT * FROM roots WHERE path = ?`).get(absPath) as RootRow | undefined
+    if (existing) {
+      if (options.exclude !== undefined || options.usePolling !== undefined) {
+        this.db.stmt(`UPDATE roots SET exclude = coalesce(?, exclude), use_polling = coalesce(?, use_polling) WHERE id = ?`).run(
+          options.exclude ? JSON.stringify(options.exclude) : null, options.usePolling === undefined ? null : options.usePolling ? 1 : 0, existing.id)
+      }
+      return { root: this.getRoot(existing.id)!, created: false }
+    }
+    const info = this.db.stmt(`INSERT INTO roots (path, exclude, use_polling, added_at) VALUES (?, ?, ?, ?)`).run(absPath, JSON.stringify(options.exclude ?? []), options.usePolling ? 1 : 0, this.now())
+    return { root: this.getRoot(Number(info.lastInsertRowid))!, created: true }
+  }
+
+  /** Remove a root; photos that no longer have any path go with it. */
+  deleteRoot(id: number): number[] {
+    return this.db.tx(() => {
+      const ids = (this.db.stmt(`SELECT DISTINCT photo_id FROM paths WHERE root_id = ?`).all(id) as { photo_id: number }[]).map((r) => r.photo_id)
+      this.db.stmt(`DELETE FROM roots WHERE id = ?`).run(id)
+      const orphaned: number[] = []
+      for (const pid of ids) {
+        if (!this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? LIMIT 1`).get(pid)) {
+          this.db.stmt(`DELETE FROM photos WHERE id = ?`).run(pid)
+          orphaned.push(pid)
+        }
+      }
+      return orphaned
+    })
+  }
+
+  setRootAvailable(id: number, available: boolean): void {
+    this.db.stmt(`UPDATE roots SET available = ? WHERE id = ?`).run(available ? 1 : 0, id)
+  }
+
+  setRootScanned(id: number, errors: { path: string; error: string }[]): void {
+    this.db.stmt(`UPDATE roots SET last_scan_at = ?, scan_errors = ?, available = 1 WHERE id = ?`).run(this.now(), JSON.stringify(errors.slice(0, 200)), id)
+  }
+
+  // ---- paths
+
+  pathRow(rootId: number, rel: string): { id: number; photo_id: number; size: number | null; mtime_ms: number | null; present: number } | undefined {
+    return this.db.stmt(`SELECT id, photo_id, size, mtime_ms, present FROM paths WHERE root_id = ? AND rel_path = ?`).get(rootId, rel) as
+      { id: number; photo_id: number; size: number | null; mtime_ms: number | null; present: number } | undefined
+  }
+
+  /** All known (rel path -> size, mtime, present) of a root, for a scan to compare against. */
+  rootPaths(rootId: number): Map<string, { size: number | null; mtime: number | null; present: boolean; failed: boolean }> {
+    const rows = this.db.stmt(`SELECT p.rel_path, p.size, p.mtime_ms, p.present, ph.fast_hash IS NULL AS unread FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ?`).all(rootId) as
+      { rel_path: string; size: number | null; mtime_ms: number | null; present: number; unread: number }[]
+    return new Map(rows.map((r) => [r.rel_path, { size: r.size, mtime: r.mtime_ms, present: r.present === 1, failed: r.unread === 1 }]))
+  }
+
+  /** Mark paths missing (deleted, moved away, folder gone). Returns photos that now have no present path. */
+  markMissing(rootId: number, rels: readonly string[], prefix = false): number[] {
+    const t = this.now()
+    return this.db.tx(() => {
+      const touched = new Set<number>()
+      for (const rel of rels) {
+        const rows = prefix
+          ? (this.db.stmt(`SELECT id, photo_id FROM paths WHERE root_id = ? AND present = 1 AND (? = '' OR rel_path = ? OR substr(rel_path, 1, length(?) + 1) = ? || '/')`).all(rootId, rel, rel, rel, rel) as { id: number; photo_id: number }[])
+          : (this.db.stmt(`SELECT id, photo_id FROM paths WHERE root_id = ? AND rel_path = ? AND present = 1`).all(rootId, rel) as { id: number; photo_id: number }[])
+        for (const r of rows) {
+          this.db.stmt(`UPDATE paths SET present = 0, missing_since = ? WHERE id = ?`).run(t, r.id)
+          touched.add(r.photo_id)
+        }
+      }
+      return [...touched].filter((pid) => !this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND present = 1 LIMIT 1`).get(pid))
+    })
+  }
+
+  /** Absolute path of a present copy of the photo, or null. */
+  presentPath(photoId: number): string | null {
+    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
+    return r ? path.join(r.root, ...r.rel.split('/')) : null
+  }
+
+  /** Find a photo by the absolute path of one of its files. */
+  photoIdByPath(absPath: string): number | null {
+    for (const root of this.listRoots()) {
+      const rel = path.relative(root.path, absPath)
+      if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) continue
+      const row = this.pathRow(root.id, rel.split(path.sep).join('/'))
+      if (row) return row.photo_id
+    }
+    return null
+  }
+
+  /**
+   * Forget what disappeared longer ago than the grace period: missing paths of
+   * photos that live elsewhere, and photos with no present path at all.
+   */
+  purgeMissing(graceMs: number): number[] {
+    const cutoff = this.now() - graceMs
+    return this.db.tx(() => {
+      const gone = (this.db.stmt(`SELECT ph.id FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND (p.present = 1 OR p.missing_since > ?))`).all(cutoff) as { id: number }[]).map((r) => r.id)
+      for (const id of gone) this.db.stmt(`DELETE FROM photos WHERE id = ?`).run(id)
+      this.db.stmt(`DELETE FROM paths WHERE present = 0 AND missing_since <= ? AND EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = paths.photo_id AND q.present = 1)`).run(cutoff)
+      return gone
+    })
+  }
+
+  // ---- photos
+
+  setStatus(photoId: number, status: PhotoStatus, error: string | null = null, errorStage: string | null = null): void {
+    this.db.stmt(`UPDATE photos SET status = ?, error = ?, error_stage = ?, updated_at = ? WHERE id = ?`).run(status, error, errorStage, this.now(), photoId)
+  }
+
+  /** Advance the status, never moving it backwards past a later stage. */
+  advance(photoId: number, status: PhotoStatus): void {
+    const rank = "CASE status WHEN 'indexed' THEN 0 WHEN 'thumbnailed' THEN 1 WHEN 'embedded' THEN 2 WHEN 'captioned' THEN 3 ELSE -1 END"
+    const target = { indexed: 0, thumbnailed: 1, embedded: 2, captioned: 3, failed: -1 }[status]
+    this.db.stmt(`UPDATE photos SET status = ?, error = NULL, error_stage = NULL, updated_at = ? WHERE id = ? AND (${rank} < ? OR status = 'failed')`).run(status, this.now(), photoId, target)
+  }
+
+  photoKey(photoId: number): { key: string | null; status: PhotoStatus; captionProvenance: Provenance | null } | null {
+    const r = this.db.stmt(`SELECT ph.thumb_key, ph.status, c.provenance FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { thumb_key: string | null; status: PhotoStatus; provenance: Provenance | null } | undefined
+    return r ? { key: r.thumb_key, status: r.status, captionProvenance: r.provenance } : null
+  }
+
+  // ---- embeddings
+
+  putEmbedding(photoId: number, modelId: string, vector: Float32Array): void {
+    const blob = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
+    this.db.stmt(`INSERT OR REPLACE INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, ?, ?, ?, ?)`).run(photoId, modelId, vector.length, blob, this.now())
+  }
+
+  getEmbedding(photoId: number, modelId: string): Float32Array | null {
+    const r = this.db.stmt(`SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, modelId) as { vector: Buffer } | undefined
+    if (!r) return null
+    // Copy into an aligned buffer: a Buffer from SQLite may sit at any offset.
+    const out = new Float32Array(r.vector.byteLength / 4)
+    new Uint8Array(out.buffer).set(r.vector)
+    return out
+  }
+
+  // ---- captions
+
+  addCaption(photoId: number, text: string, provenance: Provenance, opts: { modelId?: string | null; decoding?: DecodeOptions | null; source?: string | null; makeCurrent: boolean }): number {
+    const info = this.db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      photoId, text, provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
+    const id = Number(info.lastInsertRowid)
+    if (opts.makeCurrent) this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ?`).run(id, this.now(), photoId)
+    return id
+  }
+
+  setCurrentCaption(photoId: number, captionId: number): boolean {
+    return this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM captions WHERE id = ? AND photo_id = ?)`).run(captionId, this.now(), photoId, captionId, photoId).changes > 0
+  }
+
+  captionHistory(photoId: number): Caption[] {
+    const current = (this.db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null } | undefined)?.caption_id ?? null
+    const rows = this.db.stmt(`SELECT * FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC`).all(photoId) as CaptionRow[]
+    return rows.map((r) => captionFromRow(r, current))
+  }
+
+  caption(captionId: number): Caption | null {
+    const r = this.db.stmt(`SELECT c.*, ph.caption_id AS current_id FROM captions c JOIN photos ph ON ph.id = c.photo_id WHERE c.id = ?`).get(captionId) as (CaptionRow & { current_id: number | null }) | undefined
+    return r ? captionFromRow(r, r.current_id) : null
+  }
+
+  // ---- reading photos for the API
+
+  listPhotos(query: PhotoQuery, activeCaptionModel: string | null): PhotoSummary[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (query.status === 'missing') where.push(`NOT EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = ph.id AND q.present = 1)`)
+    else if (query.status) {
+      where.push(`ph.status = ?`)
+      args.push(query.status)
+    }
+    if (query.rootId !== undefined) {
+      where.push(`EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = ph.id AND q.root_id = ?)`)
+      args.push(query.rootId)
+    }
+    const order = query.order === 'taken' ? `ph.taken_at DESC NULLS LAST, ph.id DESC` : `ph.id DESC`
+    const sql = `SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
+      ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
+    const rows = this.db.stmt(sql).all(...args, query.limit ?? -1, query.offset ?? 0) as PhotoRow[]
+    const pathsOf = this.pathsFor(rows.map((r) => r.id))
+    return rows.map((r) => summaryFromRow(r, pathsOf.get(r.id) ?? [], activeCaptionModel))
+  }
+
+  getPhoto(id: number, activeCaptionModel: string | null): PhotoDetail | null {
+    const r = this.db.stmt(`SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(id) as PhotoRow | undefined
+    if (!r) return null
+    const models = (this.db.stmt(`SELECT model_id FROM embeddings WHERE photo_id = ? ORDER BY model_id`).all(id) as { model_id: string }[]).map((m) => m.model_id)
+    return {
+      ...summaryFromRow(r, this.pathsFor([id]).get(id) ?? [], activeCaptionModel),
+      size: r.size, mime: r.mime, orientation: r.orientation, cameraMake: r.camera_make, cameraModel: r.camera_model,
+      gpsLat: r.gps_lat, gpsLon: r.gps_lon, addedAt: r.added_at, updatedAt: r.updated_at, embeddingModels: models,
+    }
+  }
+
+  private pathsFor(ids: number[]): Map<number, PhotoPath[]> {
+    const out = new Map<number, PhotoPath[]>()
+    if (ids.length === 0) return out
+    const st = this.db.stmt(`SELECT p.photo_id, p.root_id, p.rel_path, p.present, p.missing_since, r.path AS root FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? ORDER BY p.present DESC, p.id`)
+    for (const id of ids) {
+      const rows = st.all(id) as { photo_id: number; root_id: number; rel_path: string; present: number; missing_since: number | null; root: string }[]
+      out.set(id, rows.map((p) => ({ rootId: p.root_id, path: path.join(p.root, ...p.rel_path.split('/')), present: p.present === 1, missingSince: p.missing_since })))
+    }
+    return out
+  }
+}
+
+interface CaptionRow { id: number; photo_id: number; text: string; provenance: Provenance; model_id: string | null; decoding: string | null; source: string | null; created_at: number }
+
+function captionFromRow(r: CaptionRow, current: number | null): Caption {
+  return { id: r.id, photoId: r.photo_id, text: r.text, provenance: r.provenance, modelId: r.model_id, decoding: r.decoding ? (JSON.parse(r.decoding) as DecodeOptions) : null, source: r.source, createdAt: r.created_at, current: r.id === current }
+}
+
+interface PhotoRow {
+  id: number; size: number | null; status: PhotoStatus; error: string | null; mime: string | null; width: number | null; height: number | null; orientation: number | null
+  taken_at: number | null; camera_make: string | null; camera_model: string | null; gps_lat: number | null; gps_lon: number | null; added_at: number; updated_at: number
+  caption_text: string | null; caption_provenance: Provenance | null; caption_model: string | null
+}
+
+function summaryFromRow(r: PhotoRow, paths: PhotoPath[], activeCaptionModel: string | null): PhotoSummary {
+  return {
+    id: r.id, paths, caption: r.caption_text, provenance: r.caption_provenance,
+    captionStale: r.caption_provenance === 'auto' && activeCaptionModel !== null && r.caption_model !== activeCaptionModel,
+    status: r.status, missing: !paths.some((p) => p.present), error: r.error, takenAt: r.taken_at, width: r.width, height: r.height,
+  }
+}

@@ -1,0 +1,109 @@
+// Generating photo folders for tests and benchmarks: small real images made
+// with sharp (distinct content per seed, so each file is its own photo), plus
+// the bad inputs the library must survive.
+import { deflateSync } from 'node:zlib'
+import { crc32 } from 'node:zlib'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import sharp from 'sharp'
+
+export async function tempDir(prefix = 'photocap-test-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix))
+}
+
+export interface JpegOptions {
+  width?: number
+  height?: number
+  /** Different seeds give different pixels (and so different photos). */
+  seed?: number
+  /** EXIF orientation tag (1-8). */
+  orientation?: number
+  quality?: number
+}
+
+/** A JPEG with a few coloured blocks derived from `seed`. */
+export async function jpegBytes(options: JpegOptions = {}): Promise<Buffer> {
+  const { width = 64, height = 48, seed = 1, quality = 80 } = options
+  const raw = Buffer.alloc(width * height * 3)
+  let x = (seed * 2654435761) >>> 0
+  const rnd = (): number => {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x & 255
+  }
+  const blocks = Array.from({ length: 16 }, () => [rnd(), rnd(), rnd()] as const)
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < width; i++) {
+      const b = blocks[((Math.floor((y * 4) / height) * 4 + Math.floor((i * 4) / width)) | 0) % 16]!
+      const o = (y * width + i) * 3
+      raw[o] = b[0]
+      raw[o + 1] = b[1]
+      raw[o + 2] = b[2]
+    }
+  }
+  let img = sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality })
+  if (options.orientation) img = img.withMetadata({ orientation: options.orientation })
+  return img.toBuffer()
+}
+
+export async function writeJpeg(file: string, options: JpegOptions = {}): Promise<string> {
+  await fs.mkdir(path.dirname(file), { recursive: true })
+  await fs.writeFile(file, await jpegBytes(options))
+  return file
+}
+
+/** `count` distinct small JPEGs named photo-00000.jpg... under `dir` (optionally in subfolders). */
+export async function writePhotoFolder(dir: string, count: number, options: JpegOptions & { perFolder?: number; firstSeed?: number } = {}): Promise<string[]> {
+  const files: string[] = []
+  const first = options.firstSeed ?? 1
+  for (let i = 0; i < count; i++) {
+    const sub = options.perFolder ? `set-${Math.floor(i / options.perFolder)}` : ''
+    files.push(await writeJpeg(path.join(dir, sub, `photo-${String(i).padStart(5, '0')}.jpg`), { ...options, seed: first + i }))
+  }
+  return files
+}
+
+/**
+ * A real decompression bomb: a 1-bit greyscale PNG of `size`x`size` pixels of
+ * zeros. 50000x50000 is ~300 KB on disk and 2.5 gigapixels decoded.
+ */
+export function bombPng(size = 50_000): Buffer {
+  const rowBytes = 1 + Math.ceil(size / 8)
+  const row = Buffer.alloc(rowBytes) // filter 0 + zero pixels
+  const rows = Buffer.alloc(rowBytes * size)
+  for (let y = 0; y < size; y++) row.copy(rows, y * rowBytes)
+  const idat = deflateSync(rows, { level: 9 })
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(size, 0)
+  ihdr.writeUInt32BE(size, 4)
+  ihdr[8] = 1 // bit depth
+  ihdr[9] = 0 // greyscale
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))])
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(data.length)
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(td) >>> 0)
+  return Buffer.concat([len, td, crc])
+}
+
+/** Every file's bytes and mtime under `dir`, to prove originals are never touched. */
+export async function snapshotFiles(dir: string): Promise<Map<string, { bytes: Buffer; mtimeMs: number; mode: number }>> {
+  const out = new Map<string, { bytes: Buffer; mtimeMs: number; mode: number }>()
+  for (const e of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue
+    const p = path.join(e.parentPath, e.name)
+    const st = await fs.stat(p)
+    out.set(p, { bytes: await fs.readFile(p), mtimeMs: st.mtimeMs, mode: st.mode })
+  }
+  return out
+}
+
+export const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0
