@@ -1,0 +1,68 @@
+// Reading a pack's weights into canonical names (models/weight-names.ts).
+// The mapping file may be the paper's PyTorch checkpoint (.pt) or safetensors;
+// when it also carries GPT-2 weights (`gpt.*`, the "MLP + GPT-2 tuning"
+// checkpoints) those override gpt2/'s weights — unless the mapping config says
+// `gpt2_tuned: false` (a ClipCaptionPrefix state dict carries the frozen stock
+// GPT-2 too; then gpt2/ is the same thing and is used).
+import { openSafetensors, readSafetensors } from '../weights/safetensors.ts'
+import type { HostTensor } from '../weights/tensor.ts'
+import { normalizeClipWeights, normalizeGpt2Weights, normalizeMappingWeights, splitClipcapCheckpoint, type WeightMap } from '../models/weight-names.ts'
+import { PackError, type Pack } from './pack.ts'
+
+function asPackError(error: unknown): never {
+  if (error instanceof PackError) throw error
+  throw new PackError(error instanceof Error ? error.message : String(error))
+}
+
+/** Only the tensors whose names start with one of `prefixes` (lazy read: the rest stays on disk). */
+function readSafetensorsFiltered(file: string, keep: (name: string) => boolean): WeightMap {
+  const f = openSafetensors(file)
+  const out: WeightMap = new Map()
+  for (const name of f.names) if (keep(name)) out.set(name, f.get(name))
+  return out
+}
+
+export function loadClipWeights(pack: Pack, part: 'vision' | 'text'): WeightMap {
+  try {
+    const prefixes = part === 'vision' ? ['vision_model.', 'visual_projection.', 'clip.vision_model.', 'clip.visual_projection.'] : ['text_model.', 'text_projection.', 'clip.text_model.', 'clip.text_projection.']
+    const raw = readSafetensorsFiltered(pack.clip.weightsPath, (n) => prefixes.some((p) => n.startsWith(p)))
+    return normalizeClipWeights(raw, pack.clip.config, pack.clip.weightsPath, part === 'vision' ? { vision: true } : { text: true })
+  } catch (error) {
+    asPackError(error)
+  }
+}
+
+/** The raw mapping checkpoint (all its tensors). */
+export async function readMappingCheckpoint(pack: Pack): Promise<Map<string, HostTensor>> {
+  try {
+    if (pack.mapping.format === 'safetensors') return readSafetensors(pack.mapping.weightsPath)
+    const { readTorchCheckpoint } = await import('../weights/torch-checkpoint.ts')
+    return readTorchCheckpoint(pack.mapping.weightsPath)
+  } catch (error) {
+    asPackError(error)
+  }
+}
+
+export interface PackModelWeights {
+  mapping: WeightMap
+  gpt2: WeightMap
+  /** Where the GPT-2 weights came from (the mapping checkpoint when it overrides gpt2/). */
+  gpt2Source: string
+}
+
+export async function loadMappingAndGpt2Weights(pack: Pack): Promise<PackModelWeights> {
+  const raw = await readMappingCheckpoint(pack)
+  try {
+    const mapping = normalizeMappingWeights(raw, pack.mapping.config, pack.mapping.weightsPath)
+    const { gpt2: tuned } = splitClipcapCheckpoint(raw)
+    const useTuned = tuned !== null && pack.mapping.raw.gpt2_tuned !== false
+    if (useTuned) {
+      return { mapping, gpt2: normalizeGpt2Weights(tuned, pack.gpt2.config, pack.mapping.weightsPath), gpt2Source: pack.mapping.weightsPath }
+    }
+    raw.clear()
+    const gpt2 = normalizeGpt2Weights(readSafetensors(pack.gpt2.weightsPath), pack.gpt2.config, pack.gpt2.weightsPath)
+    return { mapping, gpt2, gpt2Source: pack.gpt2.weightsPath }
+  } catch (error) {
+    asPackError(error)
+  }
+}
