@@ -1,0 +1,50 @@
+// Choosing a folder: Electron's native dialog when there is one, otherwise a
+// folder browser whose listing comes from the backend (`photocap serve` runs
+// where the photos are, which may not be the machine the browser is on).
+import type { FolderListing, Transport } from '../../../../shared/types.ts'
+import { errorMessage } from './errors.ts'
+
+export class FolderBrowserState {
+  #t: Transport
+  open = $state(false)
+  listing = $state.raw<FolderListing | null>(null)
+  error = $state<string | null>(null)
+  loading = $state(false)
+  #resolve: ((path: string | null) => void) | null = null
+
+  constructor(transport: Transport) {
+    this.#t = transport
+  }
+
+  /** Ask the person for a folder; resolves with its path, or null if they cancel. */
+  async choose(native: boolean): Promise<string | null> {
+    if (native) {
+      try {
+        return (await this.#t.call('folders.pick', {})).path
+      } catch (error) {
+        this.error = errorMessage(error)
+      }
+    }
+    this.open = true
+    void this.browse()
+    return new Promise((resolve) => (this.#resolve = resolve))
+  }
+
+  async browse(path?: string): Promise<void> {
+    this.loading = true
+    try {
+      this.listing = await this.#t.call('folders.browse', path === undefined ? {} : { path })
+      this.error = null
+    } catch (error) {
+      this.error = errorMessage(error)
+    } finally {
+      this.loading = false
+    }
+  }
+
+  finish(path: string | null): void {
+    this.open = false
+    this.#resolve?.(path)
+    this.#resolve = null
+  }
+}

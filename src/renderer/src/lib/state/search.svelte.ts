@@ -1,0 +1,98 @@
+// Search as you type: each keystroke asks again after a short pause; a reply to
+// an older query is dropped. When meaning results are still loading, the word
+// results show at once and the query is repeated until meaning arrives.
+import type { PhotoFilter, SearchHit, Transport } from '../../../../shared/types.ts'
+import type { Announcer } from './announcer.svelte.ts'
+import { errorMessage } from './errors.ts'
+
+export class SearchState {
+  #t: Transport
+  #announcer: Announcer
+  text = $state('')
+  filter = $state.raw<PhotoFilter>({})
+  hits = $state.raw<SearchHit[]>([])
+  /** When showing "more like this", the photo it started from. */
+  similarTo = $state.raw<{ id: number; name: string } | null>(null)
+  searching = $state(false)
+  meaningPending = $state(false)
+  error = $state<string | null>(null)
+  active = $derived(this.text.trim() !== '' || this.similarTo !== null)
+  #seq = 0
+  #timer: ReturnType<typeof setTimeout> | null = null
+  debounceMs = 150
+
+  constructor(transport: Transport, announcer: Announcer) {
+    this.#t = transport
+    this.#announcer = announcer
+  }
+
+  setText(text: string): void {
+    this.text = text
+    this.similarTo = null
+    this.#schedule(this.debounceMs)
+  }
+
+  setFilter(filter: PhotoFilter): void {
+    this.filter = filter
+    if (this.text.trim()) this.#schedule(0)
+  }
+
+  clear(): void {
+    this.#seq++
+    this.text = ''
+    this.similarTo = null
+    this.hits = []
+    this.searching = false
+    this.meaningPending = false
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      void this.run()
+    }, ms)
+  }
+
+  async run(): Promise<void> {
+    const text = this.text.trim()
+    const seq = ++this.#seq
+    if (!text) {
+      this.hits = []
+      this.searching = false
+      return
+    }
+    this.searching = true
+    try {
+      const res = await this.#t.call('search.query', { text, filter: this.filter, limit: 200 })
+      if (seq !== this.#seq) return
+      this.hits = res.hits
+      this.meaningPending = res.meaningPending
+      this.error = null
+      this.#announcer.say(`${res.hits.length} ${res.hits.length === 1 ? 'photo' : 'photos'} found for ${text}.`)
+      if (res.meaningPending) this.#schedule(600)
+    } catch (error) {
+      if (seq === this.#seq) this.error = errorMessage(error)
+    } finally {
+      if (seq === this.#seq) this.searching = false
+    }
+  }
+
+  async similar(photo: { id: number; name: string }): Promise<void> {
+    const seq = ++this.#seq
+    this.text = ''
+    this.similarTo = photo
+    this.searching = true
+    try {
+      const res = await this.#t.call('search.similar', { photoId: photo.id, limit: 200 })
+      if (seq !== this.#seq) return
+      this.hits = res.hits
+      this.error = null
+      this.#announcer.say(`${res.hits.length} photos like ${photo.name}.`)
+    } catch (error) {
+      if (seq === this.#seq) this.error = errorMessage(error)
+    } finally {
+      if (seq === this.#seq) this.searching = false
+    }
+  }
+}
