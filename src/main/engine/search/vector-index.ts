@@ -13,7 +13,7 @@
 //
 // The index is scoped to one embedding model id: vectors of two models never mix.
 // Rows are dense: removing a photo moves the last row into its place.
-import { instantiateKernels, type KernelExports } from './wasm-kernels.ts'
+import { createMemory, instantiateKernels, type KernelExports, type WasmMemory } from './wasm-kernels.ts'
 import { dotF16Js, dotF32Js, dotI8Js } from './vector-kernels-js.ts'
 import { dot, floatToHalf, halfToFloat, normalize, quantizeInt8, quantizeQueryInt16 } from './vector-codec.ts'
 import { topK } from './top-k.ts'
@@ -78,7 +78,7 @@ export class VectorIndex {
   private count = 0
   private ids = new Float64Array(0)
   private rowOf = new Map<number, number>()
-  private memory!: WebAssembly.Memory
+  private memory!: WasmMemory
   private kernels: KernelExports | null = null
   private offsets = { query: 0, out: 0, scales: 0, matrix: 0 }
 
@@ -287,7 +287,7 @@ export class VectorIndex {
     if (pages > 65536) {
       throw new Error(`vector index (${this.modelId}): ${rows} ${this.dim}-d ${this.encoding} vectors exceed 4 GiB; use a compressed encoding`)
     }
-    const memory = new WebAssembly.Memory({ initial: pages })
+    const memory = createMemory(pages)
     if (this.memory && this.count > 0) {
       const from = new Uint8Array(this.memory.buffer)
       const to = new Uint8Array(memory.buffer)

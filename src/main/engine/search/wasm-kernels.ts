@@ -235,18 +235,40 @@ export interface KernelExports {
   dot_i8(q16: number, m: number, scales: number, n: number, dim: number, qscale: number, out: number): void
 }
 
-let compiled: WebAssembly.Module | null | undefined
+// The node project's type libraries (ES2023 + @types/node) do not declare the
+// WebAssembly JS API, so the few members used here are typed locally.
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer
+}
+interface WasmModule {
+  readonly __wasmModule?: never
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory
+  Module: new (bytes: Uint8Array) => WasmModule
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown }
+  validate(bytes: Uint8Array): boolean
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly
 
-/** The compiled module, or null where this runtime lacks WebAssembly SIMD. */
-export function kernelModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled
-  const bytes = kernelModuleBytes()
-  compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null
-  return compiled
+/** Linear memory of `pages` 64 KiB pages (WebAssembly's, so the kernels can read it; a plain ArrayBuffer otherwise). */
+export function createMemory(pages: number): WasmMemory {
+  return wasm ? new wasm.Memory({ initial: pages }) : { buffer: new ArrayBuffer(pages * 65536) }
 }
 
-export function instantiateKernels(memory: WebAssembly.Memory): KernelExports | null {
+let compiled: WasmModule | null | undefined
+
+/** The compiled module, or null where this runtime lacks WebAssembly SIMD. */
+export function kernelModule(): WasmModule | null {
+  if (compiled !== undefined) return compiled
+  const bytes = kernelModuleBytes()
+  const mod = wasm && wasm.validate(bytes) ? new wasm.Module(bytes) : null
+  compiled = mod
+  return mod
+}
+
+export function instantiateKernels(memory: WasmMemory): KernelExports | null {
   const mod = kernelModule()
-  if (!mod) return null
-  return new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as KernelExports
+  if (!mod || !wasm) return null
+  return new wasm.Instance(mod, { env: { memory } }).exports as KernelExports
 }

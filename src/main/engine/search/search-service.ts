@@ -1,0 +1,219 @@
+// Search by words and by meaning, and "more like this": the runner that ties the
+// FTS index, the vector index, the text tower and the fusion together.
+//
+// [Note: words first, meaning when ready]
+// Loading CLIP's text tower takes a while after start, and a person typing in
+// the Search field should not wait for it. `warmUp()` starts loading the tower
+// at once (the engine calls it at start). `search()` answers with the word
+// results synchronously and returns a promise of the fused result, which
+// resolves as soon as the query's text embedding exists; the CLI simply awaits
+// the promise, the interface shows the first list and replaces it.
+import type { LibraryDb } from '../db/database.ts'
+import type { MlService } from '../../ml/service.ts'
+import type { Provenance } from '../types.ts'
+import { referenceRank, relevanceCutoff, type CutoffOptions } from './cutoff.ts'
+import { filterCondition, hasFilters, type SearchFilters } from './filters.ts'
+import { fuse, type FusedHit, type FusionOptions, type Source } from './fusion.ts'
+import { LibraryVectors } from './library-vectors.ts'
+import type { VectorEncoding, VectorHit } from './vector-index.ts'
+import { wordSearch, type Highlight, type WordResult } from './word-search.ts'
+import path from 'node:path'
+
+export type TextEncoder = Pick<MlService, 'info' | 'embedTexts'>
+
+export interface SearchOptions {
+  /** Most results to return; default 50. */
+  limit?: number
+  filters?: SearchFilters
+  cutoff?: Partial<CutoffOptions>
+  fusion?: Partial<FusionOptions>
+}
+
+export interface SearchItem {
+  photoId: number
+  /** A present file of the photo (absolute), or its first known path when none is present. */
+  path: string | null
+  caption: string | null
+  provenance: Provenance | null
+  /** Fused score in (0, 1]; 1 = first in every list that found it. */
+  score: number
+  source: Source
+  /** Cosine with the query's text embedding (or the photo's, for similar), when meaning found it. */
+  meaningScore: number | null
+  /** The caption in matched/unmatched pieces, when words found it. */
+  captionHighlights: Highlight[] | null
+  nameHighlights: Highlight[] | null
+}
+
+export type MeaningState = 'included' | 'pending' | 'unavailable'
+
+export interface SearchResponse {
+  query: string
+  items: SearchItem[]
+  /** Whether meaning results are part of `items`. */
+  meaning: MeaningState
+  /** Why meaning search could not take part (no model, no embeddings, model mismatch, error). */
+  meaningNote: string | null
+  /** Embedding model whose vectors were searched. */
+  modelId: string | null
+}
+
+export interface SearchRun {
+  /** Word results, available at once. */
+  words: SearchResponse
+  /** Words and meaning fused; resolves to the word results with a note if meaning is unavailable. */
+  complete: Promise<SearchResponse>
+}
+
+export interface SearchServiceOptions {
+  /** The CLIP text tower (the ML service), or a promise of it while it starts; null: words only. */
+  text?: TextEncoder | Promise<TextEncoder> | null
+  /** Storage form of the in-memory vectors; default float32. */
+  encoding?: VectorEncoding
+  /** The active embedding model; default: the model id the ML service reports, else the newest in the database. */
+  embeddingModelId?: () => string | null
+}
+
+interface TextState {
+  encoder: TextEncoder
+  modelId: string
+}
+
+export class SearchService {
+  private readonly vectors: LibraryVectors
+  private text: Promise<TextState> | null = null
+  private textReady: TextState | null = null
+  private textError: string | null = null
+
+  constructor(private readonly db: LibraryDb, private readonly options: SearchServiceOptions = {}) {
+    this.vectors = new LibraryVectors(db, options.encoding ? { encoding: options.encoding } : {})
+  }
+
+  /** Start loading the text tower now; resolves when a query can be embedded. */
+  warmUp(): Promise<void> {
+    if (!this.text) {
+      const source = this.options.text
+      if (!source) {
+        this.textError = 'no model is loaded (words only)'
+        this.text = Promise.reject(new Error(this.textError))
+      } else {
+        this.text = (async () => {
+          const encoder = await source
+          const info = await encoder.info()
+          // One tiny query makes the service create its text session now, not at the first search.
+          await encoder.embedTexts(['a photo'])
+          const state = { encoder, modelId: info.embeddingModelId }
+          this.textReady = state
+          return state
+        })()
+        this.text.catch((error: unknown) => {
+          this.textError = `the text model could not be loaded: ${error instanceof Error ? error.message : String(error)}`
+        })
+      }
+      this.text.catch(() => undefined)
+    }
+    return this.text.then(() => undefined)
+  }
+
+  /** True once a query can be embedded without waiting. */
+  get meaningReady(): boolean {
+    return this.textReady !== null
+  }
+
+  search(query: string, options: SearchOptions = {}): SearchRun {
+    const limit = options.limit ?? 50
+    const words = wordSearch(this.db, query, { limit, ...(options.filters ? { filters: options.filters } : {}) })
+    const wordsOnly = (meaning: MeaningState, note: string | null): SearchResponse => ({
+      query,
+      items: this.hydrate(fuse(words, [], options.fusion).slice(0, limit), words),
+      meaning,
+      meaningNote: note,
+      modelId: null,
+    })
+    void this.warmUp().catch(() => undefined)
+    const complete = (async (): Promise<SearchResponse> => {
+      let state: TextState
+      try {
+        state = await this.text!
+      } catch {
+        return wordsOnly('unavailable', this.textError)
+      }
+      const modelId = this.activeModelId(state.modelId)
+      if (modelId !== state.modelId) return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
+      const index = this.vectors.sync(modelId)
+      if (!index) return wordsOnly('unavailable', `no photo has an embedding from model ${modelId} yet`)
+      const [vector] = await state.encoder.embedTexts([query])
+      if (!vector) return wordsOnly('unavailable', 'the text model returned no embedding')
+      const meaning = this.meaningHits(index, vector, limit, options)
+      const fused = fuse(words, meaning, options.fusion).slice(0, limit)
+      return { query, items: this.hydrate(fused, words), meaning: 'included', meaningNote: null, modelId }
+    })()
+    return { words: wordsOnly(this.textReady ? 'pending' : this.textError ? 'unavailable' : 'pending', this.textError), complete }
+  }
+
+  /** Photos that look like `photoId`, best first; the photo itself comes first. */
+  similar(photoId: number, options: SearchOptions = {}): SearchResponse {
+    const limit = options.limit ?? 50
+    const modelId = this.activeModelId(this.textReady?.modelId ?? null)
+    const vector = modelId ? this.vectors.exactVector(photoId, modelId) : null
+    if (!modelId || !vector) {
+      throw new Error(`photo ${photoId} has no embedding${modelId ? ` from model ${modelId}` : ''} yet: it must be embedded before "more like this" can use it`)
+    }
+    const index = this.vectors.sync(modelId)
+    if (!index) throw new Error(`no photo has an embedding from model ${modelId} yet`)
+    const hits = this.meaningHits(index, vector, limit, options, photoId)
+    const own = { id: photoId, score: 1 }
+    const ranked = [own, ...hits.filter((h) => h.id !== photoId)].slice(0, limit)
+    const fused: FusedHit[] = ranked.map((h) => ({ id: h.id, score: h.score, source: 'meaning', wordRank: null, meaningRank: null, meaningScore: h.score }))
+    return { query: '', items: this.hydrate(fused, []), meaning: 'included', meaningNote: null, modelId }
+  }
+
+  private activeModelId(loaded: string | null): string | null {
+    return this.options.embeddingModelId?.() ?? loaded ?? this.vectors.latestModelId()
+  }
+
+  private meaningHits(index: NonNullable<ReturnType<LibraryVectors['sync']>>, vector: Float32Array, limit: number, options: SearchOptions, exclude?: number): VectorHit[] {
+    const filtered = hasFilters(options.filters)
+    const allowed = filtered ? this.allowedIds(options.filters!) : null
+    const want = Math.max(Math.max(limit, 10) * 2 + 20, referenceRank(index.size))
+    const { hits, stats } = index.search(vector, { k: want, allowed, ...(exclude !== undefined ? { exclude: [exclude] } : {}) })
+    // without filters, photos whose files are all missing are dropped here (cheaper than a filter over every photo)
+    const present = filtered ? hits : hits.filter((h) => this.isPresent(h.id))
+    return relevanceCutoff(present, stats, options.cutoff).slice(0, limit)
+  }
+
+  private allowedIds(filters: SearchFilters): number[] {
+    const cond = filterCondition(filters)
+    const rows = this.db.stmt(`SELECT ph.id FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ${cond.sql}`).all(...cond.args) as { id: number }[]
+    return rows.map((r) => r.id)
+  }
+
+  private isPresent(photoId: number): boolean {
+    return this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND present = 1 LIMIT 1`).get(photoId) !== undefined
+  }
+
+  private hydrate(hits: FusedHit[], words: WordResult[]): SearchItem[] {
+    const byId = new Map(words.map((w) => [w.id, w]))
+    const photo = this.db.stmt(`SELECT c.text, c.provenance FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`)
+    const file = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? ORDER BY p.present DESC, p.id LIMIT 1`)
+    const out: SearchItem[] = []
+    for (const h of hits) {
+      const row = photo.get(h.id) as { text: string | null; provenance: Provenance | null } | undefined
+      if (!row) continue // deleted since the index saw it
+      const f = file.get(h.id) as { root: string; rel: string } | undefined
+      const w = byId.get(h.id)
+      out.push({
+        photoId: h.id,
+        path: f ? path.join(f.root, ...f.rel.split('/')) : null,
+        caption: row.text,
+        provenance: row.provenance,
+        score: h.score,
+        source: h.source,
+        meaningScore: h.meaningScore,
+        captionHighlights: w ? w.captionHighlights : null,
+        nameHighlights: w ? w.nameHighlights : null,
+      })
+    }
+    return out
+  }
+}
