@@ -1,0 +1,169 @@
+// `photocap train [--db FILE | --data DATASET] --pack DIR --out DIR [--mapping mlp|transformer]
+//   [--prefix-length K] [--tune-gpt2] [--epochs N] [--steps N] [--batch-size B] [--lr X]
+//   [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack]`
+//
+// Trains the ClipCap mapping (and with --tune-gpt2 GPT-2 too) with the paper's
+// loss/optimizer/schedule and writes OUT/mapping/{config.json,model.safetensors}
+// (+ OUT/gpt2/{config.json,model.safetensors} with --tune-gpt2), printing one
+// JSON line per optimizer step: {"step","loss","lr","samples_per_s"} (step is
+// 0-based: the loss of batch k before update k, as in the paper's loop).
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import type { MappingConfig } from '../../ml/models/config.ts'
+import { loadGpt2Tokenizer } from '../../ml/tokenizers/gpt2-vocab-files.ts'
+import type { TrainItem } from '../../ml/training/dataset.ts'
+import { readDatasetJsonl } from '../../ml/training/dataset-file.ts'
+import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-output.ts'
+import { runTraining, stepsPerEpoch } from '../../ml/training/train-run.ts'
+import { loadTrainingPack } from '../../ml/training/training-pack.ts'
+import { resolveUserPath, type CliIo } from '../io.ts'
+
+const USAGE =
+  'usage: photocap train [--db FILE | --data DATASET] --pack DIR --out DIR [--mapping mlp|transformer] [--prefix-length K] [--tune-gpt2] ' +
+  '[--epochs N] [--steps N] [--batch-size B] [--lr X] [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack]'
+
+/** The paper's defaults (train.py), with the warm-up scaled down to small data (at most 10% of the steps). */
+export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 40, lr: 2e-5, warmup: 5000, weightDecay: 0, seed: 0, prefixLength: 10, numLayers: 8 }
+
+function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
+  if (v === undefined) return undefined
+  const x = Number(v)
+  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min)) {
+    throw new Error(`--${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(v)}`)
+  }
+  return x
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        db: { type: 'string' },
+        data: { type: 'string' },
+        pack: { type: 'string' },
+        out: { type: 'string' },
+        mapping: { type: 'string' },
+        'prefix-length': { type: 'string' },
+        'tune-gpt2': { type: 'boolean' },
+        epochs: { type: 'string' },
+        steps: { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        warmup: { type: 'string' },
+        'weight-decay': { type: 'string' },
+        seed: { type: 'string' },
+        'no-shuffle': { type: 'boolean' },
+        init: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (e) {
+    io.err(`photocap train: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`)
+    return 2
+  }
+  const v = parsed.values
+  if (v.help) {
+    io.out(USAGE)
+    return 0
+  }
+  const fail = (msg: string): number => {
+    io.err(`photocap train: ${msg}\n${USAGE}`)
+    return 2
+  }
+  if (!v.pack) return fail('--pack DIR is required')
+  if (!v.out) return fail('--out DIR is required')
+  if (Boolean(v.db) === Boolean(v.data)) return fail('give exactly one of --db FILE or --data DATASET')
+  if (v.mapping !== undefined && v.mapping !== 'mlp' && v.mapping !== 'transformer') return fail(`--mapping must be mlp or transformer, got ${JSON.stringify(v.mapping)}`)
+  if (v.init !== undefined && v.init !== 'scratch' && v.init !== 'pack') return fail(`--init must be scratch or pack, got ${JSON.stringify(v.init)}`)
+  let epochs, steps, batchSize, lr, warmup, weightDecay, seed, prefixLength
+  try {
+    epochs = num('epochs', v.epochs, { int: true, min: 1 })
+    steps = num('steps', v.steps, { int: true, min: 1 })
+    batchSize = num('batch-size', v['batch-size'], { int: true, min: 1 })
+    lr = num('lr', v.lr, { min: 0 })
+    warmup = num('warmup', v.warmup, { int: true, min: 0 })
+    weightDecay = num('weight-decay', v['weight-decay'], { min: 0 })
+    seed = num('seed', v.seed, { int: true, min: 0 })
+    prefixLength = num('prefix-length', v['prefix-length'], { int: true, min: 1 })
+  } catch (e) {
+    return fail(e instanceof Error ? e.message : String(e))
+  }
+
+  const pack = await loadTrainingPack(resolveUserPath(io, v.pack))
+  const packType = pack.mapping.type
+  const type = (v.mapping ?? packType) as MappingConfig['type']
+  const sameArch = type === packType && (prefixLength === undefined || prefixLength === pack.mapping.prefixLength)
+  const init = v.init ?? (sameArch && pack.mappingWeights ? 'pack' : 'scratch')
+  if (init === 'pack' && !sameArch) return fail(`--init pack needs the pack's mapping (${packType}, prefix ${pack.mapping.prefixLength}); use --init scratch for a ${type} mapping with prefix ${prefixLength ?? pack.mapping.prefixLength}`)
+  if (init === 'pack' && !pack.mappingWeights) return fail(`${pack.mappingDir}: the pack has no mapping weights to start from; use --init scratch`)
+  const mapping: MappingConfig = sameArch
+    ? pack.mapping
+    : {
+        type,
+        prefixLength: prefixLength ?? TRAIN_DEFAULTS.prefixLength,
+        clipLength: type === 'transformer' ? (prefixLength ?? TRAIN_DEFAULTS.prefixLength) : 0,
+        numLayers: type === 'transformer' ? TRAIN_DEFAULTS.numLayers : 0,
+        clipDim: pack.mapping.clipDim,
+        prefixDim: pack.gpt2.nEmbd,
+        normalizePrefix: type === packType ? pack.mapping.normalizePrefix : type === 'transformer',
+        mlpHiddenDim: type === 'mlp' ? Math.floor((pack.gpt2.nEmbd * (prefixLength ?? TRAIN_DEFAULTS.prefixLength)) / 2) : 0,
+        numHeads: 8,
+        mlpRatio: 2,
+      }
+
+  // The training set.
+  let items: TrainItem[]
+  const tok = loadGpt2Tokenizer(pack.gpt2Dir)
+  if (v.data) {
+    const file = resolveUserPath(io, v.data)
+    const lines = readDatasetJsonl(file)
+    const images = lines.filter((l) => 'image' in l)
+    let embedded = new Map<number, Float32Array>()
+    if (images.length) {
+      const { embedImageFiles } = await import('../../ml/training/embed-images.ts')
+      embedded = await embedImageFiles(resolveUserPath(io, v.pack), images.map((l) => ('image' in l ? l.image : '')), file)
+      embedded = new Map([...embedded.values()].map((e, i) => [images[i]!.line, e]))
+    }
+    items = lines.map((l) => ({ embedding: 'embedding' in l ? l.embedding : embedded.get(l.line)!, tokens: tok.encode(l.caption) }))
+  } else {
+    const { readDbTrainingItems } = await import('../../engine/training/db-dataset.ts')
+    items = readDbTrainingItems(resolveUserPath(io, v.db!), tok)
+  }
+  const bs = batchSize ?? Math.min(TRAIN_DEFAULTS.batchSize, items.length)
+  const spe = stepsPerEpoch(items.length, bs)
+  if (spe < 1) throw new Error(`too little data: ${items.length} captions cannot fill one batch of ${bs}`)
+  const totalSteps = steps ?? spe * (epochs ?? TRAIN_DEFAULTS.epochs)
+  const warm = warmup ?? Math.min(TRAIN_DEFAULTS.warmup, Math.floor(totalSteps / 10))
+
+  const result = await runTraining(
+    pack,
+    items,
+    {
+      mapping,
+      initialMapping: init === 'pack' ? pack.mappingWeights : null,
+      tuneGpt2: Boolean(v['tune-gpt2']),
+      batchSize: bs,
+      steps: totalSteps,
+      lr: lr ?? TRAIN_DEFAULTS.lr,
+      warmup: warm,
+      weightDecay: weightDecay ?? TRAIN_DEFAULTS.weightDecay,
+      seed: seed ?? TRAIN_DEFAULTS.seed,
+      shuffle: !v['no-shuffle'],
+    },
+    (s) => io.out(JSON.stringify({ step: s.step, loss: s.loss, lr: s.lr, samples_per_s: Math.round(s.samples_per_s * 100) / 100 })),
+  )
+  const outDir = resolveUserPath(io, v.out)
+  writeTrainedModel(outDir, {
+    mappingJson: mappingConfigJson(mapping, type === packType ? pack.mappingJson : {}, { tunedGpt2: Boolean(v['tune-gpt2']) }),
+    mapping: result.mapping,
+    gpt2: result.gpt2,
+    gpt2ConfigPath: path.join(pack.gpt2Dir, 'config.json'),
+  })
+  if (!fs.existsSync(path.join(outDir, 'mapping', 'model.safetensors'))) throw new Error(`${outDir}: the trained mapping was not written`)
+  return 0
+}
