@@ -1,8 +1,7 @@
 // Generating photo folders for tests and benchmarks: small real images made
 // with sharp (distinct content per seed, so each file is its own photo), plus
 // the bad inputs the library must survive.
-import { deflateSync } from 'node:zlib'
-import { crc32 } from 'node:zlib'
+import { crc32, createDeflate } from 'node:zlib'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -69,14 +68,27 @@ export async function writePhotoFolder(dir: string, count: number, options: Jpeg
 
 /**
  * A real decompression bomb: a 1-bit greyscale PNG of `size`x`size` pixels of
- * zeros. 50000x50000 is ~300 KB on disk and 2.5 gigapixels decoded.
+ * zeros. 50000x50000 is ~1 MB on disk and 2.5 gigapixels decoded. The zlib
+ * stream is fed one row buffer at a time, so making it needs no big buffer.
  */
-export function bombPng(size = 50_000): Buffer {
+export async function bombPng(size = 50_000): Promise<Buffer> {
   const rowBytes = 1 + Math.ceil(size / 8)
-  const row = Buffer.alloc(rowBytes) // filter 0 + zero pixels
-  const rows = Buffer.alloc(rowBytes * size)
-  for (let y = 0; y < size; y++) row.copy(rows, y * rowBytes)
-  const idat = deflateSync(rows, { level: 9 })
+  const rowsPerChunk = Math.max(1, Math.floor((1 << 20) / rowBytes))
+  const block = Buffer.alloc(rowBytes * rowsPerChunk) // filter byte 0 + zero pixels, many rows
+  const deflate = createDeflate({ level: 1 })
+  const parts: Buffer[] = []
+  deflate.on('data', (c: Buffer) => parts.push(c))
+  const finished = new Promise<void>((resolve, reject) => {
+    deflate.on('end', resolve)
+    deflate.on('error', reject)
+  })
+  for (let y = 0; y < size; y += rowsPerChunk) {
+    const n = Math.min(rowsPerChunk, size - y)
+    if (!deflate.write(n === rowsPerChunk ? block : block.subarray(0, n * rowBytes))) await new Promise((r) => deflate.once('drain', r))
+  }
+  deflate.end()
+  await finished
+  const idat = Buffer.concat(parts)
   const ihdr = Buffer.alloc(13)
   ihdr.writeUInt32BE(size, 0)
   ihdr.writeUInt32BE(size, 4)

@@ -1,6 +1,7 @@
 // The composition root of the library engine: `createEngine()` wires the
 // database, queue, pipeline, runner and watcher, and returns the `Engine`
 // facade every front door (Electron IPC, HTTP bridge, CLI) calls. See README.md.
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { MlInfo, MlService } from '../ml/service.ts'
@@ -320,7 +321,16 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return row.n
       },
       get: (id) => store.getPhoto(id, activeCaptionModel()),
-      idByPath: (absPath) => store.photoIdByPath(path.resolve(absPath)),
+      idByPath(absPath) {
+        const abs = path.resolve(absPath)
+        let real = abs
+        try {
+          real = fsSync.realpathSync(abs)
+        } catch {
+          // a missing file is still looked up by the path it had
+        }
+        return store.photoIdByPath(real) ?? store.photoIdByPath(abs)
+      },
       thumbnailPath(id, size) {
         const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
         return r?.thumb_key ? thumbnailPath(cacheDir, r.thumb_key, size) : null

@@ -81,8 +81,8 @@ export interface PhotoQuery {
   offset?: number
   status?: PhotoStatus | 'missing'
   rootId?: number
-  /** Default 'added': newest first. */
-  order?: 'added' | 'taken'
+  /** Default 'added': newest first; 'id': oldest first (stable paging). */
+  order?: 'added' | 'taken' | 'id'
 }
 
 export type JobKind = 'scan' | 'ingest' | 'thumbnail' | 'embed' | 'caption'

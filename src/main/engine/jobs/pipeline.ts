@@ -132,6 +132,7 @@ export class Pipeline {
     let rejected: string | null = null
     let meta: PhotoMetadata = emptyMetadata
     try {
+      if (id.size === 0) throw new ImageRejectedError('empty file (0 bytes)')
       probe = await probeImage(abs)
       meta = await readMetadata(abs).catch(() => emptyMetadata)
     } catch (error) {

@@ -36,7 +36,8 @@ const heifFormats = new Set(['heif', 'heic', 'avif'])
 export async function probeImage(file: string): Promise<ImageProbe> {
   let meta: Metadata
   try {
-    meta = await sharp(file, { limitInputPixels: maxPixels, failOn: 'error' }).metadata()
+    // No pixel limit here: reading the header is safe, and we want our own message below.
+    meta = await sharp(file, { limitInputPixels: false, failOn: 'error' }).metadata()
   } catch (error) {
     throw new ImageRejectedError(`not a readable image: ${reason(error)}`)
   }

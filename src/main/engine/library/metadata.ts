@@ -47,11 +47,17 @@ export function pickDescription(raw: Record<string, unknown>): string | null {
   return null
 }
 
+/** Metadata of a file; a file exifr cannot parse simply has none (the image decode decides if it is a photo). */
 export async function readMetadata(file: string): Promise<PhotoMetadata> {
-  const raw = (await exifr.parse(file, {
-    tiff: true, exif: true, gps: true, xmp: true, iptc: true, ifd1: false, icc: false, jfif: false,
-    mergeOutput: true, translateValues: false,
-  })) as Record<string, unknown> | undefined
+  let raw: Record<string, unknown> | undefined
+  try {
+    raw = (await exifr.parse(file, {
+      tiff: true, exif: true, gps: true, xmp: true, iptc: true, ifd1: false, icc: false, jfif: false,
+      mergeOutput: true, translateValues: false,
+    })) as Record<string, unknown> | undefined
+  } catch {
+    return emptyMetadata
+  }
   return pickMetadata(raw)
 }
 

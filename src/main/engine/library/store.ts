@@ -204,7 +204,7 @@ export class LibraryStore {
       where.push(`EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = ph.id AND q.root_id = ?)`)
       args.push(query.rootId)
     }
-    const order = query.order === 'taken' ? `ph.taken_at DESC NULLS LAST, ph.id DESC` : `ph.id DESC`
+    const order = query.order === 'taken' ? `ph.taken_at DESC NULLS LAST, ph.id DESC` : query.order === 'id' ? `ph.id` : `ph.id DESC`
     const sql = `SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
       ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
     const rows = this.db.stmt(sql).all(...args, query.limit ?? -1, query.offset ?? 0) as PhotoRow[]

@@ -1,0 +1,64 @@
+// What the library commands (index, watch, list, status, caption set) share:
+// where the database is, how the ML service is loaded, how progress is drawn.
+import path from 'node:path'
+import type { MlService } from '../ml/service.ts'
+import { cacheDirFor, defaultDataDir, defaultDbPath } from './data-dir.ts'
+import type { JobProgress } from './types.ts'
+
+export interface LibraryLocation {
+  dataDir: string
+  dbPath: string
+  cacheDir: string
+}
+
+export function libraryLocation(env: NodeJS.ProcessEnv, cwd: string, dbFlag: string | undefined): LibraryLocation {
+  const dataDir = defaultDataDir(env)
+  const dbPath = dbFlag ? path.resolve(cwd, dbFlag) : defaultDbPath(dataDir)
+  return { dataDir, dbPath, cacheDir: cacheDirFor(dbPath, dataDir) }
+}
+
+export interface MlOptions {
+  packDir?: string | null
+  dataDir: string
+  provider?: string
+}
+
+/**
+ * The ML service of the ML engine (src/main/ml/pipeline), loaded lazily so
+ * commands that do not caption never load ONNX Runtime. The worker process
+ * is used unless PHOTOCAP_ML_IN_PROCESS=1.
+ */
+export async function loadMlService(options: MlOptions, env: NodeJS.ProcessEnv = process.env): Promise<MlService> {
+  const specifier = '../ml/pipeline/index.ts'
+  const mod = (await import(specifier)) as {
+    createMlService(o: { packDir?: string; dataDir: string; provider?: string; inProcess?: boolean }): Promise<MlService> | MlService
+  }
+  return await mod.createMlService({
+    dataDir: options.dataDir,
+    ...(options.packDir ? { packDir: options.packDir } : {}),
+    ...(options.provider && options.provider !== 'auto' ? { provider: options.provider } : {}),
+    inProcess: env.PHOTOCAP_ML_IN_PROCESS === '1',
+  })
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--'
+  const s = Math.round(seconds)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const ss = String(s % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`
+}
+
+/** One progress line: bar, done/total, what is running, rate and ETA. */
+export function progressLine(p: JobProgress, width = 24): string {
+  const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0
+  const filled = Math.round(frac * width)
+  const bar = '#'.repeat(filled) + '-'.repeat(width - filled)
+  const active = (Object.entries(p.byKind) as [string, { queued: number; running: number }][])
+    .filter(([, c]) => c.queued + c.running > 0)
+    .map(([k, c]) => `${k} ${c.queued + c.running}`)
+    .join(', ')
+  const eta = p.etaSeconds === null ? '--:--' : formatDuration(p.etaSeconds)
+  return `[${bar}] ${p.done}/${p.total} ${p.rate.toFixed(1)}/s ETA ${eta}${p.failed ? ` ${p.failed} failed` : ''}${p.paused ? ' (paused)' : ''}${active ? `  ${active}` : ''}`
+}

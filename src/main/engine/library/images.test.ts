@@ -1,0 +1,97 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import { bombPng, jpegBytes, tempDir } from '../../../../test/helpers/photo-folders.ts'
+import { ImageRejectedError, makeThumbnails, maxPixels, probeImage, thumbnailPath } from './images.ts'
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/library')
+
+describe('probing images', () => {
+  it('reports format and displayed size (after EXIF rotation)', async () => {
+    // exif-full.jpg is stored 40x20 with orientation 6: it displays 20x40.
+    expect(await probeImage(path.join(fixtures, 'exif-full.jpg'))).toEqual({ format: 'jpeg', width: 20, height: 40 })
+    expect(await probeImage(path.join(fixtures, 'xmp-iptc.jpg'))).toEqual({ format: 'jpeg', width: 40, height: 20 })
+  })
+
+  it('refuses a decompression bomb by its header, before decoding', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'bomb.png')
+    await fs.writeFile(file, await bombPng(50_000))
+    expect((await fs.stat(file)).size).toBeLessThan(2_000_000)
+    const error = await probeImage(file).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ImageRejectedError)
+    expect((error as Error).message).toBe(`image is 50000x50000 (2500 MP), above the ${maxPixels / 1e6} MP pixel limit`)
+    // The thumbnailer refuses it too (sharp's limitInputPixels), with a reason and no crash.
+    await expect(makeThumbnails(file, dir, 'bomb')).rejects.toThrow(/cannot decode image: .*pixel limit/i)
+  })
+
+  it('rejects non-images, empty and corrupt files with a reason', async () => {
+    const dir = await tempDir()
+    await fs.writeFile(path.join(dir, 'text.jpg'), 'this is not a photo')
+    await fs.writeFile(path.join(dir, 'empty.png'), '')
+    const good = await jpegBytes({ width: 64, height: 48 })
+    const corrupt = Buffer.from(good)
+    corrupt.fill(0x55, 2, 200) // destroy the headers, keep the size
+    await fs.writeFile(path.join(dir, 'corrupt.jpg'), corrupt)
+    for (const f of ['text.jpg', 'empty.png', 'corrupt.jpg']) {
+      await expect(probeImage(path.join(dir, f)), f).rejects.toThrow(/^not a readable image: /)
+    }
+  })
+
+  it('fails a truncated JPEG at decode time instead of thumbnailing half a photo', async () => {
+    const dir = await tempDir()
+    const good = await jpegBytes({ width: 256, height: 192 })
+    const file = path.join(dir, 'truncated.jpg')
+    await fs.writeFile(file, good.subarray(0, Math.floor(good.length * 0.6)))
+    // The header is intact, so probing passes...
+    await expect(probeImage(file)).resolves.toMatchObject({ width: 256, height: 192 })
+    // ...and decoding says what is wrong.
+    await expect(makeThumbnails(file, dir, 'trunc')).rejects.toThrow(/cannot decode image: .*(premature end|truncated)/i)
+  })
+})
+
+describe('thumbnails', () => {
+  it('writes two sizes, rotated by EXIF orientation, into a content-addressed cache', async () => {
+    const cache = await tempDir()
+    const src = path.join(fixtures, 'exif-full.jpg')
+    await makeThumbnails(src, cache, 'abcdef')
+    const large = thumbnailPath(cache, 'abcdef', 'large')
+    const small = thumbnailPath(cache, 'abcdef', 'small')
+    expect(large).toBe(path.join(cache, 'thumbnails', 'ab', 'abcdef-960.jpg'))
+    const ml = await sharp(large).metadata()
+    // 40x20 stored, orientation 6 -> 20x40 upright; never enlarged.
+    expect([ml.width, ml.height]).toEqual([20, 40])
+    expect(ml.orientation ?? 1).toBe(1)
+    // Rotated 90 degrees clockwise: the red left half is now on top.
+    const { data } = await sharp(large).raw().toBuffer({ resolveWithObject: true })
+    expect(data[0]).toBeGreaterThan(200) // top-left red
+    expect(data[2]).toBeLessThan(60)
+    const lastRow = (40 - 1) * 20 * 3
+    expect(data[lastRow + 2]).toBeGreaterThan(200) // bottom-left blue
+    expect((await sharp(small).metadata()).format).toBe('jpeg')
+  })
+
+  it('scales a large photo to 960 and 320 px on the long side', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'big.jpg')
+    await fs.writeFile(file, await jpegBytes({ width: 2000, height: 1500 }))
+    await makeThumbnails(file, dir, 'big1')
+    const l = await sharp(thumbnailPath(dir, 'big1', 'large')).metadata()
+    const s = await sharp(thumbnailPath(dir, 'big1', 'small')).metadata()
+    expect([l.width, l.height]).toEqual([960, 720])
+    expect([s.width, s.height]).toEqual([320, 240])
+  })
+
+  it('does not redo thumbnails that already exist for the same content', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'a.jpg')
+    await fs.writeFile(file, await jpegBytes({}))
+    await makeThumbnails(file, dir, 'key1')
+    const before = (await fs.stat(thumbnailPath(dir, 'key1', 'large'))).mtimeMs
+    await new Promise((r) => setTimeout(r, 20))
+    await makeThumbnails(file, dir, 'key1')
+    expect((await fs.stat(thumbnailPath(dir, 'key1', 'large'))).mtimeMs).toBe(before)
+  })
+})
