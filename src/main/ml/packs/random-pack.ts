@@ -21,6 +21,8 @@ export interface RandomPackSpec {
   mapping: { type: 'mlp' | 'transformer'; prefixLength: number; clipLength?: number; numLayers?: number; normalizePrefix: boolean }
   /** How many merges the generated CLIP vocabulary learns. */
   clipMerges: number
+  /** Weight scale: real-size packs use GPT-2's 0.02; the tiny pack more, so that different photos get different captions. */
+  std: number
 }
 
 /** Seeded PRNG (mulberry32): uniform in [0,1). */
@@ -97,7 +99,7 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
   }
   writeJson(path.join(clipDir, 'config.json'), clipConfigJson)
   const clipCfg = parseClipConfig(clipConfigJson)
-  const clipWeights = randomWeights([...clipVisionWeightSpec(clipCfg), ...clipTextWeightSpec(clipCfg)], spec.seed + 1)
+  const clipWeights = randomWeights([...clipVisionWeightSpec(clipCfg), ...clipTextWeightSpec(clipCfg)], spec.seed + 1, spec.std)
   clipWeights.set('logit_scale', { dtype: 'float32', shape: [], data: Float32Array.of(Math.log(100)) })
   writeSafetensors(path.join(clipDir, 'model.safetensors'), clipWeights, { format: 'pt', generator: 'photocap random-pack' })
   clipWeights.clear()
@@ -106,7 +108,7 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
   const g = spec.gpt2
   const gpt2ConfigJson = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 50257, n_positions: g.nPositions, n_ctx: g.nPositions, n_embd: g.nEmbd, n_layer: g.nLayer, n_head: g.nHead, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, bos_token_id: 50256, eos_token_id: 50256 }
   writeJson(path.join(gpt2Dir, 'config.json'), gpt2ConfigJson)
-  const gpt2Weights = randomWeights(gpt2WeightSpec(parseGpt2Config(gpt2ConfigJson)), spec.seed + 2)
+  const gpt2Weights = randomWeights(gpt2WeightSpec(parseGpt2Config(gpt2ConfigJson)), spec.seed + 2, spec.std)
   writeSafetensors(path.join(gpt2Dir, 'model.safetensors'), gpt2Weights, { format: 'pt', generator: 'photocap random-pack' })
   gpt2Weights.clear()
   const bundled = bundledGpt2VocabFiles()
@@ -127,7 +129,7 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
     gpt2_tuned: false,
   }
   writeJson(path.join(mappingDir, 'config.json'), mappingConfigJson)
-  const mappingWeights = randomWeights(mappingWeightSpec(parseMappingConfig(mappingConfigJson)), spec.seed + 3, m.type === 'mlp' ? 0.2 : 0.05)
+  const mappingWeights = randomWeights(mappingWeightSpec(parseMappingConfig(mappingConfigJson)), spec.seed + 3, m.type === 'mlp' ? 10 * spec.std : 2.5 * spec.std)
   writeSafetensors(path.join(mappingDir, 'model.safetensors'), mappingWeights, { generator: 'photocap random-pack' })
 
   writeJson(path.join(dir, 'pack.json'), {
@@ -151,6 +153,7 @@ export const TINY_PACK_SPEC: RandomPackSpec = {
   gpt2: { nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 128 },
   mapping: { type: 'mlp', prefixLength: 10, normalizePrefix: false },
   clipMerges: 200,
+  std: 0.3,
 }
 
 /** Real-size random packs for benchmarks: ViT-B/32, GPT-2 124M, transformer mapping (8 layers) or MLP. */
@@ -163,5 +166,6 @@ export function realSizeSpec(mapping: RandomPackSpec['mapping']): RandomPackSpec
     gpt2: { nEmbd: 768, nLayer: 12, nHead: 12, nPositions: 1024 },
     mapping,
     clipMerges: 200,
+    std: 0.02,
   }
 }

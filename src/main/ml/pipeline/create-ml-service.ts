@@ -1,0 +1,58 @@
+// The composition root of the ML engine: what the library engine, the app and
+// the CLI call to get an MlService.
+import path from 'node:path'
+import type { MlService } from '../service.ts'
+import type { ProviderRequest } from '../runtime/providers.ts'
+import { resolveDefaultPack } from '../packs/default-pack.ts'
+import { PackRuntime } from './pack-runtime.ts'
+import { InProcessMlService, type BatchSizes } from './in-process-service.ts'
+
+export interface CreateMlServiceOptions {
+  /** The pack folder; default: the installed default pack, else the generated tiny pack. */
+  packDir?: string
+  /** The user's data folder (tiny pack, installed packs, compile cache). */
+  dataDir: string
+  /** Compile cache folder (default <dataDir>/cache/compiled). */
+  cacheDir?: string
+  provider?: ProviderRequest
+  /** Run in this process instead of the ML worker process. */
+  inProcess?: boolean
+  /** ORT intra-op threads per session. */
+  threads?: number
+  batchSizes?: Partial<BatchSizes>
+  log?: (text: string) => void
+}
+
+export function compileCacheDir(dataDir: string): string {
+  return path.join(dataDir, 'cache', 'compiled')
+}
+
+/** Resolve the pack folder the options mean. */
+export function resolvePackDir(options: Pick<CreateMlServiceOptions, 'packDir' | 'dataDir'>): string {
+  return options.packDir !== undefined ? path.resolve(options.packDir) : resolveDefaultPack(options.dataDir).dir
+}
+
+/** An MlService in this process (tests, benchmarks, the worker itself). */
+export async function createInProcessMlService(options: CreateMlServiceOptions): Promise<InProcessMlService> {
+  const { defaultBatchSizes } = await import('./in-process-service.ts')
+  const runtime = await PackRuntime.open(resolvePackDir(options), {
+    cacheDir: options.cacheDir ?? compileCacheDir(options.dataDir),
+    ...(options.provider !== undefined ? { provider: options.provider } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
+  })
+  return new InProcessMlService(runtime, { ...defaultBatchSizes, ...options.batchSizes })
+}
+
+/**
+ * The MlService for the library engine, the app and the CLI: by default in the
+ * ML worker process (see [Note: ML service port] in ../service.ts).
+ */
+export async function createMlService(options: CreateMlServiceOptions): Promise<MlService> {
+  if (options.inProcess) return createInProcessMlService(options)
+  const { WorkerMlService } = await import('../worker/worker-client.ts')
+  const { log, ...rest } = options
+  const client = new WorkerMlService({ ...rest, packDir: resolvePackDir(options) }, log)
+  await client.start()
+  return client
+}

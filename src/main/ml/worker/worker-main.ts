@@ -1,0 +1,72 @@
+// The ML worker process: hosts one InProcessMlService and answers calls from
+// its parent (see [Note: ML worker protocol] in protocol.ts).
+import { createInProcessMlService } from '../pipeline/create-ml-service.ts'
+import type { InProcessMlService } from '../pipeline/in-process-service.ts'
+import { toWorkerSchema, type FromWorker, type WorkerCall } from './protocol.ts'
+
+let service: InProcessMlService | null = null
+const running = new Map<number, AbortController>()
+
+function send(msg: FromWorker): void {
+  process.send?.(msg)
+}
+
+async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown> {
+  if (!service) throw new Error('ML worker is not initialised')
+  switch (call.method) {
+    case 'info':
+      return service.info()
+    case 'embedImages':
+      return service.embedImages(call.args[0], signal)
+    case 'embedTexts':
+      return service.embedTexts(call.args[0], signal)
+    case 'captionEmbeddings': {
+      const o = call.args[1]
+      return service.captionEmbeddings(call.args[0], { ...(o.method ? { method: o.method } : {}), ...(o.beamSize ? { beamSize: o.beamSize } : {}), ...(o.maxTokens ? { maxTokens: o.maxTokens } : {}) }, signal)
+    }
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  const parsed = toWorkerSchema.safeParse(raw)
+  if (!parsed.success) {
+    send({ type: 'log', text: `ML worker: ignored an invalid message (${parsed.error.issues[0]?.message ?? 'unknown'})` })
+    return
+  }
+  const msg = parsed.data
+  if (msg.type === 'init') {
+    const o = msg.options
+    createInProcessMlService({
+      packDir: o.packDir,
+      dataDir: o.dataDir,
+      inProcess: true,
+      ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
+      ...(o.provider !== undefined ? { provider: o.provider } : {}),
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(o.batchSizes !== undefined ? { batchSizes: Object.fromEntries(Object.entries(o.batchSizes).filter(([, v]) => v !== undefined)) } : {}),
+      log: (text) => send({ type: 'log', text }),
+    }).then(
+      (s) => {
+        service = s
+        send({ type: 'ready' })
+      },
+      (error: unknown) => send({ type: 'init-error', message: error instanceof Error ? error.message : String(error) }),
+    )
+    return
+  }
+  if (msg.type === 'cancel') {
+    running.get(msg.id)?.abort()
+    return
+  }
+  const ac = new AbortController()
+  running.set(msg.id, ac)
+  dispatch(msg.call, ac.signal).then(
+    (value) => send({ type: 'result', id: msg.id, value }),
+    (error: unknown) => send({ type: 'error', id: msg.id, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),
+  ).finally(() => running.delete(msg.id))
+})
+
+process.on('disconnect', () => {
+  void service?.close().finally(() => process.exit(0))
+  if (!service) process.exit(0)
+})
