@@ -1,0 +1,334 @@
+// The handlers behind the API table: each method of src/shared/api.ts mapped to
+// the engine facade (and the ML, search, export and training services). Inputs
+// arrive parsed by the dispatcher; outputs are checked by it on the way out.
+// Errors a person can act on are ApiErrors with a code; the rest become
+// `internal` with their message.
+import os from 'node:os'
+import path from 'node:path'
+import type { MethodOutput } from '../../shared/api.ts'
+import { ApiError } from '../../shared/errors.ts'
+import type { EventBus } from '../../shared/events.ts'
+import type { Activity, JobProgress, PhotoFilter, SearchHit } from '../../shared/types.ts'
+import type { Engine } from '../engine/engine.ts'
+import { LibraryStore } from '../engine/library/store.ts'
+import { SearchService, type SearchItem } from '../engine/search/search-service.ts'
+import type { SearchFilters } from '../engine/search/filters.ts'
+import type { Highlight } from '../engine/search/word-search.ts'
+import { installedPacks } from '../ml/packs/default-pack.ts'
+import { defaultDecodeOptions, type MlService } from '../ml/service.ts'
+import type { AppPrefs } from './app-prefs.ts'
+import type { Handlers } from './dispatcher.ts'
+import { browseFolder } from './folder-browser.ts'
+import { toSummary, type LibraryViews } from './library-views.ts'
+
+export interface HandlerDeps {
+  engine: Engine
+  views: LibraryViews
+  prefs: AppPrefs
+  events: EventBus
+  mode: 'web' | 'electron'
+  dbPath: string
+  dataDir: string
+  version: string
+  ml: () => MlService | null
+  mlError: () => string | null
+  reloadMl: () => Promise<void>
+  pickFolder?: () => Promise<string | null>
+}
+
+/** Fewest user captions "Learn my style" accepts (a validation split needs some). */
+export const MIN_TRAINING_CAPTIONS = 20
+
+const ok = { ok: true as const }
+
+/** Drop undefined fields (zod's partial() output) so a patch never erases a value. */
+function defined<T extends object>(o: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as never
+}
+
+const providerLabels: Record<string, string> = { auto: 'Automatic', cpu: 'CPU', cuda: 'NVIDIA GPU (CUDA)', dml: 'GPU (DirectML)', coreml: 'Apple Neural Engine / GPU (Core ML)', webgpu: 'GPU (WebGPU)' }
+
+function platformProviders(): string[] {
+  if (process.platform === 'win32') return ['auto', 'cpu', 'dml', 'webgpu']
+  if (process.platform === 'darwin') return ['auto', 'cpu', 'coreml', 'webgpu']
+  return ['auto', 'cpu', 'cuda', 'webgpu']
+}
+
+const highlightSnippet = (parts: Highlight[] | null): string | null =>
+  parts && parts.length > 0 ? parts.map((p) => (p.match ? `[[${p.text}]]` : p.text)).join('') : null
+
+function toSearchFilters(f: PhotoFilter | undefined): SearchFilters {
+  const out: SearchFilters = {}
+  if (!f) return out
+  if (f.folder) out.folder = f.folder
+  if (f.camera) out.camera = f.camera
+  if (f.hasUserCaption !== undefined) out.hasUserCaption = f.hasUserCaption
+  const from = f.from ? Date.parse(f.from) : NaN
+  const to = f.to ? Date.parse(f.to) : NaN
+  if (!Number.isNaN(from)) out.takenFrom = from
+  if (!Number.isNaN(to)) out.takenTo = to + (/^\d{4}-\d{2}-\d{2}$/.test(f.to ?? '') ? 86_399_999 : 0)
+  const status = { done: 'captioned', failed: 'failed', missing: 'missing', queued: 'indexed', processing: 'embedded' } as const
+  if (f.status) out.status = status[f.status]
+  return out
+}
+
+export function createHandlers(deps: HandlerDeps) {
+  const { engine, views, prefs } = deps
+  const store = new LibraryStore(engine.db)
+  let search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
+
+  const need = <T>(value: T | null | undefined, what: string): T => {
+    if (value === null || value === undefined) throw new ApiError('not_found', what)
+    return value
+  }
+
+  const rootOut = (r: ReturnType<Engine['roots']['list']>[number]): MethodOutput<'roots.add'> => ({
+    id: r.id,
+    path: r.path,
+    photoCount: views.rootCount(r.id),
+    exclusions: r.exclude,
+    problem: r.available ? null : 'the folder cannot be found (unplugged disk or deleted folder); its photos are kept',
+  })
+
+  function activity(): Activity {
+    const p = engine.jobs.status()
+    const jobs: JobProgress[] = []
+    if (p.total > 0 && p.done < p.total) {
+      const pending = (k: keyof typeof p.byKind): number => p.byKind[k].queued + p.byKind[k].running
+      const kind = pending('caption') + pending('embed') > 0 ? (pending('embed') > 0 ? 'embed' : 'caption') : pending('thumbnail') > 0 ? 'thumbnail' : 'scan'
+      const label = { scan: 'Finding photos', thumbnail: 'Reading photos', embed: 'Understanding photos', caption: 'Writing captions' }[kind]
+      jobs.push({ kind, label, done: p.done, total: p.total, failed: p.failed, rate: p.rate > 0 ? p.rate : null, etaSeconds: p.etaSeconds })
+    }
+    const failures = engine.jobs
+      .failures(200)
+      .filter((f) => f.photoId !== null)
+      .map((f) => ({ photoId: f.photoId!, name: f.path ? path.basename(f.path) : `photo ${f.photoId}`, path: f.path ?? '', stage: f.kind, reason: f.error, attempts: f.attempts }))
+    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures }
+  }
+
+  async function modelsInfo(): Promise<MethodOutput<'models.info'>> {
+    const info = engine.ml.info()
+    const settings = engine.settings.get()
+    const installed = installedPacks(deps.dataDir)
+    const activeDir = settings.activePack ? path.resolve(settings.activePack) : null
+    const packs: MethodOutput<'models.info'>['packs'] = [
+      {
+        id: 'tiny',
+        name: 'Tiny test pack',
+        description: 'Generated on this device for testing; its captions are meaningless.',
+        sizeBytes: 0,
+        installed: true,
+        active: info?.isTinyPack ?? (installed.length === 0 && activeDir === null),
+        isTiny: true,
+      },
+      ...installed.map((p) => ({
+        id: p.name,
+        name: p.name,
+        description: `Installed in ${p.dir}`,
+        sizeBytes: 0,
+        installed: true,
+        active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
+        isTiny: false,
+      })),
+    ]
+    return {
+      packs,
+      provider: info?.provider ?? null,
+      providerFallbackReason: info?.providerFallbackReason ?? deps.mlError(),
+      availableProviders: platformProviders().map((id) => ({ id, label: providerLabels[id] ?? id })),
+      install: null,
+    }
+  }
+
+  const unavailable = (what: string): never => {
+    throw new ApiError('unavailable', `${what} is not available in this build yet`)
+  }
+
+  const toHit = (item: SearchItem): SearchHit | null => {
+    const p = engine.photos.get(item.photoId)
+    if (!p) return null
+    const source = item.source === 'words' || item.source === 'meaning' || item.source === 'both' ? item.source : 'both'
+    return { photo: toSummary(p), score: item.score, source, snippet: highlightSnippet(item.captionHighlights) ?? highlightSnippet(item.nameHighlights) }
+  }
+
+  const table: Handlers = {
+    'app.info': () => ({
+      version: deps.version,
+      mode: deps.mode,
+      dataDir: deps.dataDir,
+      dbPath: deps.dbPath,
+      firstRun: !prefs.get().welcomeDone && engine.roots.list().length === 0,
+      nativeFolderDialog: deps.pickFolder !== undefined,
+    }),
+    'app.completeWelcome': () => {
+      prefs.set({ welcomeDone: true })
+      return ok
+    },
+
+    'roots.list': () => engine.roots.list().map(rootOut),
+    'roots.add': async ({ path: p }) => {
+      try {
+        return rootOut(await engine.roots.add(p))
+      } catch (error) {
+        throw new ApiError('invalid_input', error instanceof Error ? error.message : String(error))
+      }
+    },
+    'roots.remove': async ({ id }) => {
+      need(engine.roots.list().find((r) => r.id === id), `no library folder with id ${id}`)
+      await engine.roots.remove(id)
+      return ok
+    },
+    'roots.setExclusions': async ({ id, patterns }) => {
+      need(engine.roots.list().find((r) => r.id === id), `no library folder with id ${id}`)
+      return rootOut(await engine.roots.update(id, { exclude: patterns }))
+    },
+
+    'folders.browse': ({ path: p }) => browseFolder(p, os.homedir()),
+    'folders.pick': async () => ({ path: deps.pickFolder ? await deps.pickFolder() : null }),
+    'folders.counts': () => views.folderCounts(),
+
+    'photos.timeline': ({ filter }) => views.timeline(filter),
+    'photos.list': ({ filter, offset, limit }) => views.list(filter, offset, limit),
+    'photos.get': ({ id }) => {
+      const p = need(engine.photos.get(id), `no photo with id ${id}`)
+      const history = engine.captions.history(id)
+      const current = history.find((c) => c.current) ?? null
+      const toCaption = (c: (typeof history)[number]) => ({ text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() })
+      const exif: { label: string; value: string }[] = []
+      const camera = [p.cameraMake, p.cameraModel].filter(Boolean).join(' ')
+      if (camera) exif.push({ label: 'Camera', value: camera })
+      if (p.gpsLat !== null && p.gpsLon !== null) exif.push({ label: 'Location', value: `${p.gpsLat.toFixed(5)}, ${p.gpsLon.toFixed(5)}` })
+      if (p.orientation !== null && p.orientation !== 1) exif.push({ label: 'Orientation', value: `EXIF ${p.orientation}` })
+      if (p.mime) exif.push({ label: 'Format', value: p.mime })
+      if (p.captionStale) exif.push({ label: 'Caption', value: 'written by an earlier model; a new one is on its way' })
+      return {
+        ...toSummary(p),
+        paths: p.paths.map((x) => x.path),
+        captionInfo: current ? toCaption(current) : null,
+        history: history.filter((c) => !c.current).map(toCaption).reverse(),
+        hasAutoCaption: history.some((c) => c.provenance === 'auto'),
+        exif,
+        sizeBytes: p.size,
+      }
+    },
+    'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
+
+    'captions.set': ({ photoId, text }) => {
+      need(engine.photos.get(photoId), `no photo with id ${photoId}`)
+      const c = engine.captions.set(photoId, text)
+      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+    },
+    'captions.regenerate': async ({ photoId, decoding }) => {
+      const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
+      const ml = deps.ml()
+      const info = engine.ml.info()
+      if (!ml || !info) throw new ApiError('unavailable', `no model is loaded yet${deps.mlError() ? `: ${deps.mlError()}` : ''}`)
+      const embedding = store.getEmbedding(photoId, info.embeddingModelId)
+      if (!embedding) throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has not been analysed by the current model yet; it is queued`)
+      const options = { ...defaultDecodeOptions, ...engine.settings.get().decoding, ...defined(decoding) }
+      const [result] = await ml.captionEmbeddings([embedding], options)
+      if (!result) throw new ApiError('internal', 'the model returned no caption')
+      // [Note: user captions win] asked for explicitly, the new automatic caption
+      // becomes current only when the user has not written one (the interface
+      // offers "Restore automatic caption" first in that case).
+      const makeCurrent = photo.provenance !== 'user'
+      const id = engine.db.tx(() => {
+        const captionId = store.addCaption(photoId, result.caption, 'auto', { modelId: info.captionModelId, decoding: options, makeCurrent })
+        if (makeCurrent) store.advance(photoId, 'captioned')
+        return captionId
+      })
+      deps.events.emit('photos.updated', { ids: [photoId] })
+      const c = need(store.caption(id), 'caption vanished')
+      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+    },
+    'captions.restore': ({ photoId }) => {
+      need(engine.photos.get(photoId), `no photo with id ${photoId}`)
+      const auto = engine.captions.history(photoId).filter((c) => c.provenance === 'auto').sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0]
+      if (!auto) throw new ApiError('conflict', `photo ${photoId} has no automatic caption to restore yet`)
+      const c = engine.captions.restore(photoId, auto.id)
+      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+    },
+
+    'jobs.activity': () => activity(),
+    'jobs.pause': () => {
+      engine.jobs.pause()
+      deps.events.emit('jobs.progressed', activity())
+      return ok
+    },
+    'jobs.resume': () => {
+      engine.jobs.resume()
+      deps.events.emit('jobs.progressed', activity())
+      return ok
+    },
+    'jobs.cancel': ({ kind }) => {
+      const kinds = kind === undefined ? undefined : kind === 'scan' || kind === 'thumbnail' || kind === 'embed' || kind === 'caption' ? [kind] : []
+      engine.jobs.cancel(kinds)
+      return ok
+    },
+    'jobs.retry': ({ photoIds }) => ({ queued: engine.jobs.retry(photoIds) }),
+
+    'settings.get': () => {
+      const s = engine.settings.get()
+      return { decoding: s.decoding, executionProvider: s.provider, workerThreads: prefs.get().workerThreads, activePack: s.activePack }
+    },
+    'settings.update': async (patch) => {
+      const before = engine.settings.get()
+      const beforeThreads = prefs.get().workerThreads
+      const next = engine.settings.set({
+        ...(patch.decoding ? { decoding: { ...before.decoding, ...defined(patch.decoding) } } : {}),
+        ...(patch.executionProvider ? { provider: patch.executionProvider } : {}),
+      })
+      if (patch.workerThreads !== undefined) prefs.set({ workerThreads: patch.workerThreads })
+      // A new provider or thread count means a new ML service; captions stay valid (same model).
+      if (next.provider !== before.provider || prefs.get().workerThreads !== beforeThreads) void deps.reloadMl()
+      return { decoding: next.decoding, executionProvider: next.provider, workerThreads: prefs.get().workerThreads, activePack: next.activePack }
+    },
+
+    'models.info': () => modelsInfo(),
+    'models.install': () => unavailable('Downloading model packs from the interface'),
+    'models.cancelInstall': () => ok,
+    'models.activate': async ({ packId }) => {
+      const installed = installedPacks(deps.dataDir)
+      if (packId === 'tiny') engine.settings.set({ activePack: null })
+      else engine.settings.set({ activePack: need(installed.find((p) => p.name === packId), `no installed pack '${packId}'`).dir })
+      void deps.reloadMl()
+      return ok
+    },
+
+    'search.query': async ({ text, filter, limit }) => {
+      const run = search.search(text, { limit, filters: toSearchFilters(filter) })
+      // Word results at once while the text tower loads; fused results once it is ready.
+      const res = search.meaningReady ? await run.complete : run.words
+      return { hits: res.items.map(toHit).filter((h): h is SearchHit => h !== null), meaningPending: res.meaning === 'pending' }
+    },
+    'search.similar': ({ photoId, limit }) => {
+      need(engine.photos.get(photoId), `no photo with id ${photoId}`)
+      try {
+        const res = search.similar(photoId, { limit })
+        return { hits: res.items.map(toHit).filter((h): h is SearchHit => h !== null).map((h) => ({ ...h, source: 'similar' as const })), meaningPending: false }
+      } catch (error) {
+        throw new ApiError('conflict', error instanceof Error ? error.message : String(error))
+      }
+    },
+
+    'export.run': () => unavailable('Export from the interface'),
+
+    'training.info': () => ({ userCaptions: engine.status().userCaptions, minimumCaptions: MIN_TRAINING_CAPTIONS, run: null, versions: [], samples: [] }),
+    'training.start': () => unavailable('Training from the interface'),
+    'training.pause': () => unavailable('Training from the interface'),
+    'training.resume': () => unavailable('Training from the interface'),
+    'training.cancel': () => unavailable('Training from the interface'),
+    'training.activate': () => unavailable('Training from the interface'),
+  }
+
+  return {
+    table,
+    activity,
+    modelsInfo,
+    /** A new ML service: search gets its text tower from it, loading at once. */
+    onMlChanged(ml: MlService): void {
+      search = new SearchService(engine.db, { text: ml, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
+      void search.warmUp().catch(() => undefined)
+    },
+  }
+}
