@@ -104,9 +104,28 @@ export class GraphBuilder {
   /** Mark `v` as a graph output named `name` (adds an Identity node when the names differ). */
   output(v: Value, name = v.name): Value {
     let out = v
-    if (v.name !== name) out = this.node('Identity', [v], {}, [{ dtype: v.dtype, shape: v.shape }], [name])[0]!
+    if (v.name !== name) {
+      const isNodeOutput = !this.graph.inputs.includes(v.name) && !this.graph.initializers.has(v.name) && !this.graph.outputs.includes(v.name)
+      // Rename a node output in place rather than adding an Identity: ORT keeps
+      // Identity nodes that feed graph outputs, which would copy the whole KV cache every step.
+      out = isNodeOutput ? this.rename(v, name) : this.node('Identity', [v], {}, [{ dtype: v.dtype, shape: v.shape }], [name])[0]!
+    }
     this.graph.outputs.push(out.name)
     return out
+  }
+
+  /** Rename a node output everywhere (the handle `v` is updated too). */
+  private rename(v: Value, name: string): Value {
+    if (this.graph.values.has(name)) throw new Error(`graph ${this.graph.name}: value ${name} defined twice`)
+    const old = v.name
+    this.graph.values.delete(old)
+    v.name = name
+    this.graph.values.set(name, v)
+    for (const node of this.graph.nodes) {
+      node.outputs = node.outputs.map((o) => (o === old ? name : o))
+      node.inputs = node.inputs.map((i) => (i === old ? name : i))
+    }
+    return v
   }
 
   /** Finish: validate and return the graph. */
@@ -405,11 +424,16 @@ export class GraphBuilder {
 
   // ---------- composites (expand into primitive ops) ----------
 
-  /** GPT-2's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+  /**
+   * GPT-2's gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), written as
+   * 0.5·x·(1 + tanh((√(2/π)·x)·(1 + 0.044715·x·x))) in exactly the node
+   * pattern ORT's FastGeluFusion recognises (one fused FastGelu kernel on CPU
+   * and CUDA); only Mul/Add/Tanh, so training differentiates it as is.
+   */
   geluTanh(x: Value): Value {
-    const x3 = this.mul(this.mul(x, x), x)
-    const inner = this.mul(this.add(x, this.mul(x3, this.f32(0.044715))), this.f32(Math.sqrt(2 / Math.PI)))
-    return this.mul(this.mul(x, this.f32(0.5)), this.add(this.tanh(inner), this.f32(1)))
+    const inner = this.add(this.mul(this.mul(x, this.f32(0.044715)), x), this.f32(1))
+    const t = this.tanh(this.mul(this.mul(x, this.f32(Math.sqrt(2 / Math.PI))), inner))
+    return this.mul(this.mul(x, this.f32(0.5)), this.add(t, this.f32(1)))
   }
 
   /** CLIP's quick_gelu: x·σ(1.702·x). */
