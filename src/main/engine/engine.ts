@@ -9,6 +9,7 @@ import { openDatabase, type LibraryDb } from './db/database.ts'
 import { Emitter } from './events.ts'
 import { thumbnailPath, type ThumbnailSize } from './library/images.ts'
 import type { WalkFs } from './library/scanner.ts'
+import type { FastIdentity } from './library/identity.ts'
 import { LibraryStore } from './library/store.ts'
 import { Pipeline } from './jobs/pipeline.ts'
 import { JobQueue, Priority } from './jobs/queue.ts'
@@ -34,6 +35,8 @@ export interface EngineOptions {
   rootRecheckMs?: number
   /** Test seam: the file-system calls of the scanner. */
   walkFs?: WalkFs
+  /** Test seam: reading a file's identity (to inject read errors as root, where chmod denies nothing). */
+  identify?: (file: string) => Promise<FastIdentity>
 }
 
 export interface Engine {
@@ -105,6 +108,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const pipeline = new Pipeline({
     db, store, queue, events, cacheDir, ml: () => ml, decoding: () => readSettings(db).decoding,
     ...(options.walkFs ? { walkFs: options.walkFs } : {}),
+    ...(options.identify ? { identify: options.identify } : {}),
   })
   const runner = new JobRunner({
     queue, pipeline, events,

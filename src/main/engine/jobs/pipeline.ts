@@ -26,6 +26,8 @@ export interface PipelineDeps {
   ml: () => { service: MlService; info: MlInfo } | null
   decoding: () => DecodeOptions
   walkFs?: WalkFs
+  /** Test seam: how a file's quick identity is read (default: identity.ts). */
+  identify?: (file: string) => Promise<FastIdentity>
   now?: () => number
 }
 
@@ -109,7 +111,7 @@ export class Pipeline {
     const abs = path.join(root.path, ...rel.split('/'))
     let id: FastIdentity
     try {
-      id = await fastIdentity(abs)
+      id = await (this.d.identify ?? fastIdentity)(abs)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -126,6 +128,16 @@ export class Pipeline {
       this.failJob(job, message, false, () => this.recordUnreadable(root.id, rel, message))
       return
     }
+    // Files with the same quick key are resolved one at a time: two copies
+    // ingested side by side must not both become new photos.
+    await this.keyLocks.run(`${id.size}:${id.fastHash}`, () => this.ingestIdentified(job, root.id, rel, abs, id, signal))
+  }
+
+  private readonly keyLocks = new KeyedLock()
+
+  private async ingestIdentified(job: JobRow, rootId: number, rel: string, abs: string, id: FastIdentity, signal: AbortSignal): Promise<void> {
+    const { store, queue, db } = this.d
+    const root = { id: rootId }
     // Resolve identity: same quick key may still be different content.
     const match = await this.resolveIdentity(root.id, rel, abs, id)
     let probe: ImageProbe | null = null
@@ -400,6 +412,23 @@ export class Pipeline {
 
   private emitFailure(f: JobFailure): void {
     this.d.events.emit('jobs.failed', f)
+  }
+}
+
+/** Runs async sections one at a time per key. */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<void>>()
+
+  async run(key: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.tails.get(key) ?? Promise.resolve()
+    const mine = prev.then(fn, fn)
+    const tail = mine.catch(() => undefined)
+    this.tails.set(key, tail)
+    try {
+      await mine
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key)
+    }
   }
 }
 

@@ -1,0 +1,43 @@
+// A library engine over temporary folders, for tests.
+import path from 'node:path'
+import { createEngine, type Engine, type EngineOptions } from '../../src/main/engine/engine.ts'
+import { tempDir } from './photo-folders.ts'
+
+export interface TestLibrary {
+  engine: Engine
+  dir: string
+  photos: string
+  dbPath: string
+  cacheDir: string
+  /** Close and open the same library again (a restart). */
+  reopen(extra?: Partial<EngineOptions>): Promise<Engine>
+  close(): Promise<void>
+}
+
+export async function testLibrary(extra: Partial<EngineOptions> = {}): Promise<TestLibrary> {
+  const dir = await tempDir('photocap-lib-')
+  const base = { dbPath: path.join(dir, 'library.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), watchStabilityMs: 150, rootRecheckMs: 200 }
+  const lib: TestLibrary = {
+    engine: await createEngine({ ...base, ...extra }),
+    dir,
+    photos: path.join(dir, 'photos'),
+    dbPath: base.dbPath,
+    cacheDir: base.cacheDir,
+    async reopen(more = {}) {
+      await lib.engine.close()
+      lib.engine = await createEngine({ ...base, ...extra, ...more })
+      return lib.engine
+    },
+    close: () => lib.engine.close(),
+  }
+  return lib
+}
+
+/** Resolve when `predicate` holds, polling; fail with `what` after `ms`. */
+export async function until(predicate: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
