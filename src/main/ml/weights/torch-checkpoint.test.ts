@@ -198,7 +198,7 @@ describe('hand-built checkpoints', () => {
       expect(t.get('ids')!.dtype).toBe('int64')
       expect(Array.from(t.get('ids')!.data as BigInt64Array)).toEqual([7n, -3n, 1n << 40n])
       expect(t.get('flags')!.dtype).toBe('bool')
-      expect(Array.from(t.get('flags')!.data)).toEqual([1, 0, 1])
+      expect(Array.from(t.get('flags')!.data as Uint8Array)).toEqual([1, 0, 1])
     }
   })
 
