@@ -63,16 +63,19 @@ export function chanceLift(count: number): number {
 }
 
 /**
- * Keep the meaning hits that are relevant. `hits` are best first and must reach
- * at least the reference rank (or every candidate) for the lift test to see it.
+ * Keep the meaning hits that are relevant. `background` is the query's score
+ * distribution over the whole library and its best scores (at least down to the
+ * reference rank), so a filter narrows the results without changing what
+ * counts as relevant. `hits` (best first) may be filtered.
  */
-export function relevanceCutoff(hits: VectorHit[], stats: ScoreStats, options: Partial<CutoffOptions> = {}): VectorHit[] {
+export function relevanceCutoff(hits: VectorHit[], background: { stats: ScoreStats; top: ArrayLike<number> }, options: Partial<CutoffOptions> = {}): VectorHit[] {
   const o = { ...defaultCutoff, ...options }
-  if (hits.length === 0) return []
-  const best = hits[0]!.score
+  const { stats, top } = background
+  if (hits.length === 0 || top.length === 0) return []
+  const best = top[0]!
   const std = stats.std > 1e-9 ? stats.std : 1e-9
   const refRank = referenceRank(stats.count)
-  const refScore = hits[Math.min(hits.length, refRank) - 1]!.score
+  const refScore = top[Math.min(top.length, refRank) - 1]!
   if ((best - refScore) / std < chanceLift(stats.count) + o.minLiftMargin) return []
   const floor = best - o.relative * (best - stats.mean)
   const kept = hits.filter((h) => h.score >= floor)

@@ -175,11 +175,11 @@ export class SearchService {
   private meaningHits(index: NonNullable<ReturnType<LibraryVectors['sync']>>, vector: Float32Array, limit: number, options: SearchOptions, exclude?: number): VectorHit[] {
     const filtered = hasFilters(options.filters)
     const allowed = filtered ? this.allowedIds(options.filters!) : null
-    const want = Math.max(Math.max(limit, 10) * 2 + 20, referenceRank(index.size))
-    const { hits, stats } = index.search(vector, { k: want, allowed, ...(exclude !== undefined ? { exclude: [exclude] } : {}) })
+    const want = Math.max(limit, 10) * 2 + 20
+    const { hits, background } = index.search(vector, { k: want, allowed, background: referenceRank(index.size), ...(exclude !== undefined ? { exclude: [exclude] } : {}) })
     // without filters, photos whose files are all missing are dropped here (cheaper than a filter over every photo)
     const present = filtered ? hits : hits.filter((h) => this.isPresent(h.id))
-    return relevanceCutoff(present, stats, options.cutoff).slice(0, limit)
+    return relevanceCutoff(present, background, options.cutoff).slice(0, limit)
   }
 
   private allowedIds(filters: SearchFilters): number[] {

@@ -101,9 +101,12 @@ describe('vector index', () => {
     expect(all.hits.map((h) => h.id)).toEqual([1, 2, 3, 4])
     expect(all.stats.count).toBe(4)
     expect(all.stats.max).toBeCloseTo(1, 6)
-    const some = index.search([1, 0], { k: 10, allowed: [2, 3, 99], exclude: [3] })
+    const some = index.search([1, 0], { k: 10, allowed: [2, 3, 99], exclude: [3], background: 2 })
     expect(some.hits.map((h) => h.id)).toEqual([2])
     expect(some.stats.count).toBe(1)
+    // the background ignores the filter: every photo, best scores first
+    expect(some.background.stats.count).toBe(4)
+    expect(Array.from(some.background.top).map((x) => Math.round(x * 1000) / 1000)).toEqual([1, 0.994])
   })
 
   it('rejects a vector of the wrong dimension with a message naming the model', () => {

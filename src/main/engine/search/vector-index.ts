@@ -54,11 +54,20 @@ export interface VectorSearchOptions {
   allowed?: Iterable<number> | null
   /** Photo ids that must not match (e.g. the photo itself in "more like this"). */
   exclude?: Iterable<number>
+  /**
+   * Also report the best `background` scores over every photo, ignoring
+   * allowed/exclude: what a relevance cut-off compares against, so that a
+   * filter does not change what counts as relevant.
+   */
+  background?: number
 }
 
 export interface VectorSearchResult {
   hits: VectorHit[]
+  /** Over the allowed photos. */
   stats: ScoreStats
+  /** Over every photo: the distribution and the best `background` scores, best first (before any re-rank). */
+  background: { stats: ScoreStats; top: Float32Array }
 }
 
 const PAGE = 65536
@@ -198,6 +207,8 @@ export class VectorIndex {
       }
     }
     const stats = scoreStats(scores, n, accept)
+    const backgroundTop = options.background ? topK(scores, n, options.background, null).scores : new Float32Array(0)
+    const background = { stats: accept ? scoreStats(scores, n, null) : stats, top: backgroundTop }
     const k = Math.max(0, Math.floor(options.k))
     const compressed = this.encoding !== 'float32'
     const wanted = compressed ? Math.max(k * this.rerankFactor, k + 32) : k
@@ -211,7 +222,7 @@ export class VectorIndex {
       })
       hits.sort((a, b) => b.score - a.score || a.id - b.id)
     }
-    return { hits: hits.slice(0, k), stats }
+    return { hits: hits.slice(0, k), stats, background }
   }
 
   /** Scores of every row against a unit query (a view valid until the next call). */
