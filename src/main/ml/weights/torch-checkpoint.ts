@@ -431,9 +431,11 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
 
 function storageToTyped(raw: Buffer, type: StorageType): { data: Float32Array | BigInt64Array | Int32Array | Uint8Array; dtype: HostTensor['dtype'] } {
   const n = raw.length / type.bytes
-  const aligned = new Uint8Array(raw.length)
-  aligned.set(raw)
-  const view = new DataView(aligned.buffer)
+  // Large reads get their own ArrayBuffer at offset 0: use it in place instead of copying
+  // (GPT-2's wte alone is 154 MB); small pooled Buffers are copied to an aligned one.
+  const owns = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength
+  const aligned = owns ? new Uint8Array(raw.buffer, 0, raw.byteLength) : Uint8Array.from(raw)
+  const view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength)
   switch (type.dtype) {
     case 'float32':
       return { data: new Float32Array(aligned.buffer), dtype: 'float32' }
