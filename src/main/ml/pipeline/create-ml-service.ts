@@ -2,7 +2,7 @@
 // the CLI call to get an MlService.
 import path from 'node:path'
 import type { MlService } from '../service.ts'
-import type { ProviderRequest } from '../runtime/providers.ts'
+import { isProviderRequest, type ProviderRequest } from '../runtime/providers.ts'
 import { resolveDefaultPack } from '../packs/default-pack.ts'
 import { PackRuntime } from './pack-runtime.ts'
 import { InProcessMlService, type BatchSizes } from './in-process-service.ts'
@@ -27,6 +27,13 @@ export function compileCacheDir(dataDir: string): string {
   return path.join(dataDir, 'cache', 'compiled')
 }
 
+/** Callers may pass user input through untyped paths (dynamic imports): check it here. */
+function checkProvider(provider: unknown): void {
+  if (provider !== undefined && (typeof provider !== 'string' || !isProviderRequest(provider))) {
+    throw new Error(`unknown execution provider ${JSON.stringify(provider)} (expected auto, cpu, cuda, dml, coreml or webgpu)`)
+  }
+}
+
 /** Resolve the pack folder the options mean. */
 export function resolvePackDir(options: Pick<CreateMlServiceOptions, 'packDir' | 'dataDir'>): string {
   return options.packDir !== undefined ? path.resolve(options.packDir) : resolveDefaultPack(options.dataDir).dir
@@ -34,6 +41,7 @@ export function resolvePackDir(options: Pick<CreateMlServiceOptions, 'packDir' |
 
 /** An MlService in this process (tests, benchmarks, the worker itself). */
 export async function createInProcessMlService(options: CreateMlServiceOptions): Promise<InProcessMlService> {
+  checkProvider(options.provider)
   const { defaultBatchSizes } = await import('./in-process-service.ts')
   const runtime = await PackRuntime.open(resolvePackDir(options), {
     cacheDir: options.cacheDir ?? compileCacheDir(options.dataDir),
@@ -49,6 +57,7 @@ export async function createInProcessMlService(options: CreateMlServiceOptions):
  * ML worker process (see [Note: ML service port] in ../service.ts).
  */
 export async function createMlService(options: CreateMlServiceOptions): Promise<MlService> {
+  checkProvider(options.provider)
   if (options.inProcess) return createInProcessMlService(options)
   const { WorkerMlService } = await import('../worker/worker-client.ts')
   const { log, ...rest } = options

@@ -1,0 +1,59 @@
+// What the `caption` and `embed` commands share: resolving --pack (default: the
+// installed pack, else the generated tiny pack), --provider, the data dir, and
+// telling the user when captions are meaningless or a provider fell back.
+import path from 'node:path'
+import type { CliIo } from '../../cli/io.ts'
+import { resolveUserPath } from '../../cli/io.ts'
+import { defaultDataDir } from '../../engine/data-dir.ts'
+import { resolveDefaultPack } from '../packs/default-pack.ts'
+import { isProviderRequest, type ProviderRequest } from '../runtime/providers.ts'
+import type { MlInfo, MlService } from '../service.ts'
+import { createMlService } from './create-ml-service.ts'
+
+export class UsageError extends Error {}
+
+export function parseProvider(value: string | undefined): ProviderRequest {
+  if (value === undefined) return 'auto'
+  if (!isProviderRequest(value)) throw new UsageError(`--provider: unknown provider '${value}' (expected auto, cpu, cuda, dml, coreml or webgpu)`)
+  return value
+}
+
+export async function openCliService(io: CliIo, command: string, packArg: string | undefined, provider: ProviderRequest): Promise<{ service: MlService; info: MlInfo }> {
+  const dataDir = defaultDataDir(io.env)
+  let packDir: string
+  if (packArg !== undefined) {
+    packDir = resolveUserPath(io, packArg)
+  } else {
+    const def = resolveDefaultPack(dataDir, io.env)
+    packDir = def.dir
+  }
+  const service = await createMlService({
+    packDir,
+    dataDir,
+    provider,
+    inProcess: io.env.PHOTOCAP_ML_WORKER !== '1',
+    log: (text) => io.err(`photocap ${command}: ${text}`),
+  })
+  let info: MlInfo
+  try {
+    info = await service.info()
+  } catch (error) {
+    await service.close()
+    throw error
+  }
+  if (info.isTinyPack) {
+    io.err(`photocap ${command}: using the generated tiny pack (random weights, ${path.basename(packDir)}): captions and embeddings are meaningless. Install a real pack with 'photocap models install NAME' or pass --pack DIR.`)
+  }
+  if (info.providerFallbackReason && provider !== 'auto' && provider !== info.provider) {
+    io.err(`photocap ${command}: provider ${provider} not used (${info.providerFallbackReason}); running on ${info.provider}`)
+  }
+  return { service, info }
+}
+
+/** A one-line progress bar on a terminal; nothing when piped. */
+export function progress(io: CliIo, label: string, done: number, total: number): void {
+  if (!io.interactive || total <= 1) return
+  const width = 24
+  const filled = Math.round((done / total) * width)
+  io.progress(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`)
+}
