@@ -29,14 +29,12 @@ export interface MlOptions {
  * is used unless PHOTOCAP_ML_IN_PROCESS=1.
  */
 export async function loadMlService(options: MlOptions, env: NodeJS.ProcessEnv = process.env): Promise<MlService> {
-  const specifier = '../ml/pipeline/index.ts'
-  const mod = (await import(specifier)) as {
-    createMlService(o: { packDir?: string; dataDir: string; provider?: string; inProcess?: boolean }): Promise<MlService> | MlService
-  }
-  return await mod.createMlService({
+  const { createMlService } = await import('../ml/pipeline/index.ts')
+  return createMlService({
     dataDir: options.dataDir,
     ...(options.packDir ? { packDir: options.packDir } : {}),
-    ...(options.provider && options.provider !== 'auto' ? { provider: options.provider } : {}),
+    // createMlService validates the name (a setting is user input).
+    ...(options.provider && options.provider !== 'auto' ? { provider: options.provider as 'cpu' } : {}),
     inProcess: env.PHOTOCAP_ML_IN_PROCESS === '1',
   })
 }
