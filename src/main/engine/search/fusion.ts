@@ -11,7 +11,7 @@
 // `evaluateFusion` in the ranking tests compares RRF with a min-max score sum
 // (CombSUM) and with each list alone on the fixture library's judged queries;
 // bench/search.bench.ts reports the same figures (nDCG@10). Scores are scaled
-// so that first in both lists is 1.
+// so that first in every list that found anything is 1.
 export type Source = 'words' | 'meaning' | 'both'
 
 export interface WordHit {
@@ -62,7 +62,8 @@ export function fuse(words: WordHit[], meaning: Array<{ id: number; score: numbe
     e.meaningScore = m.score
   })
   if (o.method === 'rrf') {
-    const max = o.wordWeight / (o.k + 1) + o.meaningWeight / (o.k + 1)
+    // scaled so that first in every list that found anything is 1
+    const max = (words.length ? o.wordWeight / (o.k + 1) : 0) + (meaning.length ? o.meaningWeight / (o.k + 1) : 0)
     for (const e of byId.values()) {
       let s = 0
       if (e.wordRank !== null) s += (partial.has(e.id) ? o.partialWordWeight : o.wordWeight) / (o.k + e.wordRank)

@@ -1,0 +1,53 @@
+// `photocap export --format csv|json|html|xmp [--out DIR] [--query QUERY] [--db FILE]
+//                  [--sidecar-naming ext|base] [--pack DIR]`
+// Captions as alt text (src/main/engine/export). csv/json/html write one file
+// into --out (default: the current folder); xmp writes a sidecar per photo next
+// to it (photo.jpg.xmp with ext, photo.xmp with base), or mirrored under --out.
+// --query exports the photos a search finds, in its order.
+import { parseArgs } from 'node:util'
+import { EXPORT_FORMATS, exportAltText, type ExportFormat } from '../../engine/export/exporter.ts'
+import { openSearchSession } from '../../engine/search/cli-session.ts'
+import { resolveUserPath, type CliIo } from '../io.ts'
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      query: { type: 'string' },
+      db: { type: 'string' },
+      'sidecar-naming': { type: 'string' },
+      pack: { type: 'string' },
+    },
+  })
+  const format = values.format as ExportFormat | undefined
+  if (!format || !EXPORT_FORMATS.includes(format)) {
+    io.err(`photocap export: --format must be one of ${EXPORT_FORMATS.join(', ')}${values.format ? ` (got '${values.format}')` : ''}`)
+    return 2
+  }
+  const naming = values['sidecar-naming'] ?? 'ext'
+  if (naming !== 'ext' && naming !== 'base') {
+    io.err(`photocap export: --sidecar-naming must be ext (photo.jpg.xmp) or base (photo.xmp), got '${naming}'`)
+    return 2
+  }
+  const outDir = values.out !== undefined ? resolveUserPath(io, values.out) : format === 'xmp' ? null : io.cwd
+  const session = await openSearchSession({ env: io.env, cwd: io.cwd, db: values.db, pack: values.pack, meaning: values.query !== undefined })
+  try {
+    let photoIds: number[] | null = null
+    if (values.query !== undefined) {
+      const found = await session.search.search(values.query, { limit: 100_000 }).complete
+      if (found.meaning === 'unavailable' && found.meaningNote) io.err(`photocap export: --query used words only: ${found.meaningNote}`)
+      photoIds = found.items.map((i) => i.photoId)
+    }
+    const report = await exportAltText(session.engine.db, { format, outDir, photoIds, sidecarNaming: naming })
+    for (const w of report.warnings) io.err(`warning: ${w}`)
+    for (const s of report.skipped) io.err(`skipped ${s.path ?? `photo ${s.photoId}`}: ${s.reason}`)
+    const where = format === 'xmp' ? (report.path ? `sidecars under ${report.path}` : 'sidecars next to the photos') : report.path
+    io.out(`exported ${report.written} caption${report.written === 1 ? '' : 's'} as ${format} to ${where}${report.tooLong ? ` (${report.tooLong} longer than 250 characters, flagged)` : ''}`)
+    return 0
+  } finally {
+    await session.close()
+  }
+}

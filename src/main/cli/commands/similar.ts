@@ -1,0 +1,37 @@
+// `photocap similar PATH [--db FILE] [--limit N] [--json]`: photos that look
+// like the photo at PATH (image-to-image cosine of stored CLIP embeddings),
+// the photo itself first. Same line format as `search`.
+import { parseArgs } from 'node:util'
+import { openSearchSession, parseLimit } from '../../engine/search/cli-session.ts'
+import { resolveUserPath, type CliIo } from '../io.ts'
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  })
+  if (positionals.length !== 1) {
+    io.err('usage: photocap similar PATH [--db FILE] [--limit N] [--json]')
+    return 2
+  }
+  const file = resolveUserPath(io, positionals[0]!)
+  const limit = parseLimit(values.limit, 20)
+  const session = await openSearchSession({ env: io.env, cwd: io.cwd, db: values.db, meaning: false })
+  try {
+    const id = session.engine.photos.idByPath(file)
+    if (id === null) {
+      io.err(`photocap similar: ${file} is not in the library (add its folder with photocap index)`)
+      return 1
+    }
+    const result = session.search.similar(id, { limit })
+    for (const item of result.items) {
+      if (values.json) io.out(JSON.stringify({ path: item.path, caption: item.caption, score: Math.round(item.score * 1e6) / 1e6, source: item.source }))
+      else io.out(`${item.score.toFixed(3)}  ${item.path ?? '?'}${item.caption ? `  ${item.caption}` : ''}`)
+    }
+    return 0
+  } finally {
+    await session.close()
+  }
+}
