@@ -1,0 +1,91 @@
+import { fireEvent, screen, waitFor } from '@testing-library/svelte'
+import { describe, expect, it } from 'vitest'
+import { samplePhotoDetail, sampleCaption } from '../../../shared/api-samples.ts'
+import { FakeTransport } from '../lib/testing/fake-transport.ts'
+import { renderApp } from '../lib/testing/render-app.ts'
+
+async function openPhoto(fake = new FakeTransport()) {
+  const r = await renderApp(fake)
+  await r.model.photo.open(1)
+  await screen.findByRole('textbox', { name: 'Caption' })
+  return r
+}
+
+describe('photo view', () => {
+  it('shows the caption with its provenance in an editor labelled Caption', async () => {
+    await openPhoto()
+    const editor = screen.getByRole('textbox', { name: 'Caption' }) as HTMLTextAreaElement
+    expect(editor.value).toBe(sampleCaption.text)
+    expect(screen.getByText(/Automatic · tiny-1 · greedy/)).toBeTruthy()
+    expect(screen.getByRole('img', { name: sampleCaption.text })).toBeTruthy()
+    expect(screen.getByText('Canon EOS 5D')).toBeTruthy()
+  })
+
+  it('saves an edit as a user caption', async () => {
+    const fake = new FakeTransport()
+    let saved = false
+    fake.reply('photos.get', () =>
+      saved
+        ? samplePhotoDetail(1, { caption: 'Rex on the beach.', provenance: 'user', captionInfo: { text: 'Rex on the beach.', provenance: 'user', modelId: null, decoding: null, createdAt: '2024-05-02T10:00:00.000Z' }, history: [sampleCaption] })
+        : samplePhotoDetail(1),
+    )
+    fake.reply('captions.set', (input) => {
+      saved = true
+      return { text: input.text, provenance: 'user', modelId: null, decoding: null, createdAt: '2024-05-02T10:00:00.000Z' }
+    })
+    await openPhoto(fake)
+    const editor = screen.getByRole('textbox', { name: 'Caption' })
+    const save = screen.getByRole('button', { name: /Save caption/ }) as HTMLButtonElement
+    expect(save.disabled).toBe(true)
+    await fireEvent.input(editor, { target: { value: 'Rex on the beach.' } })
+    expect(save.disabled).toBe(false)
+    await fireEvent.click(save)
+    await waitFor(() => expect(screen.getByText(/Written by you/)).toBeTruthy())
+    expect(fake.callsOf('captions.set')).toEqual([{ photoId: 1, text: 'Rex on the beach.' }])
+    expect(screen.getByRole('button', { name: 'Restore automatic caption' })).toBeTruthy()
+    expect(screen.getByRole('status').textContent).toBe('Caption saved as yours.')
+  })
+
+  it('saves with Ctrl+Enter and discards with Escape', async () => {
+    const { fake } = await openPhoto()
+    const editor = screen.getByRole('textbox', { name: 'Caption' }) as HTMLTextAreaElement
+    await fireEvent.input(editor, { target: { value: 'Something else.' } })
+    await fireEvent.keyDown(editor, { key: 'Escape' })
+    expect(editor.value).toBe(sampleCaption.text)
+    await fireEvent.input(editor, { target: { value: 'Kept.' } })
+    await fireEvent.keyDown(editor, { key: 'Enter', ctrlKey: true })
+    await waitFor(() => expect(fake.callsOf('captions.set')).toEqual([{ photoId: 1, text: 'Kept.' }]))
+  })
+
+  it('regenerates with beam search and restores the automatic caption', async () => {
+    const fake = new FakeTransport()
+    fake.reply('photos.get', samplePhotoDetail(1, { provenance: 'user', caption: 'Mine.' }))
+    await openPhoto(fake)
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Decoding' }), { target: { value: 'beam' } })
+    await fireEvent.click(screen.getByRole('button', { name: 'Regenerate' }))
+    await waitFor(() => expect(fake.callsOf('captions.regenerate')).toEqual([{ photoId: 1, decoding: { method: 'beam' } }]))
+    await fireEvent.click(screen.getByRole('button', { name: 'Restore automatic caption' }))
+    await waitFor(() => expect(fake.callsOf('captions.restore')).toEqual([{ photoId: 1 }]))
+  })
+
+  it('navigates between photos with the arrow keys and returns with Escape', async () => {
+    const fake = new FakeTransport()
+    fake.reply('photos.get', ({ id }) => samplePhotoDetail(id, { name: `IMG_${id}.jpg` }))
+    fake.reply('photos.neighbours', ({ id }) => ({ previous: id > 1 ? id - 1 : null, next: id + 1 }))
+    const { model } = await openPhoto(fake)
+    const heading = screen.getByRole('heading', { level: 1, name: 'IMG_1.jpg' })
+    await fireEvent.keyDown(heading, { key: 'ArrowRight' })
+    await screen.findByRole('heading', { level: 1, name: 'IMG_2.jpg' })
+    await fireEvent.keyDown(screen.getByRole('heading', { level: 1, name: 'IMG_2.jpg' }), { key: 'ArrowLeft' })
+    await screen.findByRole('heading', { level: 1, name: 'IMG_1.jpg' })
+    await fireEvent.keyDown(screen.getByRole('heading', { level: 1, name: 'IMG_1.jpg' }), { key: 'Escape' })
+    await waitFor(() => expect(model.photo.id).toBeNull())
+  })
+
+  it('shows why a photo failed', async () => {
+    const fake = new FakeTransport()
+    fake.reply('photos.get', samplePhotoDetail(3, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null }))
+    await openPhoto(fake)
+    expect(screen.getByText(/Input file is truncated/)).toBeTruthy()
+  })
+})

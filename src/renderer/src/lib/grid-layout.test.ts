@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { buildLayout, rowsInView, topOfIndex } from './grid-layout.ts'
+
+const months = [
+  { month: '2024-05', label: 'May 2024', count: 7 },
+  { month: '2024-04', label: 'April 2024', count: 3 },
+]
+
+describe('grid layout', () => {
+  it('lays out a header and ceil(count/columns) rows per month', () => {
+    const l = buildLayout(months, 3, 100, 40)
+    expect(l.rows.map((r) => (r.kind === 'header' ? `h:${r.label}` : `${r.start}+${r.count}@${r.top}`))).toEqual([
+      'h:May 2024', '0+3@40', '3+3@140', '6+1@240', 'h:April 2024', '7+3@380',
+    ])
+    expect(l.height).toBe(480)
+  })
+
+  it('finds exactly the rows in a window by binary search', () => {
+    const l = buildLayout(months, 3, 100, 40)
+    expect(rowsInView(l, 150, 260).map((r) => r.top)).toEqual([140, 240])
+    expect(rowsInView(l, 0, 1)).toHaveLength(1)
+    expect(rowsInView(l, 10_000, 20_000)).toEqual([])
+  })
+
+  it('finds the row of a photo index across months', () => {
+    const l = buildLayout(months, 3, 100, 40)
+    expect(topOfIndex(l, 0, 3, 100, 40)).toBe(40)
+    expect(topOfIndex(l, 6, 3, 100, 40)).toBe(240)
+    expect(topOfIndex(l, 8, 3, 100, 40)).toBe(380)
+    expect(topOfIndex(l, 10, 3, 100, 40)).toBeNull()
+  })
+
+  it('stays cheap for 100,000 photos: only the rows in view are returned', () => {
+    const many = Array.from({ length: 120 }, (_, i) => ({ month: `m${i}`, label: `M${i}`, count: 100_000 / 120 | 0 }))
+    const l = buildLayout(many, 6, 180, 50)
+    const inView = rowsInView(l, l.height / 2, l.height / 2 + 900)
+    expect(inView.length).toBeLessThanOrEqual(7)
+    expect(inView.length).toBeGreaterThan(3)
+  })
+})

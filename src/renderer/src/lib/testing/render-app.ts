@@ -1,0 +1,17 @@
+// Render the whole app over a fake transport, started as main.ts starts it.
+import { cleanup, render } from '@testing-library/svelte'
+import App from '../../App.svelte'
+import { AppModel } from '../state/model.svelte.ts'
+import { FakeTransport } from './fake-transport.ts'
+import { fakeLayout } from './setup-dom.ts'
+
+export async function renderApp(fake = new FakeTransport()) {
+  // One app at a time: unmount the previous test's (vitest runs without globals, so no auto-cleanup).
+  cleanup()
+  fakeLayout()
+  const model = new AppModel(fake)
+  model.search.debounceMs = 0
+  const result = render(App, { props: { model } })
+  await model.start()
+  return { ...result, model, fake }
+}
