@@ -47,10 +47,10 @@ beforeAll(async () => {
   gpt2Cfg = parseGpt2Config(readJsonFile(golden('gpt2_tiny', 'config.json')))
   const out = tmpDir()
   dirs.out = out
-  const clip = compileClip({ config: clipCfg, weights: golden('clip_tiny', 'model.safetensors'), outDir: out })
+  const clip = compileClip({ dir: golden('clip_tiny'), outDir: out }) // a model folder: config.json + model.safetensors
   expect(path.basename(clip.vision!.modelPath)).toBe(CLIP_VISION_FILE)
   expect(path.basename(clip.text!.modelPath)).toBe(CLIP_TEXT_FILE)
-  const gpt = compileGpt2({ config: gpt2Cfg, weights: golden('gpt2_tiny', 'model.safetensors'), outDir: out })
+  const gpt = compileGpt2({ dir: golden('gpt2_tiny'), outDir: out })
   expect(path.basename(gpt.modelPath)).toBe(GPT2_DECODER_FILE)
   vision = (await createSession(clip.vision!.modelPath, { provider: 'cpu', threads: 1 })).session
   decoder = (await createSession(gpt.modelPath, { provider: 'cpu', threads: 1 })).session
@@ -58,7 +58,7 @@ beforeAll(async () => {
     const cfg = parseMappingConfig(readJsonFile(golden('clipcap_mapping', `${type}_config.json`)))
     checkModelsFit(clipCfg, cfg, gpt2Cfg)
     const dir = path.join(out, type)
-    const m = compileMapping({ config: cfg, weights: golden('clipcap_mapping', `${type}.safetensors`), outDir: dir })
+    const m = compileMapping({ config: cfg, weights: golden('clipcap_mapping', `${type}.safetensors`), outDir: dir }) // explicit config + weights
     expect(path.basename(m.modelPath)).toBe(MAPPING_FILE)
     mappings[type] = (await createSession(m.modelPath, { provider: 'cpu', threads: 1 })).session
   }

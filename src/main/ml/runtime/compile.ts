@@ -11,9 +11,10 @@
 import type { Graph } from '../graph/ir.ts'
 import { emitOnnx, type EmitResult } from '../graph/emit-onnx.ts'
 import { optimizeForInference } from '../graph/optimize.ts'
+import path from 'node:path'
 import { readSafetensors } from '../weights/safetensors.ts'
 import { buildClipTextGraph, buildClipVisionGraph } from '../models/clip.ts'
-import type { ClipConfig, Gpt2Config, MappingConfig } from '../models/config.ts'
+import { parseClipConfig, parseGpt2Config, parseMappingConfig, readJsonFile, type ClipConfig, type Gpt2Config, type MappingConfig } from '../models/config.ts'
 import { buildGpt2DecoderGraph } from '../models/gpt2.ts'
 import { buildMappingGraph } from '../models/mapping.ts'
 import { normalizeClipWeights, normalizeGpt2Weights, normalizeMappingWeights, splitClipcapCheckpoint, WeightsError, type WeightMap } from '../models/weight-names.ts'
@@ -59,10 +60,26 @@ function emit(graph: Graph, fileName: string, opts: CompileCommon, metadata: Rec
   return res
 }
 
-export interface CompileClipOptions extends CompileCommon {
-  config: ClipConfig
-  /** CLIP `model.safetensors` (HF CLIPModel names) or a read map. */
-  weights: WeightsInput
+/**
+ * Every compile function takes either `dir` (a Hugging Face style model
+ * folder: config.json + model.safetensors) or explicit `config` and
+ * `weights`; explicit values win over the folder's files.
+ */
+export interface ModelSource<C> {
+  dir?: string
+  config?: C
+  weights?: WeightsInput
+}
+
+function resolveSource<C>(src: ModelSource<C>, what: string, parse: (json: Record<string, unknown>, file: string) => C): { config: C; weights: WeightsInput } {
+  const configPath = src.dir ? path.join(src.dir, 'config.json') : null
+  const config = src.config ?? (configPath ? parse(readJsonFile(configPath), configPath) : null)
+  const weights = src.weights ?? (src.dir ? path.join(src.dir, 'model.safetensors') : null)
+  if (!config || !weights) throw new Error(`compile ${what}: give a model folder (dir) or both config and weights`)
+  return { config, weights }
+}
+
+export interface CompileClipOptions extends CompileCommon, ModelSource<ClipConfig> {
   /** Names the weights in errors (default: the path). */
   weightsSource?: string
   /** Which towers to write (default both). */
@@ -72,48 +89,48 @@ export interface CompileClipOptions extends CompileCommon {
 /** Compile the CLIP towers into clip-vision.onnx and/or clip-text.onnx. */
 export function compileClip(opts: CompileClipOptions): { vision: CompiledFile | null; text: CompiledFile | null } {
   const parts = opts.parts ?? { vision: true, text: true }
-  const { map, source } = loadWeights(opts.weights, opts.weightsSource)
-  const weights = normalizeClipWeights(map, opts.config, source, parts)
-  const meta = { model: 'clip', projection_dim: String(opts.config.projectionDim) }
+  const { config, weights: input } = resolveSource(opts, 'CLIP', parseClipConfig)
+  const { map, source } = loadWeights(input, opts.weightsSource)
+  const weights = normalizeClipWeights(map, config, source, parts)
+  const meta = { model: 'clip', projection_dim: String(config.projectionDim) }
   return {
-    vision: parts.vision ? emit(buildClipVisionGraph(weights, opts.config, { debug: opts.debug ?? false }), CLIP_VISION_FILE, opts, meta) : null,
-    text: parts.text ? emit(buildClipTextGraph(weights, opts.config, { debug: opts.debug ?? false }), CLIP_TEXT_FILE, opts, meta) : null,
+    vision: parts.vision ? emit(buildClipVisionGraph(weights, config, { debug: opts.debug ?? false }), CLIP_VISION_FILE, opts, meta) : null,
+    text: parts.text ? emit(buildClipTextGraph(weights, config, { debug: opts.debug ?? false }), CLIP_TEXT_FILE, opts, meta) : null,
   }
 }
 
-export interface CompileMappingOptions extends CompileCommon {
-  config: MappingConfig
-  /** `clip_project.*` weights: a safetensors path or a read map (a whole paper checkpoint is fine). */
-  weights: WeightsInput
+export interface CompileMappingOptions extends CompileCommon, ModelSource<MappingConfig> {
+  /** Model sizes for mapping configs that omit clip_dim / prefix_dim. */
+  sizes?: { clipDim?: number; prefixDim?: number }
   weightsSource?: string
 }
 
 /** Compile the mapping network into mapping.onnx. */
 export function compileMapping(opts: CompileMappingOptions): CompiledFile {
-  const { map, source } = loadWeights(opts.weights, opts.weightsSource)
-  const weights = normalizeMappingWeights(map, opts.config, source)
-  return emit(buildMappingGraph(weights, opts.config, { debug: opts.debug ?? false }), MAPPING_FILE, opts, {
-    model: `mapping-${opts.config.type}`,
-    prefix_length: String(opts.config.prefixLength),
+  const { config, weights: input } = resolveSource(opts, 'mapping', (json, file) => parseMappingConfig(json, file, opts.sizes ?? {}))
+  const { map, source } = loadWeights(input, opts.weightsSource)
+  const weights = normalizeMappingWeights(map, config, source)
+  return emit(buildMappingGraph(weights, config, { debug: opts.debug ?? false }), MAPPING_FILE, opts, {
+    model: `mapping-${config.type}`,
+    prefix_length: String(config.prefixLength),
   })
 }
 
-export interface CompileGpt2Options extends CompileCommon {
-  config: Gpt2Config
-  /** GPT-2 weights (any accepted key layout): a safetensors path or a read map. */
-  weights: WeightsInput
+export interface CompileGpt2Options extends CompileCommon, ModelSource<Gpt2Config> {
+  /** Names the weights in errors (default: the path). */
   weightsSource?: string
 }
 
 /** Compile the GPT-2 KV-cache decoder into gpt2-decoder.onnx. */
 export function compileGpt2(opts: CompileGpt2Options): CompiledFile {
-  const { map, source } = loadWeights(opts.weights, opts.weightsSource)
-  const weights = normalizeGpt2Weights(map, opts.config, source)
-  return emit(buildGpt2DecoderGraph(weights, opts.config, { debugHidden: opts.debug ?? false }), GPT2_DECODER_FILE, opts, {
+  const { config, weights: input } = resolveSource(opts, 'GPT-2', parseGpt2Config)
+  const { map, source } = loadWeights(input, opts.weightsSource)
+  const weights = normalizeGpt2Weights(map, config, source)
+  return emit(buildGpt2DecoderGraph(weights, config, { debugHidden: opts.debug ?? false }), GPT2_DECODER_FILE, opts, {
     model: 'gpt2-decoder',
-    n_layer: String(opts.config.nLayer),
-    n_head: String(opts.config.nHead),
-    n_embd: String(opts.config.nEmbd),
+    n_layer: String(config.nLayer),
+    n_head: String(config.nHead),
+    n_embd: String(config.nEmbd),
   })
 }
 
