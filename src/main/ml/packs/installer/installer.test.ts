@@ -124,7 +124,7 @@ describe('photocap models install', () => {
     expect(ok.stdout[0]).toMatch(/^test-pack: ok/)
     const mapping = path.join(dir, 'mapping', 'model.safetensors')
     const bytes = fs.readFileSync(mapping)
-    bytes[bytes.length - 1] ^= 0xff
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff
     fs.writeFileSync(mapping, bytes)
     const bad = captureIo(env)
     expect(await main(['models', 'verify', 'test-pack'], bad)).toBe(1)
