@@ -248,6 +248,14 @@ describe('HEIC/HEIF (HEVC) path', () => {
     expect(meanAbsU8(got.rgb, ref)).toBeLessThan(4)
   })
 
+  it('a generic-brand (mif1) HEIF whose compatible brands say HEVC also goes to libheif', async () => {
+    const buf = Buffer.from(fs.readFileSync(path.join(generated, 'quadrants_300x200.heic')))
+    buf.write('mif1', 8, 'latin1')
+    const got = await clipRgbFromBuffer(buf, 'samsung.heif')
+    const ref = (await clipRgbFromBuffer(await rawImage().png().toBuffer(), 'ref.png')).rgb
+    expect(meanAbsU8(got.rgb, ref)).toBeLessThan(4)
+  })
+
   it('HEIC alpha: transparent pixels end up black like every other format', async () => {
     const got = await loadClipRgb(path.join(generated, 'alpha_300x200.heic'))
     expect(meanAbsU8(got.rgb.subarray(0, 3), Uint8Array.from([0, 200, 0]))).toBeLessThan(4)
@@ -351,6 +359,16 @@ describe('bad files get a clear error naming the file', () => {
     const file = path.join(dir, 'truncated.png')
     fs.writeFileSync(file, full.subarray(0, Math.floor(full.length / 2)))
     await expectError(file, 'corrupt', /corrupt or truncated image/)
+  })
+
+  it('a complete JPEG with damaged entropy data still decodes (libjpeg warnings are tolerated, as Pillow does)', async () => {
+    const full = Buffer.from(fs.readFileSync(path.join(goldenDir, 'tall_300x900.jpg')))
+    const sos = full.indexOf(Buffer.from([0xff, 0xda]))
+    for (let i = sos + 2000; i < sos + 2040; i++) full[i] = (full[i]! ^ 0x33) === 0xff || full[i] === 0xff ? 0x12 : full[i]! ^ 0x33
+    const got = await clipRgbFromBuffer(full, 'damaged.jpg')
+    expect(got.rgb.length).toBe(224 * 224 * 3)
+    // and libvips really did warn about it: the strict mode refuses the same bytes
+    await expect(sharp(full, { failOn: 'warning' }).raw().toBuffer()).rejects.toThrow()
   })
 
   it('corrupt PNG data (damaged compressed stream)', async () => {

@@ -53,9 +53,31 @@ const HEIF_GENERIC_BRANDS = new Set(['mif1', 'msf1', 'mif2'])
 
 /** The ISO-BMFF major brand when the buffer starts with an `ftyp` box. */
 export function heifBrand(buf: Uint8Array): string | undefined {
+  return heifBrands(buf)?.[0]
+}
+
+/** Major brand then compatible brands of a leading `ftyp` box. */
+function heifBrands(buf: Uint8Array): string[] | undefined {
   if (buf.length < 12) return undefined
   const ascii = (a: number, b: number): string => String.fromCharCode(...buf.subarray(a, b))
-  return ascii(4, 8) === 'ftyp' ? ascii(8, 12) : undefined
+  if (ascii(4, 8) !== 'ftyp') return undefined
+  const boxSize = Math.min(buf.length, ((buf[0]! << 24) | (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!) >>> 0)
+  const brands = [ascii(8, 12)]
+  for (let p = 16; p + 4 <= boxSize; p += 4) brands.push(ascii(p, p + 4))
+  return brands
+}
+
+/**
+ * HEVC-coded HEIF goes straight to libheif-wasm; AVIF and other HEIF to sharp
+ * (whose libheif has AV1), with libheif-wasm as the fallback for generic brands.
+ */
+function heifRoute(buf: Uint8Array): 'hevc' | 'generic' | undefined {
+  const brands = heifBrands(buf)
+  if (!brands) return undefined
+  if (HEVC_BRANDS.has(brands[0]!)) return 'hevc'
+  if (brands[0] === 'avif' || brands[0] === 'avis') return undefined
+  if (HEIF_GENERIC_BRANDS.has(brands[0]!)) return brands.some((b) => HEVC_BRANDS.has(b)) && !brands.includes('avif') ? 'hevc' : 'generic'
+  return undefined
 }
 
 function sharpFailure(file: string, error: unknown): ImageLoadError {
@@ -93,7 +115,7 @@ async function resizeRaw(image: Sharp, g: ClipGeometry, file: string): Promise<R
   }
 }
 
-const sharpInputOptions = (maxPixels: number): SharpOptions => ({ limitInputPixels: maxPixels, failOn: 'warning', pages: 1, page: 0 })
+const sharpInputOptions = (maxPixels: number): SharpOptions => ({ limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, page: 0 })
 
 interface HeicModule {
   (opts: { buffer: Uint8Array }): Promise<{ width: number; height: number; data: Uint8ClampedArray }>
@@ -142,11 +164,23 @@ export async function clipRgbFromBuffer(buf: Uint8Array, file: string, options: 
   const size = options.size ?? 224
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   if (buf.length === 0) throw new ImageLoadError(file, 'empty', 'empty file (0 bytes), not an image')
-  const brand = heifBrand(buf)
-  if (brand !== undefined && HEVC_BRANDS.has(brand)) {
-    const decoded = await decodeHeic(buf, file, maxPixels)
-    return clipRgbFromRawRgba(decoded.data, decoded.width, decoded.height, file, options)
+  const route = heifRoute(buf)
+  if (route === 'hevc') return clipRgbFromHeic(buf, file, options)
+  try {
+    return await clipRgbViaSharp(buf, file, size, maxPixels)
+  } catch (error) {
+    // A generic HEIF brand whose codec libvips lacks (HEVC): fall back to libheif.
+    if (route === 'generic' && error instanceof ImageLoadError && error.reason !== 'too-large') return clipRgbFromHeic(buf, file, options)
+    throw error
   }
+}
+
+async function clipRgbFromHeic(buf: Uint8Array, file: string, options: ClipImageOptions): Promise<ClipRgb> {
+  const decoded = await decodeHeic(buf, file, options.maxPixels ?? DEFAULT_MAX_PIXELS)
+  return clipRgbFromRawRgba(decoded.data, decoded.width, decoded.height, file, options)
+}
+
+async function clipRgbViaSharp(buf: Uint8Array, file: string, size: number, maxPixels: number): Promise<ClipRgb> {
   let meta: Metadata
   try {
     // Header only: our own check below gives the clearer message; libvips' limit guards the decode.
@@ -159,17 +193,7 @@ export async function clipRgbFromBuffer(buf: Uint8Array, file: string, options: 
   if (!width || !height) throw new ImageLoadError(file, 'corrupt', 'image has no dimensions')
   checkPixels(file, meta.width, meta.height, maxPixels)
   const g = clipGeometry(width, height, size)
-  let raw: RawResized
-  try {
-    raw = await resizeRaw(sharp(buf, sharpInputOptions(maxPixels)).autoOrient(), g, file)
-  } catch (error) {
-    // A generic HEIF brand whose codec libvips lacks (HEVC): fall back to libheif.
-    if (brand !== undefined && HEIF_GENERIC_BRANDS.has(brand)) {
-      const decoded = await decodeHeic(buf, file, maxPixels)
-      return clipRgbFromRawRgba(decoded.data, decoded.width, decoded.height, file, options)
-    }
-    throw error
-  }
+  const raw = await resizeRaw(sharp(buf, sharpInputOptions(maxPixels)).autoOrient(), g, file)
   return { rgb: cropToRgb(raw.data, raw.width, raw.height, raw.channels, size, g.cropTop, g.cropLeft), size, width, height, format: meta.format, geometry: g }
 }
 
