@@ -119,3 +119,25 @@ export async function snapshotFiles(dir: string): Promise<Map<string, { bytes: B
 }
 
 export const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0
+
+/**
+ * `count` distinct tiny JPEGs, fast: one encoded image with a different JPEG
+ * comment (COM segment) in each, so every file is its own content.
+ */
+export async function writeManyTinyJpegs(dir: string, count: number, perFolder = 500): Promise<string[]> {
+  const base = await jpegBytes({ width: 8, height: 8, seed: 3 })
+  const files: string[] = []
+  for (let i = 0; i < count; i++) {
+    const sub = path.join(dir, `batch-${Math.floor(i / perFolder)}`)
+    if (i % perFolder === 0) await fs.mkdir(sub, { recursive: true })
+    const text = Buffer.from(`photocap test ${i}`)
+    const com = Buffer.alloc(4)
+    com[0] = 0xff
+    com[1] = 0xfe
+    com.writeUInt16BE(text.length + 2, 2)
+    const file = path.join(sub, `tiny-${String(i).padStart(5, '0')}.jpg`)
+    await fs.writeFile(file, Buffer.concat([base.subarray(0, 2), com, text, base.subarray(2)]))
+    files.push(file)
+  }
+  return files
+}

@@ -31,7 +31,7 @@ export interface PipelineDeps {
   now?: () => number
 }
 
-export const batchSizes = { scan: 1, ingest: 16, thumbnail: 8, embed: 16, caption: 16 } as const
+export const batchSizes = { scan: 1, ingest: 32, thumbnail: 16, embed: 16, caption: 16 } as const
 
 export class Pipeline {
   private readonly now: () => number
@@ -99,7 +99,7 @@ export class Pipeline {
   // ---- ingest: identity, header probe, EXIF; link the path to its photo
 
   async ingest(jobs: JobRow[], signal: AbortSignal): Promise<void> {
-    await mapLimit(jobs, 4, (job) => this.ingestOne(job, signal))
+    await mapLimit(jobs, 8, (job) => this.ingestOne(job, signal))
   }
 
   private async ingestOne(job: JobRow, signal: AbortSignal): Promise<void> {
@@ -264,7 +264,10 @@ export class Pipeline {
   // ---- thumbnail
 
   async thumbnail(jobs: JobRow[], signal: AbortSignal): Promise<void> {
-    await mapLimit(jobs, 2, (job) => this.thumbnailOne(job, signal))
+    // [Note: sharp threads] one libvips thread per image (images.ts) and several
+    // images at once: small images are dominated by per-call overhead, large ones
+    // scale as well across images as within one.
+    await mapLimit(jobs, 4, (job) => this.thumbnailOne(job, signal))
   }
 
   private async thumbnailOne(job: JobRow, signal: AbortSignal): Promise<void> {

@@ -116,6 +116,11 @@ export class JobQueue {
     })
   }
 
+  /** Every running job back to the queue, attempt not counted (no batch is in flight). */
+  releaseAllRunning(): number {
+    return this.db.stmt(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1), updated_at = ? WHERE state = 'running'`).run(this.now()).changes
+  }
+
   /** After a crash: jobs a dead process left running go back to the queue. */
   recover(): number {
     const t = this.now()

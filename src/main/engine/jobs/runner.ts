@@ -15,6 +15,9 @@ export interface RunnerDeps {
   runnableKinds: () => JobKind[]
 }
 
+// PHOTOCAP_TRACE_JOBS=1 prints each batch's kind, size and duration to stderr.
+const traceBatches = process.env.PHOTOCAP_TRACE_JOBS === '1'
+
 export class JobRunner {
   private paused = false
   private stopped = false
@@ -48,7 +51,15 @@ export class JobRunner {
 
   resume(): void {
     this.paused = false
-    this.fatal = null
+    if (this.fatal) {
+      // Jobs the failed batch could not put back are still marked running.
+      this.fatal = null
+      try {
+        this.d.queue.releaseAllRunning()
+      } catch (error) {
+        this.fatal = error instanceof Error ? error : new Error(String(error))
+      }
+    }
     this.emitProgress(true)
     this.poke()
   }
@@ -85,38 +96,51 @@ export class JobRunner {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const next = this.paused || this.fatal ? null : this.d.queue.nextKind(this.d.runnableKinds())
-      if (!next || next.wakeAt !== null) {
-        if (this.busy) {
-          this.busy = false
-          const p = this.progress()
-          this.d.events.emit('jobs.progressed', p)
-          if (!next) {
-            this.d.events.emit('jobs.drained', { done: p.done, failed: p.failed })
-            this.meter.reset()
-          }
-        }
-        await this.sleep(next?.wakeAt ? Math.max(10, next.wakeAt - Date.now()) : 60_000)
-        continue
-      }
-      this.busy = true
-      const jobs = this.d.queue.claim(next.kind, batchSizes[next.kind])
-      if (jobs.length === 0) continue
-      const ac = new AbortController()
-      this.current = ac
       try {
-        await this.d.pipeline[next.kind](jobs, ac.signal)
+        await this.step()
       } catch (error) {
-        this.settleLeftovers(jobs, error, ac.signal.aborted)
-      } finally {
-        this.current = null
-        this.d.pipeline.flushEvents()
+        // Claiming or bookkeeping failed: the database refuses writes (full
+        // disk) or something unexpected. Stop taking work until resumed, say why.
+        this.fatal = error instanceof Error ? error : new Error(String(error))
+        this.d.events.emit('engine.errored', { message: `job queue stopped: ${this.fatal.message}` })
       }
-      if (!this.fatal) {
-        this.settleLeftovers(jobs, null, ac.signal.aborted)
-        this.meter.record(jobs.length)
-        this.emitProgress()
+    }
+  }
+
+  private async step(): Promise<void> {
+    const next = this.paused || this.fatal ? null : this.d.queue.nextKind(this.d.runnableKinds())
+    if (!next || next.wakeAt !== null) {
+      if (this.busy) {
+        this.busy = false
+        const p = this.progress()
+        this.d.events.emit('jobs.progressed', p)
+        if (!next && !this.paused && !this.fatal) {
+          this.d.events.emit('jobs.drained', { done: p.done, failed: p.failed })
+          this.meter.reset()
+        }
       }
+      await this.sleep(next?.wakeAt ? Math.max(10, next.wakeAt - Date.now()) : 60_000)
+      return
+    }
+    this.busy = true
+    const jobs = this.d.queue.claim(next.kind, batchSizes[next.kind])
+    if (jobs.length === 0) return
+    const ac = new AbortController()
+    this.current = ac
+    const t0 = performance.now()
+    try {
+      await this.d.pipeline[next.kind](jobs, ac.signal)
+      if (traceBatches) process.stderr.write(`[jobs] ${next.kind} x${jobs.length} ${(performance.now() - t0).toFixed(1)} ms\n`)
+    } catch (error) {
+      this.settleLeftovers(jobs, error, ac.signal.aborted)
+    } finally {
+      this.current = null
+      this.d.pipeline.flushEvents()
+    }
+    if (!this.fatal) {
+      this.settleLeftovers(jobs, null, ac.signal.aborted)
+      this.meter.record(jobs.length)
+      this.emitProgress()
     }
   }
 

@@ -10,6 +10,10 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 
+// See [Note: sharp threads] in jobs/pipeline.ts: parallelism comes from
+// several images at once, not several threads per image.
+sharp.concurrency(1)
+
 export const maxPixels = 200_000_000 // 200 MP: larger than any camera, smaller than a bomb.
 
 export const thumbnailSizes = { small: 320, large: 960 } as const

@@ -1,0 +1,90 @@
+// The engine while watching: files and folders appearing, moving and
+// disappearing under a library root, and the root itself going away.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { writeJpeg, writePhotoFolder } from '../../../../test/helpers/photo-folders.ts'
+import { testLibrary, until, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
+
+let lib: TestLibrary | null = null
+afterEach(async () => {
+  await lib?.close()
+  lib = null
+})
+
+async function watching(setup: (dir: string) => Promise<unknown> = async () => undefined): Promise<TestLibrary> {
+  lib = await testLibrary()
+  await fs.mkdir(lib.photos, { recursive: true })
+  await setup(lib.photos)
+  await lib.engine.start({ watch: true })
+  await lib.engine.roots.add(lib.photos)
+  await lib.engine.jobs.whenIdle()
+  return lib
+}
+
+const present = (l: TestLibrary) => l.engine.photos.list().filter((p) => !p.missing)
+
+describe('watching a library folder', () => {
+  it('indexes a photo that appears, and ignores non-images and hidden folders', async () => {
+    const l = await watching()
+    const added: number[] = []
+    l.engine.events.on('photos.added', (e) => added.push(...e.ids))
+    await writeJpeg(path.join(l.photos, 'new', 'arrived.jpg'), { seed: 9 })
+    await fs.writeFile(path.join(l.photos, 'new', 'notes.txt'), 'ignore me')
+    await writeJpeg(path.join(l.photos, '.cache', 'hidden.jpg'), { seed: 10 })
+    await until(() => l.engine.photos.list()[0]?.status === 'thumbnailed', 'the new photo to be thumbnailed')
+    await new Promise((r) => setTimeout(r, 400))
+    await l.engine.jobs.whenIdle()
+    expect(l.engine.photos.list()).toHaveLength(1)
+    expect(added).toHaveLength(1)
+  })
+
+  it('keeps a photo (id and caption) that is renamed while watched', async () => {
+    const l = await watching((dir) => writePhotoFolder(dir, 2))
+    const p = l.engine.photos.list().find((x) => x.paths[0]!.path.endsWith('photo-00000.jpg'))!
+    l.engine.captions.set(p.id, 'renamed later')
+    await fs.rename(path.join(l.photos, 'photo-00000.jpg'), path.join(l.photos, 'renamed.jpg'))
+    await until(() => l.engine.photos.get(p.id)!.paths.some((x) => x.present && x.path.endsWith('renamed.jpg')), 'the rename to be seen')
+    expect(l.engine.photos.get(p.id)).toMatchObject({ caption: 'renamed later', missing: false })
+    expect(l.engine.photos.list()).toHaveLength(2)
+  })
+
+  it('marks photos missing when their folder is removed while watched', async () => {
+    const l = await watching(async (dir) => {
+      await writePhotoFolder(path.join(dir, 'trip'), 3)
+      await writeJpeg(path.join(dir, 'stay.jpg'), { seed: 50 })
+    })
+    expect(present(l)).toHaveLength(4)
+    await fs.rm(path.join(l.photos, 'trip'), { recursive: true })
+    await until(() => l.engine.status().missing === 3, 'three photos to be marked missing')
+    expect(present(l).map((p) => path.basename(p.paths[0]!.path))).toEqual(['stay.jpg'])
+  })
+
+  it('keeps everything when the whole root disappears (unplugged disk) and picks up again when it returns', async () => {
+    const l = await watching((dir) => writePhotoFolder(dir, 3))
+    const moved = `${l.photos}-away`
+    await fs.rename(l.photos, moved)
+    await until(() => l.engine.roots.list()[0]!.available === false, 'the root to be marked unavailable')
+    expect(l.engine.photos.list()).toHaveLength(3) // nothing forgotten
+    await fs.rename(moved, l.photos)
+    await until(() => l.engine.roots.list()[0]!.available === true, 'the root to come back')
+    await l.engine.jobs.whenIdle()
+    // Watching again: a new file is seen.
+    await writeJpeg(path.join(l.photos, 'after-return.jpg'), { seed: 77 })
+    await until(() => l.engine.photos.list().length === 4 && l.engine.status().missing === 0, 'the new photo after the return')
+  })
+})
+
+describe('polling (network and removable disks)', () => {
+  it('sees new files in a root that is polled instead of watched with OS events', async () => {
+    lib = await testLibrary()
+    await fs.mkdir(lib.photos, { recursive: true })
+    await lib.engine.start({ watch: true })
+    await lib.engine.roots.add(lib.photos, { usePolling: true })
+    expect(lib.engine.roots.list()[0]!.usePolling).toBe(true)
+    await lib.engine.jobs.whenIdle()
+    await writeJpeg(path.join(lib.photos, 'polled.jpg'), { seed: 5 })
+    const l = lib
+    await until(() => l.engine.photos.list()[0]?.status === 'thumbnailed', 'the polled file to be indexed')
+  })
+})
