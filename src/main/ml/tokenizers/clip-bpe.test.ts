@@ -57,6 +57,11 @@ describe('CLIP text cleaning (no vocabulary needed)', () => {
     expect(fixMojibake('caf\u00c3\u00a9')).toBe('café')
     expect(fixMojibake('doesn\u00c3\u00a2\u00e2\u201a\u00ac\u00e2\u201e\u00a2t')).toBe('doesn\u2019t')
     expect(fixMojibake('café déjà vu Ñandú São')).toBe('café déjà vu Ñandú São')
+    expect(fixMojibake('\u00d0\u00bf\u00d1\u0080\u00d0\u00b8')).toBe('при')
+    expect(fixMojibake('smile \u00f0\u0178\u02dc\u20ac')).toBe('smile 😀')
+    // accidental UTF-8 in legitimate text is left alone
+    expect(fixMojibake('\u201eGru\u00df\u201c')).toBe('\u201eGru\u00df\u201c')
+    expect(fixMojibake('STRA\u00dfE\u00bb')).toBe('STRA\u00dfE\u00bb')
   })
 
   it('unescapes HTML like Python (named, legacy without ;, numeric, invalid numbers)', () => {

@@ -19,16 +19,29 @@ for (let b = 0x80; b <= 0xff; b++) {
 const MOJIBAKE_RUN = new RegExp(`[${[...MOJIBAKE_BYTE.keys()].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]{2,}`, 'g')
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
+// [Note: mojibake false positives]
+// An upper-case accented letter or ß followed by a cp1252 symbol can be valid UTF-8 by
+// accident (German „Gruß“ ends in DF 93 = U+07D3). Two-byte repairs are therefore kept
+// only when they land in Latin, Greek or Cyrillic, where real mojibake comes from;
+// three- and four-byte sequences (â€™, emoji) need three or four odd characters in a
+// row and are always repaired.
+function plausibleRepair(ch: string): boolean {
+  const cp = ch.codePointAt(0)!
+  return cp < 0x80 || (cp >= 0xa0 && cp <= 0x24f) || (cp >= 0x370 && cp <= 0x4ff) || cp >= 0x800
+}
+
 /** Undo UTF-8 that was decoded as cp1252/Latin-1, repeatedly (double mojibake). */
 export function fixMojibake(text: string): string {
   for (let round = 0; round < 4; round++) {
     const next = text.replace(MOJIBAKE_RUN, (run) => {
       const bytes = Uint8Array.from([...run].map((c) => MOJIBAKE_BYTE.get(c)!))
+      let fixed: string
       try {
-        return strictUtf8.decode(bytes)
+        fixed = strictUtf8.decode(bytes)
       } catch {
         return run
       }
+      return [...fixed].every(plausibleRepair) ? fixed : run
     })
     if (next === text) return text
     text = next
