@@ -78,7 +78,8 @@ describe('indexing with the ML service', () => {
       expect(lib.engine.captions.history(a.id)).toHaveLength(3)
       lib.engine.captions.restore(a.id, auto.id)
       expect(lib.engine.photos.get(a.id)).toMatchObject({ caption: auto.text, provenance: 'auto' })
-      expect(() => lib.engine.captions.restore(a.id, alt.id)).toThrow(/has no caption/)
+      const altCaption = lib.engine.captions.history(alt.id)[0]!
+      expect(() => lib.engine.captions.restore(a.id, altCaption.id)).toThrow(/has no caption/)
       expect(() => lib.engine.captions.set(a.id, '   ')).toThrow(/cannot be empty/)
     } finally {
       await lib.close()
@@ -149,8 +150,10 @@ describe('queue logic around the ML service (engine-logic test double: real serv
     const flaky = failingFirstCallsForQueueTests(ml, 'embedImages', 2)
     const lib = await library((dir) => writePhotoFolder(dir, 2), flaky)
     try {
-      expect(flaky.calls).toBe(3)
-      expect(lib.engine.photos.list().every((p) => p.status === 'captioned')).toBe(true)
+      // Two injected failures, then success (the batches may split, so maybe more calls).
+      expect(flaky.calls).toBeGreaterThanOrEqual(3)
+      expect(lib.engine.photos.list().every((p) => p.status === 'captioned' && p.error === null)).toBe(true)
+      expect(lib.engine.db.raw.prepare(`SELECT count(*) FROM jobs`).pluck().get()).toBe(0)
     } finally {
       await lib.close()
     }
