@@ -161,3 +161,21 @@ describe('generated CLIP vocabulary (for the tiny pack)', () => {
     expect(() => generateClipVocab(corpus, -1)).toThrow(/numMerges must be a non-negative integer/)
   })
 })
+
+describe('loading a clip/ folder', () => {
+  it('re-reads a folder whose files changed, and names a missing file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clip-reload-'))
+    writeClipVocab(dir, generateClipVocab(['aaa bbb'], 1))
+    const first = loadClipTokenizer(dir)
+    expect(loadClipTokenizer(dir)).toBe(first)
+    writeClipVocab(dir, generateClipVocab(['aaa bbb ccc ddd'], 3))
+    const later = new Date(Date.now() + 5000)
+    fs.utimesSync(path.join(dir, 'vocab.json'), later, later)
+    const second = loadClipTokenizer(dir)
+    expect(second).not.toBe(first)
+    expect(second.vocabSize).toBe(512 + 3 + 2)
+    fs.rmSync(path.join(dir, 'merges.txt'))
+    expect(() => loadClipTokenizer(dir)).toThrow(/merges\.txt: cannot read CLIP merges \(ENOENT\)/)
+    fs.rmSync(dir, { recursive: true })
+  })
+})

@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseMerges } from './bpe.ts'
 import { ClipTokenizer, type ClipVocab } from './clip-bpe.ts'
+import { fileIdentity } from './file-identity.ts'
 
 export function readClipVocab(vocabFile: string, mergesFile: string): ClipVocab {
   let vocabText: string
@@ -30,11 +31,12 @@ export function readClipVocab(vocabFile: string, mergesFile: string): ClipVocab 
 
 const cache = new Map<string, ClipTokenizer>()
 
+
 /** The tokenizer of a pack's clip/ folder, loaded once per folder. */
 export function loadClipTokenizer(clipDir: string): ClipTokenizer {
   const vocab = path.join(clipDir, 'vocab.json')
   const merges = path.join(clipDir, 'merges.txt')
-  const key = path.resolve(vocab)
+  const key = fileIdentity(vocab, merges)
   let tok = cache.get(key)
   if (!tok) {
     tok = new ClipTokenizer(readClipVocab(vocab, merges), vocab)

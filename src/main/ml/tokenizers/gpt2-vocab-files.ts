@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { parseMerges } from './bpe.ts'
+import { fileIdentity } from './file-identity.ts'
 import { Gpt2Tokenizer, type Gpt2Vocab } from './gpt2-bpe.ts'
 
 function readText(file: string, what: string): string {
@@ -50,7 +51,7 @@ export function loadGpt2Tokenizer(gpt2Dir?: string): Gpt2Tokenizer {
   } else {
     files = bundledGpt2VocabFiles()
   }
-  const key = `${files.vocab}\0${files.merges}`
+  const key = fileIdentity(files.vocab, files.merges)
   let tok = cache.get(key)
   if (!tok) {
     tok = new Gpt2Tokenizer(readGpt2Vocab(files.vocab, files.merges), files.vocab)
