@@ -7,8 +7,22 @@ import { toWorkerSchema, type FromWorker, type WorkerCall } from './protocol.ts'
 let service: InProcessMlService | null = null
 const running = new Map<number, AbortController>()
 
+// Under Electron's utilityProcess the parent is `process.parentPort`
+// (MessageEvent-style `data`); under child_process.fork it is process.send/on.
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void
+  postMessage(message: unknown): void
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
+
 function send(msg: FromWorker): void {
-  process.send?.(msg)
+  if (parentPort) parentPort.postMessage(msg)
+  else process.send?.(msg)
+}
+
+function onMessage(listener: (raw: unknown) => void): void {
+  if (parentPort) parentPort.on('message', (e) => listener(e.data))
+  else process.on('message', listener)
 }
 
 async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown> {
@@ -27,7 +41,7 @@ async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown>
   }
 }
 
-process.on('message', (raw: unknown) => {
+onMessage((raw: unknown) => {
   const parsed = toWorkerSchema.safeParse(raw)
   if (!parsed.success) {
     send({ type: 'log', text: `ML worker: ignored an invalid message (${parsed.error.issues[0]?.message ?? 'unknown'})` })
