@@ -10,10 +10,30 @@
 import { numel, type HostTensor } from '../weights/tensor.ts'
 import { consumers, type Graph } from './ir.ts'
 
+/** [r,c] float32 -> [c,r], in cache-friendly blocks (weights of 100M+ values are transposed at compile time). */
+function transpose2dF32(src: Float32Array, r: number, c: number): Float32Array {
+  const out = new Float32Array(r * c)
+  const B = 64
+  for (let i0 = 0; i0 < r; i0 += B) {
+    const i1 = Math.min(i0 + B, r)
+    for (let j0 = 0; j0 < c; j0 += B) {
+      const j1 = Math.min(j0 + B, c)
+      for (let i = i0; i < i1; i++) {
+        const row = i * c
+        for (let j = j0; j < j1; j++) out[j * r + i] = src[row + j]!
+      }
+    }
+  }
+  return out
+}
+
 /** Permute the axes of a host tensor. */
 export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
   const rank = t.shape.length
   const outShape = perm.map((p) => t.shape[p]!)
+  if (rank === 2 && perm[0] === 1 && t.data instanceof Float32Array) {
+    return { dtype: t.dtype, shape: outShape, data: transpose2dF32(t.data, t.shape[0]!, t.shape[1]!) }
+  }
   const inStrides = new Array<number>(rank)
   let s = 1
   for (let i = rank - 1; i >= 0; i--) {
@@ -25,12 +45,6 @@ export function transposeHost(t: HostTensor, perm: number[]): HostTensor {
   const out = new (src.constructor as new (n: number) => typeof src)(n)
   const idx = new Array<number>(rank).fill(0)
   const permStrides = perm.map((p) => inStrides[p]!)
-  if (rank === 2) {
-    const [r, c] = outShape as [number, number]
-    const [s0, s1] = permStrides as [number, number]
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[i * c + j] = src[i * s0 + j * s1]!
-    return { dtype: t.dtype, shape: outShape, data: out }
-  }
   for (let o = 0; o < n; o++) {
     let off = 0
     for (let a = 0; a < rank; a++) off += idx[a]! * permStrides[a]!
