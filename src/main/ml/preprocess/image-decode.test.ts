@@ -347,6 +347,12 @@ describe('bad files get a clear error naming the file', () => {
     await expectError(file, 'unsupported', /not a supported image/)
   })
 
+  it('SVG (which libvips could render) is not a photo', async () => {
+    const file = path.join(dir, 'drawing.svg')
+    fs.writeFileSync(file, '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200"><rect width="300" height="200" fill="red"/></svg>')
+    await expectError(file, 'unsupported', /not a supported image \(svg is not a photo format\)/)
+  })
+
   it('truncated JPEG', async () => {
     const full = fs.readFileSync(path.join(goldenDir, 'tall_300x900.jpg'))
     const file = path.join(dir, 'truncated.jpg')

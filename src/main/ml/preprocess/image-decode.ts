@@ -48,6 +48,7 @@ export interface ClipPixels extends Omit<ClipRgb, 'rgb'> {
   pixelValues: Float32Array
 }
 
+const PHOTO_FORMATS = new Set<string>(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif', 'jp2', 'jxl'])
 const HEVC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs'])
 const HEIF_GENERIC_BRANDS = new Set(['mif1', 'msf1', 'mif2'])
 
@@ -188,6 +189,9 @@ async function clipRgbViaSharp(buf: Uint8Array, file: string, size: number, maxP
   } catch (error) {
     throw sharpFailure(file, error)
   }
+  // Photos only: libvips would also render SVG (and its own .v format); a library of
+  // photos has no use for those and they widen what a hostile file can reach.
+  if (!PHOTO_FORMATS.has(meta.format)) throw new ImageLoadError(file, 'unsupported', `not a supported image (${meta.format} is not a photo format)`)
   const width = meta.autoOrient?.width ?? meta.width
   const height = meta.autoOrient?.height ?? meta.height
   if (!width || !height) throw new ImageLoadError(file, 'corrupt', 'image has no dimensions')
