@@ -322,3 +322,54 @@ describe('bad input', () => {
     expect(l.engine.photos.list()[0]).toMatchObject({ width: 300, height: 200, error: null })
   })
 })
+
+describe('controlling the queue', () => {
+  it('pauses, resumes and reports progress with done/total, rate and ETA', async () => {
+    lib = await testLibrary()
+    await writePhotoFolder(lib.photos, 40)
+    const progress: { done: number; total: number; rate: number; etaSeconds: number | null }[] = []
+    lib.engine.events.on('jobs.progressed', (p) => progress.push(p))
+    await lib.engine.start()
+    lib.engine.jobs.pause()
+    await lib.engine.roots.add(lib.photos)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(lib.engine.photos.count()).toBe(0)
+    expect(lib.engine.jobs.status()).toMatchObject({ paused: true, byKind: { scan: { queued: 1 } } })
+    lib.engine.jobs.resume()
+    await lib.engine.jobs.whenIdle()
+    expect(lib.engine.photos.count()).toBe(40)
+    const working = progress.filter((p) => p.done > 0)
+    expect(working.length).toBeGreaterThan(1)
+    const last = working.at(-1)!
+    expect(last.done).toBe(last.total) // 1 scan + 40 ingest + 40 thumbnail
+    expect(last.total).toBe(81)
+    expect(working.some((p) => p.rate > 0 && p.etaSeconds !== null && p.done < p.total)).toBe(true)
+    for (let i = 1; i < working.length; i++) expect(working[i]!.done).toBeGreaterThanOrEqual(working[i - 1]!.done)
+  })
+
+  it('cancels queued work; a rescan brings it back', async () => {
+    lib = await testLibrary()
+    await writePhotoFolder(lib.photos, 30)
+    await lib.engine.start()
+    lib.engine.jobs.pause()
+    await lib.engine.roots.add(lib.photos)
+    expect(lib.engine.jobs.cancel()).toBe(1) // the scan
+    lib.engine.jobs.resume()
+    await lib.engine.jobs.whenIdle()
+    expect(lib.engine.photos.count()).toBe(0)
+    lib.engine.roots.rescan()
+    await lib.engine.jobs.whenIdle()
+    expect(lib.engine.photos.count()).toBe(30)
+  })
+
+  it('removing a root forgets its photos', async () => {
+    const l = await indexed((dir) => writePhotoFolder(dir, 3).then(() => undefined))
+    const removed: number[] = []
+    l.engine.events.on('photos.removed', (e) => removed.push(...e.ids))
+    await l.engine.roots.remove(l.engine.roots.list()[0]!.id)
+    expect(l.engine.roots.list()).toEqual([])
+    expect(l.engine.photos.count()).toBe(0)
+    expect(removed).toHaveLength(3)
+    await expect(l.engine.roots.add(path.join(l.dir, 'nope'))).rejects.toThrow(/no such folder/)
+  })
+})
