@@ -89,9 +89,11 @@ function ftfyEntity(entity: string): string {
   return entity
 }
 
-// Python str.isspace(), which `re`'s \s and str.strip() use in CLIP's whitespace_clean.
+// str.strip() uses Python's str.isspace(); simple_tokenizer imports `regex as re`, whose \s
+// in `re.sub(r'\s+', ' ', text)` is Unicode White_Space (no U+001C..U+001F; ftfy removes
+// those anyway unless it is skipped).
 const PY_SPACE = '\\t\\n\\v\\f\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000'
-const SPACE_RUN = new RegExp(`[${PY_SPACE}]+`, 'g')
+const SPACE_RUN = /\p{White_Space}+/gu
 const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g')
 
 export function pyStrip(text: string): string {
