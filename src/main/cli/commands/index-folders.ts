@@ -44,6 +44,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       await engine.ml.use(ml)
       const info = engine.ml.info()!
       if (io.interactive) io.err(`model pack ${info.packName} on ${info.provider}${info.providerFallbackReason ? ` (${info.providerFallbackReason})` : ''}`)
+      if (info.isTinyPack) io.err('note: using the generated tiny test pack; its captions are meaningless (install a real pack with `photocap models`)')
     }
     for (const folder of folders) await engine.roots.add(folder)
     await engine.start({ watch: false })

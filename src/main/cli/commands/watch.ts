@@ -21,6 +21,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       const settings = engine.settings.get()
       ml = await loadMlService({ packDir: values.pack ?? settings.activePack, dataDir: loc.dataDir, provider: settings.provider }, io.env)
       await engine.ml.use(ml)
+      if (engine.ml.info()?.isTinyPack) io.err('note: using the generated tiny test pack; its captions are meaningless')
     }
     const stopped = new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'))
