@@ -3,24 +3,18 @@
 // so a second run does not decode and embed the images again.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
+import type { MlService } from '../service.ts'
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.ts'
 import type { HostTensor } from '../weights/tensor.ts'
 
-type EmbedService = {
-  embedImages(paths: string[]): Promise<({ ok: true; embedding: Float32Array } | { ok: false; error?: string; reason?: string })[]>
-  close?(): Promise<void> | void
-}
+type EmbedService = Pick<MlService, 'embedImages' | 'close'>
 
 async function openService(packDir: string): Promise<EmbedService> {
-  const modPath = '../service-impl.ts' // the packs+decoding helper's createMlService
-  let mod: { createMlService(opts: { packDir: string; threads?: number }): Promise<EmbedService> | EmbedService }
-  try {
-    mod = (await import(modPath)) as typeof mod
-  } catch (e) {
-    throw new Error(`embedding images needs the ML service (${e instanceof Error ? e.message : String(e)}); give "embedding" values instead`)
-  }
-  return mod.createMlService({ packDir, threads: 2 })
+  const { createInProcessMlService } = await import('../pipeline/index.ts')
+  const dataDir = path.join(os.tmpdir(), 'photocap-train-embed')
+  return createInProcessMlService({ packDir, dataDir, threads: 2 })
 }
 
 export async function embedImageFiles(packDir: string, files: string[], datasetFile: string): Promise<Map<number, Float32Array>> {
@@ -46,7 +40,7 @@ export async function embedImageFiles(packDir: string, files: string[], datasetF
     const res = await service.embedImages(files)
     const out = new Map<number, Float32Array>()
     res.forEach((r, i) => {
-      if (!r.ok) throw new Error(`${files[i]}: cannot embed the image (${r.error ?? r.reason ?? 'unknown reason'})`)
+      if (!r.ok) throw new Error(`${files[i]}: cannot embed the image (${'error' in r ? String(r.error) : 'unknown reason'})`)
       out.set(i, r.embedding)
     })
     const d = out.get(0)!.length
@@ -56,6 +50,6 @@ export async function embedImageFiles(packDir: string, files: string[], datasetF
     writeSafetensors(cache, { embeddings: t }, { note: 'CLIP image embeddings of the dataset, in file order' })
     return out
   } finally {
-    await service.close?.()
+    await service.close()
   }
 }
