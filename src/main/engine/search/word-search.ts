@@ -1,72 +1,81 @@
 // Word search runner: the compiled FTS5 query (fts-query.ts) against photo_fts
-// (migration 0020), BM25-ranked, with highlighted captions.
+// (migrations 0020, 0022), BM25-ranked, with highlighted captions.
 import type { LibraryDb } from '../db/database.ts'
 import { compileQuery, parseQuery } from './fts-query.ts'
-import { filterCondition, type SearchFilters } from './filters.ts'
+import { filterCondition, hasFilters, type SearchFilters } from './filters.ts'
 import type { WordHit } from './fusion.ts'
+import { highlight, matcherFor, type Highlight, type Matcher } from './highlight.ts'
 
-/** A piece of a caption or name; `match` pieces are what the query found. */
-export interface Highlight {
-  text: string
-  match: boolean
-}
+export type { Highlight } from './highlight.ts'
 
 export interface WordResult extends WordHit {
-  /** The caption split into matched and unmatched pieces (empty when no caption). */
-  captionHighlights: Highlight[]
-  /** A short snippet of the file and folder names when they matched. */
+  /** The caption split into matched and unmatched pieces (null when the caption has no match). */
+  captionHighlights: Highlight[] | null
+  /** A file or folder path with its matches, when the caption has none. */
   nameHighlights: Highlight[] | null
 }
 
-// BM25 column weights: caption, names, exif. A word in the caption says more
-// about the photo than the same word in a folder name.
-const WEIGHTS = '1.0, 0.6, 0.4'
-const OPEN = '\u0002'
-const CLOSE = '\u0003'
+const ANY_TIER_BELOW = 10
 
-export function splitHighlights(s: string): Highlight[] {
-  const out: Highlight[] = []
-  const re = /\u0002([^\u0003]*)\u0003/gu
-  let last = 0
-  let m: RegExpExecArray | null
-  while ((m = re.exec(s)) !== null) {
-    if (m.index > last) out.push({ text: s.slice(last, m.index), match: false })
-    out.push({ text: m[1]!, match: true })
-    last = re.lastIndex
+/** The first of a photo's paths (space-separated in the FTS row, each with a '/') that matches. */
+function highlightedName(names: string, matcher: Matcher): Highlight[] | null {
+  for (const name of names.split(/ (?=[^/ ]*\/)/)) {
+    const h = highlight(name, matcher)
+    if (h) return h
   }
-  if (last < s.length) out.push({ text: s.slice(last), match: false })
-  return out
+  return null
 }
 
+/**
+ * Word results, best first. Ranking runs inside FTS5 (`ORDER BY rank`, BM25 with
+ * the column weights set by migration 0022); highlights are made afterwards in
+ * JS for the returned rows only (highlight.ts), since FTS5's highlight() re-runs
+ * the query per row. Without filters, photos with no present file are dropped
+ * from the ranked rows (cheaper than joining every match).
+ */
 export function wordSearch(db: LibraryDb, query: string, options: { limit: number; filters?: SearchFilters }): WordResult[] {
-  const compiled = compileQuery(parseQuery(query))
+  const parsed = parseQuery(query)
+  const compiled = compileQuery(parsed)
   if (compiled.all === null) return []
+  const filtered = hasFilters(options.filters)
   const filter = filterCondition(options.filters)
-  const sql = `SELECT photo_fts.rowid AS id, bm25(photo_fts, ${WEIGHTS}) AS rank,
-      highlight(photo_fts, 0, char(2), char(3)) AS caption_hl,
-      snippet(photo_fts, 1, char(2), char(3), '…', 12) AS names_hl
-    FROM photo_fts JOIN photos ph ON ph.id = photo_fts.rowid LEFT JOIN captions c ON c.id = ph.caption_id
-    WHERE photo_fts MATCH ? ${filter.sql ? 'AND ' + filter.sql : ''}
-    ORDER BY rank, id LIMIT ?`
-  const stmt = db.stmt(sql)
+  const ranked = filtered
+    ? db.stmt(`SELECT photo_fts.rowid AS id, photo_fts.rank AS rank FROM photo_fts JOIN photos ph ON ph.id = photo_fts.rowid LEFT JOIN captions c ON c.id = ph.caption_id
+        WHERE photo_fts MATCH ? AND ${filter.sql} ORDER BY photo_fts.rank, photo_fts.rowid LIMIT ?`)
+    : db.stmt(`SELECT rowid AS id, rank FROM photo_fts WHERE photo_fts MATCH ? ORDER BY rank, rowid LIMIT ?`)
+  const present = db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND present = 1 LIMIT 1`)
+  const texts = db.stmt(`SELECT caption, names FROM photo_fts WHERE rowid = ?`)
+  const matcher = matcherFor(parsed)
   const seen = new Set<number>()
   const out: WordResult[] = []
   const tiers = [compiled.all, compiled.any]
   for (let tier = 0; tier < tiers.length && out.length < options.limit; tier++) {
     const expr = tiers[tier]
     if (!expr) continue
-    const rows = stmt.all(expr, ...filter.args, options.limit + seen.size) as { id: number; rank: number; caption_hl: string; names_hl: string }[]
-    for (const r of rows) {
-      if (seen.has(r.id) || out.length >= options.limit) continue
-      seen.add(r.id)
-      out.push({
-        id: r.id,
-        bm25: r.rank,
-        tier,
-        captionHighlights: splitHighlights(r.caption_hl),
-        nameHighlights: r.names_hl.includes(OPEN) && r.names_hl.includes(CLOSE) ? splitHighlights(r.names_hl) : null,
-      })
+    // The looser any-term tier ranks every photo with any of the words (tens of
+    // thousands at 100k captions for common words), so it only runs when the
+    // all-terms tier found little.
+    if (tier === 1 && out.length >= Math.min(options.limit, ANY_TIER_BELOW)) break
+    let want = options.limit - out.length + seen.size
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const rows = (filtered ? ranked.all(expr, ...filter.args, want) : ranked.all(expr, want)) as { id: number; rank: number }[]
+      for (const r of rows) {
+        if (seen.has(r.id) || out.length >= options.limit) continue
+        seen.add(r.id)
+        if (!filtered && present.get(r.id) === undefined) continue
+        const t = texts.get(r.id) as { caption: string; names: string } | undefined
+        const captionHighlights = t ? highlight(t.caption, matcher) : null
+        out.push({ id: r.id, bm25: r.rank, tier, captionHighlights, nameHighlights: t && !captionHighlights ? highlightedName(t.names, matcher) : null })
+      }
+      // rows dropped as missing leave the page short: look further down the ranking
+      if (rows.length < want || out.length >= options.limit) break
+      want *= 4
     }
   }
   return out
+}
+
+/** Highlights as text with the matches wrapped in [[ ]] (the API's snippet format). */
+export function bracketed(pieces: Highlight[]): string {
+  return pieces.map((p) => (p.match ? `[[${p.text}]]` : p.text)).join('')
 }
