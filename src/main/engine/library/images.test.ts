@@ -95,3 +95,21 @@ describe('thumbnails', () => {
     expect((await fs.stat(thumbnailPath(dir, 'key1', 'large'))).mtimeMs).toBe(before)
   })
 })
+
+describe('HEIC from phones', () => {
+  const heic = path.resolve(fixtures, '..', 'images', 'generated', 'quadrants_300x200.heic')
+
+  it('probes and thumbnails an HEVC-coded HEIC (libheif in wasm where libvips cannot decode it)', async () => {
+    expect(await probeImage(heic)).toMatchObject({ width: 300, height: 200 })
+    const cache = await tempDir()
+    await makeThumbnails(heic, cache, 'heic1')
+    const { data, info } = await sharp(thumbnailPath(cache, 'heic1', 'large')).raw().toBuffer({ resolveWithObject: true })
+    expect([info.width, info.height]).toEqual([300, 200])
+    // Top-left quadrant is (220, 30, 40) in the source (lossy both ways: loose bounds).
+    const px = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3))
+    const [r, g, b] = px(20, 150)
+    expect(Math.abs(r! - 40) + Math.abs(g! - 50) + Math.abs(b! - 210)).toBeLessThan(60) // bottom-left (40, 50, 210)
+    const [r2, g2, b2] = px(20, 60)
+    expect(Math.abs(r2! - 220) + Math.abs(g2! - 30) + Math.abs(b2! - 40)).toBeLessThan(60)
+  })
+})
