@@ -10,7 +10,7 @@
 import type { GraphBuilder, Value } from '../graph/builder.ts'
 
 export interface CaptionLossInputs {
-  /** float32 [B, P+L, V]. */
+  /** float32 [B, P+L, V], or already the L loss rows [B, L, V] (positions P−1 … P+L−2). */
   logits: Value
   /** int64 [B, L]: flat indices ((b·L + j)·V + token) into the sliced logits. */
   targetIndex: Value
@@ -21,7 +21,8 @@ export interface CaptionLossInputs {
 
 export function buildCaptionLoss(b: GraphBuilder, inp: CaptionLossInputs): { loss: Value; targetLogProb: Value } {
   const P = inp.prefixLength
-  const z = b.slice(inp.logits, [P - 1], [-1], [1]) // [B, L, V]
+  // Logits of exactly the L loss rows need no slice.
+  const z = inp.logits.shape[1] === inp.targetIndex.shape[1] ? inp.logits : b.slice(inp.logits, [P - 1], [-1], [1]) // [B, L, V]
   const logp = b.logSoftmax(z, -1)
   const picked = b.gather(b.reshape(logp, [-1]), inp.targetIndex, 0) // [B, L]
   const loss = b.neg(b.reduceSum(b.mul(picked, inp.lossWeight), [0, 1], false))

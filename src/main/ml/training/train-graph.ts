@@ -83,8 +83,15 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
 
   // The dataset already normalised the embedding (train.py --normalize_prefix), so the graph must not again.
   const prefix = g.scope('mapping', () => mappingForward(g, mapParams, { ...mapping, normalizePrefix: false }, clip).prefix)
-  const logits = g.scope('gpt2', () => gpt2Forward(g, gptParams, gpt2, { prefixEmbeds: prefix, inputIds: tokens, attentionMask, positionIds }, { logits: 'all' }).logits)
-  const { loss, targetLogProb } = g.scope('loss', () => buildCaptionLoss(g, { logits, targetIndex, lossWeight, prefixLength: P }))
+  // [Note: head on the loss rows only] The tied LM head (the biggest matmul) is applied only to the
+  // L rows the loss reads (positions P−1 … P+L−2), not to all P+L: gpt2Forward's hidden states after
+  // ln_f are sliced first; its own last-position logits are unused and pruned by ORT.
+  const hidden = g.scope('gpt2', () => gpt2Forward(g, gptParams, gpt2, { prefixEmbeds: prefix, inputIds: tokens, attentionMask, positionIds }, { logits: 'last', hidden: true }).hidden!)
+  const { loss, targetLogProb } = g.scope('loss', () => {
+    const rows = g.slice(hidden, [P - 1], [P + L - 1], [1]) // [B, L, E]
+    const logits = g.matmul(rows, g.transpose(gptParams.get('wte.weight')!, [1, 0])) // [B, L, V]
+    return buildCaptionLoss(g, { logits, targetIndex, lossWeight, prefixLength: 1 })
+  })
   g.output(loss, 'loss')
   g.output(prefix, 'prefix')
   g.output(targetLogProb, 'target_logprob')
