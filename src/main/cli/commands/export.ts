@@ -6,6 +6,7 @@
 // --query exports the photos a search finds, in its order.
 import { parseArgs } from 'node:util'
 import { EXPORT_FORMATS, exportAltText, type ExportFormat } from '../../engine/export/exporter.ts'
+import { exportSearchResult } from '../../engine/export/export-search.ts'
 import { openSearchSession } from '../../engine/search/cli-session.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
@@ -35,13 +36,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const outDir = values.out !== undefined ? resolveUserPath(io, values.out) : format === 'xmp' ? null : io.cwd
   const session = await openSearchSession({ env: io.env, cwd: io.cwd, db: values.db, pack: values.pack, meaning: values.query !== undefined })
   try {
-    let photoIds: number[] | null = null
+    const options = { format, outDir, sidecarNaming: naming } as const
+    let report
     if (values.query !== undefined) {
-      const found = await session.search.search(values.query, { limit: 100_000 }).complete
-      if (found.meaning === 'unavailable' && found.meaningNote) io.err(`photocap export: --query used words only: ${found.meaningNote}`)
-      photoIds = found.items.map((i) => i.photoId)
-    }
-    const report = await exportAltText(session.engine.db, { format, outDir, photoIds, sidecarNaming: naming })
+      report = await exportSearchResult(session.engine.db, session.search, values.query, options)
+      if (report.meaningNote) io.err(`photocap export: --query used words only: ${report.meaningNote}`)
+    } else report = await exportAltText(session.engine.db, options)
     for (const w of report.warnings) io.err(`warning: ${w}`)
     for (const s of report.skipped) io.err(`skipped ${s.path ?? `photo ${s.photoId}`}: ${s.reason}`)
     const where = format === 'xmp' ? (report.path ? `sidecars under ${report.path}` : 'sidecars next to the photos') : report.path

@@ -115,6 +115,19 @@ export class SearchService {
     return this.text.then(() => undefined)
   }
 
+  /**
+   * Swap the text tower (the engine's ML service changed: a new pack). The next
+   * query embeds with the new model and the vector index rebuilds for its
+   * embedding model id ([Note: vector index sync]).
+   */
+  useText(text: TextEncoder | Promise<TextEncoder> | null): Promise<void> {
+    this.options.text = text
+    this.text = null
+    this.textReady = null
+    this.textError = null
+    return this.warmUp().catch(() => undefined)
+  }
+
   /** True once a query can be embedded without waiting. */
   get meaningReady(): boolean {
     return this.textReady !== null
