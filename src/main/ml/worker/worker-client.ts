@@ -55,7 +55,10 @@ export class WorkerMlService implements MlService {
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
       const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url))
-      const child = fork(entry, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      // tsx by absolute URL: a bare '--import tsx' would resolve against the
+      // user's working directory, which is any folder of photos.
+      const tsx = import.meta.resolve('tsx')
+      const child = fork(entry, [], { execArgv: ['--import', tsx], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
       this.child = child
       this.starts++
       let ready = false
