@@ -27,6 +27,8 @@ export async function openCliService(io: CliIo, command: string, packArg: string
     const def = resolveDefaultPack(dataDir, io.env)
     packDir = def.dir
   }
+  // `photocap caption/embed` serve no UI, so the models run in this process
+  // (saves the worker's start-up); PHOTOCAP_ML_WORKER=1 uses the worker instead.
   const service = await createMlService({
     packDir,
     dataDir,
