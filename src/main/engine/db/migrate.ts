@@ -20,7 +20,12 @@ export interface Migration {
   sql: string
 }
 
-export const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+/**
+ * The .sql files, next to this module in development and under tsx. A bundled
+ * build (electron-vite) ships the folder as a resource and points
+ * PHOTOCAP_MIGRATIONS_DIR at it.
+ */
+export const migrationsDir = process.env.PHOTOCAP_MIGRATIONS_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
 
 const fileRe = /^(\d{4})-([a-z0-9-]+)\.sql$/
 
