@@ -98,6 +98,7 @@ describe('XMP sidecars', () => {
       const xml = fs.readFileSync(sidecar, 'utf8')
       expect(xml.match(/description>/g)?.length).toBe(2) // one open + one close tag: no duplicates after two runs
       expect(xml).not.toContain('old alt')
+      expect(xml.match(/<rdf:Description/g)?.length).toBe(2) // the original one and ours, however often we export
     }
     expect(fs.existsSync(photoPath('Alps/DSC_1001.jpg') + '.xmp')).toBe(false)
   })

@@ -113,6 +113,14 @@ export function mergeSidecar(existing: string, text: string): string {
     // attribute form on an rdf:Description
     xml = xml.replace(new RegExp(`\\s+${name}\\s*=\\s*("[^"]*"|'[^']*')`, 'g'), '')
   }
+  // rdf:Description elements left with no property at all (ours from an earlier
+  // export, or one that held only a description) are dropped, so repeated
+  // exports do not pile up empty shells
+  for (const p of rdfPrefixes) {
+    const rdf = escapeRe(p)
+    const onlyDecls = `((?:\\s+(?:xmlns(?::[\\w.-]+)?|${rdf}:about)\\s*=\\s*(?:"[^"]*"|'[^']*'))*)\\s*`
+    xml = xml.replace(new RegExp(`[ \\t]*<${rdf}:Description${onlyDecls}(?:/>|>\\s*</${rdf}:Description\\s*>)[ \\t]*\\r?\\n?`, 'g'), '')
+  }
   const at = rdfPrefixes.map((p) => xml.lastIndexOf(`</${p}:RDF>`)).reduce((a, b) => Math.max(a, b), -1)
   const lineStart = xml.lastIndexOf('\n', at) + 1
   const before = xml.slice(0, at)
