@@ -103,6 +103,9 @@ export class SearchService {
           // One tiny query makes the service create its text session now, not at the first search.
           await encoder.embedTexts(['a photo'])
           const state = { encoder, modelId: info.embeddingModelId }
+          // build the vector index now too, so the first query pays for neither
+          const active = this.activeModelId(state.modelId)
+          if (active) this.vectors.sync(active)
           this.textReady = state
           return state
         })()
