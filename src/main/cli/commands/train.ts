@@ -7,13 +7,17 @@
 // (+ OUT/gpt2/{config.json,model.safetensors} with --tune-gpt2), printing one
 // JSON line per optimizer step: {"step","loss","lr","samples_per_s"} (step is
 // 0-based: the loss of batch k before update k, as in the paper's loop).
+// DATASET: JSON lines of {"embedding": [...], "caption"} or {"image", "caption"};
+// also accepted: a folder of images with .txt captions beside them, or a
+// COCO-style captions .json next to its images. Images are embedded once with
+// the pack's CLIP and the vectors cached next to the dataset.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { MappingConfig } from '../../ml/models/config.ts'
 import { loadGpt2Tokenizer } from '../../ml/tokenizers/gpt2-vocab-files.ts'
 import type { TrainItem } from '../../ml/training/dataset.ts'
-import { readDatasetJsonl } from '../../ml/training/dataset-file.ts'
+import { readDatasetJsonl, type DatasetLine } from '../../ml/training/dataset-file.ts'
 import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-output.ts'
 import { runTraining, stepsPerEpoch } from '../../ml/training/train-run.ts'
 import { loadTrainingPack } from '../../ml/training/training-pack.ts'
@@ -120,8 +124,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let items: TrainItem[]
   const tok = loadGpt2Tokenizer(pack.gpt2Dir)
   if (v.data) {
-    const file = resolveUserPath(io, v.data)
-    const lines = readDatasetJsonl(file)
+    let file = resolveUserPath(io, v.data)
+    let lines: DatasetLine[]
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+      // A folder of images with .txt captions beside them.
+      const { importCaptionFolder } = await import('../../engine/training/dataset-import.ts')
+      lines = importCaptionFolder(file).map((c, i) => ({ line: i + 1, caption: c.caption, image: c.image }))
+      file = path.join(file, 'captions')
+    } else if (file.endsWith('.json')) {
+      // COCO-style captions JSON; file_name is relative to the JSON's folder.
+      const { importCocoCaptions } = await import('../../engine/training/dataset-import.ts')
+      lines = importCocoCaptions(file, path.dirname(file)).map((c, i) => ({ line: i + 1, caption: c.caption, image: c.image }))
+    } else lines = readDatasetJsonl(file)
     const images = lines.filter((l) => 'image' in l)
     let embedded = new Map<number, Float32Array>()
     if (images.length) {

@@ -1,0 +1,75 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../engine/db/database.ts'
+import { readSafetensors } from '../../ml/weights/safetensors.ts'
+import { main } from '../index.ts'
+import type { CliIo } from '../io.ts'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
+const FIX = path.join(ROOT, 'test/fixtures/train')
+
+function io(cwd: string): { io: CliIo; out: string[]; err: string[] } {
+  const out: string[] = []
+  const err: string[] = []
+  return { io: { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, interactive: false, cwd, env: {} }, out, err }
+}
+
+describe('photocap train (command line)', () => {
+  it('rejects bad usage with exit code 2 and a reason', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--data', 'x.jsonl', '--out', 'o'], /--pack DIR is required/],
+      [['train', '--data', 'x.jsonl', '--pack', 'p'], /--out DIR is required/],
+      [['train', '--pack', 'p', '--out', 'o'], /exactly one of --db FILE or --data DATASET/],
+      [['train', '--data', 'x', '--db', 'y', '--pack', 'p', '--out', 'o'], /exactly one of/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--mapping', 'lstm'], /--mapping must be mlp or transformer/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--lr', 'fast'], /--lr must be a number/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--steps', '2.5'], /--steps must be an integer/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--bogus'], /Unknown option '--bogus'/],
+    ]
+    for (const [args, re] of cases) {
+      const c = io(FIX)
+      expect(await main(args, c.io), args.join(' ')).toBe(2)
+      expect(c.err.join('\n')).toMatch(re)
+    }
+  })
+
+  it('names the problem with a bad dataset line or too little data (exit 1)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-cli-'))
+    fs.writeFileSync(path.join(dir, 'bad.jsonl'), '{"embedding":[1,2],"caption":"a"}\n{"caption":"b"}\n')
+    let c = io(dir)
+    expect(await main(['train', '--data', 'bad.jsonl', '--pack', path.join(FIX, 'packs/mlp'), '--out', 'o'], c.io)).toBe(1)
+    expect(c.err.join('\n')).toMatch(/bad\.jsonl:2: needs "embedding"/)
+    c = io(FIX)
+    expect(await main(['train', '--data', 'dataset.jsonl', '--pack', 'packs/mlp', '--out', path.join(dir, 'o'), '--batch-size', '16'], c.io)).toBe(1)
+    expect(c.err.join('\n')).toMatch(/too little data: 15 captions cannot fill one batch of 16/)
+  })
+
+  it('trains from a library database (--db): stored embeddings + user captions only', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-cli-db-'))
+    const dbFile = path.join(dir, 'library.db')
+    const db = openDatabase(dbFile)
+    const lines = fs.readFileSync(path.join(FIX, 'dataset.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { embedding: number[]; caption: string })
+    const now = Date.now()
+    lines.forEach((l, i) => {
+      const id = Number(db.stmt(`INSERT INTO photos (status, added_at, updated_at) VALUES ('captioned', ?, ?)`).run(now, now).lastInsertRowid)
+      const vec = Buffer.from(Float32Array.from(l.embedding).buffer)
+      db.stmt(`INSERT INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, 'clip', ?, ?, ?)`).run(id, l.embedding.length, vec, now)
+      // Every third photo keeps an automatic caption: it must not be trained on.
+      const prov = i % 3 === 2 ? 'auto' : 'user'
+      const cid = db.stmt(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, ?, ?)`).run(id, l.caption, prov, now).lastInsertRowid
+      db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(cid, id)
+    })
+    db.close()
+    const c = io(dir)
+    const code = await main(['train', '--db', 'library.db', '--pack', path.join(FIX, 'packs/mlp'), '--out', 'out', '--steps', '3', '--batch-size', '5', '--lr', '0.001', '--warmup', '1', '--no-shuffle'], c.io)
+    expect(c.err.join('\n')).toBe('')
+    expect(code).toBe(0)
+    expect(c.out.map((l) => JSON.parse(l).step)).toEqual([0, 1, 2]) // 10 user captions / 5 = 2 batches per epoch
+    const w = readSafetensors(path.join(dir, 'out/mapping/model.safetensors'))
+    expect([...w.keys()].sort()).toEqual(['clip_project.model.0.bias', 'clip_project.model.0.weight', 'clip_project.model.2.bias', 'clip_project.model.2.weight'])
+    expect(fs.existsSync(path.join(dir, 'out/gpt2'))).toBe(false)
+  })
+})
