@@ -54,6 +54,10 @@ describe('indexing with the ML service', () => {
       const stored = lib.engine.db.raw.prepare(`SELECT vector FROM embeddings WHERE photo_id = ?`).pluck().get(p0.id) as Buffer
       expect(new Float32Array(new Uint8Array(stored).buffer)).toEqual((direct as { embedding: Float32Array }).embedding)
       expect(lib.engine.status().byStatus.captioned).toBe(5)
+      // Opened later without ML (photocap list): staleness is judged against the last models used.
+      const plain = await lib.reopen({ ml: null })
+      expect(plain.status()).toMatchObject({ staleCaptions: 0, staleEmbeddings: 0 })
+      expect(plain.photos.list().every((p) => !p.captionStale)).toBe(true)
     } finally {
       await lib.close()
     }

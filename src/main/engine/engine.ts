@@ -118,7 +118,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   let recheckTimer: NodeJS.Timeout | null = null
   let closed = false
 
-  const activeCaptionModel = (): string | null => ml?.info.captionModelId ?? null
+  /** The models last used with this library (recorded by reconcile), for when none is loaded. */
+  const storedModels = (): { embeddingModelId: string; captionModelId: string } | null => {
+    const stored = readInternal(db, 'models')
+    try {
+      const m = stored ? (JSON.parse(stored) as { embeddingModelId?: unknown; captionModelId?: unknown }) : null
+      return m && typeof m.embeddingModelId === 'string' && typeof m.captionModelId === 'string' ? { embeddingModelId: m.embeddingModelId, captionModelId: m.captionModelId } : null
+    } catch {
+      return null
+    }
+  }
+
+  /** The caption model captions are compared with: the loaded one, else the last one used with this library. */
+  const activeCaptionModel = (): string | null => ml?.info.captionModelId ?? storedModels()?.captionModelId ?? null
 
   /** Queue embeddings and captions the active model has not made yet (after a pack change or for old photos). */
   const reconcile = (): void => {
@@ -250,7 +262,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       const byStatus: Record<PhotoStatus, number> = { indexed: 0, thumbnailed: 0, embedded: 0, captioned: 0, failed: 0 }
       for (const r of db.stmt(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: PhotoStatus; n: number }[]) byStatus[r.status] = r.n
       const one = (sql: string, ...args: unknown[]): number => (db.stmt(sql).get(...args) as { n: number }).n
-      const info = ml?.info ?? null
+      const info = ml?.info ?? storedModels()
       return {
         photos: Object.values(byStatus).reduce((a, b) => a + b, 0),
         byStatus,
@@ -436,6 +448,5 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       throw error
     }
   }
-  void readInternal
   return engine
 }
