@@ -1,0 +1,123 @@
+// The desktop app: Electron as an adapter over the same backend `photocap serve`
+// uses (see [Note: Backend composition root]). One window, sandboxed, no Node in
+// the page, IPC from our own frame only, navigation and new windows blocked,
+// thumbnails through photocap-img://, ML in a utility process.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { createBackend, type Backend } from '../bridge/backend.ts'
+import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.ts'
+import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
+import { forwardEvents, registerIpcHandlers } from './ipc.ts'
+import { UtilityMlService, workerEntryPath } from './ml-utility.ts'
+import { APP_URL, externalLinkTarget, isTrustedAppUrl } from './policy.ts'
+import { handleProtocols, registerSchemes } from './protocols.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: 'Photocap',
+    backgroundColor: '#00000000',
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: true,
+    },
+  })
+  win.once('ready-to-show', () => win.show())
+  // No navigation away from the app; links to the web open in the system browser.
+  win.webContents.on('will-navigate', (event, url) => {
+    if (url !== win.webContents.getURL()) {
+      event.preventDefault()
+      const target = externalLinkTarget(url)
+      if (target) void shell.openExternal(target)
+    }
+  })
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    const target = externalLinkTarget(url)
+    if (target) void shell.openExternal(target)
+    return { action: 'deny' }
+  })
+  void win.loadURL(devServerUrl ?? APP_URL)
+  return win
+}
+
+export async function startElectronApp(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit()
+    return
+  }
+  registerSchemes()
+  app.enableSandbox()
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+  })
+  let win: BrowserWindow | null = null
+  app.on('second-instance', () => {
+    if (!win) return
+    if (win.isMinimized()) win.restore()
+    win.focus()
+  })
+
+  await app.whenReady()
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+
+  // The same library the CLI uses by default, so `photocap list` sees the app's work.
+  const dataDir = defaultDataDir()
+  const dbPath = defaultDbPath(dataDir)
+  let backend: Backend
+  try {
+    backend = await createBackend({
+      mode: 'electron',
+      version: app.getVersion(),
+      dbPath,
+      dataDir,
+      cacheDir: cacheDirFor(dbPath, dataDir),
+      createMl: async (o) => {
+        const packDir = o.packDir ?? resolveDefaultPack(o.dataDir).dir
+        const provider = o.provider as 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'
+        const ml = new UtilityMlService(workerEntryPath(here), { packDir, dataDir: o.dataDir, provider, threads: o.threads }, (t) => console.log(t))
+        await ml.start()
+        return ml
+      },
+      pickFolder: async () => {
+        const r = win ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] })
+        return r.canceled ? null : (r.filePaths[0] ?? null)
+      },
+    })
+  } catch (error) {
+    dialog.showErrorBox('Photocap cannot open its library', error instanceof Error ? error.message : String(error))
+    app.quit()
+    return
+  }
+
+  handleProtocols(path.join(here, '../renderer'), backend.images)
+  registerIpcHandlers(ipcMain, backend.dispatcher, (url) => isTrustedAppUrl(url, devServerUrl))
+  win = createWindow()
+  const stopForwarding = forwardEvents(backend.events, (channel, payload) => {
+    if (win && !win.isDestroyed()) win.webContents.send(channel, payload)
+  })
+
+  app.on('window-all-closed', () => app.quit())
+  let closing = false
+  app.on('before-quit', (event) => {
+    if (closing) return
+    closing = true
+    event.preventDefault()
+    stopForwarding()
+    void backend.close().finally(() => app.exit(0))
+  })
+}
