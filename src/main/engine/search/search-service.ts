@@ -68,8 +68,8 @@ export interface SearchRun {
 export interface SearchServiceOptions {
   /** The CLIP text tower (the ML service), or a promise of it while it starts; null: words only. */
   text?: TextEncoder | Promise<TextEncoder> | null
-  /** Storage form of the in-memory vectors; default float32. */
-  encoding?: VectorEncoding
+  /** Storage form of the in-memory vectors; default 'auto' (float32, int8 above 50k photos). */
+  encoding?: VectorEncoding | 'auto'
   /** The active embedding model; default: the model id the ML service reports, else the newest in the database. */
   embeddingModelId?: () => string | null
 }

@@ -94,6 +94,18 @@ describe('vector index sync', () => {
     expect(vectors.latestModelId()).toBe('clip-b')
   })
 
+  it("'auto' stores int8 above the threshold and still finds the exact best match (re-ranked from the database)", () => {
+    const small = new LibraryVectors(db, { int8Above: 1000 }).sync(FIXTURE_MODEL)!
+    const large = new LibraryVectors(db, { int8Above: 10 }).sync(FIXTURE_MODEL)!
+    expect(small.encoding).toBe('float32')
+    expect(large.encoding).toBe('int8')
+    const q = conceptEmbedding(['dog', 'beach'], 'q')
+    const a = small.search(q, { k: 5 }).hits
+    const b = large.search(q, { k: 5 }).hits
+    expect(b.map((h) => h.id)).toEqual(a.map((h) => h.id))
+    b.forEach((h, i) => expect(h.score).toBeCloseTo(a[i]!.score, 5))
+  })
+
   it('a second process writing embeddings is seen by the next query', () => {
     const vectors = new LibraryVectors(db)
     vectors.sync(FIXTURE_MODEL)

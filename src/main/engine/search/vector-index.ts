@@ -207,12 +207,16 @@ export class VectorIndex {
       }
     }
     const stats = scoreStats(scores, n, accept)
-    const backgroundTop = options.background ? topK(scores, n, options.background, null).scores : new Float32Array(0)
-    const background = { stats: accept ? scoreStats(scores, n, null) : stats, top: backgroundTop }
+    // without a filter the background's best scores are the candidates' own (saves a pass over every row)
+    const sameAsTop = !accept && wantedCandidates(options.k, this.encoding, this.rerankFactor) >= (options.background ?? 0)
+    const backgroundTop = options.background && !sameAsTop ? topK(scores, n, options.background, null).scores : null
     const k = Math.max(0, Math.floor(options.k))
     const compressed = this.encoding !== 'float32'
-    const wanted = compressed ? Math.max(k * this.rerankFactor, k + 32) : k
-    const top = topK(scores, n, wanted, accept)
+    const top = topK(scores, n, wantedCandidates(k, this.encoding, this.rerankFactor), accept)
+    const background = {
+      stats: accept ? scoreStats(scores, n, null) : stats,
+      top: backgroundTop ?? (options.background ? top.scores.slice(0, options.background) : new Float32Array(0)),
+    }
     let hits: VectorHit[] = Array.from(top.rows, (row, i) => ({ id: this.ids[row]!, score: top.scores[i]! }))
     if (compressed && this.exact && hits.length > 0) {
       const vectors = this.exact(hits.map((h) => h.id))
@@ -314,6 +318,12 @@ export class VectorIndex {
     this.offsets = { query, out, scales, matrix }
     this.kernels = this.wantSimd ? instantiateKernels(memory) : null
   }
+}
+
+/** Candidates taken from the scan: k, or more for a compressed form's exact re-rank. */
+function wantedCandidates(k: number, encoding: VectorEncoding, rerankFactor: number): number {
+  const kk = Math.max(0, Math.floor(k))
+  return encoding === 'float32' ? kk : Math.max(kk * rerankFactor, kk + 32)
 }
 
 function scoreStats(scores: Float32Array, n: number, accept: Uint8Array | null): ScoreStats {
