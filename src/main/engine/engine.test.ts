@@ -206,6 +206,8 @@ describe('identity by content', () => {
     await engine.start()
     expect(removed).toEqual([photo.id])
     expect(engine.photos.get(photo.id)).toBeNull()
+    expect(engine.photos.thumbnailPath(photo.id, 'small')).toBeNull()
+    expect(await fs.readdir(path.join(l.cacheDir, 'thumbnails'), { recursive: true }).then((f) => f.filter((n) => n.endsWith('.jpg')).length)).toBe(2) // the other photo's two sizes
     expect(engine.photos.list()).toHaveLength(1)
   })
 })
@@ -371,5 +373,8 @@ describe('controlling the queue', () => {
     expect(l.engine.photos.count()).toBe(0)
     expect(removed).toHaveLength(3)
     await expect(l.engine.roots.add(path.join(l.dir, 'nope'))).rejects.toThrow(/no such folder/)
+    // Their thumbnails leave the cache.
+    const left = await fs.readdir(path.join(l.cacheDir, 'thumbnails'), { recursive: true, withFileTypes: true })
+    expect(left.filter((e) => e.isFile())).toEqual([])
   })
 })

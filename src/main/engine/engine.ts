@@ -152,6 +152,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     runner.poke()
   }
 
+  /** Thumbnails of forgotten photos leave the cache too (the cache only grows with the library). */
+  const dropThumbnails = async (): Promise<void> => {
+    for (const key of store.takeUnusedThumbKeys()) {
+      for (const size of ['small', 'large'] as const) await fs.rm(thumbnailPath(cacheDir, key, size), { force: true })
+    }
+  }
+
   const onChanges = (changes: WatchChange[]): void => {
     if (closed) return
     const missing: number[] = []
@@ -226,6 +233,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     async start(startOptions = {}) {
       queue.recover()
       const gone = store.purgeMissing(readSettings(db).missingGraceDays * 86_400_000)
+      await dropThumbnails()
       if (gone.length) events.emit('photos.removed', { ids: gone })
       if (startOptions.scan !== false) for (const r of store.listRoots()) queue.enqueue('scan', { rootId: r.id }, Priority.fresh)
       reconcile()
@@ -314,6 +322,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         await watcher?.remove(id)
         runner.abortCurrent()
         const removed = store.deleteRoot(id)
+        await dropThumbnails()
         if (removed.length) events.emit('photos.removed', { ids: removed })
         events.emit('roots.changed', { roots: store.listRoots() })
       },

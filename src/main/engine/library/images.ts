@@ -129,5 +129,9 @@ async function exists(p: string): Promise<boolean> {
 
 function reason(error: unknown): string {
   const msg = error instanceof Error ? error.message : String(error)
-  return msg.split('\n')[0]!.replace(/^Input file /, '').trim()
+  const first = msg.split('\n')[0]!.replace(/^Input file /, '').trim()
+  // libvips keeps the decoder's own warning per thread; with several images in
+  // flight sharp sometimes only has its generic text left. Say what it means.
+  if (/^Warning treated as error due to failOn setting/.test(first)) return 'corrupt or truncated image data (the decoder reported a problem)'
+  return first
 }

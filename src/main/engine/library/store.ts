@@ -52,12 +52,26 @@ export class LibraryStore {
       const orphaned: number[] = []
       for (const pid of ids) {
         if (!this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? LIMIT 1`).get(pid)) {
-          this.db.stmt(`DELETE FROM photos WHERE id = ?`).run(pid)
+          this.deletePhoto(pid)
           orphaned.push(pid)
         }
       }
       return orphaned
     })
+  }
+
+  /** Thumbnail keys of deleted photos that no other photo uses, for the cache to drop. */
+  readonly unusedThumbKeys: string[] = []
+
+  private deletePhoto(id: number): void {
+    const key = (this.db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined)?.thumb_key
+    this.db.stmt(`DELETE FROM photos WHERE id = ?`).run(id)
+    if (key && !this.db.stmt(`SELECT 1 FROM photos WHERE thumb_key = ? LIMIT 1`).get(key)) this.unusedThumbKeys.push(key)
+  }
+
+  /** Take the keys collected by deletions (after their transaction committed). */
+  takeUnusedThumbKeys(): string[] {
+    return this.unusedThumbKeys.splice(0)
   }
 
   setRootAvailable(id: number, available: boolean): void {
@@ -125,7 +139,7 @@ export class LibraryStore {
     const cutoff = this.now() - graceMs
     return this.db.tx(() => {
       const gone = (this.db.stmt(`SELECT ph.id FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND (p.present = 1 OR p.missing_since > ?))`).all(cutoff) as { id: number }[]).map((r) => r.id)
-      for (const id of gone) this.db.stmt(`DELETE FROM photos WHERE id = ?`).run(id)
+      for (const id of gone) this.deletePhoto(id)
       this.db.stmt(`DELETE FROM paths WHERE present = 0 AND missing_since <= ? AND EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = paths.photo_id AND q.present = 1)`).run(cutoff)
       return gone
     })
