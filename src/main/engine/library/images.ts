@@ -83,10 +83,14 @@ export async function makeThumbnails(file: string, cacheDir: string, key: string
     // Huffman-table optimisation costs ~6x the encode time for ~5% smaller
     // thumbnails: not worth it on the ingest path (see bench/library.bench.ts).
     const largeJpeg = await sharp(data, raw).jpeg({ quality: 82, optimiseCoding: false }).toBuffer()
-    const smallJpeg = await sharp(data, raw)
-      .resize(thumbnailSizes.small, thumbnailSizes.small, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 78, optimiseCoding: false })
-      .toBuffer()
+    // An image no larger than the small size has the same thumbnail twice.
+    const fitsSmall = info.width <= thumbnailSizes.small && info.height <= thumbnailSizes.small
+    const smallJpeg = fitsSmall
+      ? largeJpeg
+      : await sharp(data, raw)
+          .resize(thumbnailSizes.small, thumbnailSizes.small, { fit: 'inside', withoutEnlargement: true })
+          .jpeg({ quality: 78, optimiseCoding: false })
+          .toBuffer()
     await atomicWrite(large, largeJpeg)
     await atomicWrite(small, smallJpeg)
   } catch (error) {
