@@ -86,16 +86,56 @@ export class LibraryVectors {
     this.db.stmt(`DELETE FROM search_embedding_log WHERE seq <= ?`).run(maxSeq - LOG_TAIL)
   }
 
-  private rebuild(modelId: string): VectorIndex | null {
-    // read the log position first: a write landing during the load is applied again next sync (idempotent)
-    this.lastSeq = this.maxSeq()
-    this.modelId = modelId
-    this.skipped = []
-    const count = (this.db.stmt(`SELECT count(*) AS n, max(dim) AS dim FROM embeddings WHERE model_id = ?`).get(modelId) as { n: number; dim: number | null })
-    if (count.n === 0 || count.dim === null) {
-      this.index = null
-      return null
+  private building: { modelId: string; done: Promise<VectorIndex | null> } | null = null
+
+  /**
+   * Like sync(), but a rebuild loads the vectors in batches and yields to the
+   * event loop between them: at 1M photos a rebuild takes seconds, and the
+   * process answering the interface must not stall meanwhile (word search keeps
+   * answering). The index in use until then stays the previous one.
+   */
+  async syncAsync(modelId: string): Promise<VectorIndex | null> {
+    if (this.modelId === modelId && this.index) return this.sync(modelId)
+    if (!this.building || this.building.modelId !== modelId) {
+      const steps = this.rebuildSteps(modelId)
+      const done = (async () => {
+        for (;;) {
+          const step = steps.next()
+          if (step.done) return step.value
+          await new Promise<void>((resolve) => setImmediate(resolve))
+        }
+      })()
+      this.building = { modelId, done }
+      void done.finally(() => {
+        if (this.building?.done === done) this.building = null
+      }).catch(() => undefined)
     }
+    await this.building.done
+    return this.modelId === modelId && this.index ? this.sync(modelId) : null
+  }
+
+  private rebuild(modelId: string): VectorIndex | null {
+    const steps = this.rebuildSteps(modelId)
+    for (;;) {
+      const step = steps.next()
+      if (step.done) return step.value
+    }
+  }
+
+  /** Load every vector of `modelId` into a new index, a batch per step; swapped in at the end. */
+  private *rebuildSteps(modelId: string): Generator<void, VectorIndex | null> {
+    // read the log position first: a write landing during the load is applied again next sync (idempotent)
+    const startSeq = this.maxSeq()
+    const skipped: number[] = []
+    const commit = (index: VectorIndex | null) => {
+      this.index = index
+      this.modelId = modelId
+      this.lastSeq = startSeq
+      this.skipped = skipped
+      return index
+    }
+    const count = this.db.stmt(`SELECT count(*) AS n, max(dim) AS dim FROM embeddings WHERE model_id = ?`).get(modelId) as { n: number; dim: number | null }
+    if (count.n === 0 || count.dim === null) return commit(null)
     // the most common dimension wins; anything else is a damaged row
     const dim = (this.db.stmt(`SELECT dim FROM embeddings WHERE model_id = ? GROUP BY dim ORDER BY count(*) DESC LIMIT 1`).get(modelId) as { dim: number }).dim
     const index = new VectorIndex({
@@ -106,12 +146,19 @@ export class LibraryVectors {
       ...(this.options.rerankFactor ? { rerankFactor: this.options.rerankFactor } : {}),
       exact: (ids) => ids.map((id) => this.exactVector(id, modelId) ?? undefined),
     })
-    for (const r of this.db.stmt(`SELECT photo_id, vector FROM embeddings WHERE model_id = ?`).iterate(modelId) as IterableIterator<{ photo_id: number; vector: Buffer }>) {
-      const v = blobToVector(r.vector)
-      if (v.length === dim) index.upsert(r.photo_id, v)
-      else this.skipped.push(r.photo_id)
+    const batch = this.db.stmt(`SELECT photo_id, vector FROM embeddings WHERE model_id = ? AND photo_id > ? ORDER BY photo_id LIMIT 4096`)
+    let after = 0
+    for (;;) {
+      const rows = batch.all(modelId, after) as { photo_id: number; vector: Buffer }[]
+      if (rows.length === 0) break
+      for (const r of rows) {
+        const v = blobToVector(r.vector)
+        if (v.length === dim) index.upsert(r.photo_id, v)
+        else skipped.push(r.photo_id)
+      }
+      after = rows[rows.length - 1]!.photo_id
+      yield
     }
-    this.index = index
-    return index
+    return commit(index)
   }
 }

@@ -105,7 +105,7 @@ export class SearchService {
           const state = { encoder, modelId: info.embeddingModelId }
           // build the vector index now too, so the first query pays for neither
           const active = this.activeModelId(state.modelId)
-          if (active) this.vectors.sync(active)
+          if (active) await this.vectors.syncAsync(active)
           this.textReady = state
           return state
         })()
@@ -156,9 +156,9 @@ export class SearchService {
       }
       const modelId = this.activeModelId(state.modelId)
       if (modelId !== state.modelId) return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
-      const index = this.vectors.sync(modelId)
-      if (!index) return wordsOnly('unavailable', `no photo has an embedding from model ${modelId} yet`)
       const [vector] = await state.encoder.embedTexts([query])
+      const index = await this.vectors.syncAsync(modelId)
+      if (!index) return wordsOnly('unavailable', `no photo has an embedding from model ${modelId} yet`)
       if (!vector) return wordsOnly('unavailable', 'the text model returned no embedding')
       const meaning = this.meaningHits(index, vector, limit, options)
       const fused = fuse(words, meaning, options.fusion).slice(0, limit)

@@ -106,6 +106,23 @@ describe('vector index sync', () => {
     b.forEach((h, i) => expect(h.score).toBeCloseTo(a[i]!.score, 5))
   })
 
+  it('rebuilds in batches without stalling the event loop, then serves the same index', async () => {
+    db.tx(() => {
+      for (let i = 0; i < 9000; i++) {
+        const id = Number(db.raw.prepare(`INSERT INTO photos (added_at, updated_at) VALUES (1, 1)`).run().lastInsertRowid)
+        store.putEmbedding(id, FIXTURE_MODEL, conceptEmbedding(['x'], 'bulk' + i))
+      }
+    })
+    const vectors = new LibraryVectors(db)
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 0)
+    const index = await vectors.syncAsync(FIXTURE_MODEL)
+    clearInterval(ticker)
+    expect(index!.size).toBe(9000 + lib.fixture.photos.length)
+    expect(ticks).toBeGreaterThan(0) // timers ran between batches
+    expect(await vectors.syncAsync(FIXTURE_MODEL)).toBe(index)
+  })
+
   it('a second process writing embeddings is seen by the next query', () => {
     const vectors = new LibraryVectors(db)
     vectors.sync(FIXTURE_MODEL)
