@@ -15,7 +15,7 @@
 // Rows are dense: removing a photo moves the last row into its place.
 import { createMemory, instantiateKernels, type KernelExports, type WasmMemory } from './wasm-kernels.ts'
 import { dotF16Js, dotF32Js, dotI8Js } from './vector-kernels-js.ts'
-import { dot, floatToHalf, halfToFloat, normalize, quantizeInt8, quantizeQueryInt16 } from './vector-codec.ts'
+import { dot, floatToHalf, halfToFloat, normalize, quantizeQueryInt16 } from './vector-codec.ts'
 import { topK } from './top-k.ts'
 
 export type VectorEncoding = 'float32' | 'float16' | 'int8'
@@ -90,6 +90,7 @@ export class VectorIndex {
   private memory!: WasmMemory
   private kernels: KernelExports | null = null
   private offsets = { query: 0, out: 0, scales: 0, matrix: 0 }
+  private views = { f32: new Float32Array(0), u16: new Uint16Array(0), i8: new Int8Array(0), scales: new Float32Array(0) }
 
   constructor(options: VectorIndexOptions) {
     if (!Number.isInteger(options.dim) || options.dim <= 0) throw new Error(`vector index: dimension must be a positive integer, got ${options.dim}`)
@@ -134,7 +135,7 @@ export class VectorIndex {
       this.rowOf.set(id, row)
       this.ids[row] = id
     }
-    this.writeRow(row, normalize(vector))
+    this.writeRow(row, vector)
   }
 
   remove(id: number): boolean {
@@ -260,34 +261,49 @@ export class VectorIndex {
     return outView
   }
 
-  private writeRow(row: number, v: Float32Array): void {
+  /** Write `v` normalised into `row`, without allocating (rebuilds write a million rows). */
+  private writeRow(row: number, v: ArrayLike<number>): void {
     const base = row * this.stride
+    const dim = this.dim
+    let sum = 0
+    let maxAbs = 0
+    for (let j = 0; j < dim; j++) {
+      const x = v[j]!
+      sum += x * x
+      const a = x < 0 ? -x : x
+      if (a > maxAbs) maxAbs = a
+    }
+    const inv = sum > 0 && Number.isFinite(sum) ? 1 / Math.sqrt(sum) : 0
     if (this.encoding === 'float32') {
-      const m = this.matF32()
-      m.fill(0, base, base + this.stride)
-      m.set(v, base)
+      const m = this.views.f32
+      for (let j = 0; j < dim; j++) m[base + j] = v[j]! * inv
+      m.fill(0, base + dim, base + this.stride)
     } else if (this.encoding === 'float16') {
-      const m = this.matF16()
-      m.fill(0, base, base + this.stride)
-      for (let j = 0; j < this.dim; j++) m[base + j] = floatToHalf(v[j]!)
+      const m = this.views.u16
+      for (let j = 0; j < dim; j++) m[base + j] = floatToHalf(v[j]! * inv)
+      m.fill(0, base + dim, base + this.stride)
     } else {
-      const m = this.matI8()
-      m.fill(0, base, base + this.stride)
-      this.scales()[row] = quantizeInt8(v, m, base)
+      // symmetric int8 with one scale per row: the largest component maps to 127
+      const m = this.views.i8
+      const scale = (maxAbs * inv) / 127
+      const toCode = scale > 0 ? inv / scale : 0
+      for (let j = 0; j < dim; j++) m[base + j] = Math.round(v[j]! * toCode)
+      m.fill(0, base + dim, base + this.stride)
+      this.views.scales[row] = scale
     }
   }
 
   private matF32(): Float32Array {
-    return new Float32Array(this.memory.buffer, this.offsets.matrix, this.capacity * this.stride)
+    return this.views.f32
   }
   private matF16(): Uint16Array {
-    return new Uint16Array(this.memory.buffer, this.offsets.matrix, this.capacity * this.stride)
+    return this.views.u16
   }
   private matI8(): Int8Array {
-    return new Int8Array(this.memory.buffer, this.offsets.matrix, this.capacity * this.stride)
+    return this.views.i8
   }
   private scales(): Float32Array {
-    return new Float32Array(this.memory.buffer, this.offsets.scales, this.capacity)
+    return this.views.scales
   }
 
   /** (Re)allocate linear memory for `rows` rows, keeping the rows held so far. */
@@ -317,6 +333,14 @@ export class VectorIndex {
     this.capacity = capacity
     this.offsets = { query, out, scales, matrix }
     this.kernels = this.wantSimd ? instantiateKernels(memory) : null
+    const cells = capacity * this.stride
+    const buf = memory.buffer
+    this.views = {
+      f32: this.encoding === 'float32' ? new Float32Array(buf, matrix, cells) : new Float32Array(0),
+      u16: this.encoding === 'float16' ? new Uint16Array(buf, matrix, cells) : new Uint16Array(0),
+      i8: this.encoding === 'int8' ? new Int8Array(buf, matrix, cells) : new Int8Array(0),
+      scales: new Float32Array(buf, scales, this.encoding === 'int8' ? capacity : 0),
+    }
   }
 }
 
