@@ -4,7 +4,7 @@
 //   shared is isomorphic (no main, renderer, preload, Electron or Node);
 //   only src/main/index.ts, src/main/electron/** and src/preload/** import 'electron';
 //   the engine and the ML engine never import a front door (bridge, cli, electron).
-// Checked by src/shared/dependency-direction.test.ts (it runs this config).
+// Checked by src/main/bridge/dependency-direction.test.ts (it runs this config).
 import tseslint from 'typescript-eslint'
 import svelteParser from 'svelte-eslint-parser'
 

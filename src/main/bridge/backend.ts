@@ -156,6 +156,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     async close() {
       for (const off of offs) off()
+      handlers.close()
       if (activityTimer) clearTimeout(activityTimer)
       await engine.close()
       await ml?.close().catch(() => undefined)

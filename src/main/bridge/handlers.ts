@@ -19,6 +19,9 @@ import { defaultDecodeOptions, type MlService } from '../ml/service.ts'
 import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
+import { createTrainingRuns } from './training-runs.ts'
+import { exportAltText } from '../engine/export/exporter.ts'
+import { exportSearchResult } from '../engine/export/export-search.ts'
 import { toSummary, type LibraryViews } from './library-views.ts'
 
 export interface HandlerDeps {
@@ -35,9 +38,6 @@ export interface HandlerDeps {
   reloadMl: () => Promise<void>
   pickFolder?: () => Promise<string | null>
 }
-
-/** Fewest user captions "Learn my style" accepts (a validation split needs some). */
-export const MIN_TRAINING_CAPTIONS = 20
 
 const ok = { ok: true as const }
 
@@ -75,7 +75,9 @@ function toSearchFilters(f: PhotoFilter | undefined): SearchFilters {
 export function createHandlers(deps: HandlerDeps) {
   const { engine, views, prefs } = deps
   const store = new LibraryStore(engine.db)
-  let search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
+  const search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
+
+  const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl })
 
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)
@@ -311,24 +313,29 @@ export function createHandlers(deps: HandlerDeps) {
       }
     },
 
-    'export.run': () => unavailable('Export from the interface'),
+    'export.run': async ({ format, photoIds, query, outDir, sidecarNaming }) => {
+      const naming = sidecarNaming === 'photo.xmp' ? 'base' : 'ext'
+      const options = { format, outDir, sidecarNaming: naming } as const
+      const report = query !== undefined && photoIds === undefined ? await exportSearchResult(engine.db, search, query, options) : await exportAltText(engine.db, { ...options, ...(photoIds ? { photoIds } : {}) })
+      return { written: report.written, path: report.path, tooLong: report.tooLong }
+    },
 
-    'training.info': () => ({ userCaptions: engine.status().userCaptions, minimumCaptions: MIN_TRAINING_CAPTIONS, run: null, versions: [], samples: [] }),
-    'training.start': () => unavailable('Training from the interface'),
-    'training.pause': () => unavailable('Training from the interface'),
-    'training.resume': () => unavailable('Training from the interface'),
-    'training.cancel': () => unavailable('Training from the interface'),
-    'training.activate': () => unavailable('Training from the interface'),
+    'training.info': () => training.info(),
+    'training.start': (options) => training.start(options),
+    'training.pause': () => (training.pause(), ok),
+    'training.resume': () => (training.resume(), ok),
+    'training.cancel': () => (training.cancel(), ok),
+    'training.activate': async ({ versionId }) => (await training.activate(versionId), ok),
   }
 
   return {
     table,
     activity,
+    close: () => training.close(),
     modelsInfo,
     /** A new ML service: search gets its text tower from it, loading at once. */
     onMlChanged(ml: MlService): void {
-      search = new SearchService(engine.db, { text: ml, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
-      void search.warmUp().catch(() => undefined)
+      void search.useText(ml).catch(() => undefined)
     },
   }
 }

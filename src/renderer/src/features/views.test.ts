@@ -90,7 +90,7 @@ describe('welcome', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Choose a folder' })
     await fireEvent.click(within(dialog).getByRole('button', { name: /holiday/ }))
     await waitFor(() => expect(fake.callsOf('folders.browse').at(-1)).toEqual({ path: '/photos/holiday' }))
-    await fireEvent.click(within(dialog).getByRole('button', { name: 'Add this folder' }))
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Use this folder' }))
     await waitFor(() => expect(fake.callsOf('roots.add')).toEqual([{ path: '/photos' }]))
   })
 
@@ -149,5 +149,21 @@ describe('training', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Use My style 1' }))
     expect(fake.callsOf('training.activate')).toEqual([{ versionId: 'v2' }])
     void samplePhoto
+  })
+})
+
+describe('export', () => {
+  it('exports the search result as XMP sidecars to a chosen folder', async () => {
+    const { fake } = await renderApp()
+    await fireEvent.input(screen.getByRole('searchbox', { name: 'Search' }), { target: { value: 'dog' } })
+    await within(await screen.findByRole('list', { name: 'Search results' })).findAllByRole('img')
+    await fireEvent.click(screen.getByRole('button', { name: 'Export alt text…' }))
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Format' }), { target: { value: 'xmp' } })
+    await fireEvent.click(screen.getByRole('button', { name: /^Export 1 to a folder/ }))
+    const dialog = await screen.findByRole('dialog', { name: 'Choose a folder' })
+    await within(dialog).findByRole('list', { name: 'Folders in /photos' })
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Use this folder' }))
+    await waitFor(() => expect(fake.callsOf('export.run')).toEqual([{ format: 'xmp', photoIds: [1], outDir: '/photos', sidecarNaming: 'photo.jpg.xmp' }]))
+    expect(await screen.findByText(/Exported 3 captions to \/tmp\/out\/captions\.csv/)).toBeTruthy()
   })
 })

@@ -6,6 +6,7 @@ import type { Transport } from '../../../../shared/types.ts'
 import { ActivityState } from './activity.svelte.ts'
 import { Announcer } from './announcer.svelte.ts'
 import { AppState } from './app.svelte.ts'
+import { ExportState } from './export.svelte.ts'
 import { FolderBrowserState } from './folder-browser.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
 import { PhotoState } from './photo.svelte.ts'
@@ -23,6 +24,7 @@ export class AppModel {
   readonly settings: SettingsState
   readonly training: TrainingState
   readonly folders: FolderBrowserState
+  readonly exporter: ExportState
   #offs: (() => void)[] = []
 
   constructor(transport: Transport) {
@@ -34,6 +36,7 @@ export class AppModel {
     this.settings = new SettingsState(transport, this.announcer)
     this.training = new TrainingState(transport, this.announcer)
     this.folders = new FolderBrowserState(transport)
+    this.exporter = new ExportState(transport, this.announcer)
     this.#offs.push(
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
       transport.on('photos.added', () => this.library.scheduleRefresh()),
