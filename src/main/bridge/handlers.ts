@@ -20,6 +20,7 @@ import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
 import { createTrainingRuns } from './training-runs.ts'
+import { availableManifests, createPackInstalls, manifestSize } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
 import { toSummary, type LibraryViews } from './library-views.ts'
@@ -77,6 +78,7 @@ export function createHandlers(deps: HandlerDeps) {
   const store = new LibraryStore(engine.db)
   const search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
 
+  const installs = createPackInstalls({ dataDir: deps.dataDir, onChange: () => void modelsInfo().then((m) => deps.events.emit('models.progressed', m)) })
   const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl })
 
   const need = <T>(value: T | null | undefined, what: string): T => {
@@ -112,6 +114,7 @@ export function createHandlers(deps: HandlerDeps) {
     const info = engine.ml.info()
     const settings = engine.settings.get()
     const installed = installedPacks(deps.dataDir)
+    const manifests = availableManifests()
     const activeDir = settings.activePack ? path.resolve(settings.activePack) : null
     const packs: MethodOutput<'models.info'>['packs'] = [
       {
@@ -126,24 +129,23 @@ export function createHandlers(deps: HandlerDeps) {
       ...installed.map((p) => ({
         id: p.name,
         name: p.name,
-        description: `Installed in ${p.dir}`,
-        sizeBytes: 0,
+        description: manifests.find((m) => m.name === p.name)?.description ?? `Installed in ${p.dir}`,
+        sizeBytes: manifests.find((m) => m.name === p.name) ? manifestSize(manifests.find((m) => m.name === p.name)!) : 0,
         installed: true,
         active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
         isTiny: false,
       })),
+      ...manifests
+        .filter((m) => !installed.some((p) => p.name === m.name))
+        .map((m) => ({ id: m.name, name: m.name, description: m.description, sizeBytes: manifestSize(m), installed: false, active: false, isTiny: false })),
     ]
     return {
       packs,
       provider: info?.provider ?? null,
       providerFallbackReason: info?.providerFallbackReason ?? deps.mlError(),
       availableProviders: platformProviders().map((id) => ({ id, label: providerLabels[id] ?? id })),
-      install: null,
+      install: installs.state(),
     }
-  }
-
-  const unavailable = (what: string): never => {
-    throw new ApiError('unavailable', `${what} is not available in this build yet`)
   }
 
   const toHit = (item: SearchItem): SearchHit | null => {
@@ -287,8 +289,8 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'models.info': () => modelsInfo(),
-    'models.install': () => unavailable('Downloading model packs from the interface'),
-    'models.cancelInstall': () => ok,
+    'models.install': ({ packId }) => (installs.start(packId), ok),
+    'models.cancelInstall': () => (installs.cancel(), ok),
     'models.activate': async ({ packId }) => {
       const installed = installedPacks(deps.dataDir)
       if (packId === 'tiny') engine.settings.set({ activePack: null })
@@ -331,7 +333,10 @@ export function createHandlers(deps: HandlerDeps) {
   return {
     table,
     activity,
-    close: () => training.close(),
+    close: () => {
+      training.close()
+      installs.cancel()
+    },
     modelsInfo,
     /** A new ML service: search gets its text tower from it, loading at once. */
     onMlChanged(ml: MlService): void {
