@@ -156,7 +156,13 @@ export class SearchService {
       }
       const modelId = this.activeModelId(state.modelId)
       if (modelId !== state.modelId) return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
-      const [vector] = await state.encoder.embedTexts([query])
+      let vector: Float32Array | undefined
+      try {
+        ;[vector] = await state.encoder.embedTexts([query])
+      } catch (error) {
+        // a crashed or closed ML worker must not take word search down with it
+        return wordsOnly('unavailable', `the text model failed: ${error instanceof Error ? error.message : String(error)}`)
+      }
       const index = await this.vectors.syncAsync(modelId)
       if (!index) return wordsOnly('unavailable', `no photo has an embedding from model ${modelId} yet`)
       if (!vector) return wordsOnly('unavailable', 'the text model returned no embedding')

@@ -181,6 +181,15 @@ describe('words first, meaning when ready', () => {
     expect(done.meaningNote).toMatch(/no model/)
   })
 
+  it('a text model that fails mid-query leaves the word results standing', async () => {
+    const encoder = conceptTextEncoder(lib.fixture)
+    const service = new SearchService(db, { text: { info: encoder.info, embedTexts: async (t) => (t[0] === 'a photo' ? encoder.embedTexts(t) : Promise.reject(new Error('worker exited'))) } })
+    const done = await service.search('rex').complete
+    expect(done.meaning).toBe('unavailable')
+    expect(done.meaningNote).toBe('the text model failed: worker exited')
+    expect(done.items.map((i) => lib.files.get(i.photoId))).toEqual(['Crete 2019/IMG_0043.jpg'])
+  })
+
   it('refuses to compare a query embedding with image embeddings of another model', async () => {
     const service = new SearchService(db, { text: conceptTextEncoder(lib.fixture, { modelId: 'some-other-clip' }) })
     const done = await service.search('cat').complete
