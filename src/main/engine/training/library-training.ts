@@ -21,7 +21,15 @@ import { runTraining, stepsPerEpoch, type StepLog } from '../../ml/training/trai
 import { loadTrainingPack, type TrainingPack } from '../../ml/training/training-pack.ts'
 import { readUserCaptions, type DbCaption } from './db-dataset.ts'
 import { bleu4, ciderD } from './metrics.ts'
+import { isProviderRequest, type ProviderRequest } from '../../ml/runtime/providers.ts'
+import { readSettings } from '../settings.ts'
 import { createVersion, finishVersion, getVersion, listVersions, type ModelVersion } from './versions.ts'
+
+/** The library's execution-provider setting (training runs on the same providers as inference). */
+function providerFromSettings(db: LibraryDb): ProviderRequest {
+  const p = readSettings(db).provider
+  return isProviderRequest(p) ? p : 'auto'
+}
 
 export class TooLittleDataError extends Error {
   override name = 'TooLittleDataError'
@@ -48,6 +56,8 @@ export interface LibraryTrainingOptions {
   checkpointEvery?: number
   onProgress?: (p: TrainingProgress) => void
   signal?: AbortSignal
+  /** Execution provider (default: the library setting, like inference). */
+  provider?: ProviderRequest
   /** Captions a model gives for the validation embeddings (default: the ML pipeline in this process). */
   captioner?: (packDir: string, embeddings: Float32Array[]) => Promise<string[]>
 }
@@ -179,7 +189,7 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
       trainItems,
       {
         mapping, initialMapping: init === 'pack' ? pack.mappingWeights : null, tuneGpt2: params.tune_gpt2, batchSize, steps, lr: params.lr, warmup: params.warmup,
-        weightDecay: 0, seed, shuffle: true, checkpointDir: version.checkpointDir!, checkpointEvery: opts.checkpointEvery ?? D.checkpointEvery,
+        weightDecay: 0, seed, shuffle: true, provider: opts.provider ?? providerFromSettings(db), checkpointDir: version.checkpointDir!, checkpointEvery: opts.checkpointEvery ?? D.checkpointEvery,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
       (s) => {

@@ -37,7 +37,7 @@ function worst(actual: ArrayLike<number>, expected: number[], atol: number, rtol
   return { ratio, at }
 }
 
-export function loadFixtureItems(datasetFile: string): TrainItem[] {
+function loadFixtureItems(datasetFile: string): TrainItem[] {
   const tok = loadGpt2Tokenizer()
   return readDatasetJsonl(datasetFile).map((l) => {
     if (!('embedding' in l)) throw new Error('fixture dataset holds embeddings')
