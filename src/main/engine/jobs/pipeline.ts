@@ -190,7 +190,8 @@ export class Pipeline {
       if (rejected) {
         store.setStatus(photoId, 'failed', rejected, 'ingest')
       } else {
-        db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed'`).run(photoId)
+        // An ingest failure is over now; a later stage's failure stays until that stage is retried.
+        db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
         if (meta.description) this.importDescription(photoId, meta.description)
         const row = db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
         if (row.thumb_key !== row.key) queue.enqueue('thumbnail', { photoId }, job.priority)

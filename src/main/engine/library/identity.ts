@@ -5,7 +5,11 @@
 // embeddings. Hashing every byte of every 10 MB photo at startup would be slow,
 // so the quick key is size + SHA-256 of the first and last 64 KiB; when two
 // files share the quick key we compute the full SHA-256 of both to tell them
-// apart (see library/store.ts). Files are opened read-only ('r').
+// apart (jobs/pipeline.ts, resolveIdentity). When the other file is not there
+// to compare (moved, or its disk unplugged) the quick key alone decides: a
+// different photo with the same size and the same first and last 64 KiB is
+// the price of recognising a moved 10 MB photo without reading it whole.
+// Files are opened read-only ('r').
 import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 
