@@ -3,7 +3,9 @@ import './app.css'
 import App from './App.svelte'
 import { pickTransport } from './lib/transport.ts'
 import { AppModel } from './lib/state/model.svelte.ts'
+import { applyPalette } from './lib/palette.ts'
 
+applyPalette()
 let model: AppModel | null = null
 const transport = pickTransport(() => model?.resync())
 model = new AppModel(transport)
