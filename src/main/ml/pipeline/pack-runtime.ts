@@ -19,6 +19,8 @@ export interface PackRuntimeOptions {
   provider?: ProviderRequest
   /** ORT intra-op threads per session (default: ORT's choice). */
   threads?: number
+  /** Spin idle ORT threads (default false: measured faster on a busy 2-core CPU, see bench/caption.bench.ts). */
+  allowSpinning?: boolean
   log?: (text: string) => void
 }
 
@@ -68,6 +70,7 @@ export class PackRuntime {
     const created = await createSession(this.compiled.paths[name], {
       provider: this.options.provider ?? 'auto',
       ...(this.options.threads !== undefined ? { threads: this.options.threads } : {}),
+      allowSpinning: this.options.allowSpinning ?? false,
     })
     this.timings.sessionSeconds[name] = (performance.now() - started) / 1000
     // The first session decides what we report; a later fallback is reported too.
