@@ -134,7 +134,7 @@ async function measurePack(ctx: BenchContext, packDir: string, images: string[],
 }
 
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
-  const images = await writeImages(path.join(ctx.tmpDir, 'images'), ctx.quick ? 2 : 8)
+  const images = await writeImages(path.join(ctx.tmpDir, 'images'), ctx.quick ? 2 : 16)
   const load = os.loadavg()
   if (ctx.quick) {
     const tiny = ensureTinyPack({ dir: path.join(ctx.tmpDir, 'tiny') })
@@ -153,7 +153,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   }
   // Batch sizes are few on purpose: on a 2-core machine every configuration
   // takes minutes (beam 5 at batch 1 is 67 × 5-row GPT-2 steps per photo).
-  figures.prefix10 = await measurePack(ctx, p10, images, { greedy: [1, 8], beam: [1, 4] }, [67, 15], 1)
+  figures.prefix10 = await measurePack(ctx, p10, images, { greedy: [1, 8, 16], beam: [1, 4] }, [67, 15], 1)
   figures.prefix40 = await measurePack(ctx, p40, images, { greedy: [1, 8], beam: [4] }, [67], 1)
   const g = (figures.prefix10 as Record<string, Record<string, Record<string, { best: RunFigures }>>>).worstCase67Tokens!
   figures.goal = {
