@@ -141,8 +141,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   void loadMl()
 
   const images: ImageSource = async (kind, id) => {
-    const file = engine.photos.thumbnailPath(id, kind === 'thumb' ? 'small' : 'large')
-    if (!file || !fs.existsSync(file)) return null
+    // A small photo has no large thumbnail (the engine makes one encode): its preview is the small one.
+    const sizes = kind === 'thumb' ? (['small'] as const) : (['large', 'small'] as const)
+    const file = sizes.map((s) => engine.photos.thumbnailPath(id, s)).find((f) => f !== null && fs.existsSync(f))
+    if (!file) return null
     return { mime: 'image/jpeg', file }
   }
 
