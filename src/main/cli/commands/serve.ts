@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createBackend } from '../../bridge/backend.ts'
 import { startHttpBridge } from '../../bridge/http-bridge.ts'
-import { libraryLocation, loadMlService } from '../../engine/cli-support.ts'
+import { libraryLocation } from '../../engine/cli-support.ts'
+import { isProviderRequest } from '../../ml/runtime/providers.ts'
 import type { CliIo } from '../io.ts'
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -63,7 +64,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     dataDir: loc.dataDir,
     cacheDir: loc.cacheDir,
     packDir: values.pack ? path.resolve(io.cwd, values.pack) : null,
-    createMl: values['no-ml'] ? null : (o) => loadMlService({ packDir: o.packDir, dataDir: o.dataDir, provider: o.provider }, io.env),
+    createMl: values['no-ml']
+      ? null
+      : async (o) => {
+          // The ML worker process (in this process with PHOTOCAP_ML_IN_PROCESS=1), with the interface's thread count.
+          const { createMlService } = await import('../../ml/pipeline/index.ts')
+          return createMlService({
+            dataDir: o.dataDir,
+            threads: o.threads,
+            inProcess: io.env.PHOTOCAP_ML_IN_PROCESS === '1',
+            ...(o.packDir ? { packDir: o.packDir } : {}),
+            ...(o.provider !== 'auto' && isProviderRequest(o.provider) ? { provider: o.provider } : {}),
+          })
+        },
     watch: !values['no-watch'],
     log: (text) => io.err(text),
   })
