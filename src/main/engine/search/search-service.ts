@@ -74,6 +74,8 @@ export interface SearchServiceOptions {
   embeddingModelId?: () => string | null
 }
 
+const QUERY_CACHE = 256
+
 interface TextState {
   encoder: TextEncoder
   modelId: string
@@ -84,6 +86,7 @@ export class SearchService {
   private text: Promise<TextState> | null = null
   private textReady: TextState | null = null
   private textError: string | null = null
+  private readonly queryCache = new Map<string, Float32Array>()
 
   constructor(private readonly db: LibraryDb, private readonly options: SearchServiceOptions = {}) {
     this.vectors = new LibraryVectors(db, options.encoding ? { encoding: options.encoding } : {})
@@ -128,6 +131,7 @@ export class SearchService {
     this.text = null
     this.textReady = null
     this.textError = null
+    this.queryCache.clear()
     return this.warmUp().catch(() => undefined)
   }
 
@@ -158,7 +162,7 @@ export class SearchService {
       if (modelId !== state.modelId) return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
       let vector: Float32Array | undefined
       try {
-        ;[vector] = await state.encoder.embedTexts([query])
+        vector = await this.embedQuery(state, query)
       } catch (error) {
         // a crashed or closed ML worker must not take word search down with it
         return wordsOnly('unavailable', `the text model failed: ${error instanceof Error ? error.message : String(error)}`)
@@ -188,6 +192,27 @@ export class SearchService {
     const ranked = [own, ...hits.filter((h) => h.id !== photoId)].slice(0, limit)
     const fused: FusedHit[] = ranked.map((h) => ({ id: h.id, score: h.score, source: 'meaning', wordRank: null, meaningRank: null, meaningScore: h.score }))
     return { query: '', items: this.hydrate(fused, []), meaning: 'included', meaningNote: null, modelId }
+  }
+
+  /**
+   * The query's text embedding, remembered for the last QUERY_CACHE queries:
+   * the interface asks again with the same text when a filter changes or while
+   * meaning results are pending, and the tower is the slowest part of a query.
+   */
+  private async embedQuery(state: TextState, query: string): Promise<Float32Array | undefined> {
+    const key = `${state.modelId}\u0000${query}`
+    const hit = this.queryCache.get(key)
+    if (hit) {
+      this.queryCache.delete(key)
+      this.queryCache.set(key, hit)
+      return hit
+    }
+    const [vector] = await state.encoder.embedTexts([query])
+    if (vector) {
+      this.queryCache.set(key, vector)
+      if (this.queryCache.size > QUERY_CACHE) this.queryCache.delete(this.queryCache.keys().next().value!)
+    }
+    return vector
   }
 
   private activeModelId(loaded: string | null): string | null {

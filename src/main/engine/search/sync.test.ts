@@ -170,6 +170,11 @@ describe('words first, meaning when ready', () => {
     expect(done.meaning).toBe('included')
     expect(done.items.some((i) => i.source === 'meaning')).toBe(true)
     expect(service.meaningReady).toBe(true)
+    // asking again (a filter changed, or the interface polls) does not run the tower again
+    const calls = encoder.calls
+    const again = await service.search('dog on the beach', { limit: 10 }).complete
+    expect(encoder.calls).toBe(calls)
+    expect(again.items).toEqual(done.items)
   })
 
   it('without a text model, search is words only and says why', async () => {
