@@ -220,9 +220,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
 
   if (!ctx.quick) {
     const packDir = await realSizePack(ctx)
-    const t0 = performance.now()
     const real = await createInProcessMlService({ dataDir: path.join(os.tmpdir(), 'photocap-bench-real-data'), packDir, threads: THREADS, provider: 'cpu' })
-    figures.realPackOpenSeconds = +((performance.now() - t0) / 1000).toFixed(1)
     try {
       const info = await real.info()
       const nReal = 16

@@ -174,6 +174,12 @@ describe('queue logic around the ML service (engine-logic test double: real serv
       expect(broken.calls).toBeLessThanOrEqual(6)
       for (const p of lib.engine.photos.list()) expect(p).toMatchObject({ status: 'failed', error: 'captioning failed: ML worker exited unexpectedly (injected)' })
       expect(lib.engine.jobs.failures().map((f) => f.kind)).toEqual(['caption', 'caption'])
+      // A rename does not hide the failure (the photo would be stuck between stages).
+      const first = lib.engine.photos.list()[0]!
+      await fs.rename(first.paths[0]!.path, path.join(lib.photos, 'renamed.jpg'))
+      lib.engine.roots.rescan()
+      await lib.engine.jobs.whenIdle()
+      expect(lib.engine.photos.get(first.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^captioning failed/) })
       // Retrying with a working service finishes them.
       await lib.engine.ml.use(ml)
       expect(lib.engine.jobs.retry()).toBe(2)
