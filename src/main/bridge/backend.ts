@@ -124,7 +124,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       }
     }, 200)
   }
+  // Any change to photos, captions or folders drops the grid's cached views ([Note: view caches]).
+  const invalidate = (): void => views.invalidate()
   offs.push(
+    ...(['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const).map((e) => engine.events.on(e, invalidate)),
     engine.events.on('jobs.progressed', pushActivity),
     engine.events.on('jobs.failed', pushActivity),
     engine.events.on('jobs.drained', pushActivity),

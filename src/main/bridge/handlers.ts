@@ -241,6 +241,7 @@ export function createHandlers(deps: HandlerDeps) {
         if (makeCurrent) store.advance(photoId, 'captioned')
         return captionId
       })
+      views.invalidate()
       deps.events.emit('photos.updated', { ids: [photoId] })
       const c = need(store.caption(id), 'caption vanished')
       return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }

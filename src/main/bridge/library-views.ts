@@ -92,38 +92,64 @@ const monthLabel = (month: string): string => {
 
 export function createLibraryViews(engine: Engine) {
   const db = engine.db
+  // [Note: view caches] The grid asks for a page per scroll step; sorting 100k rows
+  // by date for each page costs ~60 ms, slicing a cached id list ~0. Each filter's
+  // sorted ids, timeline and the folder counts are computed once and dropped on
+  // any change event from the engine (backend.ts calls invalidate()).
+  const sortedIds = new Map<string, number[]>()
+  const timelines = new Map<string, MethodOutput<'photos.timeline'>>()
+  let folderCache: MethodOutput<'folders.counts'> | null = null
+  const keyOf = (filter: PhotoFilter | undefined): string => JSON.stringify(filter ?? {}, Object.keys(filter ?? {}).sort())
+  const idsFor = (filter: PhotoFilter | undefined): number[] => {
+    const key = keyOf(filter)
+    let ids = sortedIds.get(key)
+    if (!ids) {
+      const w = where(filter)
+      ids = (db.stmt(`SELECT ph.id FROM photos ph ${w.sql} ORDER BY ${SORT_KEY} DESC, ph.id DESC`).all(...w.args) as { id: number }[]).map((r) => r.id)
+      if (sortedIds.size > 20) sortedIds.clear()
+      sortedIds.set(key, ids)
+    }
+    return ids
+  }
   const summaries = (ids: number[]): PhotoSummary[] =>
     ids.map((id) => engine.photos.get(id)).filter((p): p is NonNullable<typeof p> => p !== null).map(toSummary)
 
   return {
+    invalidate(): void {
+      sortedIds.clear()
+      timelines.clear()
+      folderCache = null
+    },
+
     timeline(filter?: PhotoFilter): MethodOutput<'photos.timeline'> {
+      const cached = timelines.get(keyOf(filter))
+      if (cached) return cached
       const w = where(filter)
       const rows = db
         .stmt(`SELECT strftime('%Y-%m', ${SORT_KEY} / 1000, 'unixepoch') AS month, count(*) AS n FROM photos ph ${w.sql} GROUP BY month ORDER BY month DESC`)
         .all(...w.args) as { month: string | null; n: number }[]
       const months = rows.map((r) => ({ month: r.month ?? 'unknown', label: monthLabel(r.month ?? ''), count: r.n }))
-      return { total: months.reduce((a, m) => a + m.count, 0), months }
+      const out = { total: months.reduce((a, m) => a + m.count, 0), months }
+      if (timelines.size > 20) timelines.clear()
+      timelines.set(keyOf(filter), out)
+      return out
     },
 
     list(filter: PhotoFilter | undefined, offset: number, limit: number): MethodOutput<'photos.list'> {
-      const w = where(filter)
-      const ids = (db.stmt(`SELECT ph.id FROM photos ph ${w.sql} ORDER BY ${SORT_KEY} DESC, ph.id DESC LIMIT ? OFFSET ?`).all(...w.args, limit, offset) as { id: number }[]).map((r) => r.id)
-      const total = (db.stmt(`SELECT count(*) AS n FROM photos ph ${w.sql}`).get(...w.args) as { n: number }).n
-      return { total, items: summaries(ids) }
+      const ids = idsFor(filter)
+      return { total: ids.length, items: summaries(ids.slice(offset, offset + limit)) }
     },
 
     neighbours(id: number, filter?: PhotoFilter): MethodOutput<'photos.neighbours'> {
-      const key = db.stmt(`SELECT ${SORT_KEY} AS k FROM photos ph WHERE ph.id = ?`).get(id) as { k: number } | undefined
-      if (!key) return { previous: null, next: null }
-      const w = where(filter)
-      const and = w.sql ? `${w.sql} AND` : 'WHERE'
-      const prev = db.stmt(`SELECT ph.id FROM photos ph ${and} (${SORT_KEY} > ? OR (${SORT_KEY} = ? AND ph.id > ?)) ORDER BY ${SORT_KEY} ASC, ph.id ASC LIMIT 1`).get(...w.args, key.k, key.k, id) as { id: number } | undefined
-      const next = db.stmt(`SELECT ph.id FROM photos ph ${and} (${SORT_KEY} < ? OR (${SORT_KEY} = ? AND ph.id < ?)) ORDER BY ${SORT_KEY} DESC, ph.id DESC LIMIT 1`).get(...w.args, key.k, key.k, id) as { id: number } | undefined
-      return { previous: prev?.id ?? null, next: next?.id ?? null }
+      const ids = idsFor(filter)
+      const i = ids.indexOf(id)
+      if (i < 0) return { previous: null, next: null }
+      return { previous: ids[i - 1] ?? null, next: ids[i + 1] ?? null }
     },
 
     /** Each root with its recursive count, then each folder holding photos directly. */
     folderCounts(): MethodOutput<'folders.counts'> {
+      if (folderCache) return folderCache
       const rows = db
         .stmt(`SELECT p.root_id AS rootId, r.path AS rootPath, rtrim(p.rel_path, replace(p.rel_path, '/', '')) AS dir, count(DISTINCT p.photo_id) AS n
                FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.present = 1 GROUP BY p.root_id, dir ORDER BY r.path, dir`)
@@ -134,6 +160,7 @@ export function createLibraryViews(engine: Engine) {
         out.push({ rootId: root.id, path: root.path, count: rootTotals.find((t) => t.rootId === root.id)?.n ?? 0 })
         for (const r of rows) if (r.rootId === root.id && r.dir !== '') out.push({ rootId: r.rootId, path: path.join(r.rootPath, r.dir), count: r.n })
       }
+      folderCache = out
       return out
     },
 
