@@ -21,6 +21,7 @@
 // the sum of the lookup part and the dense head part.
 import { GraphBuilder, type Value } from '../graph/builder.ts'
 import type { Graph } from '../graph/ir.ts'
+import { foldInitializerTransposes, pruneUnused } from '../graph/optimize.ts'
 import type { Gpt2Config, MappingConfig } from '../models/config.ts'
 import { gpt2Forward } from '../models/gpt2.ts'
 import { mappingForward } from '../models/mapping.ts'
@@ -113,5 +114,7 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
       }
     })
   }
-  return { graph: g.build(), trainable: trainable.map((t) => t.paper) }
+  // Drop what no output needs (gpt2Forward's last-position logits and KV outputs), and bake
+  // Transposes of frozen weights that have no other reader into the stored tensors.
+  return { graph: foldInitializerTransposes(pruneUnused(g.build())), trainable: trainable.map((t) => t.paper) }
 }
