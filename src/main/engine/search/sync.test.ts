@@ -123,6 +123,16 @@ describe('vector index sync', () => {
     expect(await vectors.syncAsync(FIXTURE_MODEL)).toBe(index)
   })
 
+  it('an index that fell behind the pruned change log rebuilds', () => {
+    const vectors = new LibraryVectors(db)
+    vectors.sync(FIXTURE_MODEL)
+    const id = addPhoto('New/late.jpg', null, ['giraffe'])
+    // what the bound trigger (0023) does to an index more than 100k entries behind
+    db.raw.exec(`DELETE FROM search_embedding_log`)
+    db.raw.prepare(`INSERT INTO search_embedding_log (seq, photo_id, model_id, op) VALUES (1000000, 1, ?, 'upsert')`).run(FIXTURE_MODEL)
+    expect(vectors.sync(FIXTURE_MODEL)!.has(id)).toBe(true)
+  })
+
   it('a second process writing embeddings is seen by the next query', () => {
     const vectors = new LibraryVectors(db)
     vectors.sync(FIXTURE_MODEL)
