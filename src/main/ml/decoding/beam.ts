@@ -1,7 +1,8 @@
 // Beam search = the paper's `generate_beam` (SPEC §7.2), batched across photos:
-// every photo keeps `beamSize` rows in the decoding batch (row = slot·beamSize +
-// beam) until all its beams have stopped, then its rows are dropped from the
-// cache (see [Note: batched decoding over one KV cache] in decoder-step.ts).
+// every photo has one row per UNSTOPPED beam in the decoding batch until all its
+// beams have stopped; `cache_order` reorders the KV cache to follow the chosen
+// hypotheses and drops finished rows (see [Note: batched decoding over one KV
+// cache] in decoder-step.ts and [Note: stopped beams skip the model] below).
 //
 // Faithful details (each one changes some captions when done differently):
 // - log-probs are log(softmax(logits)) computed in float64;
@@ -40,8 +41,10 @@ interface PhotoState {
   scores: number[]
   lengths: number[]
   stopped: boolean[]
-  /** For each beam, the beam of the previous step it extends (= its cache row). */
-  sources: number[]
+  /** For each unstopped beam, the row of the last model output whose cache it continues. */
+  sourceRows: number[]
+  /** For each unstopped beam, its row in the latest model output (-1: not run). */
+  rows: number[]
   done: boolean
 }
 
@@ -71,57 +74,59 @@ export async function generateBeam(
   )
   let past = prefixLength
 
-  // Step 0: one row per photo -> beamSize beams.
+  // Step 0: one row per photo -> beamSize beams, all continuing that row.
   for (let p = 0; p < batch; p++) {
     const lse = rowLogSumExp(out.logits, p, vocab)
     const top = topKRow(out.logits, p, vocab, k)
-    const state: PhotoState = { tokens: [], scores: [], lengths: [], stopped: [], sources: [], done: false }
+    const state: PhotoState = { tokens: [], scores: [], lengths: [], stopped: [], sourceRows: [], rows: [], done: false }
     for (const token of top) {
       state.tokens.push([token])
       state.scores.push(logSoftmaxAt(out.logits, p, vocab, token, lse))
       state.lengths.push(1)
       state.stopped.push(token === config.stopTokenId)
-      state.sources.push(0)
+      state.sourceRows.push(p)
+      state.rows.push(-1)
     }
     state.done = state.stopped.every(Boolean) || config.maxTokens <= 1
     states.push(state)
   }
-  // rowsOf: photo index of each slot in the current cache; a slot's rows are
-  // slot·k ... slot·k+k-1 after step 0, and the single row `slot` at prefill.
-  let slots = range(batch)
-  let prefill = true
+  // [Note: stopped beams skip the model]
+  // A stopped beam's logits are replaced by "token 0 at cost 0" (SPEC §7.2) and
+  // it can only ever produce stopped beams, so its row is never needed again:
+  // only unstopped beams are run. Same tokens and scores as running them all,
+  // less work as soon as captions end with ".".
   for (let step = 1; ; step++) {
-    const nextSlots: number[] = []
     const cacheOrder: number[] = []
     const ids: number[] = []
-    for (let s = 0; s < slots.length; s++) {
-      const photo = slots[s]!
-      const st = states[photo]!
+    const active: PhotoState[] = []
+    for (const st of states) {
       if (st.done) continue
-      nextSlots.push(photo)
+      active.push(st)
       for (let b = 0; b < k; b++) {
-        cacheOrder.push(prefill ? s : s * k + st.sources[b]!)
+        if (st.stopped[b]) {
+          st.rows[b] = -1
+          continue
+        }
+        st.rows[b] = cacheOrder.length
+        cacheOrder.push(st.sourceRows[b]!)
         ids.push(st.tokens[b]![st.tokens[b]!.length - 1]!)
       }
     }
-    if (nextSlots.length === 0) break
+    if (active.length === 0) break
     throwIfAborted(signal)
     out = await decoder.run(
       stepInput({ batch: ids.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache }),
     )
     past += 1
-    prefill = false
-    slots = nextSlots
-    for (let s = 0; s < slots.length; s++) {
-      const st = states[slots[s]!]!
-      selectBeams(st, out.logits, s * k, vocab, k, config.stopTokenId)
+    for (const st of active) {
+      selectBeams(st, out.logits, vocab, k, config.stopTokenId)
       st.done = st.stopped.every(Boolean) || step + 1 >= config.maxTokens
     }
   }
   return states.map(finish)
 }
 
-function selectBeams(st: PhotoState, logits: Float32Array, firstRow: number, vocab: number, k: number, stopTokenId: number): void {
+function selectBeams(st: PhotoState, logits: Float32Array, vocab: number, k: number, stopTokenId: number): void {
   const candidates: Candidate[] = []
   const newLengths: number[] = []
   for (let b = 0; b < k; b++) {
@@ -131,7 +136,7 @@ function selectBeams(st: PhotoState, logits: Float32Array, firstRow: number, voc
       candidates.push({ avg: (st.scores[b]! + 0) / st.lengths[b]!, beam: b, token: 0 })
       continue
     }
-    const row = firstRow + b
+    const row = st.rows[b]!
     const len = st.lengths[b]! + 1
     newLengths.push(len)
     const lse = rowLogSumExp(logits, row, vocab)
@@ -157,7 +162,7 @@ function selectBeams(st: PhotoState, logits: Float32Array, firstRow: number, voc
   st.scores = scores
   st.lengths = lengths
   st.stopped = stopped
-  st.sources = chosen.map((c) => c.beam)
+  st.sourceRows = chosen.map((c) => st.rows[c.beam]!)
 }
 
 function finish(st: PhotoState): BeamResult {

@@ -112,6 +112,23 @@ describe('beam search (generate_beam)', () => {
     expect(mixed).toBeGreaterThan(3)
   })
 
+  it('stopped beams are not run again (fewer rows than photos × beams × steps)', async () => {
+    const model = new ToyDecoder(4, 24, 6, 2)
+    const { flat, rows } = prefixes(77, 6, 6)
+    const cfg = { stopTokenId: 13, maxTokens: 16, beamSize: 5 }
+    const res = await generateBeam(model, flat, 6, K, cfg)
+    let upperBound = 6 // prefill rows
+    let stoppedBeforeEnd = 0
+    res.forEach((r, p) => {
+      expect(r.beams.map((b) => b.tokens)).toEqual(referenceGenerateBeam(model, rows[p]!, 5, 13, 16).map((b) => b.tokens))
+      const steps = Math.max(...r.beams.map((b) => b.tokens.length)) - 1
+      upperBound += steps * 5
+      stoppedBeforeEnd += r.beams.filter((b) => b.stopped).length
+    })
+    expect(stoppedBeforeEnd).toBeGreaterThan(0)
+    expect(model.rowsRun).toBeLessThan(upperBound)
+  })
+
   it('other beam sizes agree with the transcription too', async () => {
     for (const beamSize of [1, 2, 3]) {
       const model = new ToyDecoder(42, 30, 5, 2)
