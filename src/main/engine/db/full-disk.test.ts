@@ -1,7 +1,6 @@
 // The database's disk fills up during indexing: work stops with a clear error,
 // nothing stored is lost or corrupted, and it all finishes once there is room.
 import { execFileSync } from 'node:child_process'
-import fs from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../engine.ts'
