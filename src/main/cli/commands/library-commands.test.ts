@@ -111,6 +111,9 @@ describe('photocap index / list / status / caption set', () => {
     const n = captureIo(dir, env)
     expect(await main(['index', 'no-such-folder', '--db', 'x.db', '--no-ml'], n.io)).toBe(1)
     expect(n.err.join('\n')).toMatch(/cannot add .*no-such-folder: no such folder/)
+    const p = captureIo(dir, env)
+    expect(await main(['index', 'photos', '--db', 'x.db', '--pack', 'no-such-pack'], p.io)).toBe(1)
+    expect(p.err.join('\n')).toMatch(/no-such-pack.*does not exist/)
   })
 })
 
