@@ -248,7 +248,21 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           const there = await fs.stat(r.path).then((s) => s.isDirectory(), () => false)
           if (there) await watcher.add(r)
         }
-        recheckTimer = setInterval(() => void recheckRoots().catch(() => undefined), options.rootRecheckMs ?? 10_000)
+        let lastPurge = Date.now()
+        recheckTimer = setInterval(() => {
+          void recheckRoots().catch(() => undefined)
+          // A library watched for weeks forgets long-missing photos without a restart.
+          if (Date.now() - lastPurge > 3_600_000) {
+            lastPurge = Date.now()
+            try {
+              const purged = store.purgeMissing(readSettings(db).missingGraceDays * 86_400_000)
+              void dropThumbnails()
+              if (purged.length) events.emit('photos.removed', { ids: purged })
+            } catch (error) {
+              events.emit('engine.errored', { message: `forgetting missing photos failed: ${error instanceof Error ? error.message : String(error)}` })
+            }
+          }
+        }, options.rootRecheckMs ?? 10_000)
       }
     },
 
