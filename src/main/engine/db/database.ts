@@ -54,6 +54,11 @@ export function openDatabase(file: string, options: OpenOptions = {}): LibraryDb
   return wrap(raw, file)
 }
 
+// PHOTOCAP_SLOW_SQL_MS=N logs every transaction that holds the write lock
+// longer than N ms (the slow-query log: long write transactions are what
+// make the UI and a second process wait).
+const slowTxMs = Number(process.env.PHOTOCAP_SLOW_SQL_MS ?? 0)
+
 export function wrap(raw: SqliteDb, file: string): LibraryDb {
   const cache = new Map<string, Database.Statement>()
   return {
@@ -68,7 +73,14 @@ export function wrap(raw: SqliteDb, file: string): LibraryDb {
       return s
     },
     tx<T>(fn: () => T): T {
-      return raw.transaction(fn).immediate()
+      if (!slowTxMs) return raw.transaction(fn).immediate()
+      const t0 = performance.now()
+      try {
+        return raw.transaction(fn).immediate()
+      } finally {
+        const ms = performance.now() - t0
+        if (ms > slowTxMs) console.warn(`photocap: slow transaction ${ms.toFixed(0)} ms in ${file}\n${new Error().stack?.split('\n').slice(2, 5).join('\n')}`)
+      }
     },
     close() {
       cache.clear()
