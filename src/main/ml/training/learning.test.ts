@@ -3,10 +3,12 @@
 // the `--data` image path, `photocap train` learns a mapping from scratch that
 // captions held-out images exactly, on CPU.
 //
-// [Note: why GPT-2 is tuned here] The tiny pack's GPT-2 is random (std 0.3):
-// with it frozen, a prefix alone cannot steer it to exact token sequences (the
-// loss plateaus near 5.2 nats, 0 % exact). The run therefore trains the mapping
-// from scratch together with GPT-2 (--tune-gpt2). The shapes are large and
+// [Note: learning with frozen GPT-2] The tiny pack's GPT-2 is random (std 0.3)
+// and stays frozen, as in the paper's --only_prefix training: only the mapping
+// learns (from scratch), which needs a high learning rate (0.05) and many
+// steps (80 epochs of 21 batches) to steer a random decoder through the prefix
+// alone; the loss stays high (~3.7 nats: the random GPT-2 spreads probability
+// widely) while the greedy argmax becomes right. The shapes are large and
 // centred because the random CLIP separates colours perfectly but shapes only
 // by the area they cover (1-NN shape accuracy 0.92 on these embeddings).
 import fs from 'node:fs'
@@ -30,7 +32,7 @@ async function exactMatch(packDir: string, embeddings: Float32Array[], captions:
 }
 
 describe('learning proof: coloured shapes', () => {
-  it('trains the tiny pack mapping from scratch to >= 90% exact captions on held-out images', async () => {
+  it('trains the tiny pack mapping from scratch (GPT-2 frozen) to >= 90% exact captions on held-out images', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'learn-shapes-'))
     const pack = ensureTinyPack({ dir: path.join(dir, 'tiny') })
     const examples = await writeShapesDataset(path.join(dir, 'images'), 480, 1, { radius: [0.4, 0.44], jitter: 0.02 })
@@ -41,12 +43,13 @@ describe('learning proof: coloured shapes', () => {
     const lines: string[] = []
     const errors: string[] = []
     const io = { out: (t: string) => lines.push(t), err: (t: string) => errors.push(t), progress: () => {}, interactive: false, cwd: dir, env: {} }
-    const args = ['train', '--data', 'train.jsonl', '--pack', 'tiny', '--out', 'out', '--init', 'scratch', '--mapping', 'mlp', '--tune-gpt2', '--epochs', '12', '--batch-size', '20', '--lr', '0.003', '--warmup', '10', '--seed', '1']
+    const args = ['train', '--data', 'train.jsonl', '--pack', 'tiny', '--out', 'out', '--init', 'scratch', '--mapping', 'mlp', '--epochs', '80', '--batch-size', '20', '--lr', '0.05', '--warmup', '40', '--seed', '1']
     expect(await main(args, io), errors.join('\n')).toBe(0)
     const logs = lines.map((l) => JSON.parse(l) as { step: number; loss: number })
-    expect(logs).toHaveLength(12 * 21)
+    expect(logs).toHaveLength(80 * 21)
     expect(logs[0]!.loss).toBeGreaterThan(10)
-    expect(logs.at(-1)!.loss).toBeLessThan(0.3)
+    expect(logs.at(-1)!.loss).toBeLessThan(5)
+    expect(fs.existsSync(path.join(dir, 'out/gpt2'))).toBe(false) // GPT-2 stayed frozen
     // The images were embedded once and cached next to the dataset.
     expect(fs.readdirSync(dir).some((f) => f.startsWith('train.jsonl.embeddings.'))).toBe(true)
 
@@ -57,7 +60,6 @@ describe('learning proof: coloured shapes', () => {
     const trained = path.join(dir, 'trained-pack')
     fs.cpSync(pack, trained, { recursive: true })
     fs.cpSync(path.join(dir, 'out/mapping'), path.join(trained, 'mapping'), { recursive: true })
-    fs.copyFileSync(path.join(dir, 'out/gpt2/model.safetensors'), path.join(trained, 'gpt2/model.safetensors'))
     const before = await exactMatch(pack, embeddings, captions, path.join(dir, 'data'))
     const after = await exactMatch(trained, embeddings, captions, path.join(dir, 'data'))
     expect(before).toBe(0)
