@@ -1,4 +1,5 @@
 // A library engine over temporary folders, for tests.
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import { createEngine, type Engine, type EngineOptions } from '../../src/main/engine/engine.ts'
 import { tempDir } from './photo-folders.ts'
@@ -28,7 +29,10 @@ export async function testLibrary(extra: Partial<EngineOptions> = {}): Promise<T
       lib.engine = await createEngine({ ...base, ...extra, ...more })
       return lib.engine
     },
-    close: () => lib.engine.close(),
+    async close() {
+      await lib.engine.close()
+      await fs.rm(dir, { recursive: true, force: true })
+    },
   }
   return lib
 }

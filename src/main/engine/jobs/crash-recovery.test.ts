@@ -102,4 +102,5 @@ it(`survives kill -9 at ${trials} random points during indexing, losing and dupl
   expect(db.prepare(`SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')`).pluck().get()).toBe(0)
   expect(db.prepare(`SELECT count(*) FROM paths`).pluck().get()).toBe(photoCount + 2)
   db.close()
+  await fs.rm(dir, { recursive: true, force: true })
 }, 600_000)
