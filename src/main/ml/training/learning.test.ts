@@ -10,7 +10,8 @@
 // alone; the loss stays high (~3.7 nats: the random GPT-2 spreads probability
 // widely) while the greedy argmax becomes right. The shapes are large and
 // centred because the random CLIP separates colours perfectly but shapes only
-// by the area they cover (1-NN shape accuracy 0.92 on these embeddings).
+// by the area they cover (with smaller or off-centre shapes, 1-NN shape accuracy
+// on these embeddings drops from ~0.97 to ~0.5).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -35,7 +36,7 @@ describe('learning proof: coloured shapes', () => {
   it('trains the tiny pack mapping from scratch (GPT-2 frozen) to >= 90% exact captions on held-out images', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'learn-shapes-'))
     const pack = ensureTinyPack({ dir: path.join(dir, 'tiny') })
-    const examples = await writeShapesDataset(path.join(dir, 'images'), 480, 1, { radius: [0.4, 0.44], jitter: 0.02 })
+    const examples = await writeShapesDataset(path.join(dir, 'images'), 480, 1, { radius: [0.42, 0.45], jitter: 0.015 })
     const heldOut = examples.slice(0, 60)
     const train = examples.slice(60)
     fs.writeFileSync(path.join(dir, 'train.jsonl'), train.map((e) => JSON.stringify({ image: path.relative(dir, e.file), caption: e.caption })).join('\n') + '\n')
