@@ -57,7 +57,13 @@ describe('FTS query parsing', () => {
 
   it('offers a looser any-term tier without stopwords', () => {
     expect(match('the dog at the beach')).toEqual([1])
+    expect(compileQuery(parseQuery('the dog at the beach')).all).toBe('("dog" AND "beach"*)')
+    expect(match('dog in the beach ')).toEqual([1]) // the caption says "on the beach"
+    expect(compileQuery(parseQuery('the at ')).all).toBe('("the" AND "at")')
     expect(match('the dog at the park', 'any')).toEqual([1, 5])
+    // three or more words: at least two of them
+    expect(match('dog running sunset', 'any')).toEqual([1])
+    expect(match('sunset mountains beach', 'any')).toEqual([1, 6])
     expect(compileQuery(parseQuery('dog')).any).toBeNull()
     expect(compileQuery(parseQuery('the a ')).any).toBeNull()
     expect(compileQuery(parseQuery('the bea')).any).toBe('"bea"*')

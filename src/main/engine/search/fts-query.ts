@@ -8,8 +8,9 @@
 // emitted as a double-quoted FTS5 string (inner quotes doubled), so the tokenizer
 // sees it as plain text; the only syntax we produce ourselves is AND, OR, NOT and
 // the prefix star. What a person can still express:
-//   words            all must match (documents matching only some come second,
-//                    see `anyTerms`)
+//   words            all must match, except stopwords ("the", "at") when the
+//                    query has other words; documents matching only some of the
+//                    words come second (`any`)
 //   "two words"      a phrase
 //   word*            a prefix; the last bare word is a prefix too (as you type)
 //   -word            must not match
@@ -94,8 +95,14 @@ function termSql(t: FtsTerm): string {
   return quoteFts(t.text) + (t.prefix ? '*' : '')
 }
 
+const isStopword = (t: FtsTerm) => !t.phrase && !t.prefix && STOPWORDS.has(t.text.toLowerCase())
+
 function groupSql(group: FtsTerm[]): string {
-  const pos = group.filter((t) => !t.negated).map(termSql)
+  // "the dog at the beach" needs dog and beach, not "the" and "at" (which every
+  // caption has and which make the query slow); a query of stopwords only keeps them
+  const positives = group.filter((t) => !t.negated)
+  const meaningful = positives.filter((t) => !isStopword(t))
+  const pos = (meaningful.length > 0 ? meaningful : positives).map(termSql)
   const neg = group.filter((t) => t.negated).map(termSql)
   const base = pos.length > 1 ? `(${pos.join(' AND ')})` : pos[0]!
   return neg.length === 0 ? base : `(${base} NOT (${neg.join(' OR ')}))`
@@ -105,12 +112,18 @@ export function compileQuery(parsed: ParsedQuery): CompiledQuery {
   if (parsed.groups.length === 0) return { all: null, any: null }
   const all = parsed.groups.map(groupSql).join(' OR ')
   // The looser tier: documents with any meaningful term (negations still apply).
-  const positives = parsed.groups.flatMap((g) => g.filter((t) => !t.negated && (t.phrase || t.prefix || !STOPWORDS.has(t.text.toLowerCase()))))
+  const positives = parsed.groups.flatMap((g) => g.filter((t) => !t.negated && !isStopword(t)))
   const negatives = parsed.groups.flatMap((g) => g.filter((t) => t.negated))
   const total = parsed.groups.reduce((n, g) => n + g.filter((t) => !t.negated).length, 0)
   let any: string | null = null
   if (positives.length > 0 && total > 1) {
-    const anySql = positives.length > 1 ? `(${positives.map(termSql).join(' OR ')})` : termSql(positives[0]!)
+    // With three or more words, "some of them" means at least two: a photo with
+    // only "on" or only "running" is no answer to "dog running on the beach",
+    // and pairs keep the tier fast (an OR of common words ranks most captions).
+    const terms = positives.slice(0, 8).map(termSql)
+    const pairs: string[] = []
+    if (terms.length >= 3) for (let i = 0; i < terms.length; i++) for (let j = i + 1; j < terms.length; j++) pairs.push(`(${terms[i]} AND ${terms[j]})`)
+    const anySql = pairs.length > 0 ? `(${pairs.join(' OR ')})` : terms.length > 1 ? `(${terms.join(' OR ')})` : terms[0]!
     any = negatives.length ? `(${anySql} NOT (${negatives.map(termSql).join(' OR ')}))` : anySql
   }
   return { all, any }
