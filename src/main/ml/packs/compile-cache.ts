@@ -103,6 +103,20 @@ export function checkCompiled(dir: string, compileKey: string): string | null {
   return null
 }
 
+/** Temp folders of builds that crashed (older than a day: no build takes that long). */
+function removeStaleBuilds(cacheRoot: string): void {
+  const dayAgo = Date.now() - 24 * 3600 * 1000
+  for (const name of fs.readdirSync(cacheRoot)) {
+    if (!name.startsWith('.tmp-')) continue
+    const p = path.join(cacheRoot, name)
+    try {
+      if (fs.statSync(p).mtimeMs < dayAgo) fs.rmSync(p, { recursive: true, force: true })
+    } catch {
+      // another process may be removing it too
+    }
+  }
+}
+
 function pathsIn(dir: string): Record<ModelName, string> {
   return {
     clipVision: path.join(dir, MODEL_FILES.clipVision),
@@ -131,6 +145,7 @@ export async function compilePack(pack: Pack, hashes: PackHashes, cacheRoot: str
     fs.rmSync(dir, { recursive: true, force: true })
   }
   fs.mkdirSync(cacheRoot, { recursive: true })
+  removeStaleBuilds(cacheRoot)
   const tmp = path.join(cacheRoot, `.tmp-${hashes.compileKey}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`)
   fs.mkdirSync(tmp)
   const started = performance.now()

@@ -98,8 +98,14 @@ describe('model ids and the compile cache', () => {
     // A crashed build leaves a temp folder: never used, never in the way.
     fs.mkdirSync(path.join(cache, `.tmp-${hashes.compileKey}-1-dead`), { recursive: true })
     fs.writeFileSync(path.join(cache, `.tmp-${hashes.compileKey}-1-dead`, MODEL_FILES.gpt2), 'half')
+    const stale = path.join(cache, '.tmp-oldkey-2-dead')
+    fs.mkdirSync(stale)
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000)
+    fs.utimesSync(stale, twoDaysAgo, twoDaysAgo)
     const first = await compilePack(pack, hashes, cache)
     expect(first.compiled).toBe(true)
+    expect(fs.existsSync(stale)).toBe(false) // a crashed build's leftovers are cleaned after a day
+    expect(fs.existsSync(path.join(cache, `.tmp-${hashes.compileKey}-1-dead`))).toBe(true) // a recent one may still be running
     const second = await compilePack(pack, hashes, cache)
     expect(second.compiled).toBe(false)
     expect(second.dir).toBe(first.dir)

@@ -65,6 +65,18 @@ describe('ML worker process', () => {
     expect((await worker.info()).isTinyPack).toBe(true)
   })
 
+  it('createMlService (what the library engine calls) gives the worker by default and checks the provider', async () => {
+    const { createMlService } = await import('../pipeline/index.ts')
+    const svc = await createMlService({ dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1 })
+    try {
+      expect(svc).toBeInstanceOf(WorkerMlService)
+      expect((await svc.info()).packName).toBe('photocap-tiny-random')
+    } finally {
+      await svc.close()
+    }
+    await expect(createMlService({ dataDir, provider: 'tpu' as never })).rejects.toThrow(/unknown execution provider "tpu"/)
+  })
+
   it('reports a crash as an error and restarts on the next call', async () => {
     const vectors = Array.from({ length: 8 }, (_, i) => Float32Array.from({ length: 16 }, (_, j) => Math.cos(i * j)))
     const p = worker.captionEmbeddings(vectors, { method: 'beam' })
