@@ -87,6 +87,7 @@ export class SearchService {
   private textReady: TextState | null = null
   private textError: string | null = null
   private readonly queryCache = new Map<string, Float32Array>()
+  private generation = 0
 
   constructor(private readonly db: LibraryDb, private readonly options: SearchServiceOptions = {}) {
     this.vectors = new LibraryVectors(db, options.encoding ? { encoding: options.encoding } : {})
@@ -100,6 +101,7 @@ export class SearchService {
         this.textError = 'no model is loaded (words only)'
         this.text = Promise.reject(new Error(this.textError))
       } else {
+        const generation = this.generation
         this.text = (async () => {
           const encoder = await source
           const info = await encoder.info()
@@ -109,11 +111,12 @@ export class SearchService {
           // build the vector index now too, so the first query pays for neither
           const active = this.activeModelId(state.modelId)
           if (active) await this.vectors.syncAsync(active)
-          this.textReady = state
+          // a tower swapped out (useText) while this one loaded must not come back
+          if (generation === this.generation) this.textReady = state
           return state
         })()
         this.text.catch((error: unknown) => {
-          this.textError = `the text model could not be loaded: ${error instanceof Error ? error.message : String(error)}`
+          if (generation === this.generation) this.textError = `the text model could not be loaded: ${error instanceof Error ? error.message : String(error)}`
         })
       }
       this.text.catch(() => undefined)
@@ -128,6 +131,7 @@ export class SearchService {
    */
   useText(text: TextEncoder | Promise<TextEncoder> | null): Promise<void> {
     this.options.text = text
+    this.generation++
     this.text = null
     this.textReady = null
     this.textError = null
@@ -158,6 +162,7 @@ export class SearchService {
       } catch {
         return wordsOnly('unavailable', this.textError)
       }
+      if (!/[\p{L}\p{N}]/u.test(query)) return wordsOnly('unavailable', 'nothing to search for')
       const modelId = this.activeModelId(state.modelId)
       if (modelId !== state.modelId) return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
       let vector: Float32Array | undefined

@@ -187,6 +187,26 @@ describe('words first, meaning when ready', () => {
     expect(again.items).toEqual(done.items)
   })
 
+  it('an empty query finds nothing, by words or by meaning', async () => {
+    const service = new SearchService(db, { text: conceptTextEncoder(lib.fixture) })
+    const done = await service.search('  ').complete
+    expect(done.items).toEqual([])
+    expect(done.meaningNote).toBe('nothing to search for')
+  })
+
+  it('a text tower swapped while loading never answers for the new one', async () => {
+    const slow = conceptTextEncoder(lib.fixture, { delayMs: 150, modelId: 'old-model' })
+    const service = new SearchService(db, { text: slow })
+    void service.warmUp()
+    await service.useText(conceptTextEncoder(lib.fixture))
+    await new Promise((r) => setTimeout(r, 200))
+    // the old tower finished loading after the swap: "more like this" must still use the new model
+    expect(service.similar(lib.ids.get('Home/IMG_2041.jpg')!).modelId).toBe(FIXTURE_MODEL)
+    const done = await service.search('cat').complete
+    expect(done.modelId).toBe(FIXTURE_MODEL)
+    expect(done.meaning).toBe('included')
+  })
+
   it('without a text model, search is words only and says why', async () => {
     const service = new SearchService(db, { text: null })
     const run = service.search('rex')
