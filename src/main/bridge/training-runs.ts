@@ -2,12 +2,15 @@
 // library training (src/main/engine/training), its progress turned into the
 // API's TrainingInfo (live loss points, rate, ETA), model versions with their
 // scores, activation and revert. A cancelled run keeps its checkpoint, so
-// starting again resumes it.
+// starting again resumes it. The training itself runs in a child process
+// (engine/training/training-process.ts), never in the process serving the
+// interface: `photocap serve`'s backend and Electron's main process stay responsive.
 import type { MethodOutput } from '../../shared/api.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { TrainingOptions } from '../../shared/types.ts'
 import type { Engine } from '../engine/engine.ts'
-import { availableCaptions, LIBRARY_DEFAULTS, trainFromLibrary, TooLittleDataError } from '../engine/training/library-training.ts'
+import { availableCaptions, LIBRARY_DEFAULTS, TooLittleDataError } from '../engine/training/library-training.ts'
+import { startTrainingProcess, type TrainingProcessHandle } from '../engine/training/training-process.ts'
 import { activateVersion, listVersions, revertActive, type ModelVersion } from '../engine/training/versions.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 
@@ -32,7 +35,7 @@ function versionOut(v: ModelVersion): Info['versions'][number] {
 export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onChange: (info: Info) => void; reloadMl: () => Promise<void> }) {
   const { engine } = deps
   let run: Run | null = null
-  let abort: AbortController | null = null
+  let child: TrainingProcessHandle | null = null
   let lastEmit = 0
   let lastOptions: TrainingOptions = {}
   let pausing = false
@@ -66,18 +69,19 @@ export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onCh
       const id = `run-${Date.now()}`
       lastOptions = options
       pausing = false
-      abort = new AbortController()
       run = { id, state: 'running', step: 0, totalSteps: 0, epoch: 0, samplesPerSecond: null, etaSeconds: null, points: [], error: null }
       const current = run
-      void trainFromLibrary(engine.db, {
-        dataDir: deps.dataDir,
-        basePack,
-        init: options.init ?? 'pack',
-        tuneGpt2: options.tuneGpt2 ?? false,
-        epochs: options.epochs ?? LIBRARY_DEFAULTS.epochs,
-        ...(options.mapping ? { mapping: options.mapping } : {}),
-        ...(options.learningRate ? { lr: options.learningRate } : {}),
-        signal: abort.signal,
+      child = startTrainingProcess({
+        dbPath: engine.db.path,
+        options: {
+          dataDir: deps.dataDir,
+          basePack,
+          init: options.init ?? 'pack',
+          tuneGpt2: options.tuneGpt2 ?? false,
+          epochs: options.epochs ?? LIBRARY_DEFAULTS.epochs,
+          ...(options.mapping ? { mapping: options.mapping } : {}),
+          ...(options.learningRate ? { lr: options.learningRate } : {}),
+        },
         onProgress: (p) => {
           current.step = p.step
           current.totalSteps = p.steps
@@ -87,7 +91,8 @@ export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onCh
           current.points = [...current.points, { step: p.step, loss: p.loss, valLoss: null }].slice(-500)
           emit()
         },
-      }).then(
+      })
+      void child.result.then(
         () => {
           current.state = 'done'
           current.etaSeconds = 0
@@ -105,9 +110,9 @@ export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onCh
     },
     /** Stop now, keeping the checkpoint; `resume` continues from it. */
     pause(): void {
-      if (!abort || run?.state !== 'running') throw new ApiError('conflict', 'no training run is going')
+      if (!child || run?.state !== 'running') throw new ApiError('conflict', 'no training run is going')
       pausing = true
-      abort.abort(new Error('training cancelled'))
+      child.stop()
     },
     resume(): { runId: string } {
       if (run?.state !== 'paused') throw new ApiError('conflict', 'no paused training run')
@@ -119,9 +124,9 @@ export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onCh
         emit(true)
         return
       }
-      if (!abort || run?.state !== 'running') throw new ApiError('conflict', 'no training run is going')
+      if (!child || run?.state !== 'running') throw new ApiError('conflict', 'no training run is going')
       pausing = false
-      abort.abort(new Error('training cancelled'))
+      child.stop()
     },
     async activate(versionId: string): Promise<void> {
       if (versionId === 'pack') {
@@ -137,7 +142,7 @@ export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onCh
       emit(true)
     },
     close(): void {
-      abort?.abort(new Error('training cancelled'))
+      child?.stop()
     },
   }
 }
