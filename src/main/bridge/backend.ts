@@ -16,6 +16,7 @@ import { createHandlers } from './handlers.ts'
 import type { ImageSource } from './image-request.ts'
 import { createLibraryViews } from './library-views.ts'
 import { AppPrefs } from './app-prefs.ts'
+import type { TrainingChild } from '../engine/training/training-process.ts'
 
 export interface MlFactoryOptions {
   packDir: string | null
@@ -37,6 +38,8 @@ export interface BackendOptions {
   createMl: MlFactory | null
   /** Electron's native folder dialog; absent under `photocap serve`. */
   pickFolder?: () => Promise<string | null>
+  /** How to start the training child process (Electron: a utilityProcess adapter); default child_process.fork. */
+  launchTraining?: (entry: string) => TrainingChild
   watch?: boolean
   version?: string
   log?: (text: string) => void
@@ -108,6 +111,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     reloadMl: () => loadMl(),
     events,
     ...(options.pickFolder ? { pickFolder: options.pickFolder } : {}),
+    ...(options.launchTraining ? { launchTraining: options.launchTraining } : {}),
   })
 
   // ---- Engine events -> API events (throttled where the engine is chatty).

@@ -20,6 +20,7 @@ import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
 import { createTrainingRuns } from './training-runs.ts'
+import type { TrainingChild } from '../engine/training/training-process.ts'
 import { availableManifests, createPackInstalls, manifestSize } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
@@ -38,6 +39,8 @@ export interface HandlerDeps {
   mlError: () => string | null
   reloadMl: () => Promise<void>
   pickFolder?: () => Promise<string | null>
+  /** How to start the training child process (Electron: a utilityProcess adapter); default child_process.fork. */
+  launchTraining?: (entry: string) => TrainingChild
 }
 
 const ok = { ok: true as const }
@@ -79,7 +82,7 @@ export function createHandlers(deps: HandlerDeps) {
   const search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
 
   const installs = createPackInstalls({ dataDir: deps.dataDir, onChange: () => void modelsInfo().then((m) => deps.events.emit('models.progressed', m)) })
-  const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl })
+  const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl, ...(deps.launchTraining ? { launch: deps.launchTraining } : {}) })
 
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)

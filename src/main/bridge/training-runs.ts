@@ -10,7 +10,7 @@ import { ApiError } from '../../shared/errors.ts'
 import type { TrainingOptions } from '../../shared/types.ts'
 import type { Engine } from '../engine/engine.ts'
 import { availableCaptions, LIBRARY_DEFAULTS, TooLittleDataError } from '../engine/training/library-training.ts'
-import { startTrainingProcess, type TrainingProcessHandle } from '../engine/training/training-process.ts'
+import { startTrainingProcess, type TrainingChild, type TrainingProcessHandle } from '../engine/training/training-process.ts'
 import { activateVersion, listVersions, revertActive, type ModelVersion } from '../engine/training/versions.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 
@@ -32,7 +32,7 @@ function versionOut(v: ModelVersion): Info['versions'][number] {
   }
 }
 
-export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onChange: (info: Info) => void; reloadMl: () => Promise<void> }) {
+export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onChange: (info: Info) => void; reloadMl: () => Promise<void>; launch?: (entry: string) => TrainingChild }) {
   const { engine } = deps
   let run: Run | null = null
   let child: TrainingProcessHandle | null = null
@@ -73,6 +73,7 @@ export function createTrainingRuns(deps: { engine: Engine; dataDir: string; onCh
       const current = run
       child = startTrainingProcess({
         dbPath: engine.db.path,
+        ...(deps.launch ? { launch: deps.launch } : {}),
         options: {
           dataDir: deps.dataDir,
           basePack,

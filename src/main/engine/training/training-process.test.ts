@@ -2,6 +2,7 @@
 // version lands in the shared WAL database while this process keeps writing,
 // user captions are untouched, a stop keeps the checkpoint, and a child killed
 // with SIGKILL is reported as a crash and resumed by the next start.
+import { fork } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -9,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/database.ts'
 import { ensureTinyPack } from '../../ml/packs/tiny-pack.ts'
 import { TooLittleDataError } from './library-training.ts'
-import { startTrainingProcess, TrainingCancelledError, TrainingProcessCrashedError } from './training-process.ts'
+import { startTrainingProcess, TRAINING_CHILD_ENTRY, TrainingCancelledError, TrainingProcessCrashedError } from './training-process.ts'
 import type { TrainingProgressMessage } from './training-protocol.ts'
 import { captionsSnapshot, seedLibrary } from './training-test-support.ts'
 import { getVersion, listVersions } from './versions.ts'
@@ -57,12 +58,20 @@ describe('training in a child process', () => {
     db.close()
   }, 300_000)
 
-  it('reports too little data as TooLittleDataError', async () => {
+  it('reports too little data as TooLittleDataError (through a supplied launcher); refuses an in-memory database', async () => {
     const file = path.join(tmp, 'few.db')
     const db = openDatabase(file)
     seedLibrary(db, 30, 16, { userEvery: 3 })
     db.close()
-    await expect(startTrainingProcess({ dbPath: file, options: common }).result).rejects.toThrow(TooLittleDataError)
+    // Through a caller-supplied launcher (how Electron runs the child as a utilityProcess).
+    const launched: string[] = []
+    const launch = (entry: string) => {
+      launched.push(entry)
+      return fork(entry, [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    }
+    await expect(startTrainingProcess({ dbPath: file, options: common, launch }).result).rejects.toThrow(TooLittleDataError)
+    expect(launched).toEqual([TRAINING_CHILD_ENTRY])
+    expect(() => startTrainingProcess({ dbPath: ':memory:', options: common })).toThrow(/not an in-memory database/)
   }, 120_000)
 
   it('stops at a step boundary when asked, keeping the checkpoint', async () => {

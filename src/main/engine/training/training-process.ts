@@ -74,6 +74,8 @@ function forkChild(entry: string): TrainingChild {
 }
 
 export function startTrainingProcess(opts: TrainingProcessOptions): TrainingProcessHandle {
+  // The child opens its own connection: an in-memory database would be a different, empty one.
+  if (opts.dbPath === ':memory:' || opts.dbPath === '') throw new Error('training in a child process needs the library database file, not an in-memory database')
   const options = trainingChildOptionsSchema.parse(opts.options)
   const child = (opts.launch ?? forkChild)(TRAINING_CHILD_ENTRY)
   let childPid: number | null = null
