@@ -3,7 +3,7 @@
 // out/renderer), with two differences the security model needs:
 //   - the preload is sandboxed, so it is one self-contained CommonJS file
 //     (a sandboxed preload can require nothing but 'electron');
-//   - the main build has a second entry, the ML utility process.
+//   - the main build has two more entries, the ML and the training utility processes.
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
@@ -20,6 +20,7 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'ml-worker': resolve(root, 'src/main/electron/ml-worker-entry.ts'),
+          'training-child': resolve(root, 'src/main/electron/training-child-entry.ts'),
         },
       },
     },

@@ -4,7 +4,7 @@
 // thumbnails through photocap-img://, ML in a utility process.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron'
 import { createBackend, type Backend } from '../bridge/backend.ts'
 import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
@@ -12,6 +12,7 @@ import { forwardEvents, registerIpcHandlers } from './ipc.ts'
 import { UtilityMlService, workerEntryPath } from './ml-utility.ts'
 import { APP_URL, externalLinkTarget, isTrustedAppUrl } from './policy.ts'
 import { handleProtocols, registerSchemes } from './protocols.ts'
+import { utilityTrainingLauncher } from './training-utility.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null
@@ -93,6 +94,8 @@ export async function startElectronApp(): Promise<void> {
         await ml.start()
         return ml
       },
+      // Training runs in its own utility process, never in this one.
+      launchTraining: utilityTrainingLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here),
       pickFolder: async () => {
         const r = win ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] })
         return r.canceled ? null : (r.filePaths[0] ?? null)

@@ -66,9 +66,9 @@ describe('electron-builder configuration against the built app', () => {
     }
   })
 
-  it('packages the entry points the app loads: main, ML worker, sandboxed preload, renderer', () => {
+  it('packages the entry points the app loads: main, ML worker, training child, sandboxed preload, renderer', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string }
-    for (const f of [pkg.main, 'out/main/ml-worker.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
+    for (const f of [pkg.main, 'out/main/ml-worker.js', 'out/main/training-child.js', 'out/preload/index.cjs', 'out/renderer/index.html']) {
       expect(built, f).toContain(f)
       expect(included(f, config.files), f).toBe(true)
     }
@@ -78,6 +78,14 @@ describe('electron-builder configuration against the built app', () => {
     // The paths app.ts and ml-utility.ts load at run time are the ones built.
     expect(fs.readFileSync(path.join(root, 'src/main/electron/app.ts'), 'utf8')).toContain("'../preload/index.cjs'")
     expect(fs.readFileSync(path.join(root, 'src/main/electron/ml-utility.ts'), 'utf8')).toContain("'ml-worker.js'")
+    expect(fs.readFileSync(path.join(root, 'src/main/electron/training-utility.ts'), 'utf8')).toContain("'training-child.js'")
+    // The training entry loads the bundled training child (a chunk that handles the protocol), not just the shim.
+    const entry = fs.readFileSync(path.join(root, 'out/main/training-child.js'), 'utf8')
+    const chunk = /import\("\.\/(chunks\/[^"]+)"\)/.exec(entry)?.[1]
+    expect(chunk, 'training-child.js imports its child module').toBeDefined()
+    expect(fs.readFileSync(path.join(root, 'out/main', chunk!), 'utf8')).toContain('training process: ignored an invalid message')
+    // The utility process cannot load the main-process electron API: the entry's static imports must not name it.
+    expect(entry).not.toMatch(/from ["']electron["']/)
   })
 
   it('leaves out source maps, the web build and sources', () => {
