@@ -2,6 +2,8 @@
 // uses (see [Note: Backend composition root]). One window, sandboxed, no Node in
 // the page, IPC from our own frame only, navigation and new windows blocked,
 // thumbnails through photocap-img://, ML in a utility process.
+// First: sets the resource folders the engine reads as it loads.
+import './resource-env.ts'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron'

@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url'
 import { minimatch } from 'minimatch'
 import { parse } from 'yaml'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { resourceDirs } from './resource-dirs.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const config = parse(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as {
   files: string[]
   asarUnpack: string[]
+  extraResources: { from: string; to: string; filter: string[] }[]
   win: { target: { target: string; arch: string[] }[]; files: string[] }
   mac: { target: { target: string; arch: string[] }[]; files: string[] }
   linux: { target: { target: string; arch: string[] }[]; files: string[] }
@@ -96,6 +98,37 @@ describe('electron-builder configuration against the built app', () => {
     const html = fs.readFileSync(path.join(root, 'out/renderer/index.html'), 'utf8')
     expect(html).toContain("script-src 'self'")
     expect(html).not.toMatch(/src="https?:/)
+  })
+})
+
+describe('resource folders the bundled engine reads (extraResources)', () => {
+  const wanted = {
+    migrations: { from: 'src/main/engine/db/migrations', ext: '.sql' },
+    models: { from: 'resources/models', ext: '.json' },
+  }
+  for (const [to, { from, ext }] of Object.entries(wanted)) {
+    it(`ships ${from} as resources/${to}, and the folder has ${ext} files the filter keeps`, () => {
+      const entry = config.extraResources.find((e) => e.to === to)
+      expect(entry, to).toBeDefined()
+      expect(entry!.from).toBe(from)
+      const files = fs.readdirSync(path.join(root, from)).filter((f) => entry!.filter.some((p) => match(f, p)))
+      expect(files.length, from).toBeGreaterThan(0)
+      expect(files.every((f) => f.endsWith(ext))).toBe(true)
+      expect(fs.readdirSync(path.join(root, from)).filter((f) => f.endsWith(ext)).sort()).toEqual(files.sort())
+    })
+  }
+
+  it('the packaged app looks for them where electron-builder puts them', () => {
+    const dirs = resourceDirs({ packaged: true, resourcesPath: '/opt/Photocap/resources', appPath: '/opt/Photocap/resources/app.asar' })
+    expect(dirs).toEqual({ modelsManifestDir: path.join('/opt/Photocap/resources', 'models'), migrationsDir: path.join('/opt/Photocap/resources', 'migrations') })
+    // Unpackaged (electron-vite dev) the app path is the checkout: the source folders.
+    const dev = resourceDirs({ packaged: false, resourcesPath: '/electron/resources', appPath: root })
+    expect(fs.readdirSync(dev.migrationsDir).some((f) => f.endsWith('.sql'))).toBe(true)
+    expect(fs.readdirSync(dev.modelsManifestDir).some((f) => f.endsWith('.json'))).toBe(true)
+  })
+
+  it('the built main sets the variables (the engine reads them at call time, so chunk order does not matter)', () => {
+    expect(fs.readFileSync(path.join(root, 'out/main/index.js'), 'utf8')).toContain('applyResourceEnv(process.env')
   })
 })
 

@@ -27,9 +27,18 @@ export interface Migration {
  */
 export const migrationsDir = process.env.PHOTOCAP_MIGRATIONS_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
 
+/**
+ * Read at call time, not load time: in the desktop bundle this module sits in a
+ * shared chunk that is evaluated before the Electron composition sets
+ * PHOTOCAP_MIGRATIONS_DIR (see [Note: bundled resource folders]).
+ */
+export function defaultMigrationsDir(): string {
+  return process.env.PHOTOCAP_MIGRATIONS_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+}
+
 const fileRe = /^(\d{4})-([a-z0-9-]+)\.sql$/
 
-export function loadMigrations(dir = migrationsDir): Migration[] {
+export function loadMigrations(dir = defaultMigrationsDir()): Migration[] {
   const out: Migration[] = []
   for (const file of fs.readdirSync(dir)) {
     const m = fileRe.exec(file)

@@ -35,7 +35,10 @@ export const manifestSchema = z.object({
 })
 export type Manifest = z.infer<typeof manifestSchema>
 
+/** PHOTOCAP_MODELS_MANIFEST_DIR when set (the desktop app sets it: a bundle has no source-relative folder), else resources/models of the checkout. */
 export function defaultManifestDir(): string {
+  const fromEnv = process.env.PHOTOCAP_MODELS_MANIFEST_DIR
+  if (fromEnv) return fromEnv
   return fileURLToPath(new URL('../../../../../resources/models/', import.meta.url))
 }
 
