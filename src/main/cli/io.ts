@@ -16,7 +16,25 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
 }
 
+let stdoutGuarded = false
+
+/**
+ * `photocap list | head` closes the pipe while we still write: every command
+ * ends quietly with status 0 (as a command killed by SIGPIPE would end its
+ * pipeline quietly) instead of crashing on an unhandled EPIPE. Other stdout
+ * errors are still thrown.
+ */
+function exitQuietlyWhenStdoutCloses(): void {
+  if (stdoutGuarded) return
+  stdoutGuarded = true
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(0)
+    throw error
+  })
+}
+
 export function defaultIo(): CliIo {
+  exitQuietlyWhenStdoutCloses()
   return {
     out: (text) => process.stdout.write(text + '\n'),
     err: (text) => process.stderr.write(text + '\n'),

@@ -10,18 +10,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } })
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })
-  // `photocap list | head` closes the pipe early: stop quietly instead of dying on EPIPE.
-  let pipeClosed = false
-  const onStdoutError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') pipeClosed = true
-    else throw error
-  }
-  process.stdout.on('error', onStdoutError)
   try {
     const pageSize = 1000
     const total = engine.photos.count()
-    for (let offset = 0; offset < total && !pipeClosed; offset += pageSize) {
-      // Let a pending EPIPE surface between pages.
+    for (let offset = 0; offset < total; offset += pageSize) {
+      // Let a pending EPIPE surface between pages (defaultIo then ends the command quietly).
       await new Promise((r) => setImmediate(r))
       for (const p of engine.photos.list({ limit: pageSize, offset, order: 'id' })) {
         const paths = p.paths.filter((x) => x.present).map((x) => x.path)
@@ -39,8 +32,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     return 0
   } finally {
-    await new Promise((r) => setImmediate(r)) // an EPIPE from the last writes arrives on the next tick
-    process.stdout.off('error', onStdoutError)
     await engine.close()
   }
 }
