@@ -2,35 +2,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openDatabase, type LibraryDb } from '../db/database.ts'
+import { openDatabase } from '../db/database.ts'
 import { ensureTinyPack } from '../../ml/packs/tiny-pack.ts'
-import { mulberry32 } from '../../ml/training/dataset.ts'
+import { captionsSnapshot, seedLibrary } from './training-test-support.ts'
 import { readSettings } from '../settings.ts'
 import { availableCaptions, recaptionLibrary, trainFromLibrary, TooLittleDataError } from './library-training.ts'
 import { activateVersion, listVersions, revertActive } from './versions.ts'
 
-const CAPTIONS = ['a red circle.', 'a blue square.', 'a green triangle.', 'a yellow star.']
-
-function seedLibrary(db: LibraryDb, n: number, dim: number, opts: { userEvery?: number } = {}): void {
-  const rnd = mulberry32(3)
-  const centres = CAPTIONS.map(() => Array.from({ length: dim }, () => rnd() * 4 - 2))
-  const now = Date.now()
-  for (let i = 0; i < n; i++) {
-    const cls = i % CAPTIONS.length
-    const photoId = Number(db.stmt(`INSERT INTO photos (status, added_at, updated_at) VALUES ('captioned', ?, ?)`).run(now, now).lastInsertRowid)
-    const vec = Buffer.alloc(dim * 4)
-    for (let k = 0; k < dim; k++) vec.writeFloatLE(centres[cls]![k]! + (rnd() - 0.5) * 0.2, k * 4)
-    db.stmt(`INSERT INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, 'clip-test', ?, ?, ?)`).run(photoId, dim, vec, now)
-    const auto = Number(db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, created_at) VALUES (?, 'something random', 'auto', 'm0', ?)`).run(photoId, now).lastInsertRowid)
-    let current = auto
-    if (i % (opts.userEvery ?? 1) === 0) current = Number(db.stmt(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, 'user', ?)`).run(photoId, CAPTIONS[cls], now + 1).lastInsertRowid)
-    db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(current, photoId)
-  }
-}
-
-function captionsSnapshot(db: LibraryDb): unknown[] {
-  return db.stmt(`SELECT id, photo_id, text, provenance FROM captions ORDER BY id`).all()
-}
 
 describe('training from the library', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lib-train-'))

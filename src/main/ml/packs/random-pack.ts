@@ -11,6 +11,7 @@ import { parseClipConfig, parseGpt2Config, parseMappingConfig } from '../models/
 import { clipTextWeightSpec, clipVisionWeightSpec, gpt2WeightSpec, mappingWeightSpec } from '../models/weight-names.ts'
 import { bundledGpt2VocabFiles } from '../tokenizers/gpt2-vocab-files.ts'
 import { generateClipVocab, writeClipVocab } from '../tokenizers/clip-vocab-gen.ts'
+import { mulberry32 } from '../random.ts'
 
 export interface RandomPackSpec {
   name: string
@@ -25,17 +26,7 @@ export interface RandomPackSpec {
   std: number
 }
 
-/** Seeded PRNG (mulberry32): uniform in [0,1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 /** Random tensors for a weight spec: LayerNorm scales near 1, everything else uniform with std `std`. */
 export function randomWeights(spec: [string, number[]][], seed: number, std = 0.02): Map<string, HostTensor> {

@@ -6,6 +6,7 @@
 // [Note: ignore_index 0] Pads are id 0, which is also GPT-2's "!" token. As in
 // the paper a genuine "!" stays in the input but never counts in the loss; the
 // per-batch loss weights below divide by the number of non-zero targets only.
+import { mulberry32 } from '../random.ts'
 
 export interface TrainItem {
   /** CLIP embedding (raw, as stored). */
@@ -33,17 +34,7 @@ export function l2NormalizeF32(x: Float32Array): Float32Array {
   return Float32Array.from(x, (v) => v / norm)
 }
 
-/** A deterministic PRNG (mulberry32) for shuffling. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32 }
 
 export interface BatchOrderOptions {
   shuffle: boolean

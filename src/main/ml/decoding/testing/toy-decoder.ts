@@ -5,17 +5,8 @@
 // It also checks the DecoderStep input contract (all-ones mask, positions,
 // shapes) so the decoders cannot silently feed it something else.
 import type { DecoderCache, DecoderRunInput, DecoderRunOutput, DecoderStep } from '../decoder-step.ts'
+import { mulberry32 } from '../../random.ts'
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Rows = Float32Array[][] // per row, the sequence of embeddings
 
@@ -151,3 +142,6 @@ export function referenceGenerateBeam(model: ToyDecoder, prefix: Float32Array[],
   const final = tokens.map((t, b) => ({ tokens: t.slice(0, lengths[b]!), length: lengths[b]!, score: scores[b]! / lengths[b]! }))
   return [...final.keys()].sort((a, b) => final[b]!.score - final[a]!.score || a - b).map((i) => final[i]!)
 }
+
+// Re-exported for the modules that took it from here.
+export { mulberry32 }
