@@ -11,6 +11,7 @@ import { FolderBrowserState } from './folder-browser.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
 import { PhotoState } from './photo.svelte.ts'
 import { SearchState } from './search.svelte.ts'
+import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
 
@@ -25,6 +26,7 @@ export class AppModel {
   readonly training: TrainingState
   readonly folders: FolderBrowserState
   readonly exporter: ExportState
+  readonly selection: SelectionState
   #offs: (() => void)[] = []
 
   constructor(transport: Transport) {
@@ -37,6 +39,7 @@ export class AppModel {
     this.training = new TrainingState(transport, this.announcer)
     this.folders = new FolderBrowserState(transport)
     this.exporter = new ExportState(transport, this.announcer)
+    this.selection = new SelectionState(this.announcer, this.library)
     this.#offs.push(
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
       transport.on('photos.added', () => this.library.scheduleRefresh()),
