@@ -88,3 +88,43 @@ describe('polling (network and removable disks)', () => {
     await until(() => l.engine.photos.list()[0]?.status === 'thumbnailed', 'the polled file to be indexed')
   })
 })
+
+describe('watching through symbolic links ([Note: symbolic links] in library/scanner.ts)', () => {
+  const rels = (l: TestLibrary) => present(l).flatMap((p) => p.paths.filter((x) => x.present).map((x) => path.relative(l.photos, x.path))).sort()
+
+  it('sees a photo added later inside a folder linked from another disk, under the path through the link', async () => {
+    let disk = ''
+    const l = await watching(async (dir) => {
+      disk = path.join(path.dirname(dir), 'other-disk')
+      await writeJpeg(path.join(disk, 'DCIM', 'first.jpg'), { seed: 21 })
+      await fs.symlink(path.join(disk, 'DCIM'), path.join(dir, 'Phone'))
+    })
+    expect(rels(l)).toEqual(['Phone/first.jpg'])
+    await writeJpeg(path.join(disk, 'DCIM', '100APPLE', 'later.jpg'), { seed: 22 })
+    await until(() => rels(l).includes('Phone/100APPLE/later.jpg'), 'the photo in the linked folder to be indexed')
+    await l.engine.jobs.whenIdle()
+    expect(l.engine.photos.list().find((p) => p.paths.some((x) => x.path.endsWith('later.jpg')))!.status).toBe('thumbnailed')
+  })
+
+  it('starts watching a tree with loops (link to the root, to a parent, a two-link cycle) and gives a new photo one path only', async () => {
+    const l = await watching(async (dir) => {
+      const out = path.join(path.dirname(dir), 'elsewhere')
+      await writeJpeg(path.join(dir, '2019', 'beach.jpg'), { seed: 31 })
+      await fs.symlink(dir, path.join(dir, '2019', 'to-root'))
+      await fs.symlink('..', path.join(dir, '2019', 'up'))
+      await fs.symlink(path.join(dir, '2019'), path.join(dir, 'favourites'))
+      await writeJpeg(path.join(out, 'A', 'x.jpg'), { seed: 32 })
+      await fs.mkdir(path.join(out, 'B'))
+      await fs.symlink(path.join(out, 'B'), path.join(out, 'A', 'b'))
+      await fs.symlink(path.join(out, 'A'), path.join(out, 'B', 'a'))
+      await fs.symlink(path.join(out, 'A'), path.join(dir, 'a'))
+    })
+    expect(rels(l)).toEqual(['2019/beach.jpg', 'a/x.jpg'])
+    await writeJpeg(path.join(l.photos, '2019', 'new.jpg'), { seed: 33 })
+    await writeJpeg(path.join(path.dirname(l.photos), 'elsewhere', 'B', 'y.jpg'), { seed: 34 })
+    await until(() => rels(l).includes('2019/new.jpg') && rels(l).includes('a/b/y.jpg'), 'both new photos to be indexed')
+    await new Promise((r) => setTimeout(r, 400)) // time for any event through a loop or alias path to arrive
+    await l.engine.jobs.whenIdle()
+    expect(rels(l)).toEqual(['2019/beach.jpg', '2019/new.jpg', 'a/b/y.jpg', 'a/x.jpg'])
+  })
+})

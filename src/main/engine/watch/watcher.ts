@@ -5,17 +5,26 @@
 //   with the database; chokidar's initial 'add' storm would only repeat it.
 // - awaitWriteFinish: a photo being copied in is ingested once it stopped
 //   growing, not half-written (the ingest step double-checks size and mtime).
-// - followSymlinks: false, so a link back to a parent folder cannot loop; the
-//   scanner does not follow folder links either.
+// - followSymlinks: true, so a linked folder (a phone, another disk) is
+//   watched under the path the user sees, as the scanner walks it. Chokidar 5
+//   has no loop protection of its own (a link to a parent would be followed
+//   until the OS says ELOOP, some 40 levels down), so `ignored` refuses every
+//   folder that scanner.ts's `folderSkipReason` refuses: a folder that is one
+//   of its own ancestors (loop), or a link into a tree already watched under
+//   another path (alias). Same rule, same paths: [Note: symbolic links] in
+//   library/scanner.ts. A link that dangles when watching starts is not
+//   retried here; the next scan (start, rescan, a root coming back) finds it.
 // - usePolling per root for network and removable disks, where OS events are
 //   missing or unreliable.
 // - Hidden and system folders and the root's exclusion patterns are ignored
 //   here too, so the two paths into the library agree.
 // Events are buffered for a moment and handed over in one batch, so 10,000
 // files appearing at once become a few transactions, not 10,000.
+import fs from 'node:fs'
 import path from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import { compileExclusions, isHiddenOrSystem, isImageName } from '../library/files.ts'
+import { folderId, folderSkipReason, type FolderStep } from '../library/scanner.ts'
 import type { Root } from '../types.ts'
 
 export interface WatchChange {
@@ -32,6 +41,37 @@ export interface WatcherOptions {
   pollIntervalMs?: number
 }
 
+/**
+ * Whether the folder at `rel` (under `rootPath`) is a loop or an alias that the
+ * scanner would not walk either ([Note: symbolic links] in scanner.ts).
+ * Synchronous, because chokidar's `ignored` is: a few stat calls per folder
+ * (not per file) as chokidar first meets it.
+ */
+export function linkRule(rootPath: string): (rel: string) => boolean {
+  let rootStep: FolderStep | null = null
+  return (rel) => {
+    try {
+      rootStep ??= { id: folderId(fs.statSync(rootPath)), real: fs.realpathSync(rootPath), base: true }
+      const chain: FolderStep[] = [rootStep]
+      let abs = rootPath
+      for (const name of rel.split('/')) {
+        abs = path.join(abs, name)
+        const lst = fs.lstatSync(abs)
+        const link = lst.isSymbolicLink()
+        const st = link ? fs.statSync(abs) : lst
+        if (!st.isDirectory()) return false
+        const step: FolderStep = { id: folderId(st), real: link ? fs.realpathSync(abs) : path.join(chain[chain.length - 1]!.real, name), base: link }
+        if (folderSkipReason(chain, step) !== null) return true
+        chain.push(step)
+      }
+      return false
+    } catch {
+      // Gone or unreadable right now: chokidar meets the same error and reports or skips it.
+      return false
+    }
+  }
+}
+
 export class LibraryWatcher {
   private readonly watchers = new Map<number, FSWatcher>()
   private buffer: WatchChange[] = []
@@ -44,9 +84,10 @@ export class LibraryWatcher {
     await this.remove(root.id)
     const excluded = compileExclusions(root.exclude)
     const relOf = (p: string): string => path.relative(root.path, p).split(path.sep).join('/')
+    const linkedFolderSkipped = linkRule(root.path)
     const w = watch(root.path, {
       ignoreInitial: true,
-      followSymlinks: false,
+      followSymlinks: true,
       usePolling: root.usePolling,
       interval: this.options.pollIntervalMs ?? 1000,
       binaryInterval: this.options.pollIntervalMs ?? 1000,
@@ -57,6 +98,7 @@ export class LibraryWatcher {
         if (rel === '' || rel.startsWith('..')) return false
         if (rel.split('/').some(isHiddenOrSystem)) return true
         if (excluded(rel)) return true
+        if (stats?.isDirectory() === true && linkedFolderSkipped(rel)) return true
         // Only image files matter; folders must be watched to see what enters them.
         return stats?.isFile() === true && !isImageName(path.basename(p))
       },
