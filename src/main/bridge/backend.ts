@@ -148,10 +148,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   void loadMl()
 
   const images: ImageSource = async (kind, id) => {
-    // A small photo has no large thumbnail (the engine makes one encode): its preview is the small one.
-    const sizes = kind === 'thumb' ? (['small'] as const) : (['large', 'small'] as const)
-    const file = sizes.map((s) => engine.photos.thumbnailPath(id, s)).find((f) => f !== null && fs.existsSync(f))
-    if (!file) return null
+    const file = kind === 'thumb' ? engine.photos.thumbnailPath(id, 'small') : await engine.photos.preview(id)
+    if (!file || !fs.existsSync(file)) return null
     return { mime: 'image/jpeg', file }
   }
 

@@ -44,7 +44,13 @@ describe('indexing a folder', () => {
     expect(byName(l, 'alt-text.jpg')!.caption).toBe('Two children holding a kite')
     expect(byName(l, 'camera-boilerplate.jpg')!.caption).toBeNull()
     for (const p of all) {
-      for (const size of ['small', 'large'] as const) await expect(fs.stat(l.engine.photos.thumbnailPath(p.id, size)!)).resolves.toBeTruthy()
+      // Ingest makes the grid thumbnail; the 960 px preview is made on the first view, then cached.
+      await expect(fs.stat(l.engine.photos.thumbnailPath(p.id, 'small')!)).resolves.toBeTruthy()
+      await expect(fs.stat(l.engine.photos.thumbnailPath(p.id, 'large')!)).rejects.toThrow(/ENOENT/)
+      const [first, second] = await Promise.all([l.engine.photos.preview(p.id), l.engine.photos.preview(p.id)])
+      expect(first).toBe(l.engine.photos.thumbnailPath(p.id, 'large'))
+      expect(second).toBe(first)
+      await expect(fs.stat(first!)).resolves.toBeTruthy()
     }
   })
 
@@ -189,9 +195,24 @@ describe('identity by content', () => {
     expect(l.engine.photos.get(photo.id)).toMatchObject({ missing: false, caption: 'kept while away' })
   })
 
+  it('shows the thumbnail as the preview while the original is away', async () => {
+    const l = await indexed((dir) => writePhotoFolder(dir, 2).then(() => undefined))
+    const [a, b] = ['photo-00000.jpg', 'photo-00001.jpg'].map((n) => byName(l, n)!)
+    // Gone but not yet noticed (the decode fails), and gone and marked missing.
+    await fs.rm(path.join(l.photos, 'photo-00000.jpg'))
+    expect(await l.engine.photos.preview(a!.id)).toBe(l.engine.photos.thumbnailPath(a!.id, 'small'))
+    await fs.rm(path.join(l.photos, 'photo-00001.jpg'))
+    l.engine.roots.rescan()
+    await l.engine.jobs.whenIdle()
+    expect(l.engine.photos.get(b!.id)).toMatchObject({ missing: true })
+    expect(await l.engine.photos.preview(b!.id)).toBe(l.engine.photos.thumbnailPath(b!.id, 'small'))
+    expect(await l.engine.photos.preview(999_999)).toBeNull()
+  })
+
   it('forgets a missing photo only after the grace period', async () => {
     const l = await indexed((dir) => writePhotoFolder(dir, 2).then(() => undefined))
     const photo = byName(l, 'photo-00000.jpg')!
+    for (const p of l.engine.photos.list()) await l.engine.photos.preview(p.id) // both sizes cached for both photos
     await fs.rm(path.join(l.photos, 'photo-00000.jpg'))
     l.engine.roots.rescan()
     await l.engine.jobs.whenIdle()

@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { MlInfo, MlService } from '../ml/service.ts'
 import { openDatabase, type LibraryDb } from './db/database.ts'
 import { Emitter } from './events.ts'
-import { thumbnailPath, type ThumbnailSize } from './library/images.ts'
+import { makePreview, thumbnailPath, type ThumbnailSize } from './library/images.ts'
 import type { WalkFs } from './library/scanner.ts'
 import type { FastIdentity } from './library/identity.ts'
 import { LibraryStore } from './library/store.ts'
@@ -63,6 +63,13 @@ export interface Engine {
     idByPath(absPath: string): number | null
     /** Cached thumbnail file, or null while not made yet. */
     thumbnailPath(id: number, size: ThumbnailSize): string | null
+    /**
+     * The photo view's 960 px preview, made from the original the first time
+     * it is asked for ([Note: thumbnail and preview] in library/images.ts); the
+     * thumbnail when the original is away or cannot be decoded; null before
+     * the photo has a thumbnail.
+     */
+    preview(id: number): Promise<string | null>
     /** A present original, for a full-size preview (read it, never write it). */
     originalPath(id: number): string | null
   }
@@ -151,6 +158,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     })
     runner.poke()
   }
+
+  const previewsInFlight = new Map<string, Promise<void>>()
 
   /** Thumbnails of forgotten photos leave the cache too (the cache only grows with the library). */
   const dropThumbnails = async (): Promise<void> => {
@@ -373,6 +382,27 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       thumbnailPath(id, size) {
         const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
         return r?.thumb_key ? thumbnailPath(cacheDir, r.thumb_key, size) : null
+      },
+      async preview(id) {
+        const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
+        if (!r?.thumb_key) return null
+        const key = r.thumb_key
+        const large = thumbnailPath(cacheDir, key, 'large')
+        if (!fsSync.existsSync(large)) {
+          const original = store.presentPath(id)
+          if (original) {
+            // Two views asking at once share one decode.
+            let making = previewsInFlight.get(key)
+            if (!making) {
+              making = makePreview(original, cacheDir, key).finally(() => previewsInFlight.delete(key))
+              previewsInFlight.set(key, making)
+            }
+            await making.catch(() => undefined)
+          }
+        }
+        if (fsSync.existsSync(large)) return large
+        const small = thumbnailPath(cacheDir, key, 'small')
+        return fsSync.existsSync(small) ? small : null
       },
       originalPath: (id) => store.presentPath(id),
     },

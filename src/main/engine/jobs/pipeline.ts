@@ -9,7 +9,7 @@ import type { Emitter } from '../events.ts'
 import type { EngineEvents, JobFailure } from '../types.ts'
 import { compileExclusions } from '../library/files.ts'
 import { fastIdentity, fullHash, type FastIdentity } from '../library/identity.ts'
-import { ImageRejectedError, makeThumbnails, probeImage, type ImageProbe } from '../library/images.ts'
+import { ImageRejectedError, makeThumbnail, probeImage, type ImageProbe } from '../library/images.ts'
 import { emptyMetadata, readMetadata, type PhotoMetadata } from '../library/metadata.ts'
 import { describeFsError, nodeWalkFs, walkRoot, type ScanProblem, type WalkFs } from '../library/scanner.ts'
 import type { LibraryStore } from '../library/store.ts'
@@ -279,7 +279,7 @@ export class Pipeline {
     const abs = store.presentPath(photoId)
     if (!row?.key || !abs) return db.tx(() => queue.complete(job.id))
     try {
-      await makeThumbnails(abs, this.d.cacheDir, row.key)
+      await makeThumbnail(abs, this.d.cacheDir, row.key)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return db.tx(() => queue.complete(job.id))
       const permanent = error instanceof ImageRejectedError

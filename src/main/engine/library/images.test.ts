@@ -4,7 +4,13 @@ import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { bombPng, jpegBytes, tempDir } from '../../../../test/helpers/photo-folders.ts'
-import { ImageRejectedError, makeThumbnails, maxPixels, probeImage, thumbnailPath } from './images.ts'
+import { ImageRejectedError, makePreview, makeThumbnail, maxPixels, probeImage, thumbnailPath } from './images.ts'
+
+/** Both cached sizes, as ingest (thumbnail) and a first view (preview) make them. */
+async function makeBoth(file: string, cache: string, key: string): Promise<void> {
+  await makeThumbnail(file, cache, key)
+  await makePreview(file, cache, key)
+}
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/library')
 
@@ -24,7 +30,7 @@ describe('probing images', () => {
     expect(error).toBeInstanceOf(ImageRejectedError)
     expect((error as Error).message).toBe(`image is 50000x50000 (2500 MP), above the ${maxPixels / 1e6} MP pixel limit`)
     // The thumbnailer refuses it too (sharp's limitInputPixels), with a reason and no crash.
-    await expect(makeThumbnails(file, dir, 'bomb')).rejects.toThrow(/cannot decode image: .*pixel limit/i)
+    await expect(makeThumbnail(file, dir, 'bomb')).rejects.toThrow(/cannot decode image: .*pixel limit/i)
   })
 
   it('rejects non-images, empty and corrupt files with a reason', async () => {
@@ -48,7 +54,10 @@ describe('probing images', () => {
     // The header is intact, so probing passes...
     await expect(probeImage(file)).resolves.toMatchObject({ width: 256, height: 192 })
     // ...and decoding says what is wrong.
-    await expect(makeThumbnails(file, dir, 'trunc')).rejects.toThrow(/cannot decode image: .*(premature end|truncated)/i)
+    // Both the 1/8-scale thumbnail decode and the preview's read every byte of entropy data.
+    await expect(makeThumbnail(file, dir, 'trunc')).rejects.toThrow(/cannot decode image: .*(premature end|truncated)/i)
+    await expect(makePreview(file, dir, 'trunc')).rejects.toThrow(/cannot decode image: .*(premature end|truncated)/i)
+    await expect(fs.stat(thumbnailPath(dir, 'trunc', 'small'))).rejects.toThrow(/ENOENT/)
   })
 })
 
@@ -56,7 +65,7 @@ describe('thumbnails', () => {
   it('writes two sizes, rotated by EXIF orientation, into a content-addressed cache', async () => {
     const cache = await tempDir()
     const src = path.join(fixtures, 'exif-full.jpg')
-    await makeThumbnails(src, cache, 'abcdef')
+    await makeBoth(src, cache, 'abcdef')
     const large = thumbnailPath(cache, 'abcdef', 'large')
     const small = thumbnailPath(cache, 'abcdef', 'small')
     expect(large).toBe(path.join(cache, 'thumbnails', 'ab', 'abcdef-960.jpg'))
@@ -70,14 +79,18 @@ describe('thumbnails', () => {
     expect(data[2]).toBeLessThan(60)
     const lastRow = (40 - 1) * 20 * 3
     expect(data[lastRow + 2]).toBeGreaterThan(200) // bottom-left blue
-    expect((await sharp(small).metadata()).format).toBe('jpeg')
+    const sm = await sharp(small).metadata()
+    expect([sm.format, sm.width, sm.height, sm.orientation ?? 1]).toEqual(['jpeg', 20, 40, 1])
   })
 
   it('scales a large photo to 960 and 320 px on the long side', async () => {
     const dir = await tempDir()
     const file = path.join(dir, 'big.jpg')
     await fs.writeFile(file, await jpegBytes({ width: 2000, height: 1500 }))
-    await makeThumbnails(file, dir, 'big1')
+    await makeThumbnail(file, dir, 'big1')
+    // Ingest makes only the thumbnail; the preview waits for a first view.
+    await expect(fs.stat(thumbnailPath(dir, 'big1', 'large'))).rejects.toThrow(/ENOENT/)
+    await makePreview(file, dir, 'big1')
     const l = await sharp(thumbnailPath(dir, 'big1', 'large')).metadata()
     const s = await sharp(thumbnailPath(dir, 'big1', 'small')).metadata()
     expect([l.width, l.height]).toEqual([960, 720])
@@ -88,11 +101,12 @@ describe('thumbnails', () => {
     const dir = await tempDir()
     const file = path.join(dir, 'a.jpg')
     await fs.writeFile(file, await jpegBytes({}))
-    await makeThumbnails(file, dir, 'key1')
-    const before = (await fs.stat(thumbnailPath(dir, 'key1', 'large'))).mtimeMs
+    await makeBoth(file, dir, 'key1')
+    const before = await Promise.all((['small', 'large'] as const).map(async (size) => (await fs.stat(thumbnailPath(dir, 'key1', size))).mtimeMs))
     await new Promise((r) => setTimeout(r, 20))
-    await makeThumbnails(file, dir, 'key1')
-    expect((await fs.stat(thumbnailPath(dir, 'key1', 'large'))).mtimeMs).toBe(before)
+    await makeBoth(file, dir, 'key1')
+    const after = await Promise.all((['small', 'large'] as const).map(async (size) => (await fs.stat(thumbnailPath(dir, 'key1', size))).mtimeMs))
+    expect(after).toEqual(before)
   })
 })
 
@@ -102,7 +116,7 @@ describe('HEIC from phones', () => {
   it('probes and thumbnails an HEVC-coded HEIC (libheif in wasm where libvips cannot decode it)', async () => {
     expect(await probeImage(heic)).toMatchObject({ width: 300, height: 200 })
     const cache = await tempDir()
-    await makeThumbnails(heic, cache, 'heic1')
+    await makeBoth(heic, cache, 'heic1')
     const { data, info } = await sharp(thumbnailPath(cache, 'heic1', 'large')).raw().toBuffer({ resolveWithObject: true })
     expect([info.width, info.height]).toEqual([300, 200])
     // Top-left quadrant is (220, 30, 40) in the source (lossy both ways: loose bounds).

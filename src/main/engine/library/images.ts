@@ -60,43 +60,45 @@ export function thumbnailPath(cacheDir: string, key: string, size: ThumbnailSize
 }
 
 /**
- * Write both thumbnail sizes for `file` under `key` unless they exist already
- * (same content, same thumbnails). One decode serves both sizes: the large one
- * is made first (libjpeg shrink-on-load keeps a 12 MP decode cheap) and the
- * small one is resized from it.
+ * [Note: thumbnail and preview]
+ * Ingest makes only the grid thumbnail (320 px). Decoding is the whole cost of
+ * a 12 MP JPEG, and libjpeg can decode at 1/8 scale (shrink-on-load), which
+ * for 320 px is enough and saves ~30% against the 1/4 scale a 960 px image
+ * needs. The 960 px preview for the photo view is made when a photo is first
+ * opened (`makePreview`, ~0.1 s) and cached like the thumbnail: most photos of
+ * a large library are never opened one by one, so making every preview at
+ * ingest would spend a third more CPU and ~100 KB of disk per photo on images
+ * nobody looks at. A photo whose disk is away shows its thumbnail instead.
  */
-export async function makeThumbnails(file: string, cacheDir: string, key: string): Promise<void> {
-  const large = thumbnailPath(cacheDir, key, 'large')
-  const small = thumbnailPath(cacheDir, key, 'small')
-  if ((await exists(large)) && (await exists(small))) return
-  await fs.mkdir(path.dirname(large), { recursive: true })
-  let input: Sharp
+export async function makeThumbnail(file: string, cacheDir: string, key: string): Promise<void> {
+  await renderCached(file, thumbnailPath(cacheDir, key, 'small'), thumbnailSizes.small, 78)
+}
+
+/** The photo view's 960 px preview (see [Note: thumbnail and preview]). */
+export async function makePreview(file: string, cacheDir: string, key: string): Promise<void> {
+  await renderCached(file, thumbnailPath(cacheDir, key, 'large'), thumbnailSizes.large, 82)
+}
+
+/** Decode `file` once, EXIF-rotated and sRGB, fit inside size x size, and write it as a JPEG at `target` unless it exists (same content, same image). */
+async function renderCached(file: string, target: string, size: number, quality: number): Promise<void> {
+  if (await exists(target)) return
+  await fs.mkdir(path.dirname(target), { recursive: true })
+  let jpeg: Buffer
   try {
-    input = await openForDecode(file)
-    const { data, info } = await input
-      .rotate()
-      .resize(thumbnailSizes.large, thumbnailSizes.large, { fit: 'inside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true })
-    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } }
+    const input = await openForDecode(file)
     // Huffman-table optimisation costs ~6x the encode time for ~5% smaller
-    // thumbnails: not worth it on the ingest path (see bench/library.bench.ts).
-    const largeJpeg = await sharp(data, raw).jpeg({ quality: 82, optimiseCoding: false }).toBuffer()
-    // An image no larger than the small size has the same thumbnail twice.
-    const fitsSmall = info.width <= thumbnailSizes.small && info.height <= thumbnailSizes.small
-    const smallJpeg = fitsSmall
-      ? largeJpeg
-      : await sharp(data, raw)
-          .resize(thumbnailSizes.small, thumbnailSizes.small, { fit: 'inside', withoutEnlargement: true })
-          .jpeg({ quality: 78, optimiseCoding: false })
-          .toBuffer()
-    await atomicWrite(large, largeJpeg)
-    await atomicWrite(small, smallJpeg)
+    // files: not worth it on the ingest path.
+    jpeg = await input
+      .rotate()
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .jpeg({ quality, optimiseCoding: false })
+      .toBuffer()
   } catch (error) {
     if (error instanceof ImageRejectedError) throw error
     throw new ImageRejectedError(`cannot decode image: ${reason(error)}`)
   }
+  await atomicWrite(target, jpeg)
 }
 
 async function openForDecode(file: string): Promise<Sharp> {
