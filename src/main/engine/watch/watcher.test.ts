@@ -127,4 +127,23 @@ describe('watching through symbolic links ([Note: symbolic links] in library/sca
     await l.engine.jobs.whenIdle()
     expect(rels(l)).toEqual(['2019/beach.jpg', '2019/new.jpg', 'a/b/y.jpg', 'a/x.jpg'])
   })
+
+  it('starts watching past broken links (gone, looping on itself) without an engine error', async () => {
+    lib = await testLibrary()
+    const l = lib
+    await writeJpeg(path.join(l.photos, 'fine.jpg'), { seed: 41 })
+    await fs.symlink(path.join(l.dir, 'unplugged'), path.join(l.photos, 'Phone'))
+    await fs.symlink(path.join(l.photos, 'knot'), path.join(l.photos, 'knot'))
+    const errors: string[] = []
+    l.engine.events.on('engine.errored', (e) => errors.push(e.message))
+    await l.engine.start({ watch: true })
+    await l.engine.roots.add(l.photos)
+    await l.engine.jobs.whenIdle()
+    await writeJpeg(path.join(l.photos, 'later.jpg'), { seed: 42 })
+    await until(() => rels(l).includes('later.jpg'), 'a new photo next to the broken links')
+    expect(rels(l)).toEqual(['fine.jpg', 'later.jpg'])
+    expect(errors).toEqual([])
+    const scanErrors = JSON.parse(l.engine.db.raw.prepare(`SELECT scan_errors FROM roots`).pluck().get() as string) as { path: string }[]
+    expect(scanErrors.map((e) => path.basename(e.path))).toEqual(['Phone', 'knot'])
+  })
 })

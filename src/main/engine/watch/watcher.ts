@@ -14,6 +14,7 @@
 //   another path (alias). Same rule, same paths: [Note: symbolic links] in
 //   library/scanner.ts. A link that dangles when watching starts is not
 //   retried here; the next scan (start, rescan, a root coming back) finds it.
+//   A link that loops on itself (ELOOP) is reported by the scan, not here.
 // - usePolling per root for network and removable disks, where OS events are
 //   missing or unreliable.
 // - Hidden and system folders and the root's exclusion patterns are ignored
@@ -114,7 +115,12 @@ export class LibraryWatcher {
     w.on('change', push('file-changed'))
     w.on('unlink', push('file-removed'))
     w.on('unlinkDir', push('folder-removed'))
-    w.on('error', (error) => this.options.onError(root.id, error instanceof Error ? error.message : String(error)))
+    w.on('error', (error) => {
+      // A link that loops on itself (ELOOP) is a broken link, already in the
+      // root's scan errors ([Note: symbolic links]); not an engine error.
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') return
+      this.options.onError(root.id, error instanceof Error ? error.message : String(error))
+    })
     await new Promise<void>((resolve) => w.once('ready', () => resolve()))
   }
 
