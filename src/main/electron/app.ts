@@ -11,7 +11,8 @@ import { createBackend, type Backend } from '../bridge/backend.ts'
 import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 import { forwardEvents, registerIpcHandlers } from './ipc.ts'
-import { UtilityMlService, workerEntryPath } from './ml-utility.ts'
+import { utilityMlLauncher } from './ml-utility.ts'
+import { WorkerMlService } from '../ml/worker/worker-client.ts'
 import { APP_URL, externalLinkTarget, isTrustedAppUrl } from './policy.ts'
 import { handleProtocols, registerSchemes } from './protocols.ts'
 import { utilityTrainingLauncher } from './training-utility.ts'
@@ -92,7 +93,7 @@ export async function startElectronApp(): Promise<void> {
       createMl: async (o) => {
         const packDir = o.packDir ?? resolveDefaultPack(o.dataDir).dir
         const provider = o.provider as 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'
-        const ml = new UtilityMlService(workerEntryPath(here), { packDir, dataDir: o.dataDir, provider, threads: o.threads }, (t) => console.log(t))
+        const ml = new WorkerMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads }, (t) => console.log(t), utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here))
         await ml.start()
         return ml
       },

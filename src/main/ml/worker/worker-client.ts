@@ -1,9 +1,11 @@
-// The parent side of the ML worker (Node: child_process.fork running
-// worker-main.ts through tsx). Implements MlService by sending calls; a crashed
-// worker fails its pending calls with an error naming the exit, and the next
-// call starts a fresh worker. Cancellation: an aborted signal rejects the call
-// at once and tells the worker to stop it.
-import { fork, type ChildProcess } from 'node:child_process'
+// The parent side of the ML worker: child_process.fork running worker-main.ts
+// through tsx by default, or whatever process a launcher gives (the desktop
+// app's Electron utility process, [Note: child processes in the desktop app]
+// in electron/utility-process.ts). Implements MlService by sending calls; a
+// crashed worker fails its pending calls with an error naming the exit, and
+// the next call starts a fresh worker. Cancellation: an aborted signal rejects
+// the call at once and tells the worker to stop it.
+import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { defaultDecodeOptions, type CaptionResult, type DecodeOptions, type ImageEmbedResult, type MlInfo, type MlService } from '../service.ts'
 import { fromWorkerSchema, resultValueSchemas, type ToWorker, type WorkerCall, type WorkerInit } from './protocol.ts'
@@ -24,8 +26,28 @@ function abortError(): Error {
   return e
 }
 
+/** What the client needs of the worker's process; Node's ChildProcess fits as is. */
+export interface WorkerChild {
+  readonly pid?: number | undefined
+  send(message: ToWorker): unknown
+  on(event: 'message', listener: (message: unknown) => void): unknown
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  disconnect(): void
+  kill(signal?: NodeJS.Signals): unknown
+}
+
+/** Fork worker-main.ts under Node. */
+export function forkWorker(): WorkerChild {
+  const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url))
+  // tsx by absolute URL: a bare '--import tsx' would resolve against the
+  // user's working directory, which is any folder of photos.
+  const tsx = import.meta.resolve('tsx')
+  return fork(entry, [], { execArgv: ['--import', tsx], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+}
+
 export class WorkerMlService implements MlService {
-  private child: ChildProcess | null = null
+  private child: WorkerChild | null = null
   private starting: Promise<void> | null = null
   private nextId = 1
   private pending = new Map<number, Pending>()
@@ -36,6 +58,7 @@ export class WorkerMlService implements MlService {
   constructor(
     private readonly init: WorkerInit,
     private readonly log?: (text: string) => void,
+    private readonly launch: () => WorkerChild = forkWorker,
   ) {}
 
   /** The worker's process id (tests use it to simulate a crash). */
@@ -54,11 +77,7 @@ export class WorkerMlService implements MlService {
 
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url))
-      // tsx by absolute URL: a bare '--import tsx' would resolve against the
-      // user's working directory, which is any folder of photos.
-      const tsx = import.meta.resolve('tsx')
-      const child = fork(entry, [], { execArgv: ['--import', tsx], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      const child = this.launch()
       this.child = child
       this.starts++
       let ready = false
@@ -164,7 +183,7 @@ export class WorkerMlService implements MlService {
       const timer = setTimeout(() => {
         child.kill('SIGKILL')
       }, 5000)
-      child.once('exit', () => {
+      child.on('exit', () => {
         clearTimeout(timer)
         resolve()
       })

@@ -7,22 +7,14 @@ import { toWorkerSchema, type FromWorker, type WorkerCall } from './protocol.ts'
 let service: InProcessMlService | null = null
 const running = new Map<number, AbortController>()
 
-// Under Electron's utilityProcess the parent is `process.parentPort`
-// (MessageEvent-style `data`); under child_process.fork it is process.send/on.
-interface ParentPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): void
-  postMessage(message: unknown): void
-}
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
-
+// The parent is process.send/on: child_process.fork under Node, or an Electron
+// utility process whose entry maps parentPort onto them (electron/utility-entry.ts).
 function send(msg: FromWorker): void {
-  if (parentPort) parentPort.postMessage(msg)
-  else process.send?.(msg)
+  if (process.connected !== false) process.send?.(msg)
 }
 
 function onMessage(listener: (raw: unknown) => void): void {
-  if (parentPort) parentPort.on('message', (e) => listener(e.data))
-  else process.on('message', listener)
+  process.on('message', listener)
 }
 
 async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInProcessMlService } from '../pipeline/create-ml-service.ts'
 import { sharedTinyDataDir, writeTestImages } from '../pipeline/test-support.ts'
 import { tinyPackDir } from '../packs/tiny-pack.ts'
-import { WorkerMlService } from './worker-client.ts'
+import { forkWorker, WorkerMlService } from './worker-client.ts'
 
 let work: string
 let images: string[]
@@ -28,6 +28,20 @@ afterAll(async () => {
 })
 
 describe('ML worker process', () => {
+  it('starts its worker through the launcher it is given (the desktop app passes a utility-process launcher)', async () => {
+    let launches = 0
+    const launched = new WorkerMlService({ packDir: tinyPackDir(dataDir), dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1 }, undefined, () => {
+      launches++
+      return forkWorker()
+    })
+    try {
+      expect((await launched.info()).packName).toBe((await worker.info()).packName)
+      expect(launches).toBe(1)
+    } finally {
+      await launched.close()
+    }
+  })
+
   it('answers like the in-process service (embeddings arrive as Float32Array)', async () => {
     const local = await createInProcessMlService({ dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1 })
     try {

@@ -1,10 +1,12 @@
-// The adapter between Electron's UtilityProcess and the TrainingChild shape
-// startTrainingProcess drives. Electron cannot run here, so the utility process
-// is an EventEmitter that records what the adapter posts; the entry side is
-// covered by the packaging test (the built out/main/training-child.js).
+// The adapter between Electron's UtilityProcess and the Node child shape the
+// training parent and the ML worker client drive. Electron cannot run here, so
+// the utility process is an EventEmitter that records what the adapter posts;
+// the entry side is covered by the packaging test (the built out/main/*.js).
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { adaptUtilityProcess, trainingEntryPath, UTILITY_DISCONNECT, utilityTrainingLauncher, type UtilityLike } from './training-utility.ts'
+import { mlWorkerEntryPath, utilityMlLauncher } from './ml-utility.ts'
+import { trainingEntryPath, utilityTrainingLauncher } from './training-utility.ts'
+import { adaptUtilityProcess, UTILITY_DISCONNECT, type UtilityLike } from './utility-process.ts'
 
 class FakeUtility extends EventEmitter {
   pid: number | undefined = 4242
@@ -22,7 +24,7 @@ class FakeUtility extends EventEmitter {
 describe('adaptUtilityProcess', () => {
   it('relays messages both ways, maps exit to (code, null) and a fatal error to an Error', () => {
     const u = new FakeUtility()
-    const child = adaptUtilityProcess(u as unknown as UtilityLike)
+    const child = adaptUtilityProcess(u as unknown as UtilityLike, 'training')
     expect(child.pid).toBe(4242)
     const got: unknown[] = []
     const exits: [number | null, NodeJS.Signals | null][] = []
@@ -46,7 +48,7 @@ describe('adaptUtilityProcess', () => {
 
   it('disconnect posts the disconnect message once, then sends nothing more', () => {
     const u = new FakeUtility()
-    const child = adaptUtilityProcess(u as unknown as UtilityLike)
+    const child = adaptUtilityProcess(u as unknown as UtilityLike, 'ML')
     child.disconnect?.()
     child.disconnect?.()
     child.send({ type: 'stop' })
@@ -55,7 +57,7 @@ describe('adaptUtilityProcess', () => {
     expect(u.killed).toBe(1)
   })
 
-  it('the launcher forks the built entry next to main, whatever source path it is handed', () => {
+  it('the launchers fork the built entries next to main (the training one whatever source path it is handed)', () => {
     const forks: [string, string[], unknown][] = []
     const launch = utilityTrainingLauncher((p, args, options) => {
       forks.push([p, args, options])
@@ -65,5 +67,13 @@ describe('adaptUtilityProcess', () => {
     expect(forks[0]?.[0]).toBe(trainingEntryPath('/app/out/main'))
     expect(forks[0]?.[0]).toMatch(/out[\\/]main[\\/]training-child\.js$/)
     expect(forks[0]?.[2]).toMatchObject({ serviceName: 'Photocap training' })
+    const ml = utilityMlLauncher((p, args, options) => {
+      forks.push([p, args, options])
+      return new FakeUtility() as unknown as UtilityLike
+    }, '/app/out/main')
+    ml()
+    expect(forks[1]?.[0]).toBe(mlWorkerEntryPath('/app/out/main'))
+    expect(forks[1]?.[0]).toMatch(/out[\\/]main[\\/]ml-worker\.js$/)
+    expect(forks[1]?.[2]).toMatchObject({ serviceName: 'Photocap ML' })
   })
 })
