@@ -1,8 +1,9 @@
 // Library engine figures (issue 3):
 // - ingest rate WITHOUT ML (scan + hash + EXIF + the grid thumbnail; the 960 px
 //   preview is made on a photo's first view and timed separately) for
-//   12-megapixel JPEGs; goal on the 2-core machine: >= 60 photos/s. Beside it,
-//   the ceiling the JPEG decode alone puts on any ingest on this machine;
+//   12-megapixel JPEGs, heavy grain (~5.6 MB) and light grain (~1.9 MB); goal
+//   on the 2-core machine: >= 60 photos/s. Beside each, the ceiling the JPEG
+//   decode alone puts on any ingest on this machine;
 // - end-to-end rate (ingest + thumbnails + CLIP + caption) with the generated tiny
 //   pack and with a real-size random pack (ViT-B/32 + GPT-2 124M + MLP mapping,
 //   made by the packs engineer's generator; random weights ramble to the 67-token
@@ -29,8 +30,13 @@ export const name = 'library'
 
 const THREADS = Math.min(2, os.cpus().length)
 
-/** A camera-like 12 MP JPEG: smooth gradients plus heavy grain, ~5.6 MB at quality 90 (4:2:0), the large end of what 12 MP phones and cameras write (2-6 MB); decode time grows with the bytes. */
-async function twelveMegapixel(seed: number): Promise<Buffer> {
+/**
+ * A camera-like 12 MP JPEG at quality 90 (4:2:0): smooth gradients plus grain.
+ * Grain 31 gives ~5.6 MB, the large end of what 12 MP phones and cameras write;
+ * grain 7 gives ~1.9 MB, a clean daylight phone photo. JPEG decode time grows
+ * with the bytes, so both are measured.
+ */
+async function twelveMegapixel(seed: number, grain: 31 | 7 = 31): Promise<Buffer> {
   const w = 4000
   const h = 3000
   const raw = Buffer.alloc(w * h * 3)
@@ -43,7 +49,7 @@ async function twelveMegapixel(seed: number): Promise<Buffer> {
       x ^= x << 5
       x >>>= 0
       const o = (y * w + i) * 3
-      const n = x & 31
+      const n = x & grain
       raw[o] = ((i * 255) / w + n + seed * 40) & 255
       raw[o + 1] = ((y * 255) / h + n) & 255
       raw[o + 2] = (((i + y) * 128) / (w + h) + n * 2) & 255
@@ -66,6 +72,42 @@ async function writeVariants(dir: string, bases: Buffer[], count: number, prefix
     files.push(file)
   }
   return files
+}
+
+/** Ingest without ML of 12 MP JPEGs with the given grain, with the JPEG decode's own ceiling beside it. */
+async function ingestRate(ctx: BenchContext, grain: 31 | 7, repeats: number): Promise<Record<string, unknown>> {
+  ctx.log(`making 12 MP JPEGs (grain ${grain})`)
+  const bases = await Promise.all([1, 2, 3].map((seed) => twelveMegapixel(seed, grain)))
+  const n12 = ctx.quick ? 24 : 120
+  const photos12 = path.join(ctx.tmpDir, `photos-12mp-${grain}`)
+  await writeVariants(photos12, bases, n12)
+  const runs: number[] = []
+  const cpuPerPhoto: number[] = []
+  for (let r = 0; r < repeats; r++) {
+    const cpu0 = process.cpuUsage()
+    const s = await timeIndex(path.join(ctx.tmpDir, 'ingest'), photos12, null)
+    const cpu = process.cpuUsage(cpu0)
+    runs.push(n12 / s)
+    cpuPerPhoto.push((cpu.user + cpu.system) / 1e6 / n12)
+    ctx.log(`ingest 12 MP run ${r + 1}: ${(n12 / s).toFixed(1)} photos/s, ${(cpuPerPhoto.at(-1)! * 1000).toFixed(0)} CPU-ms per photo`)
+  }
+  const cpuMs = median(cpuPerPhoto) * 1000
+  const floor = await decodeFloor(path.join(photos12, 'img-00000.jpg'), path.join(ctx.tmpDir, `preview-cache-${grain}`))
+  await fs.rm(photos12, { recursive: true, force: true })
+  return {
+    photos: n12, bytesPerPhoto: bases.map((b) => b.length), photosPerSecondMedian: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)),
+    // CPU time (all threads of this process) per photo does not depend on how
+    // busy the shared machine is; 2 cores / that = the rate on an idle 2-core machine.
+    cpuMsPerPhotoMedian: +cpuMs.toFixed(1),
+    photosPerSecondIfBothCoresWereOurs: +((2 * 1000) / cpuMs).toFixed(1),
+    // What no ingest can beat: libjpeg entropy-decoding the whole file at its
+    // cheapest (1/8 scale, no resize, no encode, nothing else), on both cores.
+    decodeOnlyCpuMsAtEighthScale: +floor.decodeMs.toFixed(1),
+    photosPerSecondCeilingFromDecodeAlone: +((2 * 1000) / floor.decodeMs).toFixed(1),
+    // Not on the ingest path ([Note: thumbnail and preview] in library/images.ts).
+    previewOnFirstViewMs: +floor.previewMs.toFixed(1),
+    goal: '>= 60 photos/s', met: median(runs) >= 60,
+  }
 }
 
 /** Median CPU-ms of the bare 1/8-scale decode of `file`, and wall ms of making its 960 px preview. */
@@ -194,38 +236,9 @@ async function realSizePack(ctx: BenchContext): Promise<string> {
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const figures: Record<string, unknown> = { threads: THREADS, loadAverageAtStart: os.loadavg().map((l) => +l.toFixed(2)) }
 
-  // 1. Ingest without ML, 12 MP JPEGs.
-  ctx.log('making 12 MP JPEGs')
-  const bases = await Promise.all([1, 2, 3].map(twelveMegapixel))
-  const n12 = ctx.quick ? 24 : 120
-  const photos12 = path.join(ctx.tmpDir, 'photos-12mp')
-  await writeVariants(photos12, bases, n12)
-  const runs: number[] = []
-  const cpuPerPhoto: number[] = []
-  for (let r = 0; r < (ctx.quick ? 1 : 3); r++) {
-    const cpu0 = process.cpuUsage()
-    const s = await timeIndex(path.join(ctx.tmpDir, 'ingest'), photos12, null)
-    const cpu = process.cpuUsage(cpu0)
-    runs.push(n12 / s)
-    cpuPerPhoto.push((cpu.user + cpu.system) / 1e6 / n12)
-    ctx.log(`ingest 12 MP run ${r + 1}: ${(n12 / s).toFixed(1)} photos/s, ${(cpuPerPhoto.at(-1)! * 1000).toFixed(0)} CPU-ms per photo`)
-  }
-  const cpuMs = median(cpuPerPhoto) * 1000
-  const floor = await decodeFloor(path.join(photos12, 'img-00000.jpg'), path.join(ctx.tmpDir, 'preview-cache'))
-  figures.ingest12mpNoMl = {
-    photos: n12, bytesPerPhoto: bases.map((b) => b.length), photosPerSecondMedian: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)),
-    // CPU time (all threads of this process) per photo does not depend on how
-    // busy the shared machine is; 2 cores / that = the rate on an idle 2-core machine.
-    cpuMsPerPhotoMedian: +cpuMs.toFixed(1),
-    photosPerSecondIfBothCoresWereOurs: +((2 * 1000) / cpuMs).toFixed(1),
-    // What no ingest can beat: libjpeg entropy-decoding the whole file at its
-    // cheapest (1/8 scale, no resize, no encode, nothing else), on both cores.
-    decodeOnlyCpuMsAtEighthScale: +floor.decodeMs.toFixed(1),
-    photosPerSecondCeilingFromDecodeAlone: +((2 * 1000) / floor.decodeMs).toFixed(1),
-    // Not on the ingest path ([Note: thumbnail and preview] in library/images.ts).
-    previewOnFirstViewMs: +floor.previewMs.toFixed(1),
-    goal: '>= 60 photos/s', met: median(runs) >= 60,
-  }
+  // 1. Ingest without ML, 12 MP JPEGs (the goal is judged on the heavy-grain set).
+  figures.ingest12mpNoMl = await ingestRate(ctx, 31, ctx.quick ? 1 : 3)
+  figures.ingest12mpLightGrainNoMl = await ingestRate(ctx, 7, ctx.quick ? 1 : 2)
 
   // 2 + 3. End to end and time to caption, tiny pack.
   const small = await Promise.all([1, 2, 3, 4].map((seed) => jpegBytes({ width: 1600, height: 1200, seed })))
