@@ -43,6 +43,13 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   } catch (error) {
     io.err(`photocap ${name}: ${error instanceof Error ? error.message : String(error)}`)
     if (process.env.PHOTOCAP_DEBUG) console.error(error)
-    return 1
+    // A flag the command does not know (node:util parseArgs) is a usage error,
+    // status 2, in every command, whether or not it prints its own usage.
+    return isUsageError(error) ? 2 : 1
   }
+}
+
+function isUsageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
 }

@@ -103,7 +103,7 @@ describe('photocap index / list / status / caption set', () => {
     expect(await main(['index'], c.io)).toBe(2)
     expect(c.err.join('\n')).toMatch(/no folder given/)
     const u = captureIo(dir, env)
-    expect(await main(['index', 'photos', '--bogus'], u.io)).toBe(1)
+    expect(await main(['index', 'photos', '--bogus'], u.io)).toBe(2)
     expect(u.err.join('\n')).toMatch(/Unknown option '--bogus'/)
     const m = captureIo(dir, env)
     expect(await main(['caption', 'set', 'photos/photo-00000.jpg', 'x', '--db', 'empty.db'], m.io)).toBe(1)
