@@ -194,10 +194,22 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     runner.poke()
   }
 
-  /** Unavailable roots (unplugged disk, deleted folder) are checked periodically; when back: rescan and watch. */
+  /**
+   * Unavailable roots (unplugged disk, deleted folder) are checked periodically;
+   * when back: rescan and watch. So are folder links inside a root that could
+   * not be followed (a linked disk not mounted yet): chokidar never looks at a
+   * dangling link again, so once it resolves the root is rescanned and watched anew.
+   */
   const recheckRoots = async (): Promise<void> => {
     for (const root of store.listRoots()) {
       const there = await fs.stat(root.path).then((s) => s.isDirectory(), () => false)
+      // Once per comeback: the scan it queues clears the link from the root's scan errors.
+      const waiting = (linkRescanAt.get(root.id) ?? -Infinity) > (root.lastScanAt ?? -Infinity)
+      if (there && root.available && !waiting && watcher?.watching(root.id) && (await aLinkCameBack(root.id))) {
+        linkRescanAt.set(root.id, Date.now())
+        await watcher.remove(root.id)
+        if (closed) return
+      }
       if (there && (!root.available || (watcher && !watcher.watching(root.id)))) {
         store.setRootAvailable(root.id, true)
         queue.enqueue('scan', { rootId: root.id }, Priority.fresh)
@@ -209,6 +221,15 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         events.emit('roots.changed', { roots: store.listRoots() })
       }
     }
+  }
+
+  const linkRescanAt = new Map<number, number>()
+  const aLinkCameBack = async (rootId: number): Promise<boolean> => {
+    for (const problem of store.rootScanErrors(rootId)) {
+      if (!problem.error.startsWith('cannot follow link')) continue
+      if (await fs.stat(problem.path).then((s) => s.isDirectory(), () => false)) return true
+    }
+    return false
   }
 
   const idleWaiters = (signal?: AbortSignal): Promise<void> =>

@@ -146,4 +146,24 @@ describe('watching through symbolic links ([Note: symbolic links] in library/sca
     const scanErrors = JSON.parse(l.engine.db.raw.prepare(`SELECT scan_errors FROM roots`).pluck().get() as string) as { path: string }[]
     expect(scanErrors.map((e) => path.basename(e.path))).toEqual(['Phone', 'knot'])
   })
+
+  it('indexes and watches a linked disk that is mounted after watching started', async () => {
+    const disk = path.join(path.dirname((lib = await testLibrary()).photos), 'phone-disk')
+    const l = lib
+    await writeJpeg(path.join(l.photos, 'home.jpg'), { seed: 51 })
+    await fs.symlink(disk, path.join(l.photos, 'Phone'))
+    await l.engine.start({ watch: true })
+    await l.engine.roots.add(l.photos)
+    await l.engine.jobs.whenIdle()
+    expect(rels(l)).toEqual(['home.jpg'])
+    // The disk appears (its mount point resolves): the periodic check finds the link, rescans, watches it.
+    await writeJpeg(path.join(`${disk}-mounting`, 'IMG_1.jpg'), { seed: 52 })
+    await fs.rename(`${disk}-mounting`, disk)
+    await until(() => rels(l).includes('Phone/IMG_1.jpg'), 'the photo on the newly mounted disk to be indexed')
+    await l.engine.jobs.whenIdle()
+    expect(JSON.parse(l.engine.db.raw.prepare(`SELECT scan_errors FROM roots`).pluck().get() as string)).toEqual([])
+    // And it is watched now: a photo taken later shows up without a rescan.
+    await writeJpeg(path.join(disk, 'IMG_2.jpg'), { seed: 53 })
+    await until(() => rels(l).includes('Phone/IMG_2.jpg'), 'a later photo on that disk to be indexed by the watcher')
+  })
 })
