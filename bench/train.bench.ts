@@ -4,8 +4,25 @@
 // configuration: samples/s (median step), peak RSS while it ran, and the
 // implied time per epoch for 1,000 captions; the goal is 1,000 captions × 3
 // epochs with frozen GPT-2 in under 15 minutes on this 2-core CPU.
-// A PyTorch comparison is not possible here: this machine has no PyTorch.
+//
+// [Note: PyTorch baseline] The issue's second goal is "a throughput no worse
+// than PyTorch's on the same CPU for the same model". bench/torch/train_step.py
+// is the same training step in PyTorch (same models, the paper's loss and
+// transformers' AdamW, same batch/threads; its --check-golden mode proves it
+// matches the reference gradients). Per configuration the two sides run back
+// to back and alternate (ours, PyTorch, ours, PyTorch…) so a busy shared
+// machine slows both alike; medians over all timed steps. PyTorch runs twice
+// per round: `--head all` (the paper's train.py: LM head on every position,
+// then the loss slice) and `--head loss` (LM head on the loss rows only, the
+// algorithm our graph uses); the goal is judged against the faster of the two.
+// Without PyTorch (python3 -c 'import torch' fails) the bench still runs and
+// says so. Debian's python3-torch uses whatever libblas.so.3 is selected: with
+// the reference BLAS it is ~10x slower, so the BLAS in use is reported too.
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { BenchContext } from './run.ts'
 import { median } from './run.ts'
 import type { Gpt2Config, MappingConfig } from '../src/main/ml/models/config.ts'
@@ -24,6 +41,41 @@ function mappingConfig(type: 'mlp' | 'transformer', prefix: number): MappingConf
   return { type, prefixLength: prefix, clipLength: type === 'transformer' ? prefix : 0, numLayers: type === 'transformer' ? 8 : 0, clipDim: 512, prefixDim: 768, normalizePrefix: type === 'transformer', mlpHiddenDim: type === 'mlp' ? (768 * prefix) / 2 : 0, numHeads: 8, mlpRatio: 2 }
 }
 
+const TORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch', 'train_step.py')
+
+/** A Python that can import torch: $PHOTOCAP_TORCH_PYTHON, python3 on PATH, or Debian's /usr/bin/python3 (python3-torch). */
+function findTorchPython(): { python: string; version: string; blas: string } | { missing: string } {
+  const candidates = [process.env.PHOTOCAP_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c))
+  for (const python of [...new Set(candidates)]) {
+    const probe = `import torch,json; print(json.dumps({"version": torch.__version__, "blas": ";".join(sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower() and "/" in l}))}))`
+    const r = spawnSync(python, ['-c', probe], { encoding: 'utf8', timeout: 120_000 })
+    if (r.status === 0) {
+      const info = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; blas: string }
+      return { python, ...info }
+    }
+  }
+  return { missing: 'not installed (sudo apt-get install python3-torch libopenblas0-openmp)' }
+}
+
+interface TorchRun {
+  step_times_s: number[]
+  samples_per_s: number
+  peak_rss_mb: number
+  setup_s: number
+  trained_tensors: number
+}
+
+/** One PyTorch run of `config` (a warm-up step, then `steps` timed ones) in a child process. */
+function runTorch(python: string, config: string, head: 'all' | 'loss', opts: { batch: number; tokens: number; steps: number; threads: number }): TorchRun {
+  const args = [TORCH_SCRIPT, '--config', config, '--head', head, '--batch-size', String(opts.batch), '--caption-tokens', String(opts.tokens), '--steps', String(opts.steps), '--threads', String(opts.threads)]
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 << 20 })
+  if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchRun
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100
+const loadAverage = () => os.loadavg().map((x) => round2(x))
+
 function peakRssMb(): number {
   // VmHWM: the process's peak resident set so far (Linux).
   try {
@@ -38,12 +90,16 @@ function peakRssMb(): number {
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const B = ctx.quick ? 4 : 16
   const L = 20 // caption tokens (COCO captions average ~12 GPT-2 tokens; max_seq_len rule gives ~20-40)
+  const THREADS = 2 // the TrainingSession's intraOpNumThreads (train-run.ts default) and torch.set_num_threads
   const timedSteps = ctx.quick ? 2 : 3
+  const rounds = ctx.quick ? 1 : 2 // ours then PyTorch, `rounds` times per configuration
   const configs: { label: string; type: 'mlp' | 'transformer'; prefix: number; tune: boolean }[] = [
     { label: 'transformer8_p10_frozen', type: 'transformer', prefix: 10, tune: false },
     { label: 'transformer8_p40_frozen', type: 'transformer', prefix: 40, tune: false },
     { label: 'mlp_p10_tuned', type: 'mlp', prefix: 10, tune: true },
   ]
+  const torch = findTorchPython()
+  ctx.log('missing' in torch ? `PyTorch: ${torch.missing}` : `PyTorch ${torch.version} via ${torch.python} (BLAS: ${torch.blas || 'unknown'})`)
   ctx.log(`random GPT-2 124M weights…`)
   const gpt2Weights = randomWeights(gpt2WeightSpec(GPT2_124M), 7, 0.02)
   const rnd = mulberry32(11)
@@ -51,42 +107,98 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     embedding: Float32Array.from({ length: 512 }, () => rnd() * 2 - 1),
     tokens: Array.from({ length: L }, () => 1 + Math.floor(rnd() * 50000)),
   }))
-  const figures: Record<string, unknown> = { batch_size: B, caption_tokens: L, timed_steps: timedSteps, threads: 2, cpus: (await import('node:os')).cpus().length }
+  const figures: Record<string, unknown> = {
+    batch_size: B, caption_tokens: L, timed_steps_per_round: timedSteps, rounds, threads: THREADS, cpus: os.cpus().length,
+    load_average_at_start: loadAverage(),
+    pytorch: 'missing' in torch
+      ? torch.missing
+      : {
+          python: torch.python, version: torch.version, blas: torch.blas, script: 'bench/torch/train_step.py', optimizer: 'transformers.AdamW v4.10 math (own implementation)',
+          ...(/\/blas\/libblas/.test(torch.blas) ? { warning: 'PyTorch runs on the reference BLAS (about 10x slower): sudo apt-get install libopenblas0-openmp for a fair baseline' } : {}),
+        },
+  }
+  const goals: Record<string, boolean | null> = {}
   for (const c of configs) {
     const mapping = mappingConfig(c.type, c.prefix)
     ctx.log(`${c.label}: building the training graph…`)
     const t0 = performance.now()
     const session = await TrainingSession.create(
       { mapping, gpt2: GPT2_124M, mappingWeights: initMappingWeights(mapping, 1), gpt2Weights, tuneGpt2: c.tune, batchSize: B, seqLen: L, optimizer: PAPER_ADAMW },
-      { threads: 2 },
+      { threads: THREADS },
     )
     const setupS = (performance.now() - t0) / 1000
     const batch = makeBatch(items, items.map((_, i) => i), { prefixLength: c.prefix, maxLen: L, normalize: mapping.normalizePrefix })
     const times: number[] = []
+    const torchTimes = { all: [] as number[], loss: [] as number[] }
+    const torchRuns: TorchRun[] = []
+    const loads: number[][] = []
     try {
-      for (let s = 0; s < timedSteps + 1; s++) {
-        const t = performance.now()
-        await session.step(batch, 1e-4)
-        if (s > 0) times.push((performance.now() - t) / 1000) // the first step includes ORT's lazy allocations
-        ctx.log(`${c.label}: step ${s} ${((performance.now() - t) / 1000).toFixed(1)} s`)
+      // The first step includes ORT's lazy allocations: untimed, like PyTorch's warm-up step.
+      await session.step(batch, 1e-4)
+      for (let r = 0; r < rounds; r++) {
+        loads.push(loadAverage())
+        for (let s = 0; s < timedSteps; s++) {
+          const t = performance.now()
+          await session.step(batch, 1e-4)
+          times.push((performance.now() - t) / 1000)
+          ctx.log(`${c.label}: ours round ${r} step ${s} ${times[times.length - 1]!.toFixed(2)} s`)
+        }
+        if ('missing' in torch) continue
+        for (const head of ['all', 'loss'] as const) {
+          const tr = runTorch(torch.python, c.label, head, { batch: B, tokens: L, steps: timedSteps, threads: THREADS })
+          torchTimes[head].push(...tr.step_times_s)
+          torchRuns.push(tr)
+          ctx.log(`${c.label}: PyTorch --head ${head} round ${r}: ${tr.step_times_s.map((x) => x.toFixed(2)).join(' ')} s`)
+        }
       }
     } finally {
       await session.release()
     }
     const stepS = median(times)
     const sps = B / stepS
-    figures[c.label] = {
+    const fig: Record<string, unknown> = {
       setup_s: Math.round(setupS * 10) / 10,
-      step_s: Math.round(stepS * 100) / 100,
-      samples_per_s: Math.round(sps * 100) / 100,
+      step_s: round2(stepS),
+      step_times_s: times.map(round2),
+      samples_per_s: round2(sps),
       epoch_1000_captions_min: Math.round((1000 / sps / 60) * 10) / 10,
       three_epochs_1000_captions_min: Math.round(((3 * 1000) / sps / 60) * 10) / 10,
       peak_rss_mb_so_far: Math.round(peakRssMb()),
       trained_tensors: session.trainable.length,
+      load_average_per_round: loads,
     }
-    ctx.log(JSON.stringify(figures[c.label]))
+    if ('missing' in torch) {
+      fig.pytorch = torch.missing
+      goals[c.label] = null
+    } else {
+      const paperSps = B / median(torchTimes.all)
+      const sameSps = B / median(torchTimes.loss)
+      const best = Math.max(paperSps, sameSps)
+      Object.assign(fig, {
+        pytorch_samples_per_s: round2(paperSps),
+        pytorch_step_times_s: torchTimes.all.map(round2),
+        ratio_vs_pytorch: round2(sps / paperSps),
+        pytorch_head_on_loss_rows_samples_per_s: round2(sameSps),
+        pytorch_head_on_loss_rows_step_times_s: torchTimes.loss.map(round2),
+        ratio_vs_pytorch_head_on_loss_rows: round2(sps / sameSps),
+        pytorch_peak_rss_mb: Math.max(...torchRuns.map((t) => t.peak_rss_mb)),
+        pytorch_trained_tensors: torchRuns[0]!.trained_tensors,
+        no_worse_than_pytorch: sps >= best,
+      })
+      goals[c.label] = sps >= best
+    }
+    figures[c.label] = fig
+    ctx.log(JSON.stringify(fig))
   }
-  figures.goal = '1,000 captions x 3 epochs, frozen GPT-2, < 15 min on the 2-core CPU'
-  figures.pytorch_comparison = 'not measured: PyTorch is not installed on this machine'
+  figures.load_average_at_end = loadAverage()
+  const frozen = figures.transformer8_p10_frozen as { three_epochs_1000_captions_min: number }
+  figures.goal = {
+    three_epochs_1000_captions_frozen_under_15_min: { goal: '1,000 captions x 3 epochs, frozen GPT-2 (transformer p10), < 15 min on the 2-core CPU', minutes: frozen.three_epochs_1000_captions_min, met: frozen.three_epochs_1000_captions_min < 15 },
+    no_worse_than_pytorch: {
+      goal: "samples/s >= PyTorch's on the same CPU for the same model (the faster of the paper's all-position LM head and the loss-rows-only head)",
+      per_config: goals,
+      met: 'missing' in torch ? null : Object.values(goals).every(Boolean),
+    },
+  }
   return figures
 }
