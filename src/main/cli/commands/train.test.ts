@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../engine/db/database.ts'
+import { providerEnvironment } from '../../ml/runtime/session.ts'
 import { readSafetensors } from '../../ml/weights/safetensors.ts'
 import { main } from '../index.ts'
 import type { CliIo } from '../io.ts'
@@ -28,6 +29,7 @@ describe('photocap train (command line)', () => {
       [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--lr', 'fast'], /--lr must be a number/],
       [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--steps', '2.5'], /--steps must be an integer/],
       [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--bogus'], /Unknown option '--bogus'/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--provider', 'tpu'], /--provider: unknown provider 'tpu' \(expected auto, cpu, cuda, dml, coreml or webgpu\)/],
     ]
     for (const [args, re] of cases) {
       const c = io(FIX)
@@ -71,5 +73,28 @@ describe('photocap train (command line)', () => {
     const w = readSafetensors(path.join(dir, 'out/mapping/model.safetensors'))
     expect([...w.keys()].sort()).toEqual(['clip_project.model.0.bias', 'clip_project.model.0.weight', 'clip_project.model.2.bias', 'clip_project.model.2.weight'])
     expect(fs.existsSync(path.join(dir, 'out/gpt2'))).toBe(false)
+  })
+
+  // Without the CUDA provider library (this machine, CI) a named --provider cuda cannot run: the
+  // run must say why on stderr and train on CPU with the same results; stdout stays JSON lines.
+  const cudaPresent = providerEnvironment().cudaLibraryPresent
+  if (cudaPresent) console.warn('skipped: the CUDA provider library is installed here, so --provider cuda would not fall back')
+  it.skipIf(cudaPresent)('--provider cpu trains on CPU silently; --provider cuda falls back to CPU with the reason on stderr; auto is silent', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-cli-provider-'))
+    const args = (provider: string, out: string) => ['train', '--data', 'dataset.jsonl', '--pack', 'packs/mlp', '--out', path.join(dir, out), '--steps', '2', '--batch-size', '5', '--lr', '0.001', '--warmup', '1', '--no-shuffle', '--provider', provider]
+    const losses = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { loss: number }).loss)
+    const cpu = io(FIX)
+    expect(await main(args('cpu', 'cpu'), cpu.io)).toBe(0)
+    expect(cpu.err).toEqual([])
+    expect(losses(cpu.out)).toHaveLength(2)
+    const cuda = io(FIX)
+    expect(await main(args('cuda', 'cuda'), cuda.io)).toBe(0)
+    expect(cuda.err.join('\n')).toMatch(/^photocap train: provider cuda not used \(.*cuda.*\); running on cpu$/)
+    expect(losses(cuda.out)).toEqual(losses(cpu.out))
+    const auto = io(FIX)
+    expect(await main(args('auto', 'auto'), auto.io)).toBe(0)
+    expect(auto.err).toEqual([])
+    expect(losses(auto.out)).toEqual(losses(cpu.out))
+    fs.rmSync(dir, { recursive: true, force: true })
   })
 })

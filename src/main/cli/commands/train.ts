@@ -1,6 +1,7 @@
 // `photocap train [--db FILE | --data DATASET] --pack DIR --out DIR [--mapping mlp|transformer]
 //   [--prefix-length K] [--tune-gpt2] [--epochs N] [--steps N] [--batch-size B] [--lr X]
-//   [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack]`
+//   [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack]
+//   [--provider auto|cpu|cuda|dml|coreml|webgpu]`
 //
 // Trains the ClipCap mapping (and with --tune-gpt2 GPT-2 too) with the paper's
 // loss/optimizer/schedule and writes OUT/mapping/{config.json,model.safetensors}
@@ -11,6 +12,11 @@
 // also accepted: a folder of images with .txt captions beside them, or a
 // COCO-style captions .json next to its images. Images are embedded once with
 // the pack's CLIP and the vectors cached next to the dataset.
+// --provider (default auto: the platform's GPU provider when onnxruntime-node
+// has it, else CPU) picks the training session's execution provider exactly as
+// `photocap caption --provider` does (runtime/session.ts createSession); a
+// provider asked for by name that cannot run says why on stderr and the run
+// continues on CPU. stdout stays JSON lines only.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -21,11 +27,13 @@ import { readDatasetJsonl, type DatasetLine } from '../../ml/training/dataset-fi
 import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-output.ts'
 import { runTraining, stepsPerEpoch } from '../../ml/training/train-run.ts'
 import { loadTrainingPack } from '../../ml/training/training-pack.ts'
+import { parseProvider } from '../../ml/pipeline/cli-service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 const USAGE =
   'usage: photocap train [--db FILE | --data DATASET] --pack DIR --out DIR [--mapping mlp|transformer] [--prefix-length K] [--tune-gpt2] ' +
-  '[--epochs N] [--steps N] [--batch-size B] [--lr X] [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack]'
+  '[--epochs N] [--steps N] [--batch-size B] [--lr X] [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack] ' +
+  '[--provider auto|cpu|cuda|dml|coreml|webgpu]'
 
 /** The paper's defaults (train.py), with the warm-up scaled down to small data (at most 10% of the steps). */
 export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 40, lr: 2e-5, warmup: 5000, weightDecay: 0, seed: 0, prefixLength: 10, numLayers: 8 }
@@ -63,6 +71,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         seed: { type: 'string' },
         'no-shuffle': { type: 'boolean' },
         init: { type: 'string' },
+        provider: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -84,8 +93,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (Boolean(v.db) === Boolean(v.data)) return fail('give exactly one of --db FILE or --data DATASET')
   if (v.mapping !== undefined && v.mapping !== 'mlp' && v.mapping !== 'transformer') return fail(`--mapping must be mlp or transformer, got ${JSON.stringify(v.mapping)}`)
   if (v.init !== undefined && v.init !== 'scratch' && v.init !== 'pack') return fail(`--init must be scratch or pack, got ${JSON.stringify(v.init)}`)
-  let epochs, steps, batchSize, lr, warmup, weightDecay, seed, prefixLength
+  let epochs, steps, batchSize, lr, warmup, weightDecay, seed, prefixLength, provider
   try {
+    provider = parseProvider(v.provider)
     epochs = num('epochs', v.epochs, { int: true, min: 1 })
     steps = num('steps', v.steps, { int: true, min: 1 })
     batchSize = num('batch-size', v['batch-size'], { int: true, min: 1 })
@@ -168,6 +178,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       weightDecay: weightDecay ?? TRAIN_DEFAULTS.weightDecay,
       seed: seed ?? TRAIN_DEFAULTS.seed,
       shuffle: !v['no-shuffle'],
+      provider,
+      onProvider: (used, reason) => {
+        // As `photocap caption`: only a provider named explicitly that did not run is worth a line.
+        if (reason && provider !== 'auto' && provider !== used) io.err(`photocap train: provider ${provider} not used (${reason}); running on ${used}`)
+      },
     },
     (s) => io.out(JSON.stringify({ step: s.step, loss: s.loss, lr: s.lr, samples_per_s: Math.round(s.samples_per_s * 100) / 100 })),
   )

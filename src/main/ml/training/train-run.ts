@@ -32,6 +32,8 @@ export interface TrainOptions {
   shuffle: boolean
   provider?: ProviderRequest
   threads?: number
+  /** Told once the session exists: the provider it runs on and, when an accelerator was skipped, why. */
+  onProvider?: (provider: string, fallbackReason: string | null) => void
   /** Save a checkpoint every N steps into checkpointDir (and resume from it when present). */
   checkpointDir?: string
   checkpointEvery?: number
@@ -55,6 +57,9 @@ export interface TrainResult {
   stepsPerEpoch: number
   maxLen: number
   resumedFrom: number
+  /** The execution provider the run used, and why an accelerator was skipped (null when none was). */
+  provider: string
+  fallbackReason: string | null
 }
 
 /** Steps per epoch with drop_last. */
@@ -120,6 +125,7 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
     { mapping: opts.mapping, gpt2: pack.gpt2, mappingWeights, gpt2Weights: pack.gpt2Weights, tuneGpt2: opts.tuneGpt2, batchSize: B, seqLen: L, optimizer },
     { ...(opts.provider ? { provider: opts.provider } : {}), threads: opts.threads ?? 2 },
   )
+  opts.onProvider?.(session.provider, session.fallbackReason)
   const key = runKey(opts, items.length)
   let start = 0
   try {
@@ -167,7 +173,7 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
       if (name.startsWith('clip_project.')) mapping.set(name, t)
       else if (gpt2) gpt2.set(name.slice(gpt2PaperName('').length), t)
     }
-    return { mapping, gpt2, losses, lrs, stepsPerEpoch: spe, maxLen: L, resumedFrom: start }
+    return { mapping, gpt2, losses, lrs, stepsPerEpoch: spe, maxLen: L, resumedFrom: start, provider: session.provider, fallbackReason: session.fallbackReason }
   } finally {
     await session.release()
   }
