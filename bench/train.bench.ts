@@ -18,6 +18,17 @@
 // Without PyTorch (python3 -c 'import torch' fails) the bench still runs and
 // says so. Debian's python3-torch uses whatever libblas.so.3 is selected: with
 // the reference BLAS it is ~10x slower, so the BLAS in use is reported too.
+//
+// [Note: fresh output buffers] onnxruntime-node hands every graph output back
+// in a NEW ArrayBuffer (preallocated `fetches` are filled and then copied
+// again), so with GPT-2 tuned each step receives params + m + v = ~1.5 GB of
+// fresh memory. glibc maps blocks over 32 MB with mmap, and first-touch page
+// faults cost ~2 s/GB on this VM: the tuned step measured 5.7 s normally and
+// 2.2 s with MALLOC_MMAP_MAX_=0 (all blocks from glibc's reusable heap). Frozen
+// GPT-2 outputs only the mapping and is unaffected. The setting can only be
+// given when a process starts (env), so the bench reports `malloc_env`; run
+// `MALLOC_MMAP_MAX_=0 npm run bench -- train` to measure both sides with it
+// (the PyTorch child inherits the same environment).
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -66,8 +77,8 @@ interface TorchRun {
 }
 
 /** One PyTorch run of `config` (a warm-up step, then `steps` timed ones) in a child process. */
-function runTorch(python: string, config: string, head: 'all' | 'loss', opts: { batch: number; tokens: number; steps: number; threads: number }): TorchRun {
-  const args = [TORCH_SCRIPT, '--config', config, '--head', head, '--batch-size', String(opts.batch), '--caption-tokens', String(opts.tokens), '--steps', String(opts.steps), '--threads', String(opts.threads)]
+function runTorch(python: string, config: string, head: 'all' | 'loss', opts: { batch: number; tokens: number; steps: number; warmup: number; threads: number }): TorchRun {
+  const args = [TORCH_SCRIPT, '--config', config, '--head', head, '--batch-size', String(opts.batch), '--caption-tokens', String(opts.tokens), '--steps', String(opts.steps), '--warmup', String(opts.warmup), '--threads', String(opts.threads)]
   const r = spawnSync(python, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 << 20 })
   if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`)
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchRun
@@ -92,6 +103,9 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const L = 20 // caption tokens (COCO captions average ~12 GPT-2 tokens; max_seq_len rule gives ~20-40)
   const THREADS = 2 // the TrainingSession's intraOpNumThreads (train-run.ts default) and torch.set_num_threads
   const timedSteps = ctx.quick ? 2 : 3
+  // Untimed warm-up steps, both sides: ORT's first TWO runs of a training graph are 2-3x slower
+  // (allocation planning, arena growth, first-touch page faults), PyTorch's first one or two too.
+  const warmup = 2
   const rounds = ctx.quick ? 1 : 2 // ours then PyTorch, `rounds` times per configuration
   const configs: { label: string; type: 'mlp' | 'transformer'; prefix: number; tune: boolean }[] = [
     { label: 'transformer8_p10_frozen', type: 'transformer', prefix: 10, tune: false },
@@ -108,7 +122,9 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     tokens: Array.from({ length: L }, () => 1 + Math.floor(rnd() * 50000)),
   }))
   const figures: Record<string, unknown> = {
-    batch_size: B, caption_tokens: L, timed_steps_per_round: timedSteps, rounds, threads: THREADS, cpus: os.cpus().length,
+    batch_size: B, caption_tokens: L, warmup_steps: warmup, timed_steps_per_round: timedSteps, rounds, threads: THREADS, cpus: os.cpus().length,
+    // glibc malloc settings both sides inherit ([Note: fresh output buffers]).
+    malloc_env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES')),
     load_average_at_start: loadAverage(),
     pytorch: 'missing' in torch
       ? torch.missing
@@ -133,8 +149,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     const torchRuns: TorchRun[] = []
     const loads: number[][] = []
     try {
-      // The first step includes ORT's lazy allocations: untimed, like PyTorch's warm-up step.
-      await session.step(batch, 1e-4)
+      for (let w = 0; w < warmup; w++) await session.step(batch, 1e-4)
       for (let r = 0; r < rounds; r++) {
         loads.push(loadAverage())
         for (let s = 0; s < timedSteps; s++) {
@@ -145,7 +160,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         }
         if ('missing' in torch) continue
         for (const head of ['all', 'loss'] as const) {
-          const tr = runTorch(torch.python, c.label, head, { batch: B, tokens: L, steps: timedSteps, threads: THREADS })
+          const tr = runTorch(torch.python, c.label, head, { batch: B, tokens: L, steps: timedSteps, warmup, threads: THREADS })
           torchTimes[head].push(...tr.step_times_s)
           torchRuns.push(tr)
           ctx.log(`${c.label}: PyTorch --head ${head} round ${r}: ${tr.step_times_s.map((x) => x.toFixed(2)).join(' ')} s`)

@@ -290,20 +290,20 @@ def speed(args):
     mask = torch.ones(b, cfg['prefix'] + n)
     setup_s = time.perf_counter() - t0
     times, losses = [], []
-    for s in range(args.steps + 1):
+    for s in range(args.warmup + args.steps):
         t = time.perf_counter()
         loss, _ = model.loss(clip, tokens, mask, args.head)
         loss.backward()
         opt.step()
         opt.zero_grad()
         losses.append(loss.item())
-        if s > 0:  # the first step includes allocations, as in our bench
+        if s >= args.warmup:  # warm-up steps include first-time allocations, as in our bench
             times.append(time.perf_counter() - t)
         print(f'{args.config or cfg}: step {s} {time.perf_counter() - t:.2f} s', file=sys.stderr)
     times_sorted = sorted(times)
     med = times_sorted[len(times) // 2] if len(times) % 2 else (times_sorted[len(times) // 2 - 1] + times_sorted[len(times) // 2]) / 2
     print(json.dumps({
-        'config': args.config, **cfg, 'head': args.head, 'batch_size': b, 'caption_tokens': n,
+        'config': args.config, **cfg, 'head': args.head, 'batch_size': b, 'caption_tokens': n, 'warmup_steps': args.warmup,
         'threads': torch.get_num_threads(), 'interop_threads': torch.get_num_interop_threads(), 'torch': torch.__version__,
         'optimizer': 'transformers.AdamW v4.10 math (own implementation)',
         'setup_s': round(setup_s, 2), 'step_times_s': [round(x, 4) for x in times], 'step_s': round(med, 4),
@@ -395,7 +395,8 @@ def main():
     ap.add_argument('--head', choices=['all', 'loss'], default='all')
     ap.add_argument('--batch-size', type=int, default=16)
     ap.add_argument('--caption-tokens', type=int, default=20)
-    ap.add_argument('--steps', type=int, default=3, help='timed steps after one warm-up step')
+    ap.add_argument('--steps', type=int, default=3, help='timed steps after the warm-up')
+    ap.add_argument('--warmup', type=int, default=2, help='untimed warm-up steps')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--check-golden', metavar='REF_DIR', help='compare loss/gradients with ../shared/reference/train/grad/*')
