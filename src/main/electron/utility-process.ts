@@ -12,6 +12,7 @@
 // Only a type import of electron here: the entries import this module inside
 // the utility process.
 import type { UtilityProcess } from 'electron'
+import type { ChildProcessLike } from '../ml/worker/child-process.ts'
 
 /** The message the adapter's disconnect() posts; the entry turns it into process 'disconnect'. */
 export const UTILITY_DISCONNECT = 'photocap/utility-disconnect'
@@ -22,19 +23,8 @@ export type UtilityLike = Pick<UtilityProcess, 'postMessage' | 'kill'> & {
   on(event: string, listener: (...args: never[]) => void): unknown
 }
 
-/** The Node child_process shape both parents drive (ChildProcess fits it as is). */
-export interface NodeLikeChild {
-  readonly pid?: number | undefined
-  send(message: unknown): unknown
-  on(event: 'message', listener: (message: unknown) => void): unknown
-  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown
-  on(event: 'error', listener: (error: Error) => void): unknown
-  disconnect(): void
-  kill(signal?: NodeJS.Signals): unknown
-}
-
 /** `label` names the process in a fatal error ("training", "ML"). */
-export function adaptUtilityProcess(child: UtilityLike, label: string): NodeLikeChild {
+export function adaptUtilityProcess(child: UtilityLike, label: string): ChildProcessLike {
   let disconnected = false
   let exited = false
   child.on('exit', () => {
@@ -65,5 +55,5 @@ export function adaptUtilityProcess(child: UtilityLike, label: string): NodeLike
       return child.kill()
     },
   }
-  return adapted as NodeLikeChild
+  return adapted as ChildProcessLike
 }

@@ -6,6 +6,7 @@
 // checkpoint; starting the same training again resumes it.
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { ChildProcessLike } from '../../ml/worker/child-process.ts'
 import { TooLittleDataError } from './library-training.ts'
 import { fromTrainingChildSchema, trainingChildOptionsSchema, type ToTrainingChild, type TrainingChildOptions, type TrainingProgressMessage } from './training-protocol.ts'
 import type { z } from 'zod'
@@ -16,16 +17,8 @@ export type TrainedVersion = z.infer<typeof trainedVersionSchema>
 /** The child's entry; Electron wraps it in a utility-process entry that maps parentPort onto process.send/on. */
 export const TRAINING_CHILD_ENTRY = fileURLToPath(new URL('./training-child.ts', import.meta.url))
 
-/** What the parent needs of a child process; child_process.fork's ChildProcess fits, and so can an adapter over Electron's utilityProcess. */
-export interface TrainingChild {
-  readonly pid?: number | undefined
-  send(message: ToTrainingChild): unknown
-  on(event: 'message', listener: (message: unknown) => void): unknown
-  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown
-  on(event: 'error', listener: (error: Error) => void): unknown
-  disconnect?(): void
-  kill(signal?: NodeJS.Signals): unknown
-}
+/** The training child's process: child_process.fork's ChildProcess, or an adapter over Electron's utilityProcess. */
+export type TrainingChild = ChildProcessLike<ToTrainingChild>
 
 export interface TrainingProcessOptions {
   dbPath: string

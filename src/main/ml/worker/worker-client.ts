@@ -8,6 +8,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { defaultDecodeOptions, type CaptionResult, type DecodeOptions, type ImageEmbedResult, type MlInfo, type MlService } from '../service.ts'
+import type { ChildProcessLike } from './child-process.ts'
 import { fromWorkerSchema, resultValueSchemas, type ToWorker, type WorkerCall, type WorkerInit } from './protocol.ts'
 
 interface Pending {
@@ -26,16 +27,8 @@ function abortError(): Error {
   return e
 }
 
-/** What the client needs of the worker's process; Node's ChildProcess fits as is. */
-export interface WorkerChild {
-  readonly pid?: number | undefined
-  send(message: ToWorker): unknown
-  on(event: 'message', listener: (message: unknown) => void): unknown
-  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown
-  on(event: 'error', listener: (error: Error) => void): unknown
-  disconnect(): void
-  kill(signal?: NodeJS.Signals): unknown
-}
+/** The worker's process. */
+export type WorkerChild = ChildProcessLike<ToWorker>
 
 /** Fork worker-main.ts under Node. */
 export function forkWorker(): WorkerChild {
@@ -187,7 +180,8 @@ export class WorkerMlService implements MlService {
         clearTimeout(timer)
         resolve()
       })
-      child.disconnect()
+      if (child.disconnect) child.disconnect()
+      else child.kill()
     })
   }
 }
