@@ -149,8 +149,11 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     const torchRuns: TorchRun[] = []
     const loads: number[][] = []
     try {
-      for (let w = 0; w < warmup; w++) await session.step(batch, 1e-4)
       for (let r = 0; r < rounds; r++) {
+        // Warm-up at the start of EVERY round: a PyTorch child using GBs pushes our frozen GPT-2
+        // (ORT maps the weights file) out of the page cache, and the next two steps measured
+        // 2-5x slower; each PyTorch run gets its own warm-up steps the same way.
+        for (let w = 0; w < warmup; w++) await session.step(batch, 1e-4)
         loads.push(loadAverage())
         for (let s = 0; s < timedSteps; s++) {
           const t = performance.now()
