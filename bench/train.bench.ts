@@ -150,9 +150,9 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     const loads: number[][] = []
     try {
       for (let r = 0; r < rounds; r++) {
-        // Warm-up at the start of EVERY round: a PyTorch child using GBs pushes our frozen GPT-2
-        // (ORT maps the weights file) out of the page cache, and the next two steps measured
-        // 2-5x slower; each PyTorch run gets its own warm-up steps the same way.
+        // Warm-up at the start of EVERY round: right after a PyTorch child has used GBs of memory
+        // our next two steps measured 2-5x slower (caches and memory re-faulted; seen frozen and
+        // tuned alike); each PyTorch run gets its own warm-up steps the same way.
         for (let w = 0; w < warmup; w++) await session.step(batch, 1e-4)
         loads.push(loadAverage())
         for (let s = 0; s < timedSteps; s++) {
