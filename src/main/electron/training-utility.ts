@@ -4,7 +4,7 @@
 // drives, so training never runs in the main process that serves the window.
 import path from 'node:path'
 import type { ForkOptions } from 'electron'
-import type { TrainingChild } from '../engine/training/training-process.ts'
+import { trainingChildEnv, type TrainingChild } from '../engine/training/training-process.ts'
 import { adaptUtilityProcess, type UtilityLike } from './utility-process.ts'
 
 /** The built entry, next to out/main/index.js (electron.vite.config.ts names it). */
@@ -14,5 +14,5 @@ export function trainingEntryPath(mainDir: string): string {
 
 /** A launchTraining for createBackend: fork the built entry (ignoring the tsx source path it is handed) and adapt it. */
 export function utilityTrainingLauncher(fork: (modulePath: string, args: string[], options: ForkOptions) => UtilityLike, mainDir: string): (entry: string) => TrainingChild {
-  return () => adaptUtilityProcess(fork(trainingEntryPath(mainDir), [], { serviceName: 'Photocap training', stdio: 'inherit' }), 'training')
+  return () => adaptUtilityProcess(fork(trainingEntryPath(mainDir), [], { serviceName: 'Photocap training', stdio: 'inherit', env: trainingChildEnv() }), 'training')
 }

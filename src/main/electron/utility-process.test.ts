@@ -66,7 +66,7 @@ describe('adaptUtilityProcess', () => {
     launch('/src/main/engine/training/training-child.ts')
     expect(forks[0]?.[0]).toBe(trainingEntryPath('/app/out/main'))
     expect(forks[0]?.[0]).toMatch(/out[\\/]main[\\/]training-child\.js$/)
-    expect(forks[0]?.[2]).toMatchObject({ serviceName: 'Photocap training' })
+    expect(forks[0]?.[2]).toMatchObject({ serviceName: 'Photocap training', env: { MALLOC_MMAP_MAX_: '0' } })
     const ml = utilityMlLauncher((p, args, options) => {
       forks.push([p, args, options])
       return new FakeUtility() as unknown as UtilityLike

@@ -43,6 +43,10 @@ describe('training in a child process', () => {
         db.tx(() => db.stmt(`UPDATE photos SET updated_at = ? WHERE id = 1`).run(Date.now()))
       },
     })
+    // glibc keeps large blocks in its heap in the child ([Note: fresh output buffers]); Linux shows a process's environment.
+    if (process.platform === 'linux' && !process.env.MALLOC_MMAP_MAX_) {
+      expect(fs.readFileSync(`/proc/${h.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_MMAP_MAX_=0')
+    }
     const r = await h.result
     expect(r.childPid).not.toBe(process.pid)
     expect(r.childPid).toBe(h.pid)

@@ -60,10 +60,22 @@ export class TrainingProcessCrashedError extends Error {
   }
 }
 
+/**
+ * The training child's environment: glibc keeps large blocks in its reusable
+ * heap instead of fresh mmaps. onnxruntime-node returns every output of a step
+ * in new memory (~1.5 GB a step with GPT-2 tuned), and first-touch page faults
+ * on fresh maps doubled the tuned step's time ([Note: fresh output buffers] in
+ * bench/train.bench.ts). The child exits after training, so memory the heap
+ * keeps is given back then. Other C libraries ignore the variable.
+ */
+export function trainingChildEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, MALLOC_MMAP_MAX_: env.MALLOC_MMAP_MAX_ ?? '0' }
+}
+
 function forkChild(entry: string): TrainingChild {
   // tsx by absolute URL: a bare '--import tsx' would resolve against the user's
   // working directory, which is any folder of photos.
-  return fork(entry, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  return fork(entry, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: trainingChildEnv() })
 }
 
 export function startTrainingProcess(opts: TrainingProcessOptions): TrainingProcessHandle {
