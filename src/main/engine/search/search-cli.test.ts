@@ -54,7 +54,7 @@ describe('photocap search / similar / export', () => {
     expect(t.stderr.join('\n')).toMatch(/no library database at .*nope\.db/)
     expect(await main(['search', 'x', '--db', dbFile, '--limit', 'lots'], t)).toBe(1)
     expect(t.stderr.join('\n')).toMatch(/--limit must be a positive whole number, got 'lots'/)
-    expect(await main(['search', 'x', '--bogus'], t)).toBe(1)
+    expect(await main(['search', 'x', '--bogus'], t)).toBe(2) // a usage error, as in every command
     expect(await main(['export', '--format', 'pdf', '--db', dbFile], t)).toBe(2)
     expect(t.stderr.join('\n')).toMatch(/--format must be one of csv, json, html, xmp \(got 'pdf'\)/)
   })
