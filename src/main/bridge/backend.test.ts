@@ -5,17 +5,13 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/api.ts'
 import { createBackend, type Backend } from './backend.ts'
+import { apiCaller } from './test-support.ts'
 
 let dir: string
 let backend: Backend
 
-async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await backend.dispatcher.dispatch(method, input)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.value as MethodOutput<M>
-}
+const call = apiCaller(() => backend)
 
 const jpeg = (file: string, shade: number): Promise<unknown> =>
   sharp({ create: { width: 40, height: 30, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } }).jpeg().toFile(file)

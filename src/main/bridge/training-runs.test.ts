@@ -5,20 +5,17 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { MethodInput, MethodName, MethodOutput } from '../../shared/api.ts'
+import type { MethodOutput } from '../../shared/api.ts'
 import { captionsSnapshot, seedLibrary } from '../engine/training/training-test-support.ts'
 import { listVersions } from '../engine/training/versions.ts'
 import { createBackend, type Backend } from './backend.ts'
+import { apiCaller } from './test-support.ts'
 
 type Info = MethodOutput<'training.info'>
 let dir: string
 let backend: Backend
 
-async function call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
-  const r = await backend.dispatcher.dispatch(method, input)
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code })
-  return r.value as MethodOutput<M>
-}
+const call = apiCaller(() => backend)
 
 /** Resolves with the first training.progressed event that satisfies `pred`. */
 function progressed(pred: (i: Info) => boolean): Promise<Info> {
