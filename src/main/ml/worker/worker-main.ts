@@ -13,10 +13,6 @@ function send(msg: FromWorker): void {
   if (process.connected !== false) process.send?.(msg)
 }
 
-function onMessage(listener: (raw: unknown) => void): void {
-  process.on('message', listener)
-}
-
 async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown> {
   if (!service) throw new Error('ML worker is not initialised')
   switch (call.method) {
@@ -33,7 +29,7 @@ async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown>
   }
 }
 
-onMessage((raw: unknown) => {
+process.on('message', (raw: unknown) => {
   const parsed = toWorkerSchema.safeParse(raw)
   if (!parsed.success) {
     send({ type: 'log', text: `ML worker: ignored an invalid message (${parsed.error.issues[0]?.message ?? 'unknown'})` })
