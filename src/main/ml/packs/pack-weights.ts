@@ -5,6 +5,7 @@
 // `gpt2_tuned: false` (a ClipCaptionPrefix state dict carries the frozen stock
 // GPT-2 too; then gpt2/ is the same thing and is used).
 import { openSafetensors, readSafetensors } from '../weights/safetensors.ts'
+import { readTorchCheckpoint } from '../weights/torch-checkpoint.ts'
 import type { HostTensor } from '../weights/tensor.ts'
 import { normalizeClipWeights, normalizeGpt2Weights, normalizeMappingWeights, splitClipcapCheckpoint, type WeightMap } from '../models/weight-names.ts'
 import { PackError, type Pack } from './pack.ts'
@@ -25,18 +26,25 @@ function readSafetensorsFiltered(file: string, keep: (name: string) => boolean):
 export function loadClipWeights(pack: Pack, part: 'vision' | 'text'): WeightMap {
   try {
     const prefixes = part === 'vision' ? ['vision_model.', 'visual_projection.', 'clip.vision_model.', 'clip.visual_projection.'] : ['text_model.', 'text_projection.', 'clip.text_model.', 'clip.text_projection.']
-    const raw = readSafetensorsFiltered(pack.clip.weightsPath, (n) => prefixes.some((p) => n.startsWith(p)))
+    const keep = (n: string): boolean => prefixes.some((p) => n.startsWith(p))
+    const raw = pack.clip.weightsFormat === 'safetensors' ? readSafetensorsFiltered(pack.clip.weightsPath, keep) : readTorchCheckpointFiltered(pack.clip.weightsPath, keep)
     return normalizeClipWeights(raw, pack.clip.config, pack.clip.weightsPath, part === 'vision' ? { vision: true } : { text: true })
   } catch (error) {
     asPackError(error)
   }
 }
 
+/** A PyTorch checkpoint's tensors whose names pass `keep` (the reader loads the whole file; the rest is dropped). */
+function readTorchCheckpointFiltered(file: string, keep: (name: string) => boolean): WeightMap {
+  const out: WeightMap = new Map()
+  for (const [name, t] of readTorchCheckpoint(file)) if (keep(name)) out.set(name, t)
+  return out
+}
+
 /** The raw mapping checkpoint (all its tensors). */
 export async function readMappingCheckpoint(pack: Pack): Promise<Map<string, HostTensor>> {
   try {
     if (pack.mapping.format === 'safetensors') return readSafetensors(pack.mapping.weightsPath)
-    const { readTorchCheckpoint } = await import('../weights/torch-checkpoint.ts')
     return readTorchCheckpoint(pack.mapping.weightsPath)
   } catch (error) {
     asPackError(error)

@@ -20,7 +20,8 @@ export interface Pack {
   /** The generated tiny pack: captions are meaningless. */
   isTiny: boolean
   randomWeights: boolean
-  clip: { dir: string; configPath: string; weightsPath: string; config: ClipConfig; vocabPath: string; mergesPath: string }
+  /** weightsFormat: model.safetensors, else pytorch_model.bin (a PyTorch zip checkpoint, the same tensors). */
+  clip: { dir: string; configPath: string; weightsPath: string; weightsFormat: MappingWeightsFormat; config: ClipConfig; vocabPath: string; mergesPath: string }
   gpt2: { dir: string; configPath: string; weightsPath: string; config: Gpt2Config }
   mapping: { dir: string; configPath: string; weightsPath: string; format: MappingWeightsFormat; config: MappingConfig; raw: Record<string, unknown> }
   generation: GenerationConfig
@@ -73,6 +74,18 @@ export function findMappingWeights(mappingDir: string, explicit: string | undefi
   return { path: mustExist(path.join(mappingDir, pts[0]!), 'mapping weights file'), format: 'pt' }
 }
 
+/**
+ * CLIP's weights: model.safetensors, else pytorch_model.bin. Hugging Face's
+ * openai/clip-vit-base-patch32 has the safetensors only in a conversion commit
+ * and the PyTorch checkpoint on main; a pack may hold either (manifest fallback).
+ */
+export function findClipWeights(clipDir: string): { path: string; format: MappingWeightsFormat } {
+  const st = path.join(clipDir, 'model.safetensors')
+  const bin = path.join(clipDir, 'pytorch_model.bin')
+  if (!fs.existsSync(st) && fs.existsSync(bin)) return { path: mustExist(bin, 'CLIP weights'), format: 'pt' }
+  return { path: mustExist(st, 'CLIP weights (model.safetensors or pytorch_model.bin)'), format: 'safetensors' }
+}
+
 export function openPack(packDir: string): Pack {
   const dir = path.resolve(packDir)
   if (!fs.existsSync(dir)) throw new PackError(`${dir}: model pack folder does not exist`)
@@ -90,7 +103,7 @@ export function openPack(packDir: string): Pack {
   const clipDir = subdir(dir, json.clip, 'clip')
   const clipConfigPath = mustExist(path.join(clipDir, 'config.json'), 'CLIP config')
   const clipConfig = wrap(() => parseClipConfig(readJsonFile(clipConfigPath), clipConfigPath))
-  const clipWeights = mustExist(path.join(clipDir, 'model.safetensors'), 'CLIP weights')
+  const clipWeights = findClipWeights(clipDir)
   const vocabPath = mustExist(path.join(clipDir, 'vocab.json'), 'CLIP vocabulary')
   const mergesPath = mustExist(path.join(clipDir, 'merges.txt'), 'CLIP merges')
 
@@ -128,7 +141,7 @@ export function openPack(packDir: string): Pack {
     json,
     isTiny: json.tiny === true,
     randomWeights: json.random_weights === true || json.tiny === true,
-    clip: { dir: clipDir, configPath: clipConfigPath, weightsPath: clipWeights, config: clipConfig, vocabPath, mergesPath },
+    clip: { dir: clipDir, configPath: clipConfigPath, weightsPath: clipWeights.path, weightsFormat: clipWeights.format, config: clipConfig, vocabPath, mergesPath },
     gpt2: { dir: gpt2Dir, configPath: gpt2ConfigPath, weightsPath: gpt2Weights, config: gpt2Config },
     mapping: { dir: mappingDir, configPath: mappingConfigPath, weightsPath: mw.path, format: mw.format, config: mappingConfig, raw: mappingRaw },
     generation,
