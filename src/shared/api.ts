@@ -78,10 +78,15 @@ export const FolderCount = z.object({ rootId: RootId, path: z.string(), count: z
 
 export const MonthGroup = z.object({ month: z.string(), label: z.string(), count: z.number().int() })
 
+/** Who wrote the current caption: the model, the person, or nobody yet. */
+export const CaptionFilter = z.enum(['auto', 'user', 'none'])
+
+/** One meaning wherever a filter is used (grid, search, export): src/main/engine/views/photo-filter.ts. */
 export const PhotoFilter = z.strictObject({
   rootId: RootId.optional(),
   folder: z.string().max(4096).optional(),
   status: PhotoStatus.optional(),
+  caption: CaptionFilter.optional(),
   hasUserCaption: z.boolean().optional(),
   camera: z.string().max(200).optional(),
   from: z.string().max(40).optional(),
