@@ -99,7 +99,13 @@ export function findClipFiles(clipDir: string, declared: string | undefined, pac
   if (declared !== undefined && declared !== 'hf') throw new PackError(`${packJsonPath}: clip_format must be "hf" or "open_clip", got ${JSON.stringify(declared)}`)
   const configPath = mustExist(path.join(clipDir, 'config.json'), 'CLIP config')
   const config = wrap(() => parseClipConfig(readJsonFile(configPath), configPath))
-  return { format: 'hf', configPath, weightsPath: mustExist(path.join(clipDir, 'model.safetensors'), 'CLIP weights'), config }
+  // Hugging Face's openai/clip-vit-base-patch32 has model.safetensors only in a
+  // conversion commit and pytorch_model.bin (the same tensors) on main: a pack
+  // may hold either (the manifest's fallback source).
+  const st = path.join(clipDir, 'model.safetensors')
+  const bin = path.join(clipDir, 'pytorch_model.bin')
+  const weightsPath = !fs.existsSync(st) && fs.existsSync(bin) ? mustExist(bin, 'CLIP weights') : mustExist(st, 'CLIP weights (model.safetensors or pytorch_model.bin)')
+  return { format: 'hf', configPath, weightsPath, config }
 }
 
 export function openPack(packDir: string): Pack {
