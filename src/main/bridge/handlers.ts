@@ -3,6 +3,7 @@
 // arrive parsed by the dispatcher; outputs are checked by it on the way out.
 // Errors a person can act on are ApiErrors with a code; the rest become
 // `internal` with their message.
+import { formatWallClock } from '../engine/library/dates.ts'
 import os from 'node:os'
 import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
@@ -61,14 +62,18 @@ function platformProviders(): string[] {
 const highlightSnippet = (parts: Highlight[] | null): string | null =>
   parts && parts.length > 0 ? parts.map((p) => (p.match ? `[[${p.text}]]` : p.text)).join('') : null
 
+const parseWallClock = (s: string): number => Date.parse(/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(s) ? `${s}Z` : s)
+
 function toSearchFilters(f: PhotoFilter | undefined): SearchFilters {
   const out: SearchFilters = {}
   if (!f) return out
   if (f.folder) out.folder = f.folder
   if (f.camera) out.camera = f.camera
   if (f.hasUserCaption !== undefined) out.hasUserCaption = f.hasUserCaption
-  const from = f.from ? Date.parse(f.from) : NaN
-  const to = f.to ? Date.parse(f.to) : NaN
+  // Dates taken are the photo's own wall-clock time ([Note: dates taken are wall-clock]): a
+  // filter's date or time is read on that clock too, never in this machine's zone.
+  const from = f.from ? parseWallClock(f.from) : NaN
+  const to = f.to ? parseWallClock(f.to) : NaN
   if (!Number.isNaN(from)) out.takenFrom = from
   if (!Number.isNaN(to)) out.takenTo = to + (/^\d{4}-\d{2}-\d{2}$/.test(f.to ?? '') ? 86_399_999 : 0)
   const status = { done: 'captioned', failed: 'failed', missing: 'missing', queued: 'indexed', processing: 'embedded' } as const
@@ -207,6 +212,12 @@ export function createHandlers(deps: HandlerDeps) {
       if (p.gpsLat !== null && p.gpsLon !== null) exif.push({ label: 'Location', value: `${p.gpsLat.toFixed(5)}, ${p.gpsLon.toFixed(5)}` })
       if (p.orientation !== null && p.orientation !== 1) exif.push({ label: 'Orientation', value: `EXIF ${p.orientation}` })
       if (p.mime) exif.push({ label: 'Format', value: p.mime })
+      if (p.takenOffsetMinutes !== null) exif.push({ label: 'Time zone', value: `UTC${formatWallClock(0, p.takenOffsetMinutes, true).slice(23)}` })
+      if (p.takenAt === null) exif.push({ label: 'Date taken', value: 'not recorded in the file' })
+      if (p.embeddedDescription !== null && p.embeddedDescription !== p.caption) {
+        exif.push({ label: 'Embedded description', value: p.embeddedFiller ? `${p.embeddedDescription} (not used as a caption: ${p.embeddedFiller})` : p.embeddedDescription })
+      }
+      if (p.decodeNote) exif.push({ label: 'Decoding', value: p.decodeNote })
       if (p.captionStale) exif.push({ label: 'Caption', value: 'written by an earlier model; a new one is on its way' })
       return {
         ...toSummary(p),

@@ -7,6 +7,7 @@
 // is then read through the facade (`engine.photos.get`), so status, caption and
 // provenance rules stay the engine's. If the engine grows these views, this
 // file shrinks to calls.
+import { formatWallClock } from '../engine/library/dates.ts'
 import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
 import type { PhotoFilter, PhotoStatus, PhotoSummary } from '../../shared/types.ts'
@@ -74,7 +75,8 @@ export function toSummary(p: EnginePhoto): PhotoSummary {
     id: p.id,
     name: path.basename(file),
     folder: path.dirname(file),
-    takenAt: p.takenAt === null ? null : new Date(p.takenAt).toISOString(),
+    // The photo's own wall-clock time, without a zone: shown as the photographer saw it on any machine ([Note: dates taken are wall-clock]).
+    takenAt: p.takenAt === null ? null : formatWallClock(p.takenAt),
     width: p.width,
     height: p.height,
     status: statusOf(p),

@@ -19,6 +19,7 @@ import type {
   Caption, EngineEvents, JobFailure, JobKind, JobProgress, LibraryStatus, PhotoDetail, PhotoQuery, PhotoStatus, PhotoSummary, Root, RootOptions, Settings,
 } from './types.ts'
 import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
+import { closeExiftool } from './library/exiftool-reader.ts'
 
 export interface EngineOptions {
   /** The library database file (created if absent). */
@@ -308,6 +309,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         // a full or read-only database: the next start recovers instead
       }
       db.close()
+      // exiftool's processes (RAW, TIFF, HEIF metadata) end with the engine; a later read starts them again.
+      await closeExiftool()
     },
 
     status() {
@@ -415,7 +418,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
             // Two views asking at once share one decode.
             let making = previewsInFlight.get(key)
             if (!making) {
-              making = makePreview(original, cacheDir, key).finally(() => previewsInFlight.delete(key))
+              making = makePreview(original, cacheDir, key).then(() => undefined).finally(() => previewsInFlight.delete(key))
               previewsInFlight.set(key, making)
             }
             await making.catch(() => undefined)
