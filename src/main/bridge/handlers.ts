@@ -9,11 +9,12 @@ import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { EventBus } from '../../shared/events.ts'
-import type { Activity, JobProgress, PhotoFilter, SearchHit } from '../../shared/types.ts'
+import type { Activity, JobProgress, PhotoSummary, SearchHit } from '../../shared/types.ts'
 import type { Engine } from '../engine/engine.ts'
 import { LibraryStore } from '../engine/library/store.ts'
 import { SearchService, type SearchItem } from '../engine/search/search-service.ts'
-import type { SearchFilters } from '../engine/search/filters.ts'
+import { FilterError, photoState } from '../engine/views/photo-filter.ts'
+import type { PhotoSummary as EnginePhoto } from '../engine/types.ts'
 import type { Highlight } from '../engine/search/word-search.ts'
 import { installedPacks } from '../ml/packs/default-pack.ts'
 import { defaultDecodeOptions, type MlService } from '../ml/service.ts'
@@ -22,14 +23,12 @@ import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
 import { createTrainingRuns } from './training-runs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
-import { availableManifests, createPackInstalls, manifestSize } from './pack-installs.ts'
+import { createPackInstalls, knownPacksSafe, packSizeFields, trustedFiles } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
-import { toSummary, type LibraryViews } from './library-views.ts'
 
 export interface HandlerDeps {
   engine: Engine
-  views: LibraryViews
   prefs: AppPrefs
   events: EventBus
   mode: 'web' | 'electron'
@@ -62,27 +61,37 @@ function platformProviders(): string[] {
 const highlightSnippet = (parts: Highlight[] | null): string | null =>
   parts && parts.length > 0 ? parts.map((p) => (p.match ? `[[${p.text}]]` : p.text)).join('') : null
 
-const parseWallClock = (s: string): number => Date.parse(/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(s) ? `${s}Z` : s)
+export function toSummary(p: EnginePhoto): PhotoSummary {
+  const first = p.paths.find((x) => x.present) ?? p.paths[0]
+  const file = first?.path ?? `photo ${p.id}`
+  return {
+    id: p.id,
+    name: path.basename(file),
+    folder: path.dirname(file),
+    // The photo's own wall-clock time, without a zone: shown as the photographer saw it on any machine ([Note: dates taken are wall-clock]).
+    takenAt: p.takenAt === null ? null : formatWallClock(p.takenAt),
+    width: p.width,
+    height: p.height,
+    status: photoState(p),
+    error: p.error,
+    caption: p.caption,
+    provenance: p.provenance,
+  }
+}
 
-function toSearchFilters(f: PhotoFilter | undefined): SearchFilters {
-  const out: SearchFilters = {}
-  if (!f) return out
-  if (f.folder) out.folder = f.folder
-  if (f.camera) out.camera = f.camera
-  if (f.hasUserCaption !== undefined) out.hasUserCaption = f.hasUserCaption
-  // Dates taken are the photo's own wall-clock time ([Note: dates taken are wall-clock]): a
-  // filter's date or time is read on that clock too, never in this machine's zone.
-  const from = f.from ? parseWallClock(f.from) : NaN
-  const to = f.to ? parseWallClock(f.to) : NaN
-  if (!Number.isNaN(from)) out.takenFrom = from
-  if (!Number.isNaN(to)) out.takenTo = to + (/^\d{4}-\d{2}-\d{2}$/.test(f.to ?? '') ? 86_399_999 : 0)
-  const status = { done: 'captioned', failed: 'failed', missing: 'missing', queued: 'indexed', processing: 'embedded' } as const
-  if (f.status) out.status = status[f.status]
-  return out
+/** A filter the engine cannot read (an unreadable date) is the caller's mistake. */
+function filtering<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof FilterError) throw new ApiError('invalid_input', error.message)
+    throw error
+  }
 }
 
 export function createHandlers(deps: HandlerDeps) {
-  const { engine, views, prefs } = deps
+  const { engine, prefs } = deps
+  const views = engine.views
   const store = new LibraryStore(engine.db)
   const search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
 
@@ -122,7 +131,7 @@ export function createHandlers(deps: HandlerDeps) {
     const info = engine.ml.info()
     const settings = engine.settings.get()
     const installed = installedPacks(deps.dataDir)
-    const manifests = availableManifests()
+    const known = knownPacksSafe(deps.dataDir)
     const activeDir = settings.activePack ? path.resolve(settings.activePack) : null
     const packs: MethodOutput<'models.info'>['packs'] = [
       {
@@ -130,22 +139,29 @@ export function createHandlers(deps: HandlerDeps) {
         name: 'Tiny test pack',
         description: 'Generated on this device for testing; its captions are meaningless.',
         sizeBytes: 0,
+        sizeExact: true,
+        sizeAtMostBytes: 0,
         installed: true,
         active: info?.isTinyPack ?? (installed.length === 0 && activeDir === null),
         isTiny: true,
+        trustedOnFirstUse: [],
       },
-      ...installed.map((p) => ({
-        id: p.name,
-        name: p.name,
-        description: manifests.find((m) => m.name === p.name)?.description ?? `Installed in ${p.dir}`,
-        sizeBytes: manifests.find((m) => m.name === p.name) ? manifestSize(manifests.find((m) => m.name === p.name)!) : 0,
-        installed: true,
-        active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
-        isTiny: false,
-      })),
-      ...manifests
+      ...installed.map((p) => {
+        const k = known.find((m) => m.name === p.name)
+        return {
+          id: p.name,
+          name: p.name,
+          description: k?.description ?? `Installed in ${p.dir}`,
+          ...packSizeFields(k),
+          installed: true,
+          active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
+          isTiny: false,
+          trustedOnFirstUse: trustedFiles(p.dir),
+        }
+      }),
+      ...known
         .filter((m) => !installed.some((p) => p.name === m.name))
-        .map((m) => ({ id: m.name, name: m.name, description: m.description, sizeBytes: manifestSize(m), installed: false, active: false, isTiny: false })),
+        .map((m) => ({ id: m.name, name: m.name, description: m.description, ...packSizeFields(m), installed: false, active: false, isTiny: false, trustedOnFirstUse: [] })),
     ]
     return {
       packs,
@@ -199,8 +215,12 @@ export function createHandlers(deps: HandlerDeps) {
     'folders.pick': async () => ({ path: deps.pickFolder ? await deps.pickFolder() : null }),
     'folders.counts': () => views.folderCounts(),
 
-    'photos.timeline': ({ filter }) => views.timeline(filter),
-    'photos.list': ({ filter, offset, limit }) => views.list(filter, offset, limit),
+    'photos.timeline': ({ filter }) => filtering(() => views.timeline(filter)),
+    'photos.list': ({ filter, offset, limit }) => {
+      const page = filtering(() => views.page(filter, offset, limit))
+      const items = page.ids.map((id) => engine.photos.get(id)).filter((p) => p !== null)
+      return { total: page.total, items: items.map(toSummary) }
+    },
     'photos.get': ({ id }) => {
       const p = need(engine.photos.get(id), `no photo with id ${id}`)
       const history = engine.captions.history(id)
@@ -229,7 +249,7 @@ export function createHandlers(deps: HandlerDeps) {
         sizeBytes: p.size,
       }
     },
-    'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
+    'photos.neighbours': ({ id, filter }) => filtering(() => views.neighbours(id, filter)),
 
     'captions.set': ({ photoId, text }) => {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
@@ -315,7 +335,7 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'search.query': async ({ text, filter, limit }) => {
-      const run = search.search(text, { limit, filters: toSearchFilters(filter) })
+      const run = filtering(() => search.search(text, { limit, filters: filter }))
       // Word results at once while the text tower loads; fused results once it is ready.
       const res = search.meaningReady ? await run.complete : run.words
       return { hits: res.items.map(toHit).filter((h): h is SearchHit => h !== null), meaningPending: res.meaning === 'pending' }

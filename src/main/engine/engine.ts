@@ -19,6 +19,7 @@ import type {
   Caption, EngineEvents, JobFailure, JobKind, JobProgress, LibraryStatus, PhotoDetail, PhotoQuery, PhotoStatus, PhotoSummary, Root, RootOptions, Settings,
 } from './types.ts'
 import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
+import { createLibraryViews, type LibraryViews } from './views/library-views.ts'
 import { closeExiftool } from './library/exiftool-reader.ts'
 
 export interface EngineOptions {
@@ -47,6 +48,8 @@ export interface Engine {
   start(options?: { watch?: boolean; scan?: boolean }): Promise<void>
   close(): Promise<void>
   status(): LibraryStatus
+  /** Browsing views under a filter (grid pages, months, neighbours, folder counts); kept fresh by the engine's own events. */
+  readonly views: LibraryViews
 
   roots: {
     add(folder: string, options?: RootOptions): Promise<Root>
@@ -122,6 +125,9 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     queue, pipeline, events,
     runnableKinds: () => (ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']),
   })
+  const views = createLibraryViews(db, () => store.listRoots())
+  // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
+  for (const name of ['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const) events.on(name, () => views.invalidate())
   let watcher: LibraryWatcher | null = null
   let recheckTimer: NodeJS.Timeout | null = null
   let closed = false
@@ -260,6 +266,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const engine: Engine = {
     db,
     events,
+    views,
 
     async start(startOptions = {}) {
       queue.recover()
