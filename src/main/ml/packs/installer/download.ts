@@ -20,7 +20,7 @@ import fs from 'node:fs'
 import type http from 'node:http'
 import path from 'node:path'
 import { DriveQuotaError, readDrivePage } from './google-drive.ts'
-import { HttpSession, HttpsOnlyError, type HttpPolicy } from './http-client.ts'
+import { HttpSession, RefusedRequestError, type HttpPolicy } from './http-client.ts'
 
 export interface DownloadPolicy extends HttpPolicy {
   /** No bytes for this long: drop the connection and retry (default 60 s; tests shorten it). */
@@ -145,6 +145,12 @@ function defaultFreeBytes(dir: string): number | null {
   }
 }
 
+const CERTIFICATE_ERRORS = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_REVOKED|CERT_UNTRUSTED)$/
+
+function isCertificateError(error: unknown): boolean {
+  return CERTIFICATE_ERRORS.test(String((error as NodeJS.ErrnoException | null)?.code ?? ''))
+}
+
 function isDiskFull(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code
   return code === 'ENOSPC' || code === 'EDQUOT'
@@ -203,7 +209,7 @@ async function probe(session: HttpSession, url: string, signal: AbortSignal | un
     const etag = header(res, 'x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '') ?? null
     return { size: Number.isSafeInteger(size) && size > 0 ? size : null, sha256: etag && /^[0-9a-f]{64}$/.test(etag) ? etag : null, repoCommit: header(res, 'x-repo-commit') }
   } catch (error) {
-    if (error instanceof HttpsOnlyError) throw new PermanentError(error.message)
+    if (error instanceof RefusedRequestError) throw new PermanentError(error.message)
     if (signal?.aborted) throw new DownloadCancelledError('download cancelled')
     return { size: null, sha256: null, repoCommit: null }
   }
@@ -459,13 +465,14 @@ async function downloadFromUrl(url: string, dest: string, options: DownloadOptio
       return await attemptOnce({ session, url, dest, options, stallMs, probe: found })
     } catch (error) {
       if (options.signal?.aborted && !(error instanceof FatalDownloadError)) throw new DownloadCancelledError(`download cancelled; the partial file is kept for resume`)
+      if (isCertificateError(error)) throw new PermanentError(`${url}: the server's certificate is not trusted (${(error as NodeJS.ErrnoException).code}: ${message(error)})`)
       if (error instanceof RestartError) {
         removePart(`${dest}.part`)
         options.onNotice?.(error.message)
         if (--restarts < 0) throw new PermanentError(`${url}: gave up after ${MAX_RESTARTS} restarts (${error.message})`)
         continue
       }
-      if (error instanceof TransientError || !(error instanceof PermanentError || error instanceof FatalDownloadError || error instanceof DriveQuotaError || error instanceof HttpsOnlyError)) {
+      if (error instanceof TransientError || !(error instanceof PermanentError || error instanceof FatalDownloadError || error instanceof DriveQuotaError || error instanceof RefusedRequestError)) {
         if (retries-- <= 0) throw new PermanentError(`${message(error)} (gave up after ${policy.retries ?? 5} retries)`)
         options.onNotice?.(`${message(error)}; retrying in ${(delay / 1000).toFixed(1)} s`)
         await sleep(delay, options.signal)

@@ -15,8 +15,9 @@ export interface HttpPolicy {
   extraCa?: string | undefined
 }
 
-export class HttpsOnlyError extends Error {
-  override name = 'HttpsOnlyError'
+/** A request we refuse to make (not https, too many redirects): retrying cannot help. */
+export class RefusedRequestError extends Error {
+  override name = 'RefusedRequestError'
 }
 
 interface Cookie {
@@ -83,7 +84,7 @@ export class HttpSession {
     let current = new URL(url)
     for (let hop = 0; ; hop++) {
       if (current.protocol !== 'https:') {
-        throw new HttpsOnlyError(hop === 0 ? `${current.toString()}: only https downloads are allowed` : `${url}: redirected to ${current.toString()}, which is not https (refused)`)
+        throw new RefusedRequestError(hop === 0 ? `${current.toString()}: only https downloads are allowed` : `${url}: redirected to ${current.toString()}, which is not https (refused)`)
       }
       const headers: Record<string, string> = { 'user-agent': 'photocap', ...options.headers }
       const cookie = this.cookies.header(current)
@@ -99,7 +100,7 @@ export class HttpSession {
       const location = res.headers.location
       if (options.followRedirects === false || !(status >= 300 && status < 400 && status !== 304 && location)) return { res, url: current.toString(), req }
       res.resume()
-      if (hop + 1 > MAX_REDIRECTS) throw new Error(`${url}: more than ${MAX_REDIRECTS} redirects (refused)`)
+      if (hop + 1 > MAX_REDIRECTS) throw new RefusedRequestError(`${url}: more than ${MAX_REDIRECTS} redirects (refused)`)
       current = new URL(location, current)
     }
   }

@@ -154,9 +154,12 @@ async function matchFromFiles(manifest: Manifest, files: string[]): Promise<Map<
       hit = sized.find((s) => s.sha256 === sha)
     }
     if (!hit) {
+      // By name only among files without a published hash (a file with one had to match it above).
       const named = sources.filter((s) => path.posix.basename(s.path) === path.basename(file))
-      if (named.length === 1) hit = named[0]
-      else if (named.length > 1) throw new Error(`--from ${file}: several files of ${manifest.name} are called ${path.basename(file)} (${named.map((s) => s.path).join(', ')}) and its sha256 matches none of them`)
+      const unhashed = named.filter((s) => s.sha256 === null)
+      if (unhashed.length === 1) hit = unhashed[0]
+      else if (unhashed.length > 1) throw new Error(`--from ${file}: several files of ${manifest.name} without a published sha256 are called ${path.basename(file)} (${unhashed.map((s) => s.path).join(', ')})`)
+      else if (named.length > 0) throw new Error(`--from ${file}: its size or sha256 is not that of ${named.map((s) => s.path).join(' or ')} (${named.map((s) => `${s.size} bytes, sha256 ${s.sha256}`).join('; ')})`)
     }
     if (!hit) throw new Error(`--from ${file}: matches no file of ${manifest.name} (by sha256 or name; its files: ${sources.map((s) => path.posix.basename(s.path)).join(', ')})`)
     byPath.set(hit.path, path.resolve(file))
@@ -194,7 +197,7 @@ export async function installPack(name: string, options: InstallOptions): Promis
     const problem = source.size !== null && size !== source.size ? `${size} bytes, the manifest says ${source.size}` : want !== null && sha256 !== want ? `sha256 ${sha256}, expected ${want}${source.sha256 ? '' : ` (recorded when it was first trusted, ${recorded!.firstSeen}, in ${path.join(root, TRUST_STORE)})`}` : null
     if (problem) {
       fs.rmSync(dest, { force: true })
-      throw new Error(`${source.path} from ${where}: ${problem}; the file was deleted`)
+      throw new Error(`${source.path} from ${where}: ${problem}; ${where === 'an earlier attempt' ? 'the file was deleted' : 'not installed'}`)
     }
     return { sha256, bytes: size }
   }
