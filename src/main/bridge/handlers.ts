@@ -14,7 +14,7 @@ import type { Engine } from '../engine/engine.ts'
 import { LibraryStore } from '../engine/library/store.ts'
 import { SearchService, type SearchItem } from '../engine/search/search-service.ts'
 import { FilterError, photoState } from '../engine/views/photo-filter.ts'
-import type { PhotoSummary as EnginePhoto } from '../engine/types.ts'
+import type { Caption as EngineCaption, PhotoSummary as EnginePhoto } from '../engine/types.ts'
 import type { Highlight } from '../engine/search/word-search.ts'
 import { installedPacks } from '../ml/packs/default-pack.ts'
 import { defaultDecodeOptions, type MlService } from '../ml/service.ts'
@@ -76,7 +76,13 @@ export function toSummary(p: EnginePhoto): PhotoSummary {
     error: p.error,
     caption: p.caption,
     provenance: p.provenance,
+    reviewed: p.reviewed,
   }
+}
+
+/** A caption as the API shows it. */
+export function wireCaption(c: EngineCaption): MethodOutput<'captions.set'> {
+  return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString(), reviewed: c.reviewedAt !== null }
 }
 
 /** A filter the engine cannot read (an unreadable date) is the caller's mistake. */
@@ -225,7 +231,7 @@ export function createHandlers(deps: HandlerDeps) {
       const p = need(engine.photos.get(id), `no photo with id ${id}`)
       const history = engine.captions.history(id)
       const current = history.find((c) => c.current) ?? null
-      const toCaption = (c: (typeof history)[number]) => ({ text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() })
+      const toCaption = wireCaption
       const exif: { label: string; value: string }[] = []
       const camera = [p.cameraMake, p.cameraModel].filter(Boolean).join(' ')
       if (camera) exif.push({ label: 'Camera', value: camera })
@@ -254,7 +260,7 @@ export function createHandlers(deps: HandlerDeps) {
     'captions.set': ({ photoId, text }) => {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const c = engine.captions.set(photoId, text)
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      return wireCaption(c)
     },
     'captions.regenerate': async ({ photoId, decoding }) => {
       const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
@@ -278,14 +284,38 @@ export function createHandlers(deps: HandlerDeps) {
       views.invalidate()
       deps.events.emit('photos.updated', { ids: [photoId] })
       const c = need(store.caption(id), 'caption vanished')
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      return wireCaption(c)
+    },
+    'captions.accept': ({ photoId }) => {
+      const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
+      const c = engine.captions.accept(photoId)
+      if (c) {
+        deps.events.emit('photos.updated', { ids: [photoId] })
+        return wireCaption(c)
+      }
+      // Nothing automatic to accept: the person's own caption is already theirs.
+      const current = engine.captions.history(photoId).find((x) => x.current)
+      if (current?.provenance === 'user') return wireCaption(current)
+      throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has no caption to accept yet`)
+    },
+    'captions.acceptMany': ({ photoIds }) => {
+      let accepted = 0
+      engine.db.tx(() => {
+        for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
+      })
+      if (accepted > 0) deps.events.emit('photos.updated', { ids: photoIds })
+      return { accepted }
+    },
+    'review.queue': ({ filter }) => {
+      const q = filtering(() => views.reviewQueue(filter))
+      return { ids: q.ids, reviewed: q.reviewed, total: q.reviewed + q.ids.length }
     },
     'captions.restore': ({ photoId }) => {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const auto = engine.captions.history(photoId).filter((c) => c.provenance === 'auto').sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0]
       if (!auto) throw new ApiError('conflict', `photo ${photoId} has no automatic caption to restore yet`)
       const c = engine.captions.restore(photoId, auto.id)
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      return wireCaption(c)
     },
 
     'jobs.activity': () => activity(),

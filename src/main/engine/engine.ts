@@ -84,6 +84,13 @@ export interface Engine {
     restore(photoId: number, captionId: number): Caption
     /** Queue new auto captions (for user-captioned photos the result goes to history only). */
     regenerate(photoIds: number[]): void
+    /**
+     * A person accepted the current automatic caption as right (review flow):
+     * it is marked reviewed, never replaced automatically, and counts as an
+     * approved caption. Returns it, or null when there is no automatic caption
+     * to accept (none yet, or the person's own).
+     */
+    accept(photoId: number): Caption | null
     history(photoId: number): Caption[]
   }
   jobs: {
@@ -160,7 +167,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
         WHERE ph.status IN ('embedded', 'captioned')
         AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
       writeInternal(db, 'models', JSON.stringify({ embeddingModelId, captionModelId }))
     })
     runner.poke()
@@ -462,6 +469,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           for (const photoId of photoIds) queue.enqueue('caption', { photoId }, Priority.user)
         })
         runner.poke()
+      },
+      accept(photoId) {
+        if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new Error(`no photo with id ${photoId}`)
+        if (!store.markReviewed(photoId)) return null
+        const caption = store.captionHistory(photoId).find((c) => c.current) ?? null
+        if (caption) events.emit('captions.changed', { photoId, caption })
+        return caption
       },
       history: (photoId) => store.captionHistory(photoId),
     },
