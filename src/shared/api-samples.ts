@@ -51,8 +51,8 @@ export const sampleActivity: Activity = {
 export const sampleSettings: Settings = { decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, executionProvider: 'auto', workerThreads: 2, activePack: 'tiny' }
 export const sampleModels: ModelsInfo = {
   packs: [
-    { id: 'tiny', name: 'Tiny test pack', description: 'Random weights for testing; captions are meaningless.', sizeBytes: 2_000_000, installed: true, active: true, isTiny: true },
-    { id: 'coco-mlp', name: 'ClipCap COCO (MLP)', description: 'CLIP ViT-B/32 + GPT-2, trained on COCO captions.', sizeBytes: 1_200_000_000, installed: false, active: false, isTiny: false },
+    { id: 'tiny', name: 'Tiny test pack', description: 'Random weights for testing; captions are meaningless.', sizeBytes: 2_000_000, sizeExact: true, sizeAtMostBytes: 2_000_000, installed: true, active: true, isTiny: true, trustedOnFirstUse: [] },
+    { id: 'coco-mlp', name: 'ClipCap COCO (MLP)', description: 'CLIP ViT-B/32 + GPT-2, trained on COCO captions.', sizeBytes: 1_200_000_000, sizeExact: false, sizeAtMostBytes: 2_270_000_000, installed: false, active: false, isTiny: false, trustedOnFirstUse: [] },
   ],
   provider: 'cpu',
   providerFallbackReason: null,

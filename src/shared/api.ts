@@ -141,10 +141,17 @@ export const ModelPack = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
+  /** Download size, known before anything starts: the sum of the published sizes of its files. */
   sizeBytes: z.number().int().nonnegative(),
+  /** False when some file has no published size (the paper's checkpoints): then it is "sizeBytes + up to (sizeAtMostBytes - sizeBytes)". */
+  sizeExact: z.boolean(),
+  /** The most the download can be: sizeBytes plus each unsized file's cap. */
+  sizeAtMostBytes: z.number().int().nonnegative(),
   installed: z.boolean(),
   active: z.boolean(),
   isTiny: z.boolean(),
+  /** Installed files that no public sha256 exists for: trusted on first use, with the sha256 recorded then. */
+  trustedOnFirstUse: z.array(z.object({ path: z.string(), sha256: z.string() })),
 })
 
 export const ModelsInfo = z.object({
@@ -154,7 +161,18 @@ export const ModelsInfo = z.object({
   providerFallbackReason: z.string().nullable(),
   availableProviders: z.array(z.object({ id: z.string(), label: z.string() })),
   install: z
-    .object({ packId: z.string(), receivedBytes: z.number(), totalBytes: z.number(), state: z.enum(['running', 'done', 'failed', 'cancelled']), error: z.string().nullable() })
+    .object({
+      packId: z.string(),
+      receivedBytes: z.number(),
+      totalBytes: z.number(),
+      state: z.enum(['running', 'done', 'failed', 'cancelled']),
+      error: z.string().nullable(),
+      /** Download rate over the last seconds and time left at it (null until measured). */
+      bytesPerSecond: z.number().nullable().optional(),
+      etaSeconds: z.number().nullable().optional(),
+      /** The latest restart/retry/mirror change, as a sentence. */
+      notice: z.string().nullable().optional(),
+    })
     .nullable(),
 })
 

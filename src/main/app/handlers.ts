@@ -22,7 +22,7 @@ import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
 import { createTrainingRuns } from '../bridge/training-runs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
-import { availableManifests, createPackInstalls, manifestSize } from './pack-installs.ts'
+import { createPackInstalls, knownPacksSafe, packSizeFields, trustedFiles } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
 
@@ -123,7 +123,7 @@ export function createHandlers(deps: HandlerDeps) {
     const info = engine.ml.info()
     const settings = engine.settings.get()
     const installed = installedPacks(deps.dataDir)
-    const manifests = availableManifests()
+    const known = knownPacksSafe(deps.dataDir)
     const activeDir = settings.activePack ? path.resolve(settings.activePack) : null
     const packs: MethodOutput<'models.info'>['packs'] = [
       {
@@ -131,22 +131,29 @@ export function createHandlers(deps: HandlerDeps) {
         name: 'Tiny test pack',
         description: 'Generated on this device for testing; its captions are meaningless.',
         sizeBytes: 0,
+        sizeExact: true,
+        sizeAtMostBytes: 0,
         installed: true,
         active: info?.isTinyPack ?? (installed.length === 0 && activeDir === null),
         isTiny: true,
+        trustedOnFirstUse: [],
       },
-      ...installed.map((p) => ({
-        id: p.name,
-        name: p.name,
-        description: manifests.find((m) => m.name === p.name)?.description ?? `Installed in ${p.dir}`,
-        sizeBytes: manifests.find((m) => m.name === p.name) ? manifestSize(manifests.find((m) => m.name === p.name)!) : 0,
-        installed: true,
-        active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
-        isTiny: false,
-      })),
-      ...manifests
+      ...installed.map((p) => {
+        const k = known.find((m) => m.name === p.name)
+        return {
+          id: p.name,
+          name: p.name,
+          description: k?.description ?? `Installed in ${p.dir}`,
+          ...packSizeFields(k),
+          installed: true,
+          active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
+          isTiny: false,
+          trustedOnFirstUse: trustedFiles(p.dir),
+        }
+      }),
+      ...known
         .filter((m) => !installed.some((p) => p.name === m.name))
-        .map((m) => ({ id: m.name, name: m.name, description: m.description, sizeBytes: manifestSize(m), installed: false, active: false, isTiny: false })),
+        .map((m) => ({ id: m.name, name: m.name, description: m.description, ...packSizeFields(m), installed: false, active: false, isTiny: false, trustedOnFirstUse: [] })),
     ]
     return {
       packs,

@@ -1,20 +1,32 @@
 // Installing a real model pack from the interface: the ML engine's installer
 // (resumable, sha256-verified downloads into <dataDir>/models) run in the
-// background, one at a time, its progress as the API's `install` state, with cancel.
+// background, one at a time, its progress as the API's `install` state, with
+// cancel (the part files stay, so installing again resumes).
 import type { MethodOutput } from '../../shared/api.ts'
 import { ApiError } from '../../shared/errors.ts'
-import { installPack } from '../ml/packs/installer/install.ts'
-import { loadManifests, type Manifest } from '../ml/packs/installer/manifest.ts'
+import { installPack, readInstallMarker, trustedOnFirstUseFiles } from '../ml/packs/installer/install.ts'
+import { knownPacks, type KnownPack } from '../ml/packs/installer/catalog.ts'
 
 export type InstallState = NonNullable<MethodOutput<'models.info'>['install']>
 
-export function manifestSize(m: Manifest): number {
-  return m.files.reduce((n, f) => n + ('size' in f && f.size ? f.size : 0), 0)
+/** The known packs (manifests), or none when the manifests cannot be read (the app still runs on the tiny pack). */
+export function knownPacksSafe(dataDir: string): KnownPack[] {
+  try {
+    return knownPacks(dataDir)
+  } catch {
+    return []
+  }
 }
 
-export function availableManifests(): Manifest[] {
+/** The API's size fields of a pack, stated before anything downloads. */
+export function packSizeFields(k: KnownPack | undefined): { sizeBytes: number; sizeExact: boolean; sizeAtMostBytes: number } {
+  if (!k) return { sizeBytes: 0, sizeExact: true, sizeAtMostBytes: 0 }
+  return { sizeBytes: k.download.knownBytes, sizeExact: k.download.unknownFiles.length === 0, sizeAtMostBytes: k.download.atMostBytes }
+}
+
+export function trustedFiles(packDir: string): { path: string; sha256: string }[] {
   try {
-    return loadManifests()
+    return trustedOnFirstUseFiles(readInstallMarker(packDir))
   } catch {
     return []
   }
@@ -36,27 +48,35 @@ export function createPackInstalls(deps: { dataDir: string; onChange: () => void
     state: (): InstallState | null => state,
     start(packId: string): void {
       if (state?.state === 'running') throw new ApiError('conflict', `pack ${state.packId} is being installed`)
-      const manifest = availableManifests().find((m) => m.name === packId)
-      if (!manifest) throw new ApiError('not_found', `no pack manifest named '${packId}'`)
-      const sizes = new Map(manifest.files.map((f) => [f.path, 'size' in f && f.size ? f.size : 0]))
+      const known = knownPacksSafe(deps.dataDir).find((m) => m.name === packId)
+      if (!known) throw new ApiError('not_found', `no pack manifest named '${packId}'`)
       const done = new Map<string, number>()
-      const current: InstallState = { packId, receivedBytes: 0, totalBytes: manifestSize(manifest), state: 'running', error: null }
+      const sizes = new Map<string, number>()
+      const current: InstallState = { packId, receivedBytes: 0, totalBytes: known.download.knownBytes, state: 'running', error: null, bytesPerSecond: null, etaSeconds: null, notice: null }
       state = current
       abort = new AbortController()
       void installPack(packId, {
         dataDir: deps.dataDir,
         signal: abort.signal,
-        onProgress: (file, received, total) => {
-          done.set(file, received)
-          if (total && !sizes.get(file)) sizes.set(file, total)
+        onNotice: (text) => {
+          current.notice = text
+          changed(true)
+        },
+        onProgress: (file, p) => {
+          done.set(file, p.received)
+          if (p.total !== null) sizes.set(file, p.total)
           current.receivedBytes = [...done.values()].reduce((a, b) => a + b, 0)
-          current.totalBytes = Math.max(current.receivedBytes, [...sizes.values()].reduce((a, b) => a + b, 0))
+          // Stated sizes first; a file without one counts once its server says.
+          current.totalBytes = Math.max(current.receivedBytes, known.download.knownBytes + [...sizes.entries()].filter(([f]) => known.download.unknownFiles.includes(f)).reduce((a, [, b]) => a + b, 0))
+          current.bytesPerSecond = p.bytesPerSecond
+          current.etaSeconds = p.bytesPerSecond ? Math.max(0, (current.totalBytes - current.receivedBytes) / p.bytesPerSecond) : null
           changed()
         },
       }).then(
         () => {
           current.state = 'done'
           current.receivedBytes = current.totalBytes
+          current.etaSeconds = null
           changed(true)
         },
         (error: unknown) => {

@@ -69,7 +69,8 @@ export interface Graph {
  * - Shape: Reshape(x, shape int64), Transpose(perm), Concat(axis), Slice(x, starts, ends, axes, steps),
  *   Gather(axis), Unsqueeze(x, axes int64), Squeeze(x, axes int64), Expand(x, shape int64), Shape,
  *   Range(start, limit, delta), ConstantOfShape(value).
- * - Images: Conv (only used by CLIP's patch embedding; not differentiated by training).
+ * - Images: Conv (CLIP's patch embedding and the ResNet tower), AveragePool (kernel = stride, no
+ *   padding: the ResNet tower); image towers are not differentiated by training.
  */
 export const OP_TYPES = [
   'MatMul', 'Gemm',
@@ -79,7 +80,7 @@ export const OP_TYPES = [
   'ReduceSum', 'ReduceMean', 'ReduceMax', 'ArgMax',
   'Reshape', 'Transpose', 'Concat', 'Slice', 'Gather', 'Unsqueeze', 'Squeeze', 'Expand', 'Shape',
   'Range', 'ConstantOfShape',
-  'Conv',
+  'Conv', 'AveragePool',
   // Training (src/main/ml/training): the gradient of Gather scatter-adds rows (reduction 'add', opset 16+).
   'ScatterND',
 ] as const

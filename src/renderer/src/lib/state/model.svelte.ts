@@ -6,6 +6,8 @@ import type { Transport } from '../../../../shared/types.ts'
 import { ActivityState } from './activity.svelte.ts'
 import { Announcer } from './announcer.svelte.ts'
 import { AppState } from './app.svelte.ts'
+import { ConnectionState } from './connection.svelte.ts'
+import { Drafts } from './drafts.ts'
 import { ExportState } from './export.svelte.ts'
 import { FolderBrowserState } from './folder-browser.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
@@ -17,6 +19,7 @@ import { TrainingState } from './training.svelte.ts'
 
 export class AppModel {
   readonly announcer = new Announcer()
+  readonly connection = new ConnectionState()
   readonly app: AppState
   readonly library: LibraryState
   readonly photo: PhotoState
@@ -29,10 +32,11 @@ export class AppModel {
   readonly selection: SelectionState
   #offs: (() => void)[] = []
 
-  constructor(transport: Transport) {
+  constructor(backend: Transport, options: { drafts?: Drafts } = {}) {
+    const transport = this.connection.watch(backend, { probe: (t) => t.call('app.info', {}), onBack: () => this.#back() })
     this.app = new AppState(transport)
     this.library = new LibraryState(transport, this.announcer)
-    this.photo = new PhotoState(transport, this.announcer, this.library)
+    this.photo = new PhotoState(transport, this.announcer, this.library, { connection: this.connection, drafts: options.drafts ?? new Drafts() })
     this.activity = new ActivityState(transport, this.announcer)
     this.search = new SearchState(transport, this.announcer)
     this.settings = new SettingsState(transport, this.announcer)
@@ -57,6 +61,7 @@ export class AppModel {
   async start(): Promise<void> {
     await this.app.load()
     if (this.app.fatal) return
+    if (this.app.info) this.photo.drafts.setScope(this.app.info.dbPath)
     await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load()])
   }
 
@@ -64,6 +69,18 @@ export class AppModel {
   resync(): void {
     void this.library.refresh()
     void this.activity.load()
+  }
+
+  /** The server answers again after being unreachable. */
+  #back(): void {
+    this.announcer.say('Connected to Photocap again.')
+    if (this.app.fatal || !this.app.info) {
+      this.app.fatal = null
+      void this.start()
+      return
+    }
+    this.resync()
+    this.photo.retryIfFailed()
   }
 
   dispose(): void {
