@@ -3,6 +3,7 @@
 // arrive parsed by the dispatcher; outputs are checked by it on the way out.
 // Errors a person can act on are ApiErrors with a code; the rest become
 // `internal` with their message.
+import { formatWallClock } from '../engine/library/dates.ts'
 import os from 'node:os'
 import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
@@ -72,7 +73,8 @@ export function toSummary(p: EnginePhoto): PhotoSummary {
     id: p.id,
     name: path.basename(file),
     folder: path.dirname(file),
-    takenAt: p.takenAt === null ? null : new Date(p.takenAt).toISOString(),
+    // The photo's own wall-clock time, without a zone: shown as the photographer saw it on any machine ([Note: dates taken are wall-clock]).
+    takenAt: p.takenAt === null ? null : formatWallClock(p.takenAt),
     width: p.width,
     height: p.height,
     status: photoState(p),
@@ -214,6 +216,12 @@ export function createHandlers(deps: HandlerDeps) {
       if (p.gpsLat !== null && p.gpsLon !== null) exif.push({ label: 'Location', value: `${p.gpsLat.toFixed(5)}, ${p.gpsLon.toFixed(5)}` })
       if (p.orientation !== null && p.orientation !== 1) exif.push({ label: 'Orientation', value: `EXIF ${p.orientation}` })
       if (p.mime) exif.push({ label: 'Format', value: p.mime })
+      if (p.takenOffsetMinutes !== null) exif.push({ label: 'Time zone', value: `UTC${formatWallClock(0, p.takenOffsetMinutes, true).slice(23)}` })
+      if (p.takenAt === null) exif.push({ label: 'Date taken', value: 'not recorded in the file' })
+      if (p.embeddedDescription !== null && p.embeddedDescription !== p.caption) {
+        exif.push({ label: 'Embedded description', value: p.embeddedFiller ? `${p.embeddedDescription} (not used as a caption: ${p.embeddedFiller})` : p.embeddedDescription })
+      }
+      if (p.decodeNote) exif.push({ label: 'Decoding', value: p.decodeNote })
       if (p.captionStale) exif.push({ label: 'Caption', value: 'written by an earlier model; a new one is on its way' })
       return {
         ...toSummary(p),

@@ -22,6 +22,7 @@ import type {
 import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
 import { createLibraryViews, type LibraryViews } from './views/library-views.ts'
 import { SearchService } from './search/search-service.ts'
+import { closeExiftool } from './library/exiftool-reader.ts'
 
 export interface EngineOptions {
   /** The library database file (created if absent). */
@@ -332,6 +333,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         // a full or read-only database: the next start recovers instead
       }
       db.close()
+      // exiftool's processes (RAW, TIFF, HEIF metadata) end with the engine; a later read starts them again.
+      await closeExiftool()
     },
 
     status() {
@@ -439,7 +442,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
             // Two views asking at once share one decode.
             let making = previewsInFlight.get(key)
             if (!making) {
-              making = makePreview(original, cacheDir, key).finally(() => previewsInFlight.delete(key))
+              making = makePreview(original, cacheDir, key).then(() => undefined).finally(() => previewsInFlight.delete(key))
               previewsInFlight.set(key, making)
             }
             await making.catch(() => undefined)

@@ -10,7 +10,9 @@ import type { EngineEvents, JobFailure } from '../types.ts'
 import { compileExclusions } from '../library/files.ts'
 import { fastIdentity, fullHash, type FastIdentity } from '../library/identity.ts'
 import { ImageRejectedError, makeThumbnail, probeImage, type ImageProbe } from '../library/images.ts'
+import { fillerReason } from '../library/filler.ts'
 import { emptyMetadata, readMetadata, type PhotoMetadata } from '../library/metadata.ts'
+import { findSidecar } from '../library/sidecars.ts'
 import { describeFsError, nodeWalkFs, walkRoot, type ScanProblem, type WalkFs } from '../library/scanner.ts'
 import type { LibraryStore } from '../library/store.ts'
 import { Priority, type JobQueue, type JobRow } from './queue.ts'
@@ -79,7 +81,8 @@ export class Pipeline {
     for await (const entry of walkRoot(root.path, excluded, problems, this.d.walkFs, signal)) {
       seen.add(entry.rel)
       const k = known.get(entry.rel)
-      if (k && k.present && !k.failed && k.size === entry.size && k.mtime === entry.mtimeMs) continue
+      // A changed sidecar is read again with its photo (library/sidecars.ts).
+      if (k && k.present && !k.failed && k.size === entry.size && k.mtime === entry.mtimeMs && k.sidecarMtime === (entry.sidecarMtimeMs ?? null)) continue
       pending.push(entry.rel)
       if (pending.length >= 500) flush()
     }
@@ -140,13 +143,14 @@ export class Pipeline {
     const root = { id: rootId }
     // Resolve identity: same quick key may still be different content.
     const match = await this.resolveIdentity(root.id, rel, abs, id)
+    const sidecar = await findSidecar(abs)
     let probe: ImageProbe | null = null
     let rejected: string | null = null
     let meta: PhotoMetadata = emptyMetadata
     try {
       if (id.size === 0) throw new ImageRejectedError('empty file (0 bytes)')
       probe = await probeImage(abs)
-      meta = await readMetadata(abs).catch(() => emptyMetadata)
+      meta = await readMetadata(abs, { sidecar: sidecar?.path ?? null }).catch(() => emptyMetadata)
     } catch (error) {
       if (!(error instanceof ImageRejectedError)) throw error
       rejected = error.message
@@ -184,14 +188,18 @@ export class Pipeline {
         db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`).run(photoId, root.id, rel, id.size, id.mtimeMs, t)
       }
       if (probe) {
-        db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?, updated_at = ? WHERE id = ?`)
-          .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon, t, photoId)
+        db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_offset = ?, taken_source = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?,
+            embedded_description = ?, embedded_filler = ?, updated_at = ? WHERE id = ?`)
+          .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.takenOffsetMinutes, meta.takenSource, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon,
+            meta.embeddedDescription, meta.fillerReason, t, photoId)
       }
+      db.stmt(`UPDATE paths SET sidecar_mtime_ms = ? WHERE root_id = ? AND rel_path = ?`).run(sidecar?.mtimeMs ?? null, root.id, rel)
       if (rejected) {
         store.setStatus(photoId, 'failed', rejected, 'ingest')
       } else {
         // An ingest failure is over now; a later stage's failure stays until that stage is retried.
         db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
+        this.dropFillerCaptions(photoId, meta)
         if (meta.description) this.importDescription(photoId, meta.description)
         const row = db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
         if (row.thumb_key !== row.key) queue.enqueue('thumbnail', { photoId }, job.priority)
@@ -208,12 +216,38 @@ export class Pipeline {
   private importDescription(photoId: number, text: string): void {
     const { db, store } = this.d
     if (db.stmt(`SELECT 1 FROM captions WHERE photo_id = ? AND source = 'file' AND text = ?`).get(photoId, text)) return
-    const current = store.photoKey(photoId)
-    const id = store.addCaption(photoId, text, 'user', { source: 'file', makeCurrent: current?.captionProvenance !== 'user' })
+    // A description changed in the file or its sidecar (edited in another tool) replaces the one
+    // imported before; a caption the user wrote or edited here is never replaced.
+    const current = db.stmt(`SELECT c.provenance, c.source FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { provenance: string | null; source: string | null } | undefined
+    const id = store.addCaption(photoId, text, 'user', { source: 'file', makeCurrent: current?.provenance !== 'user' || current.source === 'file' })
     this.pendingCaptionEvents.push({ photoId, captionId: id })
   }
 
   private pendingCaptionEvents: { photoId: number; captionId: number }[] = []
+
+  /**
+   * Captions imported from the file by an earlier version that the filler
+   * rules now recognise ([Note: filler descriptions]) are not the user's: drop
+   * them, so the automatic caption is made again. The text stays visible as the
+   * embedded description.
+   */
+  private dropFillerCaptions(photoId: number, meta: PhotoMetadata): void {
+    const { db } = this.d
+    const rows = db.stmt(`SELECT id, text FROM captions WHERE photo_id = ? AND source = 'file'`).all(photoId) as { id: number; text: string }[]
+    const context = { make: meta.cameraMake, model: meta.cameraModel }
+    const filler = rows.filter((r) => r.text !== meta.description && fillerReason(r.text, context) !== null)
+    if (filler.length === 0) return
+    for (const r of filler) db.stmt(`DELETE FROM captions WHERE id = ?`).run(r.id)
+    const current = db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null }
+    if (current.caption_id === null) {
+      const latest = db.stmt(`SELECT id, provenance FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`).get(photoId) as { id: number; provenance: string } | undefined
+      db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(latest?.id ?? null, photoId)
+      // No caption left: back to 'embedded' so the caption stage runs again.
+      if (!latest && db.stmt(`UPDATE photos SET status = 'embedded' WHERE id = ? AND status = 'captioned'`).run(photoId).changes > 0 && this.d.ml()) {
+        this.d.queue.enqueue('caption', { photoId }, Priority.fresh)
+      }
+    }
+  }
 
   private async resolveIdentity(rootId: number, rel: string, abs: string, id: FastIdentity): Promise<{ photoId: number | null; fullHash: string | null }> {
     const { db, store } = this.d
@@ -278,8 +312,9 @@ export class Pipeline {
     const row = db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
     const abs = store.presentPath(photoId)
     if (!row?.key || !abs) return db.tx(() => queue.complete(job.id))
+    let note: string | null = null
     try {
-      await makeThumbnail(abs, this.d.cacheDir, row.key)
+      note = (await makeThumbnail(abs, this.d.cacheDir, row.key)).note
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return db.tx(() => queue.complete(job.id))
       const permanent = error instanceof ImageRejectedError
@@ -289,7 +324,7 @@ export class Pipeline {
     }
     signal.throwIfAborted()
     db.tx(() => {
-      db.stmt(`UPDATE photos SET thumb_key = ? WHERE id = ?`).run(row.key, photoId)
+      db.stmt(`UPDATE photos SET thumb_key = ?, decode_note = ? WHERE id = ?`).run(row.key, note, photoId)
       store.advance(photoId, 'thumbnailed')
       const ml = this.d.ml()
       if (ml && !db.stmt(`SELECT 1 FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, ml.info.embeddingModelId)) {

@@ -90,10 +90,10 @@ export class LibraryStore {
   }
 
   /** All known (rel path -> size, mtime, present) of a root, for a scan to compare against. */
-  rootPaths(rootId: number): Map<string, { size: number | null; mtime: number | null; present: boolean; failed: boolean }> {
-    const rows = this.db.stmt(`SELECT p.rel_path, p.size, p.mtime_ms, p.present, ph.fast_hash IS NULL AS unread FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ?`).all(rootId) as
-      { rel_path: string; size: number | null; mtime_ms: number | null; present: number; unread: number }[]
-    return new Map(rows.map((r) => [r.rel_path, { size: r.size, mtime: r.mtime_ms, present: r.present === 1, failed: r.unread === 1 }]))
+  rootPaths(rootId: number): Map<string, { size: number | null; mtime: number | null; sidecarMtime: number | null; present: boolean; failed: boolean }> {
+    const rows = this.db.stmt(`SELECT p.rel_path, p.size, p.mtime_ms, p.sidecar_mtime_ms, p.present, ph.fast_hash IS NULL AS unread FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ?`).all(rootId) as
+      { rel_path: string; size: number | null; mtime_ms: number | null; sidecar_mtime_ms: number | null; present: number; unread: number }[]
+    return new Map(rows.map((r) => [r.rel_path, { size: r.size, mtime: r.mtime_ms, sidecarMtime: r.sidecar_mtime_ms, present: r.present === 1, failed: r.unread === 1 }]))
   }
 
   /** Mark paths missing (deleted, moved away, folder gone). Returns photos that now have no present path. */
@@ -232,6 +232,7 @@ export class LibraryStore {
     const models = (this.db.stmt(`SELECT model_id FROM embeddings WHERE photo_id = ? ORDER BY model_id`).all(id) as { model_id: string }[]).map((m) => m.model_id)
     return {
       ...summaryFromRow(r, this.pathsFor([id]).get(id) ?? [], activeCaptionModel),
+      takenOffsetMinutes: r.taken_offset, takenSource: r.taken_source, embeddedDescription: r.embedded_description, embeddedFiller: r.embedded_filler, decodeNote: r.decode_note,
       size: r.size, mime: r.mime, orientation: r.orientation, cameraMake: r.camera_make, cameraModel: r.camera_model,
       gpsLat: r.gps_lat, gpsLon: r.gps_lon, addedAt: r.added_at, updatedAt: r.updated_at, embeddingModels: models,
     }
@@ -257,7 +258,8 @@ function captionFromRow(r: CaptionRow, current: number | null): Caption {
 
 interface PhotoRow {
   id: number; size: number | null; status: PhotoStatus; error: string | null; mime: string | null; width: number | null; height: number | null; orientation: number | null
-  taken_at: number | null; camera_make: string | null; camera_model: string | null; gps_lat: number | null; gps_lon: number | null; added_at: number; updated_at: number
+  taken_at: number | null; taken_offset: number | null; taken_source: string | null; embedded_description: string | null; embedded_filler: string | null; decode_note: string | null
+  camera_make: string | null; camera_model: string | null; gps_lat: number | null; gps_lon: number | null; added_at: number; updated_at: number
   caption_text: string | null; caption_provenance: Provenance | null; caption_model: string | null
 }
 

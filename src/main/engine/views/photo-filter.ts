@@ -98,8 +98,13 @@ export function folderPrefix(folder: string): string {
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 
+// Dates taken are the photo's own wall-clock time ([Note: dates taken are wall-clock] in
+// library/dates.ts): a date or zone-less time in a filter is read on that clock too
+// (as UTC), never in this machine's zone.
+const ZONELESS_TIME = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/
+
 function dateMs(value: string, field: 'from' | 'to'): number {
-  const ms = Date.parse(value)
+  const ms = Date.parse(ZONELESS_TIME.test(value) ? `${value}Z` : value)
   if (Number.isNaN(ms)) throw new FilterError(`the '${field}' date '${value}' is not a date (use YYYY-MM-DD or an ISO date-time)`)
   return field === 'to' && DATE_ONLY.test(value) ? ms + 86_400_000 - 1 : ms
 }
