@@ -48,7 +48,6 @@ const ok = { ok: true as const }
 /** The engine's queue kinds behind each library kind the API names ('scan' covers finding and reading files). */
 const libraryJobKinds = { scan: ['scan', 'ingest'], thumbnail: ['thumbnail'], embed: ['embed'], caption: ['caption'] } as const satisfies Record<string, EngineJobKind[]>
 
-const apiCaption = (c: EngineCaption): Caption => ({ text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() })
 
 /** Drop undefined fields (zod's partial() output) so a patch never erases a value. */
 function defined<T extends object>(o: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
@@ -81,7 +80,13 @@ export function toSummary(p: EnginePhoto): PhotoSummary {
     error: p.error,
     caption: p.caption,
     provenance: p.provenance,
+    reviewed: p.reviewed,
   }
+}
+
+/** A caption as the API shows it. */
+export function wireCaption(c: EngineCaption): MethodOutput<'captions.set'> {
+  return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString(), reviewed: c.reviewedAt !== null }
 }
 
 export function createHandlers(deps: HandlerDeps) {
@@ -209,7 +214,7 @@ export function createHandlers(deps: HandlerDeps) {
       const p = need(engine.photos.get(id), `no photo with id ${id}`)
       const history = engine.captions.history(id)
       const current = history.find((c) => c.current) ?? null
-      const toCaption = apiCaption
+      const toCaption = wireCaption
       const exif: { label: string; value: string }[] = []
       const camera = [p.cameraMake, p.cameraModel].filter(Boolean).join(' ')
       if (camera) exif.push({ label: 'Camera', value: camera })
@@ -235,22 +240,46 @@ export function createHandlers(deps: HandlerDeps) {
     },
     'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
 
-    'captions.set': ({ photoId, text }) => apiCaption(engine.captions.set(photoId, text)),
+    'captions.set': ({ photoId, text }) => wireCaption(engine.captions.set(photoId, text)),
     'captions.regenerate': async ({ photoId, decoding }) => {
       try {
-        return apiCaption(await engine.captions.regenerate(photoId, defined(decoding)))
+        return wireCaption(await engine.captions.regenerate(photoId, defined(decoding)))
       } catch (error) {
         // the engine knows no model is loaded; the backend knows why
         if (error instanceof EngineError && error.code === 'unavailable' && deps.mlError()) throw new ApiError('unavailable', `${error.message}: ${deps.mlError()}`)
         throw error
       }
     },
+    'captions.accept': ({ photoId }) => {
+      const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
+      const c = engine.captions.accept(photoId)
+      if (c) {
+        deps.events.emit('photos.updated', { ids: [photoId] })
+        return wireCaption(c)
+      }
+      // Nothing automatic to accept: the person's own caption is already theirs.
+      const current = engine.captions.history(photoId).find((x) => x.current)
+      if (current?.provenance === 'user') return wireCaption(current)
+      throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has no caption to accept yet`)
+    },
+    'captions.acceptMany': ({ photoIds }) => {
+      let accepted = 0
+      engine.db.tx(() => {
+        for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
+      })
+      if (accepted > 0) deps.events.emit('photos.updated', { ids: photoIds })
+      return { accepted }
+    },
+    'review.queue': ({ filter }) => {
+      const q = views.reviewQueue(filter)
+      return { ids: q.ids, reviewed: q.reviewed, total: q.reviewed + q.ids.length }
+    },
     'captions.restore': ({ photoId }) => {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const auto = engine.captions.history(photoId).filter((c) => c.provenance === 'auto').sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0]
       if (!auto) throw new ApiError('conflict', `photo ${photoId} has no automatic caption to restore yet`)
       const c = engine.captions.restore(photoId, auto.id)
-      return apiCaption(c)
+      return wireCaption(c)
     },
 
     'jobs.activity': () => activity(),

@@ -98,6 +98,13 @@ export interface Engine {
      * captions win]); it is in the history either way.
      */
     regenerate(photoId: number, decoding?: Partial<DecodeOptions>): Promise<Caption>
+    /**
+     * A person accepted the current automatic caption as right (review flow):
+     * it is marked reviewed, never replaced automatically, and counts as an
+     * approved caption. Returns it, or null when there is no automatic caption
+     * to accept (none yet, or the person's own).
+     */
+    accept(photoId: number): Caption | null
     history(photoId: number): Caption[]
   }
   jobs: {
@@ -176,7 +183,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
         WHERE ph.status IN ('embedded', 'captioned')
         AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
       writeInternal(db, 'models', JSON.stringify({ embeddingModelId, captionModelId }))
     })
     runner.poke()
@@ -498,6 +505,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         const caption = store.caption(id)!
         if (makeCurrent) events.emit('captions.changed', { photoId, caption })
         else events.emit('photos.changed', { ids: [photoId] })
+        return caption
+      },
+      accept(photoId) {
+        if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
+        if (!store.markReviewed(photoId)) return null
+        const caption = store.captionHistory(photoId).find((c) => c.current) ?? null
+        if (caption) events.emit('captions.changed', { photoId, caption })
         return caption
       },
       history: (photoId) => store.captionHistory(photoId),

@@ -417,9 +417,10 @@ export class Pipeline {
         const r = results[i]
         if (!r) return
         // [Note: user captions win] an automatic caption never replaces a
-        // user's; it is kept in the history so it can be looked at or restored.
+        // user's, nor one a person reviewed and accepted; it is kept in the
+        // history so it can be looked at or restored.
         const current = store.photoKey(photoId)
-        const makeCurrent = current?.captionProvenance !== 'user'
+        const makeCurrent = current?.captionProvenance !== 'user' && !current?.captionReviewed
         const id = store.addCaption(photoId, r.caption, 'auto', { modelId: ml.info.captionModelId, decoding, makeCurrent })
         store.advance(photoId, 'captioned')
         queue.complete(w.job.id)

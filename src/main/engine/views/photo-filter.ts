@@ -10,10 +10,9 @@
 // - status: the state the photo is shown with (PHOTO_STATES). A photo whose
 //   files are all gone is `missing` (kept for the grace period, listed
 //   like any other photo, with that state); a failed photo is `failed` first.
-// - caption: who wrote the current caption: `auto` (the model), `user` (the
-//   person; also imported from the file), `none` (no caption yet). A reviewed
-//   state (an automatic caption a person accepted) is planned; it will be a
-//   fourth value here and `auto` will then mean "automatic, not reviewed".
+// - caption: who wrote the current caption: `auto` (the model, not reviewed
+//   yet), `reviewed` (the model's, accepted by a person in the review flow),
+//   `user` (the person; also imported from the file), `none` (no caption yet).
 // - folder: every photo with a file under the folder, at any depth, whichever
 //   root holds it; '\' and '/' are the same separator on both sides (Windows),
 //   and trailing separators do not matter. A folder whose name only starts the
@@ -30,7 +29,7 @@ export const PHOTO_STATES = ['queued', 'processing', 'done', 'failed', 'missing'
 export type PhotoState = (typeof PHOTO_STATES)[number]
 
 /** Who wrote a photo's current caption, or 'none'. */
-export const CAPTION_FILTERS = ['auto', 'user', 'none'] as const
+export const CAPTION_FILTERS = ['auto', 'reviewed', 'user', 'none'] as const
 export type CaptionFilter = (typeof CAPTION_FILTERS)[number]
 
 export interface PhotoFilter {
@@ -73,8 +72,11 @@ export function photoState(p: Pick<PhotoSummary, 'status' | 'missing' | 'provena
 }
 
 const PRESENT = `EXISTS (SELECT 1 FROM paths fp WHERE fp.photo_id = ph.id AND fp.present = 1)`
-const captionBy = (provenance: 'auto' | 'user'): string => `EXISTS (SELECT 1 FROM captions fc WHERE fc.id = ph.caption_id AND fc.provenance = '${provenance}')`
+const captionBy = (provenance: 'auto' | 'user', extra = ''): string => `EXISTS (SELECT 1 FROM captions fc WHERE fc.id = ph.caption_id AND fc.provenance = '${provenance}'${extra})`
 const USER = captionBy('user')
+/** An automatic caption no person has accepted yet: what the review queue holds. */
+export const UNREVIEWED_AUTO = captionBy('auto', ' AND fc.reviewed_at IS NULL')
+const REVIEWED_AUTO = captionBy('auto', ' AND fc.reviewed_at IS NOT NULL')
 
 /** The SQL twin of `photoState`: same precedence (failed, missing, done, queued, processing). */
 const stateSql: Record<PhotoState, string> = {
@@ -86,7 +88,8 @@ const stateSql: Record<PhotoState, string> = {
 }
 
 const captionSql: Record<CaptionFilter, string> = {
-  auto: captionBy('auto'),
+  auto: UNREVIEWED_AUTO,
+  reviewed: REVIEWED_AUTO,
   user: USER,
   none: `ph.caption_id IS NULL`,
 }
