@@ -115,8 +115,9 @@ export class LibraryStore {
   }
 
   /** Absolute path of a present copy of the photo, or null. */
+  /** A present file of the photo; of a RAW+JPEG pair, the JPEG ([Note: RAW+JPEG pairs] in raw-pairs.ts). */
   presentPath(photoId: number): string | null {
-    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
+    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.raw_pair, p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
     return r ? path.join(r.root, ...r.rel.split('/')) : null
   }
 
