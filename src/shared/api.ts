@@ -9,7 +9,7 @@
 // what it receives with these same schemas, so a malformed message is refused
 // with the same clear error whichever door it came through.
 //
-// Adding a feature = adding a row here and a handler in src/main/bridge/handlers.ts;
+// Adding a feature = adding a row here and a handler in src/main/app/handlers.ts;
 // the compiler then points at every adapter that must know about it.
 import { z } from 'zod'
 
