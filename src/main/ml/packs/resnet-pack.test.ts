@@ -12,6 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../cli/index.ts'
 import type { CliIo } from '../../cli/io.ts'
 import { readSafetensors, writeSafetensors } from '../weights/safetensors.ts'
+import { parseMappingConfig } from '../models/config.ts'
+import { parseOpenClipConfig } from '../models/open-clip-config.ts'
+import { loadManifest } from './installer/manifest.ts'
+import { packJsonSchema } from './pack-json.ts'
 import { openPack } from './pack.ts'
 import { TINY_RN_PACK_SPEC, writeRandomPack } from './random-pack.ts'
 
@@ -78,5 +82,25 @@ describe('a pack with a ResNet CLIP tower', () => {
     const w = readSafetensors(path.join(work, 'out', 'mapping', 'model.safetensors'))
     expect(w.get('clip_project.linear.weight')!.shape).toEqual([40 * 32, 24])
     expect(w.get('clip_project.prefix_const')!.shape).toEqual([40, 32])
+  })
+})
+
+describe('the clipcap-transformer-rn50x4 manifest', () => {
+  it("describes the paper's transformer model on RN50x4: 288 px open_clip files, mapping input 640, prefix 40, frozen GPT-2", () => {
+    const m = loadManifest(path.resolve(import.meta.dirname, '../../../../resources/models/clipcap-transformer-rn50x4.json'))
+    const content = (p: string): Record<string, unknown> => (m.files.find((f) => f.path === p) as { content: Record<string, unknown> }).content
+    const pack = packJsonSchema.parse(content('pack.json'))
+    expect(pack).toMatchObject({ image_size: 288, clip_format: 'open_clip', mapping_weights: 'transformer_weights.pt' })
+    const mapping = parseMappingConfig(content('mapping/config.json'))
+    expect(mapping).toMatchObject({ type: 'transformer', prefixLength: 40, clipLength: 40, numLayers: 8, clipDim: 640, prefixDim: 768, normalizePrefix: true })
+    // open_clip model_configs/RN50x4.json (SPEC §13.5): the sizes the manifest's mapping must fit
+    const rn50x4 = parseOpenClipConfig({
+      model_cfg: { embed_dim: 640, quick_gelu: true, vision_cfg: { image_size: 288, layers: [4, 6, 10, 6], width: 80, patch_size: null }, text_cfg: { context_length: 77, vocab_size: 49408, width: 640, heads: 10, layers: 12 } },
+    })
+    expect(rn50x4.projectionDim).toBe(mapping.clipDim)
+    expect(rn50x4.vision).toEqual({ architecture: 'resnet', imageSize: pack.image_size, layers: [4, 6, 10, 6], width: 80, heads: 40 })
+    const paths = m.files.map((f) => f.path)
+    expect(paths).toEqual(expect.arrayContaining(['clip/open_clip_config.json', 'clip/open_clip_model.safetensors', 'clip/vocab.json', 'clip/merges.txt', 'gpt2/model.safetensors', 'mapping/transformer_weights.pt']))
+    expect(paths).not.toContain('clip/config.json')
   })
 })

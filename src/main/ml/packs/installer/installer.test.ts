@@ -168,6 +168,6 @@ describe('photocap models install', () => {
   it('the shipped manifests parse and point at the public sources', async () => {
     const { loadManifests } = await import('./manifest.ts')
     const names = loadManifests().map((m) => m.name)
-    expect(names).toEqual(['clipcap-coco-vitb32', 'clipcap-conceptual-vitb32'])
+    expect(names).toEqual(['clipcap-coco-vitb32', 'clipcap-conceptual-vitb32', 'clipcap-transformer-rn50x4'])
   })
 })
