@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
 import type { DecodeOptions } from '../../ml/service.ts'
 import type { Caption, PhotoDetail, PhotoPath, PhotoQuery, PhotoStatus, PhotoSummary, Provenance, Root, RootOptions } from '../types.ts'
+import { wellFormed } from '../../../shared/text-safety.ts'
 
 interface RootRow { id: number; path: string; exclude: string; use_polling: number; available: number; added_at: number; last_scan_at: number | null; scan_errors: string }
 
@@ -115,8 +116,9 @@ export class LibraryStore {
   }
 
   /** Absolute path of a present copy of the photo, or null. */
+  /** A present file of the photo; of a RAW+JPEG pair, the JPEG ([Note: RAW+JPEG pairs] in raw-pairs.ts). */
   presentPath(photoId: number): string | null {
-    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
+    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.raw_pair, p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
     return r ? path.join(r.root, ...r.rel.split('/')) : null
   }
 
@@ -183,7 +185,7 @@ export class LibraryStore {
 
   addCaption(photoId: number, text: string, provenance: Provenance, opts: { modelId?: string | null; decoding?: DecodeOptions | null; source?: string | null; makeCurrent: boolean }): number {
     const info = this.db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      photoId, text, provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
+      photoId, wellFormed(text), provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
     const id = Number(info.lastInsertRowid)
     if (opts.makeCurrent) this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ?`).run(id, this.now(), photoId)
     return id
