@@ -19,11 +19,12 @@ export function samplePhoto(id: number, over: Partial<PhotoSummary> = {}): Photo
     error: null,
     caption: `A photo number ${id} of a quiet street.`,
     provenance: 'auto',
+    reviewed: false,
     ...over,
   }
 }
 
-export const sampleCaption: Caption = { text: 'A dog running on a beach at sunset.', provenance: 'auto', modelId: 'tiny-1', decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, createdAt: '2024-05-01T10:00:00.000Z' }
+export const sampleCaption: Caption = { text: 'A dog running on a beach at sunset.', provenance: 'auto', modelId: 'tiny-1', decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, createdAt: '2024-05-01T10:00:00.000Z', reviewed: false }
 
 export function samplePhotoDetail(id: number, over: Partial<PhotoDetail> = {}): PhotoDetail {
   return {
@@ -52,8 +53,8 @@ export const sampleActivity: Activity = {
 export const sampleSettings: Settings = { decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, executionProvider: 'auto', workerThreads: 2, activePack: 'tiny' }
 export const sampleModels: ModelsInfo = {
   packs: [
-    { id: 'tiny', name: 'Tiny test pack', description: 'Random weights for testing; captions are meaningless.', sizeBytes: 2_000_000, installed: true, active: true, isTiny: true },
-    { id: 'coco-mlp', name: 'ClipCap COCO (MLP)', description: 'CLIP ViT-B/32 + GPT-2, trained on COCO captions.', sizeBytes: 1_200_000_000, installed: false, active: false, isTiny: false },
+    { id: 'tiny', name: 'Tiny test pack', description: 'Random weights for testing; captions are meaningless.', sizeBytes: 2_000_000, sizeExact: true, sizeAtMostBytes: 2_000_000, installed: true, active: true, isTiny: true, trustedOnFirstUse: [] },
+    { id: 'coco-mlp', name: 'ClipCap COCO (MLP)', description: 'CLIP ViT-B/32 + GPT-2, trained on COCO captions.', sizeBytes: 1_200_000_000, sizeExact: false, sizeAtMostBytes: 2_270_000_000, installed: false, active: false, isTiny: false, trustedOnFirstUse: [] },
   ],
   provider: 'cpu',
   providerFallbackReason: null,
@@ -91,6 +92,9 @@ export const sampleInputs: { [M in MethodName]: MethodInput<M> } = {
   'captions.set': { photoId: 1, text: 'My dog Rex on the beach.' },
   'captions.regenerate': { photoId: 1, decoding: { method: 'beam' } },
   'captions.restore': { photoId: 1 },
+  'captions.accept': { photoId: 1 },
+  'captions.acceptMany': { photoIds: [1, 2] },
+  'review.queue': {},
   'jobs.activity': {},
   'jobs.pause': {},
   'jobs.resume': {},
@@ -133,6 +137,9 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
   'captions.set': { ...sampleCaption, provenance: 'user', modelId: null, decoding: null },
   'captions.regenerate': sampleCaption,
   'captions.restore': sampleCaption,
+  'captions.accept': { ...sampleCaption, reviewed: true },
+  'captions.acceptMany': { accepted: 2 },
+  'review.queue': { ids: [1, 2, 3], reviewed: 38, total: 41 },
   'jobs.activity': sampleActivity,
   'jobs.pause': ok,
   'jobs.resume': ok,

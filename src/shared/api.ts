@@ -9,7 +9,7 @@
 // what it receives with these same schemas, so a malformed message is refused
 // with the same clear error whichever door it came through.
 //
-// Adding a feature = adding a row here and a handler in src/main/bridge/handlers.ts;
+// Adding a feature = adding a row here and a handler in src/main/app/handlers.ts;
 // the compiler then points at every adapter that must know about it.
 import { z } from 'zod'
 
@@ -37,6 +37,8 @@ export const Caption = z.object({
   modelId: z.string().nullable(),
   decoding: DecodeOptions.nullable(),
   createdAt: z.string(),
+  /** An automatic caption a person accepted in review (user captions need none). */
+  reviewed: z.boolean().optional(),
 })
 
 export const PhotoSummary = z.object({
@@ -51,6 +53,8 @@ export const PhotoSummary = z.object({
   error: z.string().nullable(),
   caption: z.string().nullable(),
   provenance: Provenance.nullable(),
+  /** The current caption is one a person stands behind: written by them, or automatic and accepted in review. */
+  reviewed: z.boolean().optional(),
 })
 
 export const ExifField = z.object({ label: z.string(), value: z.string() })
@@ -78,10 +82,15 @@ export const FolderCount = z.object({ rootId: RootId, path: z.string(), count: z
 
 export const MonthGroup = z.object({ month: z.string(), label: z.string(), count: z.number().int() })
 
+/** Who wrote the current caption: the model, the person, or nobody yet. */
+export const CaptionFilter = z.enum(['auto', 'reviewed', 'user', 'none'])
+
+/** One meaning wherever a filter is used (grid, search, export): src/main/engine/views/photo-filter.ts. */
 export const PhotoFilter = z.strictObject({
   rootId: RootId.optional(),
   folder: z.string().max(4096).optional(),
   status: PhotoStatus.optional(),
+  caption: CaptionFilter.optional(),
   hasUserCaption: z.boolean().optional(),
   camera: z.string().max(200).optional(),
   from: z.string().max(40).optional(),
@@ -138,10 +147,17 @@ export const ModelPack = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
+  /** Download size, known before anything starts: the sum of the published sizes of its files. */
   sizeBytes: z.number().int().nonnegative(),
+  /** False when some file has no published size (the paper's checkpoints): then it is "sizeBytes + up to (sizeAtMostBytes - sizeBytes)". */
+  sizeExact: z.boolean(),
+  /** The most the download can be: sizeBytes plus each unsized file's cap. */
+  sizeAtMostBytes: z.number().int().nonnegative(),
   installed: z.boolean(),
   active: z.boolean(),
   isTiny: z.boolean(),
+  /** Installed files that no public sha256 exists for: trusted on first use, with the sha256 recorded then. */
+  trustedOnFirstUse: z.array(z.object({ path: z.string(), sha256: z.string() })),
 })
 
 export const ModelsInfo = z.object({
@@ -151,7 +167,18 @@ export const ModelsInfo = z.object({
   providerFallbackReason: z.string().nullable(),
   availableProviders: z.array(z.object({ id: z.string(), label: z.string() })),
   install: z
-    .object({ packId: z.string(), receivedBytes: z.number(), totalBytes: z.number(), state: z.enum(['running', 'done', 'failed', 'cancelled']), error: z.string().nullable() })
+    .object({
+      packId: z.string(),
+      receivedBytes: z.number(),
+      totalBytes: z.number(),
+      state: z.enum(['running', 'done', 'failed', 'cancelled']),
+      error: z.string().nullable(),
+      /** Download rate over the last seconds and time left at it (null until measured). */
+      bytesPerSecond: z.number().nullable().optional(),
+      etaSeconds: z.number().nullable().optional(),
+      /** The latest restart/retry/mirror change, as a sentence. */
+      notice: z.string().nullable().optional(),
+    })
     .nullable(),
 })
 
@@ -316,6 +343,17 @@ export const methods = {
     z.strictObject({ photoId: PhotoId, decoding: DecodeOptions.partial().optional() }),
     Caption,
     'caption again with greedy or beam decoding',
+  ),
+  'captions.accept': method(
+    z.strictObject({ photoId: PhotoId }),
+    Caption,
+    'accept the automatic caption as right (review): it is kept, never re-captioned automatically, and counts for learning',
+  ),
+  'captions.acceptMany': method(z.strictObject({ photoIds: z.array(PhotoId).min(1).max(100_000) }), z.object({ accepted: z.number().int() }), 'accept the automatic captions of a selection'),
+  'review.queue': method(
+    z.strictObject({ filter: PhotoFilter.optional() }),
+    z.object({ ids: z.array(PhotoId), reviewed: z.number().int(), total: z.number().int() }),
+    'automatic captions not yet reviewed and failed photos, in library order, with progress',
   ),
   'captions.restore': method(z.strictObject({ photoId: PhotoId }), Caption, 'bring back the latest automatic caption'),
 

@@ -43,6 +43,12 @@ export interface Transport {
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void
   /** URL of a photo's thumbnail or preview, by id only. */
   imageUrl(kind: ImageKind, id: PhotoId, version?: string | number): string
+  /**
+   * Hear when the live link to the backend opens (true) or drops (false): the
+   * event socket under `photocap serve`. Absent where the link cannot drop on
+   * its own terms (a test double).
+   */
+  onConnection?(listener: (open: boolean) => void): () => void
 }
 
 /** The result of a call as it crosses a process or network boundary. */

@@ -5,12 +5,13 @@
 // schema gets a clear error.
 import fs from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { createBackend, type Backend } from './backend.ts'
+import { createBackend, type Backend } from '../app/backend.ts'
 import { startHttpBridge, type HttpBridge } from './http-bridge.ts'
 
 let dir: string
@@ -44,6 +45,36 @@ function wsStatus(url: string, headers: Record<string, string> = {}): Promise<nu
     })
     ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
     ws.on('error', () => undefined)
+  })
+}
+
+/** Raw bytes in, the status line's code out (0 when the server closed without one). */
+function raw(bytes: string | Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const socket = net.connect(bridge.port, '127.0.0.1', () => socket.write(bytes))
+    let text = ''
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1')
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text)
+      if (m) {
+        socket.destroy()
+        resolve(Number(m[1]))
+      }
+    })
+    socket.on('error', () => undefined)
+    socket.on('close', () => resolve(0))
+    // A server that never answers (its handler threw) must fail the test, not hang it.
+    socket.setTimeout(10_000, () => socket.destroy())
+  })
+}
+
+/** The close code the server sends after the client sends `data` on an open event socket. */
+function wsCloseCode(send: (ws: WebSocket) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/ws?token=${bridge.token}`)
+    ws.on('open', () => send(ws))
+    ws.on('close', (code) => resolve(code))
+    ws.on('error', reject)
   })
 }
 
@@ -149,13 +180,54 @@ describe('HTTP bridge security', () => {
     }
   })
 
-  it('serves the page only with the token, with a strict CSP and no referrer', async () => {
-    expect((await request('GET', '/')).status).toBe(401)
-    const page = await request('GET', `/?token=${bridge.token}`)
+  it('serves the page (public code; it keeps the token in sessionStorage so a reload works) with a strict CSP and no referrer', async () => {
+    const page = await request('GET', '/')
     expect(page.status).toBe(200)
     expect(page.headers['content-security-policy']).toContain("script-src 'self'")
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'")
     expect(page.headers['referrer-policy']).toBe('no-referrer')
+  })
+
+  it('answers malformed request targets with 400 and keeps serving (request and upgrade)', async () => {
+    const host = `host: 127.0.0.1:${bridge.port}\r\n`
+    for (const target of ['//[x', '/api/%E0%A4%A', '/%E0%A4%A']) {
+      expect(await raw(`GET ${target} HTTP/1.1\r\n${host}\r\n`), target).toBe(400)
+      // POST outside /api/ is refused as a method (405) before its path is decoded.
+      const post = `POST ${target} HTTP/1.1\r\n${host}content-type: application/json\r\nx-photocap-token: ${bridge.token}\r\ncontent-length: 2\r\n\r\n{}`
+      expect(await raw(post), `POST ${target}`).toBe(target === '//[x' || target.startsWith('/api/') ? 400 : 405)
+      const upgrade = `GET ${target} HTTP/1.1\r\n${host}connection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`
+      // Only /ws upgrades; another path is a 404 before anything is decoded, an unparseable one a 400.
+      expect(await raw(upgrade), `upgrade ${target}`).toBe(target === '//[x' ? 400 : 404)
+    }
+    expect((await api('roots.list', {})).status).toBe(200)
+  })
+
+  it('answers a body over 1 MiB with 413, with or without a content-length', async () => {
+    const big = JSON.stringify({ text: 'x'.repeat((1 << 20) + 10) })
+    const sized = await api('roots.list', JSON.parse(big) as unknown)
+    expect(sized.status).toBe(413)
+    expect(JSON.parse(sized.body).error.message).toContain('over 1048576 bytes')
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: bridge.port, method: 'POST', path: '/api/roots.list', headers: { host: `127.0.0.1:${bridge.port}`, 'content-type': 'application/json', 'x-photocap-token': bridge.token, 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
+      req.on('error', reject)
+      for (let i = 0; i < 20; i++) req.write('x'.repeat(64 * 1024))
+      req.end()
+    })
+    expect(chunked).toBe(413)
+    expect((await api('roots.list', {})).status).toBe(200)
+  })
+
+  it('closes an event socket that sends an over-limit or non-UTF-8 message with 1009 / 1007, and lives', async () => {
+    expect(await wsCloseCode((ws) => ws.send(Buffer.alloc(200 * 1024, 0x61)))).toBe(1009)
+    expect(await wsCloseCode((ws) => ws.send(Buffer.from([0xc3, 0x28]), { binary: false }))).toBe(1007)
+    expect(await wsStatus(`ws://127.0.0.1:${bridge.port}/ws?token=${bridge.token}`)).toBe('open')
+    expect((await api('roots.list', {})).status).toBe(200)
   })
 
   it('never serves files outside the interface folder', async () => {

@@ -7,15 +7,25 @@
 //     there), compared in constant time;
 //   - checks Host (against DNS rebinding) and, when the browser sends one, Origin
 //     (against other sites' pages calling in), on API calls and the upgrade;
-//   - answers API calls only as POST with a JSON body of bounded size;
+//   - answers API calls only as POST with a JSON body of bounded size (413 over it);
 //   - serves images by photo id only (see [Note: Images by id only]);
 //   - sends a strict CSP and no-referrer (the token is in the page's URL).
-// The static renderer files (public application code) are served without the
-// token; the page itself needs it to do anything.
+// The static renderer files (public application code, index.html included) are
+// served without the token; the page itself needs it to do anything. The page
+// takes the token out of its address (history.replaceState) and keeps it in
+// sessionStorage, so a reload still works and history holds no token.
+//
+// [Note: Hostile requests never stop the server]
+// Any page the user visits can send us requests (no-cors), so nothing a request
+// carries may throw out of a handler: a request target that is not a valid URL
+// or percent-encoding is a 400; every socket, upgraded or not, has an error
+// listener (ws closes over-limit or non-UTF-8 frames itself, with 1009 / 1007,
+// and reports them as 'error' events, which would kill the process unheard).
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import path from 'node:path'
 import { timingSafeEqual, randomBytes } from 'node:crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -23,8 +33,8 @@ import { eventNames } from '../../shared/api.ts'
 import type { EventBus } from '../../shared/events.ts'
 import type { Envelope } from '../../shared/types.ts'
 import { tokenHeader } from '../../shared/transport/http-client.ts'
-import type { Dispatcher } from './dispatcher.ts'
-import { parseImagePath, type ImageSource } from './image-request.ts'
+import type { Dispatcher } from '../app/dispatcher.ts'
+import { parseImagePath, type ImageSource } from '../app/image-request.ts'
 
 export interface HttpBridgeOptions {
   dispatcher: Dispatcher
@@ -72,6 +82,13 @@ const mimeTypes: Record<string, string> = {
   '.json': 'application/json',
 }
 
+/** A file read that fails midway (deleted, unreadable) ends the response instead of throwing unheard. */
+function streamFile(file: string, res: http.ServerResponse): void {
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res)
+}
+
 export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpBridge> {
   const token = options.token ?? newToken()
   const tokenBytes = Buffer.from(token)
@@ -104,18 +121,26 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
   const refuse = (res: http.ServerResponse, status: number, code: 'forbidden' | 'invalid_input' | 'not_found', message: string): void =>
     sendJson(res, status, { ok: false, error: { code, message } })
 
-  const readBody = (req: http.IncomingMessage): Promise<string> =>
+  /** The body, or null when it is over the limit (the rest is read and discarded, so the 413 reaches the client). */
+  const readBody = (req: http.IncomingMessage): Promise<string | null> =>
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = []
       let size = 0
+      let over = Number(req.headers['content-length'] ?? 0) > maxBody
+      if (over) {
+        req.resume()
+        return resolve(null)
+      }
       req.on('data', (c: Buffer) => {
+        if (over) return
         size += c.length
         if (size > maxBody) {
-          reject(new Error(`request body over ${maxBody} bytes`))
-          req.destroy()
+          over = true
+          chunks.length = 0
+          resolve(null)
         } else chunks.push(c)
       })
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      req.on('end', () => resolve(over ? null : Buffer.concat(chunks).toString('utf8')))
       req.on('error', reject)
     })
 
@@ -128,6 +153,10 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     let input: unknown
     try {
       const body = await readBody(req)
+      if (body === null) {
+        res.setHeader('connection', 'close')
+        return refuse(res, 413, 'invalid_input', `${method}: request body over ${maxBody} bytes`)
+      }
       input = body.length === 0 ? {} : JSON.parse(body)
     } catch (error) {
       return refuse(res, 400, 'invalid_input', `${method}: body is not valid JSON (${error instanceof Error ? error.message : String(error)})`)
@@ -152,7 +181,7 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     if (body.file) {
       const s = await stat(body.file)
       res.writeHead(200, { 'content-length': s.size })
-      createReadStream(body.file).pipe(res)
+      streamFile(body.file, res)
       return
     }
     refuse(res, 404, 'not_found', `no ${parsed.kind} for photo ${parsed.id}`)
@@ -163,11 +192,6 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     if (!options.staticDir) return refuse(res, 404, 'not_found', 'no interface is served (API only)')
     const root = path.resolve(options.staticDir)
     const isIndex = url.pathname === '/' || url.pathname === '/index.html'
-    if (isIndex && !tokenOk(url.searchParams.get('token'))) {
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' })
-      res.end('Photocap: open the address printed by `photocap serve` (it includes the session token).\n')
-      return
-    }
     let rel: string
     try {
       rel = isIndex ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '')
@@ -206,31 +230,74 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     }
     res.writeHead(200, headers)
     if (req.method === 'HEAD') return void res.end()
-    createReadStream(file).pipe(res)
+    streamFile(file, res)
   }
 
-  const server = http.createServer((req, res) => {
+  /** The request target as a URL, or null when it is not one (`//[x`): see [Note: Hostile requests never stop the server]. */
+  const parseTarget = (target: string | undefined): URL | null => {
+    try {
+      return new URL(target ?? '/', `http://127.0.0.1:${port}`)
+    } catch {
+      return null
+    }
+  }
+  const decodeOrNull = (text: string): string | null => {
+    try {
+      return decodeURIComponent(text)
+    } catch {
+      return null
+    }
+  }
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     securityHeaders(res)
-    if (!hostOk(req)) return refuse(res, 403, 'forbidden', `host ${req.headers.host} is refused`)
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
-    const route = url.pathname.startsWith('/api/')
-      ? handleApi(req, res, decodeURIComponent(url.pathname.slice('/api/'.length)))
-      : url.pathname.startsWith('/img/')
-        ? handleImage(res, url)
-        : handleStatic(req, res, url)
-    route.catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } })
-      else res.destroy()
-    })
+    if (!hostOk(req)) return Promise.resolve(refuse(res, 403, 'forbidden', `host ${req.headers.host} is refused`))
+    const url = parseTarget(req.url)
+    if (!url) return Promise.resolve(refuse(res, 400, 'invalid_input', 'the request target is not a valid URL'))
+    if (url.pathname.startsWith('/api/')) {
+      const method = decodeOrNull(url.pathname.slice('/api/'.length))
+      if (method === null) return Promise.resolve(refuse(res, 400, 'invalid_input', 'the API method name has a bad percent-encoding'))
+      return handleApi(req, res, method)
+    }
+    return url.pathname.startsWith('/img/') ? handleImage(res, url) : handleStatic(req, res, url)
+  }
+
+  const failed = (res: http.ServerResponse, error: unknown): void => {
+    if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'internal', message: error instanceof Error ? error.message : String(error) } })
+    else res.destroy()
+  }
+  const server = http.createServer((req, res) => {
+    // A client that resets mid-request must not surface as an unhandled 'error'.
+    req.on('error', () => undefined)
+    res.on('error', () => undefined)
+    try {
+      route(req, res).catch((error: unknown) => failed(res, error))
+    } catch (error) {
+      failed(res, error)
+    }
+  })
+  // Unparseable requests (bad request lines, header overflow): answer 400 and close, as Node does by default, without throwing.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    else socket.destroy()
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
   const clients = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
+    socket.on('error', () => socket.destroy())
     const reject = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
     }
+    try {
+      upgrade(req, socket, head, reject)
+    } catch {
+      if (!socket.destroyed) reject(400, 'Bad Request')
+    }
+  })
+  function upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, reject: (status: number, text: string) => void): void {
+    const url = parseTarget(req.url)
+    if (!url) return reject(400, 'Bad Request')
     if (url.pathname !== '/ws') return reject(404, 'Not Found')
     if (!hostOk(req)) return reject(403, 'Forbidden')
     // Browsers always send Origin on a WebSocket upgrade; a missing one is a non-browser client with the token.
@@ -239,10 +306,12 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws)
       ws.on('close', () => clients.delete(ws))
+      // ws has already closed the socket with the right code (1009 too big, 1007 bad UTF-8, 1002 protocol).
+      ws.on('error', () => clients.delete(ws))
       // The socket carries events to the page only; anything sent to us is ignored.
       ws.on('message', () => undefined)
     })
-  })
+  }
 
   const known = new Set<string>(eventNames)
   const stopForwarding = options.events.onAny((event, payload) => {

@@ -37,18 +37,31 @@ export interface PhotoSummary {
   paths: PhotoPath[]
   caption: string | null
   provenance: Provenance | null
+  /** A person accepted the current automatic caption as right (the review flow); user captions are reviewed by nature. */
+  reviewed: boolean
   /** The auto caption was made by a model other than the active one. */
   captionStale: boolean
   status: PhotoStatus
   /** True when none of the photo's paths is present (kept for the grace period). */
   missing: boolean
   error: string | null
+  /** Local wall-clock time taken as UTC ms ([Note: dates taken are wall-clock] in library/dates.ts); null: undated. */
   takenAt: number | null
   width: number | null
   height: number | null
 }
 
 export interface PhotoDetail extends PhotoSummary {
+  /** Minutes east of UTC of `takenAt` (which is the photo's local wall-clock time, [Note: dates taken are wall-clock]), when the file says. */
+  takenOffsetMinutes: number | null
+  /** The field the date came from; null when the file records none. */
+  takenSource: string | null
+  /** The description text the file itself holds, also when it was filler and so not imported as a caption. */
+  embeddedDescription: string | null
+  /** Why `embeddedDescription` is not a caption (camera or software filler), if so. */
+  embeddedFiller: string | null
+  /** A decoder warning the photo was decoded despite. */
+  decodeNote: string | null
   size: number | null
   mime: string | null
   orientation: number | null
@@ -73,6 +86,8 @@ export interface Caption {
   /** 'file' when imported from the photo's own metadata (a user caption). */
   source: string | null
   createdAt: number
+  /** When a person accepted this automatic caption in review; null if never. */
+  reviewedAt: number | null
   current: boolean
 }
 

@@ -42,6 +42,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   let closed = false
   let delay = 250
   let opened = false
+  const connectionListeners = new Set<(open: boolean) => void>()
+  const tellConnection = (open: boolean): void => {
+    for (const l of connectionListeners) l(open)
+  }
   let resolveReady!: () => void
   const ready = new Promise<void>((r) => (resolveReady = r))
 
@@ -54,6 +58,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       resolveReady()
       if (opened) options.onReconnect?.()
       opened = true
+      tellConnection(true)
     }
     s.onmessage = (ev) => {
       try {
@@ -65,6 +70,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     }
     s.onclose = () => {
       if (closed) return
+      tellConnection(false)
       setTimeout(connect, delay)
       delay = Math.min(delay * 2, 5000)
     }
@@ -99,6 +105,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     imageUrl(kind, id, version) {
       const v = version === undefined ? '' : `&v=${encodeURIComponent(String(version))}`
       return `${options.origin}/img/${kind}/${id}?token=${encodeURIComponent(options.token)}${v}`
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener)
+      return () => connectionListeners.delete(listener)
     },
     close() {
       closed = true

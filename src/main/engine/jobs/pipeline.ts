@@ -9,8 +9,11 @@ import type { Emitter } from '../events.ts'
 import type { EngineEvents, JobFailure } from '../types.ts'
 import { compileExclusions } from '../library/files.ts'
 import { fastIdentity, fullHash, type FastIdentity } from '../library/identity.ts'
-import { ImageRejectedError, makeThumbnail, probeImage, type ImageProbe } from '../library/images.ts'
+import { ImageRejectedError, makePreview, makeThumbnail, needsStandIn, probeImage, thumbnailPath, type ImageProbe } from '../library/images.ts'
+import { adoptRawSiblings, attachRaw, pairedJpegPhoto } from '../library/raw-pairs.ts'
+import { fillerReason } from '../library/filler.ts'
 import { emptyMetadata, readMetadata, type PhotoMetadata } from '../library/metadata.ts'
+import { findSidecar } from '../library/sidecars.ts'
 import { describeFsError, nodeWalkFs, walkRoot, type ScanProblem, type WalkFs } from '../library/scanner.ts'
 import type { LibraryStore } from '../library/store.ts'
 import { Priority, type JobQueue, type JobRow } from './queue.ts'
@@ -79,7 +82,8 @@ export class Pipeline {
     for await (const entry of walkRoot(root.path, excluded, problems, this.d.walkFs, signal)) {
       seen.add(entry.rel)
       const k = known.get(entry.rel)
-      if (k && k.present && !k.failed && k.size === entry.size && k.mtime === entry.mtimeMs) continue
+      // A changed sidecar is read again with its photo (library/sidecars.ts).
+      if (k && k.present && !k.failed && k.size === entry.size && k.mtime === entry.mtimeMs && k.sidecarMtime === (entry.sidecarMtimeMs ?? null)) continue
       pending.push(entry.rel)
       if (pending.length >= 500) flush()
     }
@@ -128,6 +132,18 @@ export class Pipeline {
       this.failJob(job, message, false, () => this.recordUnreadable(root.id, rel, message))
       return
     }
+    // A RAW whose JPEG twin is known joins that photo ([Note: RAW+JPEG pairs]).
+    const twin = pairedJpegPhoto(db, root.id, rel)
+    if (twin !== null) {
+      let emptied: number | null = null
+      db.tx(() => {
+        emptied = attachRaw(db, root.id, rel, twin, id.size, id.mtimeMs, this.now())
+        queue.complete(job.id)
+      })
+      if (emptied !== null) this.d.events.emit('photos.removed', { ids: [emptied] })
+      this.d.events.emit('photos.changed', { ids: [twin] })
+      return
+    }
     // Files with the same quick key are resolved one at a time: two copies
     // ingested side by side must not both become new photos.
     await this.keyLocks.run(`${id.size}:${id.fastHash}`, () => this.ingestIdentified(job, root.id, rel, abs, id, signal))
@@ -140,13 +156,14 @@ export class Pipeline {
     const root = { id: rootId }
     // Resolve identity: same quick key may still be different content.
     const match = await this.resolveIdentity(root.id, rel, abs, id)
+    const sidecar = await findSidecar(abs)
     let probe: ImageProbe | null = null
     let rejected: string | null = null
     let meta: PhotoMetadata = emptyMetadata
     try {
       if (id.size === 0) throw new ImageRejectedError('empty file (0 bytes)')
       probe = await probeImage(abs)
-      meta = await readMetadata(abs).catch(() => emptyMetadata)
+      meta = await readMetadata(abs, { sidecar: sidecar?.path ?? null }).catch(() => emptyMetadata)
     } catch (error) {
       if (!(error instanceof ImageRejectedError)) throw error
       rejected = error.message
@@ -154,7 +171,18 @@ export class Pipeline {
     signal.throwIfAborted()
     const t = this.now()
     let outcome: { photoId: number; added: boolean; changed: boolean } = { photoId: 0, added: false, changed: false }
+    let emptied: number[] = []
+    let joined: number | null = null
     db.tx(() => {
+      // Its JPEG twin may have been committed while this RAW was being read.
+      const twin = rejected ? null : pairedJpegPhoto(db, root.id, rel)
+      if (twin !== null) {
+        const gone = attachRaw(db, root.id, rel, twin, id.size, id.mtimeMs, t)
+        if (gone !== null) emptied = [gone]
+        queue.complete(job.id)
+        joined = twin
+        return
+      }
       const prev = store.pathRow(root.id, rel)
       let photoId: number
       let added = false
@@ -184,14 +212,19 @@ export class Pipeline {
         db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`).run(photoId, root.id, rel, id.size, id.mtimeMs, t)
       }
       if (probe) {
-        db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?, updated_at = ? WHERE id = ?`)
-          .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon, t, photoId)
+        db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_offset = ?, taken_source = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?,
+            embedded_description = ?, embedded_filler = ?, updated_at = ? WHERE id = ?`)
+          .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.takenOffsetMinutes, meta.takenSource, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon,
+            meta.embeddedDescription, meta.fillerReason, t, photoId)
       }
+      db.stmt(`UPDATE paths SET sidecar_mtime_ms = ? WHERE root_id = ? AND rel_path = ?`).run(sidecar?.mtimeMs ?? null, root.id, rel)
       if (rejected) {
         store.setStatus(photoId, 'failed', rejected, 'ingest')
       } else {
         // An ingest failure is over now; a later stage's failure stays until that stage is retried.
         db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
+        emptied = adoptRawSiblings(db, root.id, rel, photoId)
+        this.dropFillerCaptions(photoId, meta)
         if (meta.description) this.importDescription(photoId, meta.description)
         const row = db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
         if (row.thumb_key !== row.key) queue.enqueue('thumbnail', { photoId }, job.priority)
@@ -200,6 +233,8 @@ export class Pipeline {
       outcome = { photoId, added, changed }
     })
     if (rejected) this.emitFailure({ photoId: outcome.photoId, path: abs, kind: 'ingest', error: rejected, attempts: job.attempts })
+    if (emptied.length) this.d.events.emit('photos.removed', { ids: emptied })
+    if (joined !== null) return void this.d.events.emit('photos.changed', { ids: [joined] })
     if (outcome.added) this.d.events.emit('photos.added', { ids: [outcome.photoId] })
     else if (outcome.changed) this.d.events.emit('photos.changed', { ids: [outcome.photoId] })
   }
@@ -208,12 +243,38 @@ export class Pipeline {
   private importDescription(photoId: number, text: string): void {
     const { db, store } = this.d
     if (db.stmt(`SELECT 1 FROM captions WHERE photo_id = ? AND source = 'file' AND text = ?`).get(photoId, text)) return
-    const current = store.photoKey(photoId)
-    const id = store.addCaption(photoId, text, 'user', { source: 'file', makeCurrent: current?.captionProvenance !== 'user' })
+    // A description changed in the file or its sidecar (edited in another tool) replaces the one
+    // imported before; a caption the user wrote or edited here is never replaced.
+    const current = db.stmt(`SELECT c.provenance, c.source FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { provenance: string | null; source: string | null } | undefined
+    const id = store.addCaption(photoId, text, 'user', { source: 'file', makeCurrent: current?.provenance !== 'user' || current.source === 'file' })
     this.pendingCaptionEvents.push({ photoId, captionId: id })
   }
 
   private pendingCaptionEvents: { photoId: number; captionId: number }[] = []
+
+  /**
+   * Captions imported from the file by an earlier version that the filler
+   * rules now recognise ([Note: filler descriptions]) are not the user's: drop
+   * them, so the automatic caption is made again. The text stays visible as the
+   * embedded description.
+   */
+  private dropFillerCaptions(photoId: number, meta: PhotoMetadata): void {
+    const { db } = this.d
+    const rows = db.stmt(`SELECT id, text FROM captions WHERE photo_id = ? AND source = 'file'`).all(photoId) as { id: number; text: string }[]
+    const context = { make: meta.cameraMake, model: meta.cameraModel }
+    const filler = rows.filter((r) => r.text !== meta.description && fillerReason(r.text, context) !== null)
+    if (filler.length === 0) return
+    for (const r of filler) db.stmt(`DELETE FROM captions WHERE id = ?`).run(r.id)
+    const current = db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null }
+    if (current.caption_id === null) {
+      const latest = db.stmt(`SELECT id, provenance FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`).get(photoId) as { id: number; provenance: string } | undefined
+      db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(latest?.id ?? null, photoId)
+      // No caption left: back to 'embedded' so the caption stage runs again.
+      if (!latest && db.stmt(`UPDATE photos SET status = 'embedded' WHERE id = ? AND status = 'captioned'`).run(photoId).changes > 0 && this.d.ml()) {
+        this.d.queue.enqueue('caption', { photoId }, Priority.fresh)
+      }
+    }
+  }
 
   private async resolveIdentity(rootId: number, rel: string, abs: string, id: FastIdentity): Promise<{ photoId: number | null; fullHash: string | null }> {
     const { db, store } = this.d
@@ -278,8 +339,9 @@ export class Pipeline {
     const row = db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
     const abs = store.presentPath(photoId)
     if (!row?.key || !abs) return db.tx(() => queue.complete(job.id))
+    let note: string | null = null
     try {
-      await makeThumbnail(abs, this.d.cacheDir, row.key)
+      note = (await makeThumbnail(abs, this.d.cacheDir, row.key)).note
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return db.tx(() => queue.complete(job.id))
       const permanent = error instanceof ImageRejectedError
@@ -289,7 +351,7 @@ export class Pipeline {
     }
     signal.throwIfAborted()
     db.tx(() => {
-      db.stmt(`UPDATE photos SET thumb_key = ? WHERE id = ?`).run(row.key, photoId)
+      db.stmt(`UPDATE photos SET thumb_key = ?, decode_note = ? WHERE id = ?`).run(row.key, note, photoId)
       store.advance(photoId, 'thumbnailed')
       const ml = this.d.ml()
       if (ml && !db.stmt(`SELECT 1 FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, ml.info.embeddingModelId)) {
@@ -317,7 +379,9 @@ export class Pipeline {
     if (work.length === 0) return
     let results: Awaited<ReturnType<MlService['embedImages']>>
     try {
-      results = await ml.service.embedImages(work.map((w) => w.abs), signal)
+      // RAW and BMP: the ML decoder reads the JPEG preview made from them (images.ts).
+      const inputs = await Promise.all(work.map((w) => (needsStandIn(w.abs) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
+      results = await ml.service.embedImages(inputs, signal)
     } catch (error) {
       if (signal.aborted) throw error
       const message = `embedding failed: ${error instanceof Error ? error.message : String(error)}`
@@ -344,6 +408,18 @@ export class Pipeline {
     })
     for (const f of failures) this.emitFailure(f)
     this.d.events.emit('photos.changed', { ids: work.map((w) => w.job.photo_id!) })
+  }
+
+  /** The 960 px preview of a file the ML decoder cannot read itself; the file when none can be made (its error then comes from the ML decoder). */
+  private async standIn(photoId: number, abs: string): Promise<string> {
+    const row = this.d.db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
+    if (!row?.key) return abs
+    try {
+      await makePreview(abs, this.d.cacheDir, row.key)
+      return thumbnailPath(this.d.cacheDir, row.key, 'large')
+    } catch {
+      return abs
+    }
   }
 
   // ---- caption (batched; from stored embeddings, no image decoded again)
@@ -382,9 +458,10 @@ export class Pipeline {
         const r = results[i]
         if (!r) return
         // [Note: user captions win] an automatic caption never replaces a
-        // user's; it is kept in the history so it can be looked at or restored.
+        // user's, nor one a person reviewed and accepted; it is kept in the
+        // history so it can be looked at or restored.
         const current = store.photoKey(photoId)
-        const makeCurrent = current?.captionProvenance !== 'user'
+        const makeCurrent = current?.captionProvenance !== 'user' && !current?.captionReviewed
         const id = store.addCaption(photoId, r.caption, 'auto', { modelId: ml.info.captionModelId, decoding, makeCurrent })
         store.advance(photoId, 'captioned')
         queue.complete(w.job.id)

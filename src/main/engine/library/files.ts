@@ -1,7 +1,22 @@
 // Which files and folders belong in the library: pure name rules, no I/O.
 
+/** Camera RAW formats: indexed through the full-size JPEG preview they embed (library/images.ts). */
+export const rawExtensions = new Set(['.dng', '.nef', '.nrw', '.cr2', '.cr3', '.crw', '.arw', '.srf', '.sr2', '.raf', '.orf', '.rw2', '.rwl', '.pef', '.srw', '.x3f', '.3fr', '.iiq', '.erf', '.kdc', '.mrw', '.mef', '.mos'])
+
 /** Extensions we try to index (lower case, with the dot). */
-export const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.heic', '.heif', '.avif'])
+export const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.heic', '.heif', '.avif', '.bmp', '.dib', ...rawExtensions])
+
+export function isRawName(name: string): boolean {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 && rawExtensions.has(name.slice(dot).toLowerCase())
+}
+
+/** A RAW file's pair: the JPEG the camera wrote beside it for the same shot (same folder and name, .jpg/.jpeg). */
+export function pairedJpegNames(rawName: string): string[] {
+  const dot = rawName.lastIndexOf('.')
+  const stem = rawName.slice(0, dot)
+  return ['.jpg', '.JPG', '.jpeg', '.JPEG', '.Jpg'].map((e) => stem + e)
+}
 
 export function isImageName(name: string): boolean {
   const dot = name.lastIndexOf('.')

@@ -1,23 +1,39 @@
 // Decoding photos for the library: a header probe (format, size, pixel limit)
 // and the two thumbnail sizes. Originals are only ever read (sharp opens the
-// path read-only; heic-decode gets a buffer we read with flag 'r').
+// path read-only; heic-decode, the BMP decoder and exiftool get bytes we read
+// with flag 'r').
 //
 // [Note: pixel limit]
 // A 50000x50000 PNG is a few hundred KB on disk and 7.5 GB decoded. We refuse
 // anything above `maxPixels` from the header alone, before decoding, and pass
 // the same limit to sharp (`limitInputPixels`) as a second line of defence.
+// It is the ML decoder's limit (Pillow's bomb threshold, 179 MP), so a photo
+// the library admits is one the captioner can read.
+//
+// [Note: one decode policy]
+// We decode what mainstream viewers show: libjpeg's warnings (junk before a
+// marker, a bad EXIF block, extraneous bytes) do not refuse a photo, they
+// become a note on it; truncated or unreadable data is refused. This is the
+// ML path's policy too (failOn 'truncated' in ml/preprocess/image-decode.ts).
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
+import { DEFAULT_MAX_PIXELS } from '../../ml/preprocess/image-decode.ts'
+import { bmpSize, decodeBmp } from './bmp.ts'
+import { readHead, sniffContainer } from './containers.ts'
+import { isRawName } from './files.ts'
 
 // See [Note: sharp threads] in jobs/pipeline.ts: parallelism comes from
 // several images at once, not several threads per image.
 sharp.concurrency(1)
 
-export const maxPixels = 200_000_000 // 200 MP: larger than any camera, smaller than a bomb.
+export const maxPixels = DEFAULT_MAX_PIXELS
 
 export const thumbnailSizes = { small: 320, large: 960 } as const
 export type ThumbnailSize = keyof typeof thumbnailSizes
+
+/** What transparent pixels become in thumbnails and previews: a neutral grey on which both black and white artwork shows. */
+export const flattenBackground = '#b0b0b0'
 
 export interface ImageProbe {
   format: string
@@ -37,21 +53,71 @@ export class ImageRejectedError extends Error {
 
 const heifFormats = new Set(['heif', 'heic', 'avif'])
 
+/** How a file's pixels are reached: sharp on the file, or on bytes we produced (BMP decode, a RAW's embedded JPEG). */
+type Source =
+  | { kind: 'file'; file: string }
+  | { kind: 'buffer'; data: Buffer; format: string }
+  | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; format: string }
+
+async function sourceOf(file: string): Promise<Source> {
+  const head = await readHead(file, 64).catch(() => Buffer.alloc(0))
+  const kind = sniffContainer(head)
+  if (kind === 'bmp') {
+    const data = await fs.readFile(file, { flag: 'r' })
+    const { width, height } = bmpSize(data)
+    checkLimit(width, height)
+    try {
+      const img = decodeBmp(data, maxPixels)
+      return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, format: 'bmp' }
+    } catch (error) {
+      throw new ImageRejectedError(`cannot decode BMP image: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  if (isRawName(file)) {
+    const { extractRawPreview } = await import('./exiftool-reader.ts')
+    const preview = await extractRawPreview(file).catch(() => null)
+    if (preview) return { kind: 'buffer', data: preview, format: `raw:${path.extname(file).slice(1).toLowerCase()}` }
+    // A DNG without a preview is a TIFF libvips may read; other RAWs need a RAW decoder we do not ship.
+    if (kind !== 'tiff') throw new ImageRejectedError('RAW file without an embedded JPEG preview (no RAW decoder is installed to develop it)')
+  }
+  return { kind: 'file', file }
+}
+
+function sharpOf(src: Source, failOn: 'warning' | 'truncated' | 'error', limit: number | false = maxPixels): Sharp {
+  // pages: 1, page: 0 — an animated GIF/WebP/AVIF shows its first frame.
+  const opts = { limitInputPixels: limit, failOn, pages: 1, page: 0 } as const
+  if (src.kind === 'file') return sharp(src.file, opts)
+  if (src.kind === 'buffer') return sharp(src.data, opts)
+  return sharp(src.data, { raw: { width: src.width, height: src.height, channels: 4 }, limitInputPixels: limit })
+}
+
+function checkLimit(width: number, height: number): void {
+  if (width * height > maxPixels) {
+    throw new ImageRejectedError(`image is ${width}x${height} (${(width * height / 1e6).toFixed(0)} MP), above the ${(maxPixels / 1e6).toFixed(0)} MP pixel limit`)
+  }
+}
+
+/** Files the ML decoder cannot read itself (RAW, BMP): it is given their JPEG preview instead. */
+export function needsStandIn(file: string): boolean {
+  return isRawName(file) || /\.(bmp|dib)$/i.test(file)
+}
+
 export async function probeImage(file: string): Promise<ImageProbe> {
+  const src = await sourceOf(file)
+  if (src.kind === 'raw-pixels') return { format: src.format, width: src.width, height: src.height }
   let meta: Metadata
   try {
     // No pixel limit here: reading the header is safe, and we want our own message below.
-    meta = await sharp(file, { limitInputPixels: false, failOn: 'error' }).metadata()
+    meta = await decodeSlot.shared(() => sharpOf(src, 'error', false).metadata())
   } catch (error) {
-    throw new ImageRejectedError(`not a readable image: ${reason(error)}`)
+    throw new ImageRejectedError(`not a readable image: ${await ownReason(error, src)}`)
   }
   const { width, height, format } = meta
   if (!format || !width || !height) throw new ImageRejectedError('not a readable image: no dimensions in header')
-  if (width * height > maxPixels) {
-    throw new ImageRejectedError(`image is ${width}x${height} (${(width * height / 1e6).toFixed(0)} MP), above the ${maxPixels / 1e6} MP pixel limit`)
-  }
+  // (animated images: `height` is one frame's, pages: 1)
+  checkLimit(width, height)
   const rotated = (meta.orientation ?? 1) >= 5
-  return { format, width: rotated ? height : width, height: rotated ? width : height }
+  return { format: src.kind === 'buffer' ? src.format : format, width: rotated ? height : width, height: rotated ? width : height }
 }
 
 /** Where a thumbnail of content `key` lives in the content-addressed cache. */
@@ -70,53 +136,152 @@ export function thumbnailPath(cacheDir: string, key: string, size: ThumbnailSize
  * ingest would spend a third more CPU and ~100 KB of disk per photo on images
  * nobody looks at. A photo whose disk is away shows its thumbnail instead.
  */
-export async function makeThumbnail(file: string, cacheDir: string, key: string): Promise<void> {
-  await renderCached(file, thumbnailPath(cacheDir, key, 'small'), thumbnailSizes.small, 78)
+export async function makeThumbnail(file: string, cacheDir: string, key: string): Promise<DecodeResult> {
+  return await renderCached(file, thumbnailPath(cacheDir, key, 'small'), thumbnailSizes.small, 78)
 }
 
 /** The photo view's 960 px preview (see [Note: thumbnail and preview]). */
-export async function makePreview(file: string, cacheDir: string, key: string): Promise<void> {
-  await renderCached(file, thumbnailPath(cacheDir, key, 'large'), thumbnailSizes.large, 82)
+export async function makePreview(file: string, cacheDir: string, key: string): Promise<DecodeResult> {
+  return await renderCached(file, thumbnailPath(cacheDir, key, 'large'), thumbnailSizes.large, 82)
 }
 
-/** Decode `file` once, EXIF-rotated and sRGB, fit inside size x size, and write it as a JPEG at `target` unless it exists (same content, same image). */
-async function renderCached(file: string, target: string, size: number, quality: number): Promise<void> {
-  if (await exists(target)) return
+export interface DecodeResult {
+  /** The decoder's warning when the photo decoded despite it ([Note: one decode policy]); null when clean or already cached. */
+  note: string | null
+}
+
+/** Decode `file` once, EXIF-rotated, flattened and sRGB, fit inside size x size, and write it as a JPEG at `target` unless it exists (same content, same image). */
+async function renderCached(file: string, target: string, size: number, quality: number): Promise<DecodeResult> {
+  if (await exists(target)) return { note: null }
   await fs.mkdir(path.dirname(target), { recursive: true })
+  const src = await openForDecode(file)
   let jpeg: Buffer
+  let note: string | null = null
   try {
-    const input = await openForDecode(file)
-    // Huffman-table optimisation costs ~6x the encode time for ~5% smaller
-    // files: not worth it on the ingest path.
-    jpeg = await input
-      .rotate()
-      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-      .toColourspace('srgb')
-      .jpeg({ quality, optimiseCoding: false })
-      .toBuffer()
-  } catch (error) {
-    if (error instanceof ImageRejectedError) throw error
-    throw new ImageRejectedError(`cannot decode image: ${reason(error)}`)
+    jpeg = await render(src, 'warning', size, quality)
+  } catch (strict) {
+    // A warning only: decode again leniently, and keep what the decoder said as a note.
+    try {
+      jpeg = await render(src, 'truncated', size, quality)
+      note = `decoded despite a decoder warning: ${await ownReason(strict, src, 'warning')}`
+    } catch (error) {
+      if (error instanceof ImageRejectedError) throw error
+      throw new ImageRejectedError(`cannot decode image: ${await ownReason(error, src, 'truncated')}`)
+    }
   }
   await atomicWrite(target, jpeg)
+  return { note }
 }
 
-async function openForDecode(file: string): Promise<Sharp> {
-  const s = sharp(file, { limitInputPixels: maxPixels, failOn: 'warning' })
+async function render(src: Source, failOn: 'warning' | 'truncated', size: number, quality: number): Promise<Buffer> {
+  return await decodeSlot.shared(() =>
+    sharpOf(src, failOn)
+      .rotate()
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      // Transparent pixels: a neutral grey, not JPEG's black (black-on-transparent logos stay visible).
+      .flatten({ background: flattenBackground })
+      .toColourspace('srgb')
+      // Huffman-table optimisation costs ~6x the encode time for ~5% smaller
+      // files: not worth it on the ingest path.
+      .jpeg({ quality, optimiseCoding: false })
+      .toBuffer(),
+  )
+}
+
+async function openForDecode(file: string): Promise<Source> {
+  const src = await sourceOf(file)
+  if (src.kind !== 'file') return src
   const ext = path.extname(file).toLowerCase()
-  if (ext !== '.heic' && ext !== '.heif') return s
+  if (ext !== '.heic' && ext !== '.heif') return src
   // sharp's prebuilt libvips has no HEVC decoder: fall back to libheif in wasm.
-  const meta = await s.metadata().catch(() => null)
-  if (meta && meta.format && !heifFormats.has(meta.format)) return s
-  if (meta?.compression === 'av1') return s
+  const meta = await sharp(file, { limitInputPixels: false }).metadata().catch(() => null)
+  if (meta && meta.format && !heifFormats.has(meta.format)) return src
+  if (meta?.compression === 'av1') return src
   // @ts-expect-error heic-decode ships no type declarations
   const mod = (await import('heic-decode')) as { default: (o: { buffer: Buffer }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }> }
   const decode = mod.default
   const buffer = await fs.readFile(file, { flag: 'r' })
-  const img = await decode({ buffer })
-  if (img.width * img.height > maxPixels) throw new ImageRejectedError(`image is ${img.width}x${img.height}, above the pixel limit`)
-  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 4 } })
+  let img: { width: number; height: number; data: Uint8ClampedArray }
+  try {
+    img = await decode({ buffer })
+  } catch (error) {
+    throw new ImageRejectedError(`cannot decode HEIC/HEIF image: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  checkLimit(img.width, img.height)
+  return { kind: 'raw-pixels', data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height, format: 'heif' }
 }
+
+/**
+ * [Note: each file its own failure reason]
+ * libvips keeps decoder errors in one process-wide buffer, so with several
+ * images in flight a failure can carry another file's text (and path). The
+ * reason we store is therefore re-derived from a decode of this file alone:
+ * the failing step is run again while no other decode runs (an exclusive
+ * slot; normal decodes share it), and any path in the message that is not this
+ * file's is removed. Failures are rare, so the serialised re-run costs nothing
+ * on healthy libraries.
+ */
+async function ownReason(error: unknown, src: Source, failOn: 'warning' | 'truncated' | 'error' = 'error'): Promise<string> {
+  let message = firstLine(error)
+  try {
+    await decodeSlot.exclusive(async () => {
+      if (failOn === 'error') await sharpOf(src, 'error', false).metadata()
+      else await sharpOf(src, failOn).resize(8, 8, { fit: 'inside' }).raw().toBuffer()
+    })
+  } catch (alone) {
+    message = firstLine(alone)
+  }
+  return scrubOtherPaths(message, src.kind === 'file' ? src.file : null)
+}
+
+function firstLine(error: unknown): string {
+  const msg = error instanceof Error ? error.message : String(error)
+  const first = msg.split('\n')[0]!.replace(/^Input file /, '').trim()
+  if (/^Warning treated as error due to failOn setting/.test(first)) return 'the decoder reported a problem with the image data'
+  return first
+}
+
+/** Remove any absolute path from a decoder message except `own` (a leaked name of another file must not appear). */
+export function scrubOtherPaths(message: string, own: string | null): string {
+  return message.replace(/(?:[A-Za-z]:)?[\\/][^\s:"'()]*[\\/][^\s:"'()]*/g, (p) => (own !== null && (p === own || own.endsWith(p)) ? p : '(file)'))
+}
+
+/** Shared/exclusive slot for libvips work in this process ([Note: each file its own failure reason]). */
+class DecodeSlot {
+  private active = 0
+  private exclusiveActive = false
+  private exclusiveWanted = 0
+  private waiting: (() => void)[] = []
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.exclusiveActive || this.exclusiveWanted > 0) await new Promise<void>((r) => this.waiting.push(r))
+    this.active++
+    try {
+      return await fn()
+    } finally {
+      this.active--
+      this.wake()
+    }
+  }
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.exclusiveWanted++
+    while (this.exclusiveActive || this.active > 0) await new Promise<void>((r) => this.waiting.push(r))
+    this.exclusiveWanted--
+    this.exclusiveActive = true
+    try {
+      return await fn()
+    } finally {
+      this.exclusiveActive = false
+      this.wake()
+    }
+  }
+  private wake(): void {
+    const w = this.waiting
+    this.waiting = []
+    for (const r of w) r()
+  }
+}
+
+const decodeSlot = new DecodeSlot()
 
 async function atomicWrite(target: string, data: Buffer): Promise<void> {
   const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
@@ -131,13 +296,4 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false
   }
-}
-
-function reason(error: unknown): string {
-  const msg = error instanceof Error ? error.message : String(error)
-  const first = msg.split('\n')[0]!.replace(/^Input file /, '').trim()
-  // libvips keeps the decoder's own warning per thread; with several images in
-  // flight sharp sometimes only has its generic text left. Say what it means.
-  if (/^Warning treated as error due to failOn setting/.test(first)) return 'corrupt or truncated image data (the decoder reported a problem)'
-  return first
 }

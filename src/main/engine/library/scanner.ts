@@ -31,11 +31,14 @@ import fs from 'node:fs/promises'
 import type { Dirent, Stats } from 'node:fs'
 import path from 'node:path'
 import { isHiddenOrSystem, isImageName } from './files.ts'
+import { sidecarIn } from './sidecars.ts'
 
 export interface ScanEntry {
   rel: string
   size: number
   mtimeMs: number
+  /** The photo's XMP sidecar's mtime (library/sidecars.ts), null when it has none. */
+  sidecarMtimeMs?: number | null
 }
 
 export interface ScanProblem {
@@ -115,6 +118,7 @@ export async function* walkRoot(
       continue
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : 1))
+    const names = new Set(entries.map((e) => e.name))
     const subdirs: { rel: string; chain: FolderStep[] }[] = []
     const enter = (rel: string, next: FolderStep): void => {
       if (folderSkipReason(chain, next) === null) subdirs.push({ rel, chain: [...chain, next] })
@@ -157,7 +161,12 @@ export async function* walkRoot(
         enter(rel, { id: folderId(st), real, base: true })
         continue
       }
-      if (st.isFile() && isImageName(e.name)) yield { rel, size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
+      if (st.isFile() && isImageName(e.name)) {
+        const side = sidecarIn(names, e.name)
+        let sidecarMtimeMs: number | null = null
+        if (side) sidecarMtimeMs = await walkFs.stat(path.join(absDir, side)).then((s) => Math.floor(s.mtimeMs), () => null)
+        yield { rel, size: st.size, mtimeMs: Math.floor(st.mtimeMs), sidecarMtimeMs }
+      }
     }
     // Depth-first, in name order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!)

@@ -12,7 +12,7 @@ import type { LibraryDb } from '../db/database.ts'
 import type { MlService } from '../../ml/service.ts'
 import type { Provenance } from '../types.ts'
 import { referenceRank, relevanceCutoff, type CutoffOptions } from './cutoff.ts'
-import { filterCondition, hasFilters, type SearchFilters } from './filters.ts'
+import { compileFilter, isEmptyFilter, type PhotoFilter } from '../views/photo-filter.ts'
 import { fuse, type FusedHit, type FusionOptions, type Source } from './fusion.ts'
 import { LibraryVectors } from './library-vectors.ts'
 import type { VectorEncoding, VectorHit } from './vector-index.ts'
@@ -24,7 +24,8 @@ export type TextEncoder = Pick<MlService, 'info' | 'embedTexts'>
 export interface SearchOptions {
   /** Most results to return; default 50. */
   limit?: number
-  filters?: SearchFilters
+  /** The same filter as the grid's ([Note: one filter meaning]). */
+  filters?: PhotoFilter | undefined
   cutoff?: Partial<CutoffOptions>
   fusion?: Partial<FusionOptions>
 }
@@ -225,23 +226,16 @@ export class SearchService {
   }
 
   private meaningHits(index: NonNullable<ReturnType<LibraryVectors['sync']>>, vector: Float32Array, limit: number, options: SearchOptions, exclude?: number): VectorHit[] {
-    const filtered = hasFilters(options.filters)
-    const allowed = filtered ? this.allowedIds(options.filters!) : null
+    const allowed = isEmptyFilter(options.filters) ? null : this.allowedIds(options.filters)
     const want = Math.max(limit, 10) * 2 + 20
     const { hits, background } = index.search(vector, { k: want, allowed, background: referenceRank(index.size), ...(exclude !== undefined ? { exclude: [exclude] } : {}) })
-    // without filters, photos whose files are all missing are dropped here (cheaper than a filter over every photo)
-    const present = filtered ? hits : hits.filter((h) => this.isPresent(h.id))
-    return relevanceCutoff(present, background, options.cutoff).slice(0, limit)
+    return relevanceCutoff(hits, background, options.cutoff).slice(0, limit)
   }
 
-  private allowedIds(filters: SearchFilters): number[] {
-    const cond = filterCondition(filters)
-    const rows = this.db.stmt(`SELECT ph.id FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ${cond.sql}`).all(...cond.args) as { id: number }[]
+  private allowedIds(filters: PhotoFilter | undefined): number[] {
+    const cond = compileFilter(filters)
+    const rows = this.db.stmt(`SELECT ph.id FROM photos ph WHERE ${cond.sql}`).all(...cond.args) as { id: number }[]
     return rows.map((r) => r.id)
-  }
-
-  private isPresent(photoId: number): boolean {
-    return this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND present = 1 LIMIT 1`).get(photoId) !== undefined
   }
 
   private hydrate(hits: FusedHit[], words: WordResult[]): SearchItem[] {

@@ -2,7 +2,7 @@
 // (migrations 0020, 0022), BM25-ranked, with highlighted captions.
 import type { LibraryDb } from '../db/database.ts'
 import { compileQuery, parseQuery } from './fts-query.ts'
-import { filterCondition, hasFilters, type SearchFilters } from './filters.ts'
+import { compileFilter, isEmptyFilter, type PhotoFilter } from '../views/photo-filter.ts'
 import type { WordHit } from './fusion.ts'
 import { highlight, matcherFor, type Highlight, type Matcher } from './highlight.ts'
 
@@ -30,20 +30,20 @@ function highlightedName(names: string, matcher: Matcher): Highlight[] | null {
  * Word results, best first. Ranking runs inside FTS5 (`ORDER BY rank`, BM25 with
  * the column weights set by migration 0022); highlights are made afterwards in
  * JS for the returned rows only (highlight.ts), since FTS5's highlight() re-runs
- * the query per row. Without filters, photos with no present file are dropped
- * from the ranked rows (cheaper than joining every match).
+ * the query per row. Filters narrow the ranked rows inside the same query
+ * ([Note: one filter meaning]); photos whose files are all gone are found like
+ * any other, with the state 'missing'.
  */
-export function wordSearch(db: LibraryDb, query: string, options: { limit: number; filters?: SearchFilters }): WordResult[] {
+export function wordSearch(db: LibraryDb, query: string, options: { limit: number; filters?: PhotoFilter | undefined }): WordResult[] {
   const parsed = parseQuery(query)
   const compiled = compileQuery(parsed)
   if (compiled.all === null) return []
-  const filtered = hasFilters(options.filters)
-  const filter = filterCondition(options.filters)
+  const filtered = !isEmptyFilter(options.filters)
+  const filter = compileFilter(options.filters)
   const ranked = filtered
-    ? db.stmt(`SELECT photo_fts.rowid AS id, photo_fts.rank AS rank FROM photo_fts JOIN photos ph ON ph.id = photo_fts.rowid LEFT JOIN captions c ON c.id = ph.caption_id
+    ? db.stmt(`SELECT photo_fts.rowid AS id, photo_fts.rank AS rank FROM photo_fts JOIN photos ph ON ph.id = photo_fts.rowid
         WHERE photo_fts MATCH ? AND ${filter.sql} ORDER BY photo_fts.rank, photo_fts.rowid LIMIT ?`)
     : db.stmt(`SELECT rowid AS id, rank FROM photo_fts WHERE photo_fts MATCH ? ORDER BY rank, rowid LIMIT ?`)
-  const present = db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND present = 1 LIMIT 1`)
   const texts = db.stmt(`SELECT caption, names FROM photo_fts WHERE rowid = ?`)
   const matcher = matcherFor(parsed)
   const seen = new Set<number>()
@@ -56,20 +56,15 @@ export function wordSearch(db: LibraryDb, query: string, options: { limit: numbe
     // thousands at 100k captions for common words), so it only runs when the
     // all-terms tier found little.
     if (tier === 1 && out.length >= Math.min(options.limit, ANY_TIER_BELOW)) break
-    let want = options.limit - out.length + seen.size
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const rows = (filtered ? ranked.all(expr, ...filter.args, want) : ranked.all(expr, want)) as { id: number; rank: number }[]
-      for (const r of rows) {
-        if (seen.has(r.id) || out.length >= options.limit) continue
-        seen.add(r.id)
-        if (!filtered && present.get(r.id) === undefined) continue
-        const t = texts.get(r.id) as { caption: string; names: string } | undefined
-        const captionHighlights = t ? highlight(t.caption, matcher) : null
-        out.push({ id: r.id, bm25: r.rank, tier, captionHighlights, nameHighlights: t && !captionHighlights ? highlightedName(t.names, matcher) : null })
-      }
-      // rows dropped as missing leave the page short: look further down the ranking
-      if (rows.length < want || out.length >= options.limit) break
-      want *= 4
+    // photos the first tier found come again in the second: ask for enough to fill the page past them
+    const want = options.limit - out.length + seen.size
+    const rows = (filtered ? ranked.all(expr, ...filter.args, want) : ranked.all(expr, want)) as { id: number; rank: number }[]
+    for (const r of rows) {
+      if (seen.has(r.id) || out.length >= options.limit) continue
+      seen.add(r.id)
+      const t = texts.get(r.id) as { caption: string; names: string } | undefined
+      const captionHighlights = t ? highlight(t.caption, matcher) : null
+      out.push({ id: r.id, bm25: r.rank, tier, captionHighlights, nameHighlights: t && !captionHighlights ? highlightedName(t.names, matcher) : null })
     }
   }
   return out

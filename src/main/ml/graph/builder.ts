@@ -291,6 +291,14 @@ export class GraphBuilder {
     return this.one('ArgMax', [x], { axis, keepdims: keepdims ? 1 : 0 }, 'int64', this.reducedShape(x, [axis], keepdims, 'ArgMax'))
   }
 
+  /** The `k` largest entries along `axis`, best first (ties: lower index first): [values, int64 indices]. `k` is an int64 [1] value. */
+  topK(x: Value, k: Value, kDim: Dim, axis = -1): [Value, Value] {
+    const a = normAxis(axis, x.shape.length, 'TopK')
+    const shape = x.shape.map((d, i) => (i === a ? kDim : d))
+    const [values, indices] = this.node('TopK', [x, k], { axis, largest: 1, sorted: 1 }, [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }])
+    return [values!, indices!]
+  }
+
   // ---------- shape ops ----------
 
   /**
@@ -413,13 +421,24 @@ export class GraphBuilder {
     return this.one('ConstantOfShape', [shapeValue], { value }, dtype, shape)
   }
 
-  /** 2-D convolution without padding (CLIP's patch embedding). */
-  conv2d(x: Value, w: Value, opts: { stride: number }): Value {
+  /** 2-D convolution (groups 1, dilation 1): CLIP's patch embedding, and with `pads`/`bias` the ResNet tower's convolutions. */
+  conv2d(x: Value, w: Value, opts: { stride: number; pads?: number; bias?: Value }): Value {
     const [n, , h, wd] = x.shape
     const [co, , kh, kw] = w.shape
+    const pad = opts.pads ?? 0
     const outDim = (d: Dim | undefined, k: Dim | undefined): Dim =>
-      typeof d === 'number' && typeof k === 'number' ? Math.floor((d - k) / opts.stride) + 1 : freshDim('conv')
-    return this.one('Conv', [x, w], { strides: [opts.stride, opts.stride] }, x.dtype, [n!, co!, outDim(h, kh), outDim(wd, kw)])
+      typeof d === 'number' && typeof k === 'number' ? Math.floor((d + 2 * pad - k) / opts.stride) + 1 : freshDim('conv')
+    const attrs: Record<string, AttrValue> = { strides: [opts.stride, opts.stride] }
+    if (pad) attrs.pads = [pad, pad, pad, pad]
+    return this.one('Conv', opts.bias ? [x, w, opts.bias] : [x, w], attrs, x.dtype, [n!, co!, outDim(h, kh), outDim(wd, kw)])
+  }
+
+  /** k×k average pool with stride k and no padding over NCHW (the ResNet tower's anti-aliased strides); k = 1 is the identity. */
+  averagePool(x: Value, k: number): Value {
+    if (k === 1) return x
+    const [n, c, h, wd] = x.shape
+    const outDim = (d: Dim | undefined): Dim => (typeof d === 'number' ? Math.floor(d / k) : freshDim('pool'))
+    return this.one('AveragePool', [x], { kernel_shape: [k, k], strides: [k, k] }, x.dtype, [n!, c!, outDim(h), outDim(wd)])
   }
 
   // ---------- composites (expand into primitive ops) ----------

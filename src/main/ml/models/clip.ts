@@ -2,7 +2,8 @@
 // image_embeds / text_embeds are projected and NOT normalised.
 import { GraphBuilder, type Value } from '../graph/builder.ts'
 import type { Graph } from '../graph/ir.ts'
-import type { ClipConfig, ClipTowerConfig } from './config.ts'
+import { vitVision, type ClipConfig, type ClipTowerConfig } from './config.ts'
+import { buildClipResNetVisionGraph } from './clip-resnet.ts'
 import { attention, causalBias, linearOutIn, mergeHeads, splitHeads } from './layers.ts'
 import { declareParams, param, type Params } from './params.ts'
 import type { WeightMap } from './weight-names.ts'
@@ -30,7 +31,7 @@ export interface ClipVisionOutputs {
 
 /** pixel_values [B,3,S,S] -> image embeddings [B,proj]. */
 export function clipVisionForward(g: GraphBuilder, p: Params, cfg: ClipConfig, pixelValues: Value): ClipVisionOutputs {
-  const v = cfg.vision
+  const v = vitVision(cfg, 'the ViT vision forward')
   const grid = v.imageSize / v.patchSize
   const w = (n: string) => param(p, `vision_model.${n}`)
   const patches = g.conv2d(pixelValues, w('embeddings.patch_embedding.weight'), { stride: v.patchSize }) // [B,Hv,g,g]
@@ -73,8 +74,12 @@ export interface ClipGraphOptions {
   debug?: boolean
 }
 
-/** Vision graph: `pixel_values` [B,3,S,S] -> `image_embeds` [B,proj]. `weights`: canonical CLIP names. */
+/**
+ * Vision graph: `pixel_values` [B,3,S,S] -> `image_embeds` [B,proj]. `weights`:
+ * canonical CLIP names (HF names for a ViT, openai `visual.*` names for a ResNet tower).
+ */
 export function buildClipVisionGraph(weights: WeightMap, cfg: ClipConfig, opts: ClipGraphOptions = {}): Graph {
+  if (cfg.vision.architecture === 'resnet') return buildClipResNetVisionGraph(weights, cfg, opts)
   const g = new GraphBuilder('clip_vision')
   const pixels = g.input('pixel_values', 'float32', ['batch', 3, cfg.vision.imageSize, cfg.vision.imageSize])
   const p = declareParams(g, onlyPrefix(weights, ['vision_model.', 'visual_projection.']))

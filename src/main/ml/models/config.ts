@@ -21,8 +21,22 @@ export interface ClipTowerConfig {
 }
 
 export interface ClipVisionConfig extends ClipTowerConfig {
+  /** Absent on configs written before ResNet towers existed. */
+  architecture?: 'vit'
   imageSize: number
   patchSize: number
+}
+
+/** OpenAI's ModifiedResNet image tower (SPEC §13; parsed by open-clip-config.ts). */
+export interface ClipResNetVisionConfig {
+  architecture: 'resnet'
+  imageSize: number
+  /** Blocks per stage (4 stages). */
+  layers: [number, number, number, number]
+  /** Stem width W (stage s has planes W·2^(s−1), output 4× that). */
+  width: number
+  /** Attention-pool heads (E/64 with E = 32·W). */
+  heads: number
 }
 
 export interface ClipTextConfig extends ClipTowerConfig {
@@ -32,7 +46,7 @@ export interface ClipTextConfig extends ClipTowerConfig {
 
 export interface ClipConfig {
   projectionDim: number
-  vision: ClipVisionConfig
+  vision: ClipVisionConfig | ClipResNetVisionConfig
   text: ClipTextConfig
 }
 
@@ -61,6 +75,12 @@ export interface MappingConfig {
 }
 
 export class ModelConfigError extends Error {}
+
+/** The ViT part of `cfg`, or an error naming what needed it (ResNet towers have no patches). */
+export function vitVision(cfg: ClipConfig, what: string): ClipVisionConfig {
+  if (cfg.vision.architecture === 'resnet') throw new ModelConfigError(`${what} needs a ViT CLIP image tower, but this CLIP has a ResNet tower`)
+  return cfg.vision
+}
 
 type Json = Record<string, unknown>
 

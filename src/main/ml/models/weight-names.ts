@@ -14,13 +14,13 @@
 //   `*.position_ids` buffers are ignored.
 // - Mapping: the paper's state-dict names `clip_project.*`.
 import type { HostTensor } from '../weights/tensor.ts'
-import type { ClipConfig, Gpt2Config, MappingConfig } from './config.ts'
+import { vitVision, type ClipConfig, type Gpt2Config, type MappingConfig } from './config.ts'
 
 export type WeightMap = Map<string, HostTensor>
 
 export class WeightsError extends Error {}
 
-type Spec = [name: string, shape: number[]][]
+export type Spec = [name: string, shape: number[]][]
 
 export function gpt2WeightSpec(cfg: Gpt2Config): Spec {
   const E = cfg.nEmbd
@@ -56,7 +56,7 @@ function clipLayerSpec(prefix: string, hidden: number, inter: number): Spec {
 }
 
 export function clipVisionWeightSpec(cfg: ClipConfig): Spec {
-  const v = cfg.vision
+  const v = vitVision(cfg, 'the ViT CLIP weight list')
   const g = v.imageSize / v.patchSize
   const spec: Spec = [
     ['vision_model.embeddings.class_embedding', [v.hidden]],
@@ -118,7 +118,7 @@ export function mappingWeightSpec(cfg: MappingConfig): Spec {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i])
 
 /** Pick the spec's tensors out of `canonical`, checking presence, shape and dtype. */
-function collect(spec: Spec, canonical: WeightMap, file: string, what: string, sourceNames: Map<string, string>): WeightMap {
+export function collectWeights(spec: Spec, canonical: WeightMap, file: string, what: string, sourceNames: Map<string, string>): WeightMap {
   const out: WeightMap = new Map()
   for (const [name, shape] of spec) {
     const t = canonical.get(name)
@@ -131,7 +131,7 @@ function collect(spec: Spec, canonical: WeightMap, file: string, what: string, s
   return out
 }
 
-function rejectExtras(canonical: WeightMap, spec: Spec, file: string, what: string, sourceNames: Map<string, string>): void {
+export function rejectExtraWeights(canonical: WeightMap, spec: Spec, file: string, what: string, sourceNames: Map<string, string>): void {
   const expected = new Set(spec.map(([n]) => n))
   const extras = [...canonical.keys()].filter((k) => !expected.has(k))
   if (extras.length) {
@@ -169,8 +169,8 @@ export function normalizeGpt2Weights(raw: WeightMap, cfg: Gpt2Config, file: stri
     sourceNames.set(name, key)
   }
   const spec = gpt2WeightSpec(cfg)
-  const out = collect(spec, canonical, file, 'GPT-2', sourceNames)
-  rejectExtras(canonical, spec, file, 'GPT-2', sourceNames)
+  const out = collectWeights(spec, canonical, file, 'GPT-2', sourceNames)
+  rejectExtraWeights(canonical, spec, file, 'GPT-2', sourceNames)
   if (lmHead && !tensorsEqual(lmHead, out.get('wte.weight')!)) {
     throw new WeightsError(`${file}: lm_head.weight differs from wte.weight; only GPT-2 with a tied LM head is supported`)
   }
@@ -191,10 +191,10 @@ export function normalizeClipWeights(raw: WeightMap, cfg: ClipConfig, file: stri
     sourceNames.set(name, key)
   }
   const spec: Spec = [...(parts.vision ? clipVisionWeightSpec(cfg) : []), ...(parts.text ? clipTextWeightSpec(cfg) : [])]
-  const out = collect(spec, canonical, file, 'CLIP', sourceNames)
+  const out = collectWeights(spec, canonical, file, 'CLIP', sourceNames)
   if (parts.vision && parts.text) {
     const full: Spec = [...spec, ['logit_scale', []]]
-    rejectExtras(canonical, full, file, 'CLIP', sourceNames)
+    rejectExtraWeights(canonical, full, file, 'CLIP', sourceNames)
     const ls = canonical.get('logit_scale')
     if (ls) out.set('logit_scale', ls)
   }
@@ -220,7 +220,7 @@ export function normalizeMappingWeights(raw: WeightMap, cfg: MappingConfig, file
   const { mapping } = splitClipcapCheckpoint(raw)
   if (!mapping.size) throw new WeightsError(`${file}: no clip_project.* tensors (not a ClipCap mapping checkpoint)`)
   const spec = mappingWeightSpec(cfg)
-  const out = collect(spec, mapping, file, `${cfg.type} mapping`, new Map())
-  rejectExtras(mapping, spec, file, `${cfg.type} mapping`, new Map())
+  const out = collectWeights(spec, mapping, file, `${cfg.type} mapping`, new Map())
+  rejectExtraWeights(mapping, spec, file, `${cfg.type} mapping`, new Map())
   return out
 }

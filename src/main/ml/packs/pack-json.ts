@@ -11,6 +11,8 @@ export const packJsonSchema = z.looseObject({
   /** Mapping weights file inside mapping/ when the folder holds several. */
   mapping_weights: z.string().min(1).optional(),
   image_size: z.number().int().positive().optional(),
+  /** How clip/ is laid out: Hugging Face CLIPModel files or open_clip's (found from the files when absent). */
+  clip_format: z.enum(['hf', 'open_clip']).optional(),
   generation: z
     .looseObject({
       stop_token_id: z.number().int().nonnegative().optional(),

@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { packJsonSchema, type PackJson } from './pack-json.ts'
 import { parseClipConfig, parseGpt2Config, parseMappingConfig, readJsonFile, type ClipConfig, type Gpt2Config, type MappingConfig } from '../models/config.ts'
+import { OPEN_CLIP_CONFIG_FILE, parseOpenClipConfig } from '../models/open-clip-config.ts'
 import { paperGeneration, type GenerationConfig } from '../decoding/generation-config.ts'
 
 export class PackError extends Error {
@@ -13,6 +14,9 @@ export class PackError extends Error {
 
 export type MappingWeightsFormat = 'safetensors' | 'pt'
 
+/** `hf`: Hugging Face CLIPModel files (config.json + model.safetensors); `open_clip`: open_clip_config.json + its weights (ResNet towers). */
+export type ClipFilesFormat = 'hf' | 'open_clip'
+
 export interface Pack {
   dir: string
   name: string
@@ -20,7 +24,7 @@ export interface Pack {
   /** The generated tiny pack: captions are meaningless. */
   isTiny: boolean
   randomWeights: boolean
-  clip: { dir: string; configPath: string; weightsPath: string; config: ClipConfig; vocabPath: string; mergesPath: string }
+  clip: { dir: string; format: ClipFilesFormat; configPath: string; weightsPath: string; config: ClipConfig; vocabPath: string; mergesPath: string }
   gpt2: { dir: string; configPath: string; weightsPath: string; config: Gpt2Config }
   mapping: { dir: string; configPath: string; weightsPath: string; format: MappingWeightsFormat; config: MappingConfig; raw: Record<string, unknown> }
   generation: GenerationConfig
@@ -73,6 +77,37 @@ export function findMappingWeights(mappingDir: string, explicit: string | undefi
   return { path: mustExist(path.join(mappingDir, pts[0]!), 'mapping weights file'), format: 'pt' }
 }
 
+/**
+ * The CLIP files of clip/: open_clip_config.json is looked for FIRST (a ResNet
+ * CLIP's Hub folder, e.g. timm/resnet50x4_clip.openai, also holds timm's
+ * image-only config.json and model.safetensors, which are not a CLIPModel);
+ * its weights are open_clip_model.safetensors, else open_clip_pytorch_model.bin.
+ * Otherwise the Hugging Face CLIPModel config.json + model.safetensors.
+ */
+export function findClipFiles(clipDir: string, declared: string | undefined, packJsonPath: string): { format: ClipFilesFormat; configPath: string; weightsPath: string; config: ClipConfig } {
+  const openClipConfig = path.join(clipDir, OPEN_CLIP_CONFIG_FILE)
+  if (fs.existsSync(openClipConfig) || declared === 'open_clip') {
+    if (declared !== undefined && declared !== 'open_clip') throw new PackError(`${packJsonPath}: clip_format is ${JSON.stringify(declared)}, but ${openClipConfig} is an open_clip config`)
+    const configPath = mustExist(openClipConfig, 'open_clip CLIP config')
+    const config = wrap(() => parseOpenClipConfig(readJsonFile(configPath), configPath))
+    const safetensors = path.join(clipDir, 'open_clip_model.safetensors')
+    const bin = path.join(clipDir, 'open_clip_pytorch_model.bin')
+    if (!fs.existsSync(safetensors) && !fs.existsSync(bin)) throw new PackError(`${clipDir}: no open_clip weights (expected open_clip_model.safetensors or open_clip_pytorch_model.bin next to ${OPEN_CLIP_CONFIG_FILE})`)
+    const weightsPath = mustExist(fs.existsSync(safetensors) ? safetensors : bin, 'open_clip CLIP weights')
+    return { format: 'open_clip', configPath, weightsPath, config }
+  }
+  if (declared !== undefined && declared !== 'hf') throw new PackError(`${packJsonPath}: clip_format must be "hf" or "open_clip", got ${JSON.stringify(declared)}`)
+  const configPath = mustExist(path.join(clipDir, 'config.json'), 'CLIP config')
+  const config = wrap(() => parseClipConfig(readJsonFile(configPath), configPath))
+  // Hugging Face's openai/clip-vit-base-patch32 has model.safetensors only in a
+  // conversion commit and pytorch_model.bin (the same tensors) on main: a pack
+  // may hold either (the manifest's fallback source).
+  const st = path.join(clipDir, 'model.safetensors')
+  const bin = path.join(clipDir, 'pytorch_model.bin')
+  const weightsPath = !fs.existsSync(st) && fs.existsSync(bin) ? mustExist(bin, 'CLIP weights') : mustExist(st, 'CLIP weights (model.safetensors or pytorch_model.bin)')
+  return { format: 'hf', configPath, weightsPath, config }
+}
+
 export function openPack(packDir: string): Pack {
   const dir = path.resolve(packDir)
   if (!fs.existsSync(dir)) throw new PackError(`${dir}: model pack folder does not exist`)
@@ -88,9 +123,10 @@ export function openPack(packDir: string): Pack {
   const json = parsed.data
 
   const clipDir = subdir(dir, json.clip, 'clip')
-  const clipConfigPath = mustExist(path.join(clipDir, 'config.json'), 'CLIP config')
-  const clipConfig = wrap(() => parseClipConfig(readJsonFile(clipConfigPath), clipConfigPath))
-  const clipWeights = mustExist(path.join(clipDir, 'model.safetensors'), 'CLIP weights')
+  const clipFiles = findClipFiles(clipDir, json.clip_format, packJsonPath)
+  const clipConfigPath = clipFiles.configPath
+  const clipConfig = clipFiles.config
+  const clipWeights = clipFiles.weightsPath
   const vocabPath = mustExist(path.join(clipDir, 'vocab.json'), 'CLIP vocabulary')
   const mergesPath = mustExist(path.join(clipDir, 'merges.txt'), 'CLIP merges')
 
@@ -128,7 +164,7 @@ export function openPack(packDir: string): Pack {
     json,
     isTiny: json.tiny === true,
     randomWeights: json.random_weights === true || json.tiny === true,
-    clip: { dir: clipDir, configPath: clipConfigPath, weightsPath: clipWeights, config: clipConfig, vocabPath, mergesPath },
+    clip: { dir: clipDir, format: clipFiles.format, configPath: clipConfigPath, weightsPath: clipWeights, config: clipConfig, vocabPath, mergesPath },
     gpt2: { dir: gpt2Dir, configPath: gpt2ConfigPath, weightsPath: gpt2Weights, config: gpt2Config },
     mapping: { dir: mappingDir, configPath: mappingConfigPath, weightsPath: mw.path, format: mw.format, config: mappingConfig, raw: mappingRaw },
     generation,

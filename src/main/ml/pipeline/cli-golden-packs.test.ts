@@ -21,6 +21,9 @@ const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
 const PACKS = path.resolve(REPO, '..', 'shared', 'reference', 'packs')
 const present = fs.existsSync(path.join(PACKS, 'mlp', 'pack.json')) && fs.existsSync(path.join(PACKS, 'transformer', 'pack.json'))
 if (!present) console.warn(`skipping the reference-pack CLI tests: ${PACKS} is absent (it holds third-party vocabularies and is not part of the repository)`)
+// The paper's third model on a ResNet CLIP tower (open_clip files in clip/, no config.json).
+const rnPresent = fs.existsSync(path.join(PACKS, 'transformer-rn', 'pack.json'))
+if (!rnPresent) console.warn(`skipping the ResNet reference-pack CLI tests: ${path.join(PACKS, 'transformer-rn')} is absent`)
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-cli-golden-'))
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
@@ -37,6 +40,8 @@ interface ExpectedCase {
   greedy: { tokens: number[] }
   beam: { beams_sorted_by_score: { tokens: number[] }[] }
   checks_from_generator: { sharp_cubic_preprocessing_same_greedy: boolean; sharp_cubic_preprocessing_same_best_beam: boolean }
+  /** ResNet packs: the resize/crop the reference did (even a 224 px file is resampled to 64 px). */
+  geometry?: { resize_skipped: boolean }
 }
 
 const withoutStop = (t: number[]): number[] => (t[t.length - 1] === 13 ? t.slice(0, -1) : t)
@@ -62,8 +67,10 @@ function packVariant(kind: string, keep: 'model.safetensors' | 'clipcap.pt'): st
 
 const env = { PHOTOCAP_DATA_DIR: path.join(work, 'data') }
 
-describe.skipIf(!present).each(['mlp', 'transformer'])('reference pack %s through the CLI', (kind) => {
-  const expected = present ? (JSON.parse(fs.readFileSync(path.join(PACKS, kind, 'expected.json'), 'utf8')) as { cases: ExpectedCase[] }) : { cases: [] }
+const kinds = [...(present ? ['mlp', 'transformer'] : []), ...(rnPresent ? ['transformer-rn'] : [])]
+
+describe.skipIf(kinds.length === 0).each(kinds.length ? kinds : ['none'])('reference pack %s through the CLI', (kind) => {
+  const expected = kinds.includes(kind) ? (JSON.parse(fs.readFileSync(path.join(PACKS, kind, 'expected.json'), 'utf8')) as { cases: ExpectedCase[] }) : { cases: [] }
   const imageOf = (c: ExpectedCase): string => path.resolve(PACKS, kind, c.image_from_pack_dir)
 
   it.each(['model.safetensors', 'clipcap.pt'] as const)('caption prints the expected greedy and beam tokens (mapping from %s)', async (keep) => {
@@ -84,6 +91,36 @@ describe.skipIf(!present).each(['mlp', 'transformer'])('reference pack %s throug
     beam.forEach((r, i) => expect(r.tokens, beamCases[i]!.id).toEqual(withoutStop(beamCases[i]!.beam.beams_sorted_by_score[0]!.tokens)))
   })
 
+  it.skipIf(kind !== 'transformer-rn')('a paper-style frozen-GPT-2 checkpoint (gpt.* equal to gpt2/, attn.bias/masked_bias buffers) gives the same captions; a differing gpt.* is used', async () => {
+    const dir = packVariant(kind, 'model.safetensors')
+    const frozen = path.join(work, `${kind}-frozen-gpt`)
+    fs.cpSync(dir, frozen, { recursive: true })
+    const gptCfg = parseGpt2Config(readJsonFile(path.join(frozen, 'gpt2', 'config.json')))
+    const n = gptCfg.nPositions
+    const tensors = new Map(readSafetensors(path.join(frozen, 'mapping', 'model.safetensors')))
+    const gpt2 = readSafetensors(path.join(frozen, 'gpt2', 'model.safetensors'))
+    for (const [k, t] of gpt2) tensors.set(`gpt.${k}`, t)
+    tensors.set('gpt.lm_head.weight', gpt2.get('transformer.wte.weight')!)
+    const tril = new Uint8Array(n * n).map((_, i) => (i % n <= Math.floor(i / n) ? 1 : 0))
+    for (let i = 0; i < gptCfg.nLayer; i++) {
+      tensors.set(`gpt.transformer.h.${i}.attn.bias`, { dtype: 'uint8', shape: [1, 1, n, n], data: tril })
+      tensors.set(`gpt.transformer.h.${i}.attn.masked_bias`, { dtype: 'float32', shape: [], data: Float32Array.of(-1e4) })
+    }
+    writeSafetensors(path.join(frozen, 'mapping', 'model.safetensors'), tensors)
+    const c = expected.cases.find((x) => x.checks_from_generator.sharp_cubic_preprocessing_same_greedy)!
+    const io = captureIo(env)
+    expect(await main(['caption', '--pack', frozen, '--json', '--provider', 'cpu', imageOf(c)], io), io.stderr.join('\n')).toBe(0)
+    expect((JSON.parse(io.stdout[0]!) as { tokens: number[] }).tokens).toEqual(withoutStop(c.greedy.tokens))
+
+    const { openPack } = await import('../packs/pack.ts')
+    const { loadMappingAndGpt2Weights } = await import('../packs/pack-weights.ts')
+    expect((await loadMappingAndGpt2Weights(openPack(frozen))).gpt2Source).toBe(path.join(frozen, 'gpt2', 'model.safetensors'))
+    const wpe = tensors.get('gpt.transformer.wpe.weight')!
+    tensors.set('gpt.transformer.wpe.weight', { ...wpe, data: (wpe.data as Float32Array).map((x) => x + 0.5) })
+    writeSafetensors(path.join(frozen, 'mapping', 'model.safetensors'), tensors)
+    expect((await loadMappingAndGpt2Weights(openPack(frozen))).gpt2Source).toBe(path.join(frozen, 'mapping', 'model.safetensors'))
+  })
+
   it('embed gives the expected image embeddings', async () => {
     const tensors = readSafetensors(path.join(PACKS, kind, 'expected.safetensors'))
     const io = captureIo(env)
@@ -94,7 +131,7 @@ describe.skipIf(!present).each(['mlp', 'transformer'])('reference pack %s throug
       const c = expected.cases[i]!
       const want = tensors.get(`${c.id}.image_embeds`)!.data as Float32Array
       expect(r.embedding).toHaveLength(want.length)
-      if (c.id.startsWith('exact_')) {
+      if (c.geometry ? c.geometry.resize_skipped : c.id.startsWith('exact_')) {
         // No resampling: the pixels are the golden ones, so the model tolerance applies (SPEC §1.2).
         r.embedding.forEach((x, j) => expect(Math.abs(x - want[j]!), `${c.id}[${j}]`).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(want[j]!)))
         return

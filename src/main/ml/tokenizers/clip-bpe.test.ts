@@ -3,7 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ClipTokenizer } from './clip-bpe.ts'
-import { cleanClipText, fixMojibake, ftfyLike } from './clip-clean.ts'
+import { cleanClipText } from './clip-clean.ts'
+import { fixEncoding, fixText, isBad } from './ftfy.ts'
 import { loadClipTokenizer, readClipVocab } from './clip-vocab-files.ts'
 import { generateClipVocab, writeClipVocab } from './clip-vocab-gen.ts'
 import { htmlUnescape } from './html-unescape.ts'
@@ -42,26 +43,47 @@ describe('CLIP text cleaning (no vocabulary needed)', () => {
   }
 
   it('applies each ftfy fix', () => {
-    expect(ftfyLike('a\r\nb\rc')).toBe('a\nb\nc')
-    expect(ftfyLike('wait\u0085 \u0093hi\u0094')).toBe('wait… "hi"')
-    expect(ftfyLike('x\u0000y\u0007z\ufeff\u200bw')).toBe('xyz\u200bw')
-    expect(ftfyLike('\ufb03ce \u0133')).toBe('ffice ij')
-    expect(ftfyLike('\uff21\uff11\u3000\uff01')).toBe('A1 !')
-    expect(ftfyLike('\u2018a\u2019 \u201cb\u201d \u201ac\u201b \u201ed\u201f 5\u2032 6\u2033')).toBe('\'a\' "b" \'c\' "d" 5\' 6"')
-    expect(ftfyLike('e\u0301')).toBe('\u00e9')
-    // halfwidth katakana and other compatibility forms are left alone (ftfy does not NFKC them)
-    expect(ftfyLike('\u00bd \u00b2')).toBe('\u00bd \u00b2')
+    expect(fixText('a\r\nb\rc\u2028d')).toBe('a\nb\nc\nd')
+    expect(fixText('wait\u0085 \u0093hi\u0094')).toBe('wait… "hi"')
+    expect(fixText('x\u0000y\u0007z\ufeff\u200bw')).toBe('xyz\u200bw')
+    expect(fixText('\ufb03ce \u0133')).toBe('ffice ij')
+    expect(fixText('e\u0301')).toBe('\u00e9')
+    // width: the whole U+FF01..U+FFEF block (halfwidth katakana, ￥) and U+3000
+    expect(fixText('\uff21\uff11\u3000\uff01')).toBe('A1 !')
+    expect(fixText('\uff8a\uff9d\uff76\uff78 \uffe5 \uffe8')).toBe('ハンカク ¥ │')
+    // other compatibility forms are left alone (ftfy does not NFKC them)
+    expect(fixText('\u00bd \u00b2')).toBe('\u00bd \u00b2')
   })
 
-  it('repairs UTF-8 read as cp1252/Latin-1 (also twice), and leaves ordinary accents alone', () => {
-    expect(fixMojibake('caf\u00c3\u00a9')).toBe('café')
-    expect(fixMojibake('doesn\u00c3\u00a2\u00e2\u201a\u00ac\u00e2\u201e\u00a2t')).toBe('doesn\u2019t')
-    expect(fixMojibake('café déjà vu Ñandú São')).toBe('café déjà vu Ñandú São')
-    expect(fixMojibake('\u00d0\u00bf\u00d1\u0080\u00d0\u00b8')).toBe('при')
-    expect(fixMojibake('smile \u00f0\u0178\u02dc\u20ac')).toBe('smile 😀')
-    // accidental UTF-8 in legitimate text is left alone
-    expect(fixMojibake('\u201eGru\u00df\u201c')).toBe('\u201eGru\u00df\u201c')
-    expect(fixMojibake('STRA\u00dfE\u00bb')).toBe('STRA\u00dfE\u00bb')
+  it('uncurls quotes and the modifier apostrophe U+02BC (so also ŉ), but not primes', () => {
+    expect(fixText('\u2018a\u2019 \u201cb\u201d \u201ac\u201b \u201ed\u201f')).toBe('\'a\' "b" \'c\' "d"')
+    expect(fixText('Hawai\u02bci \u0149')).toBe("Hawai'i 'n")
+    // U+2032/U+2033 PRIME and DOUBLE PRIME are not quotes: 5′ 6″ stays
+    expect(fixText('5\u2032 6\u2033')).toBe('5\u2032 6\u2033')
+  })
+
+  it('removes ANSI escape sequences whole', () => {
+    expect(fixText('\x1b[31mred\x1b[0m and \x1b[1;4mbold\x1b[m')).toBe('red and bold')
+    // a lone ESC is only a control character
+    expect(fixText('a\x1bb')).toBe('ab')
+  })
+
+  it("repairs mojibake where ftfy's badness rules see it, and leaves alone what they do not", () => {
+    expect(fixText('caf\u00c3\u00a9')).toBe('café')
+    expect(fixText('doesn\u00c3\u00a2\u00e2\u201a\u00ac\u00e2\u201e\u00a2t')).toBe("doesn't")
+    expect(fixText('\u00d0\u00bf\u00d1\u0080\u00d0\u00b8')).toBe('при')
+    expect(fixText('smile \u00f0\u0178\u02dc\u20ac')).toBe('smile 😀')
+    // a space that was once U+00A0 (à, then a Windows-1252 program)
+    expect(fixText('\u00c3 la carte')).toBe('à la carte')
+    expect(fixText('FR\u00c3\u201c\u2122')).toBe('FRÓ™')
+    // plausible text is not "repaired"
+    expect(fixText('D\u00c3\u2019.')).toBe("DÃ'.")
+    expect(fixText('café déjà vu Ñandú São')).toBe('café déjà vu Ñandú São')
+    expect(fixText('\u201eGru\u00df\u201c')).toBe('"Gruß"')
+    expect(isBad('caf\u00c3\u00a9')).toBe(true)
+    expect(isBad('café')).toBe(false)
+    // inconsistent text: only the run that looks like UTF-8 is decoded
+    expect(fixEncoding('Japanese: \u00e6\u2014\u00a5\u00e6\u0153\u00ac and ¿qué?')).toBe('Japanese: 日本 and ¿qué?')
   })
 
   it('unescapes HTML like Python (named, legacy without ;, numeric, invalid numbers)', () => {
@@ -73,8 +95,8 @@ describe('CLIP text cleaning (no vocabulary needed)', () => {
   })
 
   it("ftfy's own entity pass: skipped when the text has '<', upper-case names of lower-case entities", () => {
-    expect(ftfyLike('&EACUTE;t&eacute;')).toBe('Été')
-    expect(ftfyLike('<b>&EACUTE;')).toBe('<b>&EACUTE;')
+    expect(fixText('&EACUTE;t&eacute;')).toBe('Été')
+    expect(fixText('<b>&EACUTE;')).toBe('<b>&EACUTE;')
   })
 })
 
@@ -104,6 +126,11 @@ describe.skipIf(!haveReal)(`CLIP BPE with the real vocabulary (${haveReal ? 'pre
       }
     })
   }
+
+  it('drops U+0345 between chunks, as Python regex does (JavaScript /iu would read it as a letter)', () => {
+    expect(tok.pretokenize('x\u0345x')).toEqual(['x', 'x'])
+    expect(tok.pretokenize('.\u0345.')).toEqual(['.', '.'])
+  })
 
   it('batches to int64 [B,T], trimmed after the last EOT of the batch', () => {
     const b = tok.tokenizeBatch(['a photo of a cat', 'a dog'], { trim: true })

@@ -61,9 +61,13 @@ export class ClipTokenizer {
     return cleanClipText(text, options)
   }
 
-  /** Chunks of already-cleaned text. */
+  /**
+   * Chunks of already-cleaned text. U+0345 (combining ypogegrammeni) is matched
+   * by none of Python `regex`'s alternatives, so it ends a chunk and vanishes;
+   * JavaScript's case-insensitive \p{L} would take it as a letter (it folds to ι).
+   */
   pretokenize(cleaned: string): string[] {
-    return cleaned.match(CLIP_PATTERN) ?? []
+    return cleaned.replaceAll('\u0345', ' ').match(CLIP_PATTERN) ?? []
   }
 
   /** BPE symbols of one chunk (the special strings map to themselves). */

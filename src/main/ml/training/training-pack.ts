@@ -4,7 +4,8 @@
 // tokenizer files, so a pack of just gpt2/ + mapping/ can be trained.
 import fs from 'node:fs'
 import path from 'node:path'
-import { parseGpt2Config, parseMappingConfig, readJsonFile, type Gpt2Config, type MappingConfig } from '../models/config.ts'
+import { OPEN_CLIP_CONFIG_FILE, parseOpenClipConfig } from '../models/open-clip-config.ts'
+import { parseClipConfig, parseGpt2Config, parseMappingConfig, readJsonFile, type Gpt2Config, type MappingConfig } from '../models/config.ts'
 import { normalizeGpt2Weights, normalizeMappingWeights, type WeightMap } from '../models/weight-names.ts'
 import { readSafetensors } from '../weights/safetensors.ts'
 
@@ -28,6 +29,16 @@ function folder(dir: string, json: Record<string, unknown>, key: string): string
   return p
 }
 
+/** The embedding size of the pack's CLIP (HF or open_clip config), when the pack has one. */
+function clipEmbedDim(dir: string, json: Record<string, unknown>): number | undefined {
+  const clipDir = path.resolve(dir, typeof json.clip === 'string' ? json.clip : 'clip')
+  if (!fs.existsSync(clipDir)) return undefined
+  const openClip = path.join(clipDir, OPEN_CLIP_CONFIG_FILE)
+  if (fs.existsSync(openClip)) return parseOpenClipConfig(readJsonFile(openClip), openClip).projectionDim
+  const hf = path.join(clipDir, 'config.json')
+  return fs.existsSync(hf) ? parseClipConfig(readJsonFile(hf), hf).projectionDim : undefined
+}
+
 export async function loadTrainingPack(packDir: string): Promise<TrainingPack> {
   const dir = path.resolve(packDir)
   const packJson = path.join(dir, 'pack.json')
@@ -42,7 +53,10 @@ export async function loadTrainingPack(packDir: string): Promise<TrainingPack> {
   const gpt2Weights = normalizeGpt2Weights(readSafetensors(gpt2File), gpt2, gpt2File)
   const mappingConfigPath = path.join(mappingDir, 'config.json')
   const mappingJson = readJsonFile(mappingConfigPath)
-  const mapping = parseMappingConfig(mappingJson, mappingConfigPath, { prefixDim: gpt2.nEmbd })
+  // The mapping's input width is the CLIP tower's embedding size (512 for ViT-B/32, 640 for RN50x4).
+  const clipDim = clipEmbedDim(dir, json)
+  const mapping = parseMappingConfig(mappingJson, mappingConfigPath, { prefixDim: gpt2.nEmbd, ...(clipDim !== undefined ? { clipDim } : {}) })
+  if (clipDim !== undefined && mapping.clipDim !== clipDim) throw new Error(`${mappingConfigPath}: clip_dim ${mapping.clipDim} does not match the pack's CLIP embedding size ${clipDim}`)
   let mappingWeights: WeightMap | null = null
   const st = path.join(mappingDir, 'model.safetensors')
   if (fs.existsSync(st)) mappingWeights = normalizeMappingWeights(readSafetensors(st), mapping, st)

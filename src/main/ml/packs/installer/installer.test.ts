@@ -3,8 +3,6 @@
 // atomic install, verify, remove — through `photocap models` where it matters.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,11 +13,13 @@ import { tinyPackDir } from '../tiny-pack.ts'
 import { resolveDefaultPack } from '../default-pack.ts'
 import { openPack } from '../pack.ts'
 import { installPack } from './install.ts'
+import { FakeHosts, TEST_CA, TEST_CA_FILE } from './test-support.ts'
 
 let work: string
 let source: string
-let server: http.Server
+let hosts: FakeHosts
 let base: string
+const policy = { extraCa: TEST_CA, backoffMs: 5 }
 const ranges: string[] = []
 /** path -> bytes after which the server drops the connection (once). */
 const cutOnce = new Map<string, number>()
@@ -28,10 +28,11 @@ function listFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile() && !f.startsWith('.')).sort()
 }
 
-function writeManifest(dir: string, name: string, edit: (files: { path: string; url: string; size: number | null; sha256: string | null }[]) => void = () => {}): void {
-  const files = listFiles(source).map((rel) => {
+type TestFile = { path: string; urls: string[]; size: number | null; sha256: string | null; max_size?: number; trust_on_first_use?: true }
+function writeManifest(dir: string, name: string, edit: (files: TestFile[]) => void = () => {}): void {
+  const files: TestFile[] = listFiles(source).map((rel) => {
     const buf = fs.readFileSync(path.join(source, rel))
-    return { path: rel.split(path.sep).join('/'), url: `https://example.invalid/${rel}`, size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex') }
+    return { path: rel.split(path.sep).join('/'), urls: [`https://example.invalid/${rel}`], size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex') }
   })
   edit(files)
   fs.mkdirSync(dir, { recursive: true })
@@ -47,16 +48,23 @@ function captureIo(env: NodeJS.ProcessEnv): CliIo & { stdout: string[]; stderr: 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-install-'))
   source = tinyPackDir(sharedTinyDataDir())
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const [, , ...rest] = url.pathname.split('/') // /<pack>/<file path>
+  hosts = await FakeHosts.start()
+  // PHOTOCAP_MODELS_BASE_URL mirror layout: /mirror/<pack>/<file path>
+  hosts.intercept((req, res) => {
+    const url = new URL(req.url ?? '/', 'https://x')
+    if (!url.pathname.startsWith('/mirror/')) return false
+    const [, , , ...rest] = url.pathname.split('/')
     const file = path.join(source, ...rest.map(decodeURIComponent))
     if (!file.startsWith(source) || !fs.existsSync(file)) {
       res.writeHead(404).end()
-      return
+      return true
     }
     const buf = fs.readFileSync(file)
     const rel = rest.join('/')
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-length': buf.length }).end()
+      return true
+    }
     let start = 0
     const range = req.headers.range
     if (range) {
@@ -70,16 +78,16 @@ beforeAll(async () => {
     if (cut !== undefined) {
       cutOnce.delete(rel)
       res.write(buf.subarray(start, start + cut), () => res.destroy())
-      return
+      return true
     }
     res.end(buf.subarray(start))
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return true
+  }, Infinity)
+  base = `${hosts.base}/mirror`
 })
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r))
+  await hosts.stop()
   fs.rmSync(work, { recursive: true, force: true })
 })
 
@@ -88,24 +96,17 @@ describe('photocap models install', () => {
     const manifests = path.join(work, 'manifests-ok')
     writeManifest(manifests, 'test-pack')
     const dataDir = path.join(work, 'data-ok')
-    const env = { PHOTOCAP_DATA_DIR: dataDir, PHOTOCAP_MODELS_BASE_URL: base, PHOTOCAP_MODELS_MANIFEST_DIR: manifests }
+    const env = { PHOTOCAP_DATA_DIR: dataDir, PHOTOCAP_MODELS_BASE_URL: base, PHOTOCAP_MODELS_MANIFEST_DIR: manifests, PHOTOCAP_MODELS_CA_FILE: TEST_CA_FILE }
     cutOnce.set('gpt2/model.safetensors', 1_000_000)
 
-    const first = captureIo(env)
-    expect(await main(['models', 'install', 'test-pack'], first)).toBe(1)
-    expect(first.stderr.join('\n')).toMatch(/connection closed|got \d+ of \d+ bytes|aborted|socket hang up/)
-    // Nothing is installed yet, so the default is still the tiny pack.
-    expect(fs.existsSync(path.join(dataDir, 'models', 'test-pack'))).toBe(false)
-    expect(resolveDefaultPack(dataDir, {}).tiny).toBe(true)
-    const part = path.join(dataDir, 'models', '.staging-test-pack', 'gpt2', 'model.safetensors.part')
-    const partial = fs.statSync(part).size
-    expect(partial).toBeGreaterThan(0)
-    expect(partial).toBeLessThanOrEqual(1_000_000)
-
-    const second = captureIo(env)
-    expect(await main(['models', 'install', 'test-pack'], second), second.stderr.join('\n')).toBe(0)
-    expect(ranges).toContain(`gpt2/model.safetensors bytes=${partial}-`)
-    expect(second.stdout[0]).toMatch(/installed test-pack .*, resumed \d+\.\d MiB\)/)
+    // The server drops the connection mid-body once: the install retries and resumes from the bytes on disk.
+    const run = captureIo(env)
+    expect(await main(['models', 'install', 'test-pack'], run), run.stderr.join('\n')).toBe(0)
+    expect(run.stderr.join('\n')).toMatch(/gpt2\/model\.safetensors: (connection closed|.*aborted|.*socket hang up|.*ECONNRESET).*retrying in/)
+    const resumedAt = ranges.map((r) => /^gpt2\/model\.safetensors bytes=(\d+)-$/.exec(r)?.[1]).find(Boolean)
+    expect(Number(resumedAt)).toBeGreaterThan(0)
+    expect(Number(resumedAt)).toBeLessThanOrEqual(1_000_000)
+    expect(run.stdout[0]).toMatch(/installed test-pack .*, resumed \d+(\.\d)? (KiB|MiB)\)/)
     const dir = path.join(dataDir, 'models', 'test-pack')
     for (const rel of listFiles(source)) expect(fs.readFileSync(path.join(dir, rel)).equals(fs.readFileSync(path.join(source, rel))), rel).toBe(true)
     expect(openPack(dir).name).toBe('photocap-tiny-random')
@@ -144,7 +145,7 @@ describe('photocap models install', () => {
       files.find((f) => f.path === 'mapping/config.json')!.size = 5
     })
     const dataDir = path.join(work, 'data-bad')
-    const opts = { dataDir, manifestDir: manifests, env: { PHOTOCAP_MODELS_BASE_URL: base } }
+    const opts = { dataDir, manifestDir: manifests, env: { PHOTOCAP_MODELS_BASE_URL: base }, policy }
     await expect(installPack('bad-sha', opts)).rejects.toThrow(/clip\/config\.json: sha256 mismatch \(got [0-9a-f]{64}, expected 0{64}\); the file was deleted/)
     await expect(installPack('bad-size', opts)).rejects.toThrow(/mapping\/config\.json: server offers \d+ bytes, the manifest says 5/)
     expect(fs.existsSync(path.join(dataDir, 'models', 'bad-sha'))).toBe(false)
@@ -155,11 +156,11 @@ describe('photocap models install', () => {
   it('records sha256 on first download when the manifest does not know it', async () => {
     const manifests = path.join(work, 'manifests-unknown')
     writeManifest(manifests, 'unknown-sha', (files) => {
-      for (const f of files) if (f.path.endsWith('.safetensors')) Object.assign(f, { sha256: null, size: null })
+      for (const f of files) if (f.path.endsWith('.safetensors')) Object.assign(f, { sha256: null, size: null, max_size: 10_000_000, trust_on_first_use: true })
     })
     const dataDir = path.join(work, 'data-unknown')
-    const r = await installPack('unknown-sha', { dataDir, manifestDir: manifests, env: { PHOTOCAP_MODELS_BASE_URL: base } })
-    expect(r.unverified.sort()).toEqual(['clip/model.safetensors', 'gpt2/model.safetensors', 'mapping/model.safetensors'])
+    const r = await installPack('unknown-sha', { dataDir, manifestDir: manifests, env: { PHOTOCAP_MODELS_BASE_URL: base }, policy })
+    expect(r.trustedOnFirstUse.map((t) => t.path).sort()).toEqual(['clip/model.safetensors', 'gpt2/model.safetensors', 'mapping/model.safetensors'])
     const marker = JSON.parse(fs.readFileSync(path.join(r.dir, '.photocap-installed.json'), 'utf8')) as { files: Record<string, { sha256: string }> }
     expect(marker.files['gpt2/model.safetensors']!.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(path.join(source, 'gpt2', 'model.safetensors'))).digest('hex'))
   })
@@ -167,6 +168,6 @@ describe('photocap models install', () => {
   it('the shipped manifests parse and point at the public sources', async () => {
     const { loadManifests } = await import('./manifest.ts')
     const names = loadManifests().map((m) => m.name)
-    expect(names).toEqual(['clipcap-coco-vitb32', 'clipcap-conceptual-vitb32'])
+    expect(names).toEqual(['clipcap-coco-vitb32', 'clipcap-conceptual-vitb32', 'clipcap-transformer-rn50x4'])
   })
 })

@@ -42,6 +42,20 @@ export class FolderBrowserState {
     }
   }
 
+  /**
+   * "Use this folder" with what the field says: a typed path the listing does
+   * not show yet is opened first, and only a folder that exists is used. The
+   * folder on screen never silently wins over the one typed.
+   */
+  async useTyped(typed: string): Promise<void> {
+    const wanted = typed.trim()
+    if (wanted !== '' && wanted !== this.listing?.path) {
+      await this.browse(wanted)
+      if (this.error) return
+    }
+    if (this.listing) this.finish(this.listing.path)
+  }
+
   finish(path: string | null): void {
     this.open = false
     this.#resolve?.(path)

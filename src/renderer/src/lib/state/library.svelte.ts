@@ -143,7 +143,9 @@ export class LibraryState {
 
   async removeRoot(id: number): Promise<void> {
     try {
+      const path = this.roots.find((r) => r.id === id)?.path
       await this.#t.call('roots.remove', { id })
+      this.#announcer.say(`Stopped watching ${path ?? 'the folder'}. Its captions are kept.`)
       await this.refresh()
     } catch (error) {
       this.error = errorMessage(error)

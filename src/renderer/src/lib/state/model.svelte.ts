@@ -6,6 +6,8 @@ import type { Transport } from '../../../../shared/types.ts'
 import { ActivityState } from './activity.svelte.ts'
 import { Announcer } from './announcer.svelte.ts'
 import { AppState } from './app.svelte.ts'
+import { ConnectionState } from './connection.svelte.ts'
+import { Drafts } from './drafts.ts'
 import { ExportState } from './export.svelte.ts'
 import { FolderBrowserState } from './folder-browser.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
@@ -14,9 +16,11 @@ import { SearchState } from './search.svelte.ts'
 import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
+import type { Route } from '../route.ts'
 
 export class AppModel {
   readonly announcer = new Announcer()
+  readonly connection = new ConnectionState()
   readonly app: AppState
   readonly library: LibraryState
   readonly photo: PhotoState
@@ -28,11 +32,14 @@ export class AppModel {
   readonly exporter: ExportState
   readonly selection: SelectionState
   #offs: (() => void)[] = []
+  /** True once the first load (and the address the page was opened at) is applied. */
+  started = $state(false)
 
-  constructor(transport: Transport) {
+  constructor(backend: Transport, options: { drafts?: Drafts } = {}) {
+    const transport = this.connection.watch(backend, { probe: (t) => t.call('app.info', {}), onBack: () => this.#back() })
     this.app = new AppState(transport)
     this.library = new LibraryState(transport, this.announcer)
-    this.photo = new PhotoState(transport, this.announcer, this.library)
+    this.photo = new PhotoState(transport, this.announcer, this.library, { connection: this.connection, drafts: options.drafts ?? new Drafts() })
     this.activity = new ActivityState(transport, this.announcer)
     this.search = new SearchState(transport, this.announcer)
     this.settings = new SettingsState(transport, this.announcer)
@@ -54,16 +61,95 @@ export class AppModel {
     )
   }
 
-  async start(): Promise<void> {
+  /** Load everything; `initial` is the address the page was opened at (a link, a reload). */
+  async start(initial?: Route): Promise<void> {
     await this.app.load()
     if (this.app.fatal) return
+    if (this.app.info) this.photo.drafts.setScope(this.app.info.dbPath)
     await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load()])
+    if (initial) await this.applyRoute(initial)
+    this.started = true
+  }
+
+  /** The address of what is on screen (lib/route.ts). */
+  get route(): Route {
+    const folder = this.library.filter.folder
+    const inFolder = folder ? { folder } : {}
+    if (this.app.view !== 'library') return { view: this.app.view }
+    if (this.photo.id !== null) {
+      const q = this.search.similarTo ? '' : this.search.text
+      return { view: 'photo', id: this.photo.id, ...inFolder, ...(q.trim() ? { q } : {}) }
+    }
+    if (this.search.similarTo) return { view: 'similar', id: this.search.similarTo.id }
+    if (this.search.text.trim()) return { view: 'search', q: this.search.text, ...inFolder }
+    return { view: 'library', ...inFolder }
+  }
+
+  /** Show what an address names (Back/Forward, a link, a reload); parts already showing are left alone. */
+  async applyRoute(route: Route): Promise<void> {
+    if (route.view === 'activity' || route.view === 'settings' || route.view === 'training') {
+      this.closePhoto()
+      this.search.clear()
+      this.app.go(route.view)
+      return
+    }
+    if (route.view === 'review') route = { view: 'library' }
+    this.app.go('library')
+    if (route.view !== 'similar') this.#showFolder(route.folder)
+    if (route.view === 'library') {
+      this.closePhoto()
+      this.search.clear()
+    } else if (route.view === 'search') {
+      this.closePhoto()
+      if (this.search.text !== route.q || this.search.similarTo) this.search.setText(route.q)
+    } else if (route.view === 'similar') {
+      this.closePhoto()
+      if (this.search.similarTo?.id !== route.id) {
+        try {
+          const d = await this.photo.summaryOf(route.id)
+          await this.search.similar({ id: route.id, name: d.name })
+        } catch {
+          this.search.clear()
+        }
+      }
+    } else if (route.view === 'photo') {
+      if (route.q && this.search.text !== route.q) this.search.setText(route.q)
+      else if (!route.q && this.search.text.trim()) this.search.clear()
+      if (this.photo.id !== route.id) await this.photo.open(route.id)
+    }
+  }
+
+  /** Leave the photo view; the grid focuses the photo that was open. */
+  closePhoto(): void {
+    if (this.photo.id === null) return
+    const i = this.library.indexOf(this.photo.id)
+    if (i >= 0) this.library.focusIndex = i
+    this.library.returnFocus = true
+    this.photo.close()
+  }
+
+  #showFolder(folder: string | undefined): void {
+    if (this.library.filter.folder === folder) return
+    const { folder: _f, ...rest } = this.library.filter
+    this.library.setFilter(folder === undefined ? rest : { ...rest, folder })
   }
 
   /** After the event socket reconnects, fetch what may have been missed. */
   resync(): void {
     void this.library.refresh()
     void this.activity.load()
+  }
+
+  /** The server answers again after being unreachable. */
+  #back(): void {
+    this.announcer.say('Connected to Photocap again.')
+    if (this.app.fatal || !this.app.info) {
+      this.app.fatal = null
+      void this.start()
+      return
+    }
+    this.resync()
+    this.photo.retryIfFailed()
   }
 
   dispose(): void {

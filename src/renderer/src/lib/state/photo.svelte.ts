@@ -1,18 +1,26 @@
 // The photo view: one photo's details, the caption being edited, and the
 // actions on it. Saving writes a `user` caption; regenerate and restore ask the
-// engine, which never overwrites a user caption by itself.
+// engine, which never overwrites a user caption by itself. What is typed is
+// kept as a draft per photo (drafts.ts) until it is saved or discarded, so
+// leaving, reloading or losing the server never loses it.
 import type { DecodeOptions, PhotoDetail, PhotoSummary, Transport } from '../../../../shared/types.ts'
 import type { Announcer } from './announcer.svelte.ts'
 import { errorMessage } from './errors.ts'
 import type { LibraryState } from './library.svelte.ts'
+import type { ConnectionState } from './connection.svelte.ts'
+import { Drafts } from './drafts.ts'
 
 export class PhotoState {
   #t: Transport
   #announcer: Announcer
   #library: LibraryState
+  #connection: ConnectionState | null
+  readonly drafts: Drafts
   id = $state<number | null>(null)
   detail = $state.raw<PhotoDetail | null>(null)
-  draft = $state('')
+  #draft = $state('')
+  /** When the draft now in the editor was typed, if it came back from an earlier visit. */
+  restoredDraftAt = $state<number | null>(null)
   busy = $state<null | 'saving' | 'regenerating' | 'restoring'>(null)
   error = $state<string | null>(null)
   previous = $state<number | null>(null)
@@ -20,10 +28,28 @@ export class PhotoState {
   dirty = $derived(this.detail !== null && this.draft.trim() !== (this.detail.caption ?? '').trim() && this.draft.trim() !== '')
   #seq = 0
 
-  constructor(transport: Transport, announcer: Announcer, library: LibraryState) {
+  constructor(transport: Transport, announcer: Announcer, library: LibraryState, options: { connection?: ConnectionState; drafts?: Drafts } = {}) {
     this.#t = transport
     this.#announcer = announcer
     this.#library = library
+    this.#connection = options.connection ?? null
+    this.drafts = options.drafts ?? new Drafts()
+  }
+
+  get draft(): string {
+    return this.#draft
+  }
+
+  /** The editor's text; every change is kept as this photo's draft unless it equals the saved caption. */
+  set draft(text: string) {
+    this.#draft = text
+    const id = this.id
+    if (id === null || this.detail?.id !== id) return
+    const saved = this.detail.caption ?? ''
+    if (text.trim() === saved.trim()) {
+      this.drafts.clear(id)
+      this.restoredDraftAt = null
+    } else this.drafts.set(id, text, saved)
   }
 
   async open(id: number): Promise<void> {
@@ -45,10 +71,12 @@ export class PhotoState {
   }
 
   close(): void {
+    if (this.dirty) this.#announcer.say('Your unsaved caption is kept as a draft; it comes back when you open this photo again.')
     this.#seq++
     this.id = null
     this.detail = null
-    this.draft = ''
+    this.#draft = ''
+    this.restoredDraftAt = null
     this.error = null
   }
 
@@ -72,7 +100,15 @@ export class PhotoState {
 
   #show(detail: PhotoDetail): void {
     this.detail = detail
-    this.draft = detail.caption ?? ''
+    const kept = this.drafts.get(detail.id)
+    if (kept && kept.text.trim() !== (detail.caption ?? '').trim()) {
+      this.#draft = kept.text
+      this.restoredDraftAt = kept.at
+    } else {
+      if (kept) this.drafts.clear(detail.id)
+      this.#draft = detail.caption ?? ''
+      this.restoredDraftAt = null
+    }
     const { paths: _p, captionInfo: _c, history: _h, hasAutoCaption: _a, exif: _e, sizeBytes: _s, ...summary } = detail
     this.#library.patch(summary as PhotoSummary)
   }
@@ -95,26 +131,60 @@ export class PhotoState {
     }
   }
 
+  /** Edits are refused while the server cannot be reached; the draft stays on this device. */
+  get offline(): boolean {
+    return this.#connection !== null && !this.#connection.online
+  }
+
   save(): Promise<void> {
     const text = this.draft.trim()
     const id = this.id
     if (id === null || text === '') return Promise.resolve()
-    return this.#run('saving', () => this.#t.call('captions.set', { photoId: id, text }), 'Caption saved as yours.')
+    if (this.offline) return Promise.resolve(this.#refuse())
+    return this.#run(
+      'saving',
+      async () => {
+        await this.#t.call('captions.set', { photoId: id, text })
+        this.drafts.clear(id)
+      },
+      'Caption saved as yours.',
+    )
+  }
+
+  #refuse(): void {
+    this.error = 'Not saved: Photocap’s server cannot be reached. Your draft is kept on this device; save again once the connection is back.'
+    this.#announcer.alert(this.error)
   }
 
   regenerate(decoding: Partial<DecodeOptions>): Promise<void> {
     const id = this.id
     if (id === null) return Promise.resolve()
+    if (this.offline) return Promise.resolve(this.#refuse())
     return this.#run('regenerating', () => this.#t.call('captions.regenerate', { photoId: id, decoding }), 'New automatic caption written.')
   }
 
   restore(): Promise<void> {
     const id = this.id
     if (id === null) return Promise.resolve()
+    if (this.offline) return Promise.resolve(this.#refuse())
     return this.#run('restoring', () => this.#t.call('captions.restore', { photoId: id }), 'Automatic caption restored.')
   }
 
+  /** Throw the draft away: the saved caption comes back. */
   discard(): void {
-    this.draft = this.detail?.caption ?? ''
+    if (this.id !== null) this.drafts.clear(this.id)
+    this.#draft = this.detail?.caption ?? ''
+    this.restoredDraftAt = null
+    this.#announcer.say('Draft discarded.')
+  }
+
+  /** A photo's name and details, for a view that names it (e.g. "Photos like …" from an address). */
+  summaryOf(id: number): Promise<PhotoDetail> {
+    return this.#t.call('photos.get', { id })
+  }
+
+  /** Reopen after the link came back, when the photo could not be loaded before. */
+  retryIfFailed(): void {
+    if (this.id !== null && this.detail === null) void this.open(this.id)
   }
 }

@@ -14,6 +14,9 @@ export class FakeTransport implements Transport {
   readonly calls: { method: MethodName; input: unknown }[] = []
   readonly #bus = new EventBus()
   readonly #replies = new Map<MethodName, Reply<never>>()
+  readonly #connection = new Set<(open: boolean) => void>()
+  /** When set, every call fails as if the server could not be reached (or refused the token). */
+  down: null | 'unreachable' | 'new-token' = null
 
   reply<M extends MethodName>(method: M, reply: Reply<M>): this {
     this.#replies.set(method, reply as Reply<never>)
@@ -29,6 +32,8 @@ export class FakeTransport implements Transport {
     const parsed = methods[method].input.safeParse(input)
     if (!parsed.success) throw new ApiError('invalid_input', describeSchemaError(method, 'input', parsed.error))
     this.calls.push({ method, input })
+    if (this.down === 'unreachable') throw new ApiError('unavailable', `${method}: the Photocap server cannot be reached (Failed to fetch)`)
+    if (this.down === 'new-token') throw new ApiError('forbidden', 'missing or wrong session token')
     const r = this.#replies.get(method) as Reply<M> | undefined
     const value = r === undefined ? sampleOutputs[method] : typeof r === 'function' ? await (r as (i: MethodInput<M>) => MethodOutput<M>)(input) : r
     return structuredClone(value) as MethodOutput<M>
@@ -36,6 +41,16 @@ export class FakeTransport implements Transport {
 
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void {
     return this.#bus.on(event, handler)
+  }
+
+  onConnection(listener: (open: boolean) => void): () => void {
+    this.#connection.add(listener)
+    return () => this.#connection.delete(listener)
+  }
+
+  /** Play the event socket opening or closing. */
+  socket(open: boolean): void {
+    for (const l of this.#connection) l(open)
   }
 
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void {

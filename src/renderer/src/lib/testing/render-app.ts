@@ -2,14 +2,16 @@
 import { cleanup, render } from '@testing-library/svelte'
 import App from '../../App.svelte'
 import { AppModel } from '../state/model.svelte.ts'
+import { Drafts, memoryStorage } from '../state/drafts.ts'
 import { FakeTransport } from './fake-transport.ts'
 import { fakeLayout } from './setup-dom.ts'
 
-export async function renderApp(fake = new FakeTransport()) {
+/** `drafts`: pass the same one to two renders to play a page reload. */
+export async function renderApp(fake = new FakeTransport(), drafts = new Drafts(memoryStorage())) {
   // One app at a time: unmount the previous test's (vitest runs without globals, so no auto-cleanup).
   cleanup()
   fakeLayout()
-  const model = new AppModel(fake)
+  const model = new AppModel(fake, { drafts })
   model.search.debounceMs = 0
   const result = render(App, { props: { model } })
   await model.start()

@@ -3,34 +3,34 @@
 // arrive parsed by the dispatcher; outputs are checked by it on the way out.
 // Errors a person can act on are ApiErrors with a code; the rest become
 // `internal` with their message.
+import { formatWallClock } from '../engine/library/dates.ts'
 import os from 'node:os'
 import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { EventBus } from '../../shared/events.ts'
-import type { Activity, JobProgress, PhotoFilter, SearchHit } from '../../shared/types.ts'
+import type { Activity, Caption, JobProgress, PhotoSummary, SearchHit } from '../../shared/types.ts'
 import type { Engine } from '../engine/engine.ts'
-import { LibraryStore } from '../engine/library/store.ts'
-import { SearchService, type SearchItem } from '../engine/search/search-service.ts'
-import type { SearchFilters } from '../engine/search/filters.ts'
+import type { SearchItem } from '../engine/search/search-service.ts'
+import { EngineError } from '../engine/errors.ts'
+import { photoState } from '../engine/views/photo-filter.ts'
+import type { Caption as EngineCaption, JobKind as EngineJobKind, PhotoSummary as EnginePhoto } from '../engine/types.ts'
 import type { Highlight } from '../engine/search/word-search.ts'
 import { installedPacks } from '../ml/packs/default-pack.ts'
-import { defaultDecodeOptions, type MlService } from '../ml/service.ts'
+import type { MlService } from '../ml/service.ts'
 import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
 import { createTrainingRuns } from '../engine/training/training-runs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
-import { availableManifests, createPackInstalls, manifestSize } from './pack-installs.ts'
+import { createPackInstalls, knownPacksSafe, packSizeFields, trustedFiles } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
-import { toSummary, type LibraryViews } from './library-views.ts'
 
 export interface HandlerDeps {
   /** How often continuous learning checks for new corrections (ms; 0: only when asked, as tests do). */
   continuousEveryMs?: number
   engine: Engine
-  views: LibraryViews
   prefs: AppPrefs
   events: EventBus
   mode: 'web' | 'electron'
@@ -46,6 +46,10 @@ export interface HandlerDeps {
 }
 
 const ok = { ok: true as const }
+
+/** The engine's queue kinds behind each library kind the API names ('scan' covers finding and reading files). */
+const libraryJobKinds = { scan: ['scan', 'ingest'], thumbnail: ['thumbnail'], embed: ['embed'], caption: ['caption'] } as const satisfies Record<string, EngineJobKind[]>
+
 
 /** Drop undefined fields (zod's partial() output) so a patch never erases a value. */
 function defined<T extends object>(o: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
@@ -63,25 +67,34 @@ function platformProviders(): string[] {
 const highlightSnippet = (parts: Highlight[] | null): string | null =>
   parts && parts.length > 0 ? parts.map((p) => (p.match ? `[[${p.text}]]` : p.text)).join('') : null
 
-function toSearchFilters(f: PhotoFilter | undefined): SearchFilters {
-  const out: SearchFilters = {}
-  if (!f) return out
-  if (f.folder) out.folder = f.folder
-  if (f.camera) out.camera = f.camera
-  if (f.hasUserCaption !== undefined) out.hasUserCaption = f.hasUserCaption
-  const from = f.from ? Date.parse(f.from) : NaN
-  const to = f.to ? Date.parse(f.to) : NaN
-  if (!Number.isNaN(from)) out.takenFrom = from
-  if (!Number.isNaN(to)) out.takenTo = to + (/^\d{4}-\d{2}-\d{2}$/.test(f.to ?? '') ? 86_399_999 : 0)
-  const status = { done: 'captioned', failed: 'failed', missing: 'missing', queued: 'indexed', processing: 'embedded' } as const
-  if (f.status) out.status = status[f.status]
-  return out
+export function toSummary(p: EnginePhoto): PhotoSummary {
+  const first = p.paths.find((x) => x.present) ?? p.paths[0]
+  const file = first?.path ?? `photo ${p.id}`
+  return {
+    id: p.id,
+    name: path.basename(file),
+    folder: path.dirname(file),
+    // The photo's own wall-clock time, without a zone: shown as the photographer saw it on any machine ([Note: dates taken are wall-clock]).
+    takenAt: p.takenAt === null ? null : formatWallClock(p.takenAt),
+    width: p.width,
+    height: p.height,
+    status: photoState(p),
+    error: p.error,
+    caption: p.caption,
+    provenance: p.provenance,
+    reviewed: p.reviewed,
+  }
+}
+
+/** A caption as the API shows it. */
+export function wireCaption(c: EngineCaption): MethodOutput<'captions.set'> {
+  return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString(), reviewed: c.reviewedAt !== null }
 }
 
 export function createHandlers(deps: HandlerDeps) {
-  const { engine, views, prefs } = deps
-  const store = new LibraryStore(engine.db)
-  const search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
+  const { engine, prefs } = deps
+  const views = engine.views
+  const search = engine.search
 
   const installs = createPackInstalls({ dataDir: deps.dataDir, onChange: () => void modelsInfo().then((m) => deps.events.emit('models.progressed', m)) })
   const training = createTrainingRuns({
@@ -124,7 +137,7 @@ export function createHandlers(deps: HandlerDeps) {
     const info = engine.ml.info()
     const settings = engine.settings.get()
     const installed = installedPacks(deps.dataDir)
-    const manifests = availableManifests()
+    const known = knownPacksSafe(deps.dataDir)
     const activeDir = settings.activePack ? path.resolve(settings.activePack) : null
     const packs: MethodOutput<'models.info'>['packs'] = [
       {
@@ -132,22 +145,29 @@ export function createHandlers(deps: HandlerDeps) {
         name: 'Tiny test pack',
         description: 'Generated on this device for testing; its captions are meaningless.',
         sizeBytes: 0,
+        sizeExact: true,
+        sizeAtMostBytes: 0,
         installed: true,
         active: info?.isTinyPack ?? (installed.length === 0 && activeDir === null),
         isTiny: true,
+        trustedOnFirstUse: [],
       },
-      ...installed.map((p) => ({
-        id: p.name,
-        name: p.name,
-        description: manifests.find((m) => m.name === p.name)?.description ?? `Installed in ${p.dir}`,
-        sizeBytes: manifests.find((m) => m.name === p.name) ? manifestSize(manifests.find((m) => m.name === p.name)!) : 0,
-        installed: true,
-        active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
-        isTiny: false,
-      })),
-      ...manifests
+      ...installed.map((p) => {
+        const k = known.find((m) => m.name === p.name)
+        return {
+          id: p.name,
+          name: p.name,
+          description: k?.description ?? `Installed in ${p.dir}`,
+          ...packSizeFields(k),
+          installed: true,
+          active: info ? !info.isTinyPack && (activeDir === null ? info.packName === p.name : activeDir === p.dir) : false,
+          isTiny: false,
+          trustedOnFirstUse: trustedFiles(p.dir),
+        }
+      }),
+      ...known
         .filter((m) => !installed.some((p) => p.name === m.name))
-        .map((m) => ({ id: m.name, name: m.name, description: m.description, sizeBytes: manifestSize(m), installed: false, active: false, isTiny: false })),
+        .map((m) => ({ id: m.name, name: m.name, description: m.description, ...packSizeFields(m), installed: false, active: false, isTiny: false, trustedOnFirstUse: [] })),
     ]
     return {
       packs,
@@ -180,40 +200,40 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'roots.list': () => engine.roots.list().map(rootOut),
-    'roots.add': async ({ path: p }) => {
-      try {
-        return rootOut(await engine.roots.add(p))
-      } catch (error) {
-        throw new ApiError('invalid_input', error instanceof Error ? error.message : String(error))
-      }
-    },
+    'roots.add': async ({ path: p }) => rootOut(await engine.roots.add(p)),
     'roots.remove': async ({ id }) => {
-      need(engine.roots.list().find((r) => r.id === id), `no library folder with id ${id}`)
       await engine.roots.remove(id)
       return ok
     },
-    'roots.setExclusions': async ({ id, patterns }) => {
-      need(engine.roots.list().find((r) => r.id === id), `no library folder with id ${id}`)
-      return rootOut(await engine.roots.update(id, { exclude: patterns }))
-    },
+    'roots.setExclusions': async ({ id, patterns }) => rootOut(await engine.roots.update(id, { exclude: patterns })),
 
     'folders.browse': ({ path: p }) => browseFolder(p, os.homedir()),
     'folders.pick': async () => ({ path: deps.pickFolder ? await deps.pickFolder() : null }),
     'folders.counts': () => views.folderCounts(),
 
     'photos.timeline': ({ filter }) => views.timeline(filter),
-    'photos.list': ({ filter, offset, limit }) => views.list(filter, offset, limit),
+    'photos.list': ({ filter, offset, limit }) => {
+      const page = views.page(filter, offset, limit)
+      const items = page.ids.map((id) => engine.photos.get(id)).filter((p) => p !== null)
+      return { total: page.total, items: items.map(toSummary) }
+    },
     'photos.get': ({ id }) => {
       const p = need(engine.photos.get(id), `no photo with id ${id}`)
       const history = engine.captions.history(id)
       const current = history.find((c) => c.current) ?? null
-      const toCaption = (c: (typeof history)[number]) => ({ text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() })
+      const toCaption = wireCaption
       const exif: { label: string; value: string }[] = []
       const camera = [p.cameraMake, p.cameraModel].filter(Boolean).join(' ')
       if (camera) exif.push({ label: 'Camera', value: camera })
       if (p.gpsLat !== null && p.gpsLon !== null) exif.push({ label: 'Location', value: `${p.gpsLat.toFixed(5)}, ${p.gpsLon.toFixed(5)}` })
       if (p.orientation !== null && p.orientation !== 1) exif.push({ label: 'Orientation', value: `EXIF ${p.orientation}` })
       if (p.mime) exif.push({ label: 'Format', value: p.mime })
+      if (p.takenOffsetMinutes !== null) exif.push({ label: 'Time zone', value: `UTC${formatWallClock(0, p.takenOffsetMinutes, true).slice(23)}` })
+      if (p.takenAt === null) exif.push({ label: 'Date taken', value: 'not recorded in the file' })
+      if (p.embeddedDescription !== null && p.embeddedDescription !== p.caption) {
+        exif.push({ label: 'Embedded description', value: p.embeddedFiller ? `${p.embeddedDescription} (not used as a caption: ${p.embeddedFiller})` : p.embeddedDescription })
+      }
+      if (p.decodeNote) exif.push({ label: 'Decoding', value: p.decodeNote })
       if (p.captionStale) exif.push({ label: 'Caption', value: 'written by an earlier model; a new one is on its way' })
       return {
         ...toSummary(p),
@@ -227,41 +247,46 @@ export function createHandlers(deps: HandlerDeps) {
     },
     'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
 
-    'captions.set': ({ photoId, text }) => {
-      need(engine.photos.get(photoId), `no photo with id ${photoId}`)
-      const c = engine.captions.set(photoId, text)
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
-    },
+    'captions.set': ({ photoId, text }) => wireCaption(engine.captions.set(photoId, text)),
     'captions.regenerate': async ({ photoId, decoding }) => {
+      try {
+        return wireCaption(await engine.captions.regenerate(photoId, defined(decoding)))
+      } catch (error) {
+        // the engine knows no model is loaded; the backend knows why
+        if (error instanceof EngineError && error.code === 'unavailable' && deps.mlError()) throw new ApiError('unavailable', `${error.message}: ${deps.mlError()}`)
+        throw error
+      }
+    },
+    'captions.accept': ({ photoId }) => {
       const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
-      const ml = deps.ml()
-      const info = engine.ml.info()
-      if (!ml || !info) throw new ApiError('unavailable', `no model is loaded yet${deps.mlError() ? `: ${deps.mlError()}` : ''}`)
-      const embedding = store.getEmbedding(photoId, info.embeddingModelId)
-      if (!embedding) throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has not been analysed by the current model yet; it is queued`)
-      const options = { ...defaultDecodeOptions, ...engine.settings.get().decoding, ...defined(decoding) }
-      const [result] = await ml.captionEmbeddings([embedding], options)
-      if (!result) throw new ApiError('internal', 'the model returned no caption')
-      // [Note: user captions win] asked for explicitly, the new automatic caption
-      // becomes current only when the user has not written one (the interface
-      // offers "Restore automatic caption" first in that case).
-      const makeCurrent = photo.provenance !== 'user'
-      const id = engine.db.tx(() => {
-        const captionId = store.addCaption(photoId, result.caption, 'auto', { modelId: info.captionModelId, decoding: options, makeCurrent })
-        if (makeCurrent) store.advance(photoId, 'captioned')
-        return captionId
+      const c = engine.captions.accept(photoId)
+      if (c) {
+        deps.events.emit('photos.updated', { ids: [photoId] })
+        return wireCaption(c)
+      }
+      // Nothing automatic to accept: the person's own caption is already theirs.
+      const current = engine.captions.history(photoId).find((x) => x.current)
+      if (current?.provenance === 'user') return wireCaption(current)
+      throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has no caption to accept yet`)
+    },
+    'captions.acceptMany': ({ photoIds }) => {
+      let accepted = 0
+      engine.db.tx(() => {
+        for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
       })
-      views.invalidate()
-      deps.events.emit('photos.updated', { ids: [photoId] })
-      const c = need(store.caption(id), 'caption vanished')
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      if (accepted > 0) deps.events.emit('photos.updated', { ids: photoIds })
+      return { accepted }
+    },
+    'review.queue': ({ filter }) => {
+      const q = views.reviewQueue(filter)
+      return { ids: q.ids, reviewed: q.reviewed, total: q.reviewed + q.ids.length }
     },
     'captions.restore': ({ photoId }) => {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const auto = engine.captions.history(photoId).filter((c) => c.provenance === 'auto').sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0]
       if (!auto) throw new ApiError('conflict', `photo ${photoId} has no automatic caption to restore yet`)
       const c = engine.captions.restore(photoId, auto.id)
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      return wireCaption(c)
     },
 
     'jobs.activity': () => activity(),
@@ -276,8 +301,12 @@ export function createHandlers(deps: HandlerDeps) {
       return ok
     },
     'jobs.cancel': ({ kind }) => {
-      const kinds = kind === undefined ? undefined : kind === 'scan' || kind === 'thumbnail' || kind === 'embed' || kind === 'caption' ? [kind] : []
-      engine.jobs.cancel(kinds)
+      // Each kind stops its own work and nothing else; no kind: the library's queue
+      // (a training run and a pack download are stopped by name, never as a side effect).
+      if (kind === 'train') training.cancel()
+      else if (kind === 'install') installs.cancel()
+      // an export runs inside its own export.run call, which answers when it is done: nothing is left running
+      else if (kind !== 'export') engine.jobs.cancel(kind === undefined ? undefined : libraryJobKinds[kind])
       return ok
     },
     'jobs.retry': ({ photoIds }) => ({ queued: engine.jobs.retry(photoIds) }),
@@ -311,7 +340,7 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'search.query': async ({ text, filter, limit }) => {
-      const run = search.search(text, { limit, filters: toSearchFilters(filter) })
+      const run = search.search(text, { limit, filters: filter })
       // Word results at once while the text tower loads; fused results once it is ready.
       const res = search.meaningReady ? await run.complete : run.words
       return { hits: res.items.map(toHit).filter((h): h is SearchHit => h !== null), meaningPending: res.meaning === 'pending' }

@@ -14,7 +14,6 @@ import type { Activity } from '../../shared/types.ts'
 import { createDispatcher, type Dispatcher } from './dispatcher.ts'
 import { createHandlers } from './handlers.ts'
 import type { ImageSource } from './image-request.ts'
-import { createLibraryViews } from './library-views.ts'
 import { AppPrefs } from './app-prefs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
 
@@ -70,7 +69,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const engine = await createEngine({ dbPath: options.dbPath, dataDir: options.dataDir, cacheDir: options.cacheDir })
   const prefs = new AppPrefs(`${options.dbPath}.app.json`)
   const events = new EventBus()
-  const views = createLibraryViews(engine)
 
   // ---- ML: loaded in the background; swapped when the provider or threads change.
   let ml: MlService | null = null
@@ -100,7 +98,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 
   const handlers = createHandlers({
     engine,
-    views,
     prefs,
     mode: options.mode,
     dbPath: options.dbPath,
@@ -128,10 +125,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       }
     }, 200)
   }
-  // Any change to photos, captions or folders drops the grid's cached views ([Note: view caches]).
-  const invalidate = (): void => views.invalidate()
   offs.push(
-    ...(['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const).map((e) => engine.events.on(e, invalidate)),
     engine.events.on('jobs.progressed', pushActivity),
     engine.events.on('jobs.failed', pushActivity),
     engine.events.on('jobs.drained', pushActivity),

@@ -1,0 +1,40 @@
+// XMP sidecars people's other tools wrote next to a photo: digiKam and
+// darktable write `photo.jpg.xmp`, Lightroom and Capture One `photo.xmp`. Read
+// on ingest (the same filler rules apply, metadata.ts), and again when the
+// sidecar changes (the scan compares its mtime, pipeline.ts). Only read:
+// writing sidecars is engine/export's job.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+
+export interface Sidecar {
+  path: string
+  mtimeMs: number
+}
+
+/** Names a sidecar of `imageName` may have, most specific first. */
+export function sidecarNames(imageName: string): string[] {
+  const dot = imageName.lastIndexOf('.')
+  const stem = dot > 0 ? imageName.slice(0, dot) : imageName
+  return [`${imageName}.xmp`, `${imageName}.XMP`, `${stem}.xmp`, `${stem}.XMP`]
+}
+
+/** The sidecar of the photo at `abs`, if there is one. */
+export async function findSidecar(abs: string): Promise<Sidecar | null> {
+  const dir = path.dirname(abs)
+  for (const name of sidecarNames(path.basename(abs))) {
+    const p = path.join(dir, name)
+    try {
+      const st = await fs.stat(p)
+      if (st.isFile() && st.size <= 16 * 1024 * 1024) return { path: p, mtimeMs: Math.floor(st.mtimeMs) }
+    } catch {
+      // not this name
+    }
+  }
+  return null
+}
+
+/** Among a folder's entry names, the sidecar of `imageName` (no I/O; the scan's view). */
+export function sidecarIn(names: ReadonlySet<string>, imageName: string): string | null {
+  for (const n of sidecarNames(imageName)) if (names.has(n)) return n
+  return null
+}

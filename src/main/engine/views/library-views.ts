@@ -1,0 +1,146 @@
+// Library views for browsing: photos in date order under a filter
+// ([Note: one filter meaning] in photo-filter.ts), month counts for the
+// virtualised grid, neighbours for keyboard navigation, and folder counts for
+// the sidebar. Read-only queries over the library schema; they answer with
+// photo ids, and the caller reads each photo through the facade
+// (`engine.photos.get`), so status, caption and provenance rules stay in one place.
+import path from 'node:path'
+import type { LibraryDb } from '../db/database.ts'
+import type { Root } from '../types.ts'
+import { compileFilter, UNREVIEWED_AUTO, type PhotoFilter } from './photo-filter.ts'
+
+/** The date a photo sorts by: when it was taken, else when it was added. */
+const SORT_KEY = 'coalesce(ph.taken_at, ph.added_at)'
+/** Cached filters per view before the cache starts over (a person uses a handful). */
+const CACHED_FILTERS = 20
+
+export interface MonthCount {
+  /** 'YYYY-MM', or 'unknown'. */
+  month: string
+  label: string
+  count: number
+}
+
+export interface FolderCount {
+  rootId: number
+  path: string
+  count: number
+}
+
+export interface LibraryViews {
+  /** Drop the cached views; the engine calls it on every change to photos, captions or roots. */
+  invalidate(): void
+  timeline(filter?: PhotoFilter): { total: number; months: MonthCount[] }
+  /** A page of photo ids, newest first (date taken, else date added). */
+  page(filter: PhotoFilter | undefined, offset: number, limit: number): { total: number; ids: number[] }
+  /** Every matching id in page order. */
+  ids(filter?: PhotoFilter): readonly number[]
+  neighbours(id: number, filter?: PhotoFilter): { previous: number | null; next: number | null }
+  /** Each root with its recursive count, then each folder holding photos directly. */
+  folderCounts(): FolderCount[]
+  /** Photos with a present file in the root. */
+  rootCount(rootId: number): number
+  /**
+   * The review queue under a filter, in grid order: photos whose automatic
+   * caption no person has accepted yet, and photos that failed. `reviewed`
+   * counts the others with a caption a person stands behind (accepted or
+   * written), so progress reads "reviewed of reviewed + pending".
+   */
+  reviewQueue(filter?: PhotoFilter): { ids: number[]; reviewed: number }
+}
+
+const monthLabel = (month: string): string => {
+  const [y, m] = month.split('-').map(Number)
+  if (!y || !m) return 'Date unknown'
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+}
+
+export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryViews {
+  // [Note: view caches] The grid asks for a page per scroll step; sorting 100k rows
+  // by date for each page costs ~60 ms, slicing a cached id list ~0. Each filter's
+  // sorted ids, timeline and the folder counts are computed once and dropped on
+  // any change event from the engine (engine.ts calls invalidate()).
+  const sortedIds = new Map<string, number[]>()
+  const timelines = new Map<string, { total: number; months: MonthCount[] }>()
+  let folderCache: FolderCount[] | null = null
+  const keyOf = (filter: PhotoFilter | undefined): string => JSON.stringify(filter ?? {}, Object.keys(filter ?? {}).sort())
+  const remember = <V>(cache: Map<string, V>, key: string, value: V): V => {
+    if (cache.size >= CACHED_FILTERS) cache.clear()
+    cache.set(key, value)
+    return value
+  }
+
+  const ids = (filter: PhotoFilter | undefined): number[] => {
+    const key = keyOf(filter)
+    const cached = sortedIds.get(key)
+    if (cached) return cached
+    const w = compileFilter(filter)
+    const rows = db.stmt(`SELECT ph.id FROM photos ph WHERE ${w.sql} ORDER BY ${SORT_KEY} DESC, ph.id DESC`).all(...w.args) as { id: number }[]
+    return remember(sortedIds, key, rows.map((r) => r.id))
+  }
+
+  return {
+    invalidate() {
+      sortedIds.clear()
+      timelines.clear()
+      folderCache = null
+    },
+
+    timeline(filter) {
+      const key = keyOf(filter)
+      const cached = timelines.get(key)
+      if (cached) return cached
+      const w = compileFilter(filter)
+      const rows = db
+        .stmt(`SELECT strftime('%Y-%m', ${SORT_KEY} / 1000, 'unixepoch') AS month, count(*) AS n FROM photos ph WHERE ${w.sql} GROUP BY month ORDER BY month DESC`)
+        .all(...w.args) as { month: string | null; n: number }[]
+      const months = rows.map((r) => ({ month: r.month ?? 'unknown', label: monthLabel(r.month ?? ''), count: r.n }))
+      return remember(timelines, key, { total: months.reduce((a, m) => a + m.count, 0), months })
+    },
+
+    page(filter, offset, limit) {
+      const all = ids(filter)
+      return { total: all.length, ids: all.slice(offset, offset + limit) }
+    },
+
+    ids: (filter) => ids(filter),
+
+    neighbours(id, filter) {
+      const all = ids(filter)
+      const i = all.indexOf(id)
+      if (i < 0) return { previous: null, next: null }
+      return { previous: all[i - 1] ?? null, next: all[i + 1] ?? null }
+    },
+
+    folderCounts() {
+      if (folderCache) return folderCache
+      const rows = db
+        .stmt(`SELECT p.root_id AS rootId, r.path AS rootPath, rtrim(p.rel_path, replace(p.rel_path, '/', '')) AS dir, count(DISTINCT p.photo_id) AS n
+               FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.present = 1 GROUP BY p.root_id, dir ORDER BY r.path, dir`)
+        .all() as { rootId: number; rootPath: string; dir: string; n: number }[]
+      const rootTotals = db.stmt(`SELECT p.root_id AS rootId, count(DISTINCT p.photo_id) AS n FROM paths p WHERE p.present = 1 GROUP BY p.root_id`).all() as { rootId: number; n: number }[]
+      const out: FolderCount[] = []
+      for (const root of roots()) {
+        out.push({ rootId: root.id, path: root.path, count: rootTotals.find((t) => t.rootId === root.id)?.n ?? 0 })
+        for (const r of rows) if (r.rootId === root.id && r.dir !== '') out.push({ rootId: r.rootId, path: path.join(r.rootPath, r.dir), count: r.n })
+      }
+      folderCache = out
+      return out
+    },
+
+    reviewQueue(filter) {
+      const w = compileFilter(filter)
+      const pending = db
+        .stmt(`SELECT ph.id FROM photos ph WHERE (${w.sql}) AND (${UNREVIEWED_AUTO} OR ph.status = 'failed') ORDER BY ${SORT_KEY} DESC, ph.id DESC`)
+        .all(...w.args) as { id: number }[]
+      const done = db
+        .stmt(`SELECT count(*) AS n FROM photos ph JOIN captions rc ON rc.id = ph.caption_id WHERE (${w.sql}) AND ph.status <> 'failed' AND (rc.provenance = 'user' OR rc.reviewed_at IS NOT NULL)`)
+        .get(...w.args) as { n: number }
+      return { ids: pending.map((r) => r.id), reviewed: done.n }
+    },
+
+    rootCount(rootId) {
+      return (db.stmt(`SELECT count(DISTINCT p.photo_id) AS n FROM paths p WHERE p.present = 1 AND p.root_id = ?`).get(rootId) as { n: number }).n
+    },
+  }
+}
