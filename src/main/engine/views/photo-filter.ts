@@ -21,6 +21,7 @@
 //   that whole day (UTC, as the timeline's months are). A photo without a date
 //   taken never matches a date range.
 // - camera: a case-insensitive part of "make model" ("fuji", "X-T3").
+import { EngineError } from '../errors.ts'
 import type { PhotoSummary } from '../types.ts'
 
 /** The states a photo is shown with, in the order a person meets them. */
@@ -54,9 +55,9 @@ export interface SqlCondition {
 }
 
 /** A filter value that cannot mean anything (an unreadable date): the caller's input is wrong. */
-export class FilterError extends Error {
+export class FilterError extends EngineError {
   constructor(message: string) {
-    super(message)
+    super('invalid_input', message)
     this.name = 'FilterError'
   }
 }
