@@ -17,6 +17,9 @@ import { z } from 'zod'
 // Building blocks
 
 /** A photo is its row in the library; the page never sees or sends a path to read. */
+/** The longest search query, in UTF-16 code units, for the API and the CLI alike (a query is a few words; 1 MB of it ran for minutes). */
+export const SEARCH_QUERY_MAX_CHARS = 500
+
 export const PhotoId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 export const RootId = z.number().int().positive()
 
@@ -333,7 +336,7 @@ export const methods = {
   'models.activate': method(z.strictObject({ packId: z.string().min(1).max(100) }), Ok, 'use a pack for new captions'),
 
   'search.query': method(
-    z.strictObject({ text: z.string().max(500), filter: PhotoFilter.optional(), limit: z.number().int().min(1).max(500).default(100) }),
+    z.strictObject({ text: z.string().max(SEARCH_QUERY_MAX_CHARS), filter: PhotoFilter.optional(), limit: z.number().int().min(1).max(500).default(100) }),
     SearchResult,
     'words + meaning search',
   ),
@@ -343,9 +346,11 @@ export const methods = {
     z.strictObject({
       format: ExportFormat,
       photoIds: z.array(PhotoId).max(100_000).optional(),
-      query: z.string().max(500).optional(),
+      query: z.string().max(SEARCH_QUERY_MAX_CHARS).optional(),
       outDir: FolderPath,
       sidecarNaming: z.enum(['photo.jpg.xmp', 'photo.xmp']).optional(),
+      /** csv: a leading ' on cells a spreadsheet would run as formulas (default true); false for programs that read CSV as data. */
+      csvFormulaGuard: z.boolean().optional(),
     }),
     z.object({ written: z.number().int(), path: z.string(), tooLong: z.number().int() }),
     'export captions as alt text',

@@ -345,9 +345,9 @@ export function createHandlers(deps: HandlerDeps) {
       }
     },
 
-    'export.run': async ({ format, photoIds, query, outDir, sidecarNaming }) => {
+    'export.run': async ({ format, photoIds, query, outDir, sidecarNaming, csvFormulaGuard }) => {
       const naming = sidecarNaming === 'photo.xmp' ? 'base' : 'ext'
-      const options = { format, outDir, sidecarNaming: naming } as const
+      const options = { format, outDir, sidecarNaming: naming, csvFormulaGuard: csvFormulaGuard ?? true } as const
       const report = query !== undefined && photoIds === undefined ? await exportSearchResult(engine.db, search, query, options) : await exportAltText(engine.db, { ...options, ...(photoIds ? { photoIds } : {}) })
       return { written: report.written, path: report.path, tooLong: report.tooLong }
     },
