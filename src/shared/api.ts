@@ -127,6 +127,8 @@ export const Activity = z.object({
   state: JobState,
   jobs: z.array(JobProgress),
   failures: z.array(Failure),
+  /** What background learning ("keep learning from my corrections") did, newest first. */
+  learning: z.array(z.object({ at: z.string(), text: z.string() })).default([]),
 })
 
 export const ProviderChoice = z.string().regex(/^(auto|cpu|cuda|dml|coreml|webgpu)$/)
@@ -213,6 +215,9 @@ export const TrainingRun = z.object({
   etaSeconds: z.number().nullable(),
   points: z.array(TrainingPoint),
   error: z.string().nullable(),
+  /** The execution provider the run trains on ('cpu', 'cuda', …) once known, and why an accelerator was skipped. */
+  provider: z.string().nullable().default(null),
+  fallbackReason: z.string().nullable().default(null),
 })
 
 export const ModelVersion = z.object({
@@ -227,22 +232,56 @@ export const ModelVersion = z.object({
 
 export const TrainingSamples = z.array(z.object({ photoId: PhotoId, reference: z.string(), before: z.string(), after: z.string() }))
 
+/** One model measured on the person's held-out captions. */
+export const TrainingScore = z.object({ likeYours: z.number().int(), valLoss: z.number().nullable(), bleu4: z.number(), cider: z.number() })
+
+/** The newest version against the model it started from, on the same held-out captions. */
+export const TrainingEvaluation = z.object({
+  versionId: z.string(),
+  heldOut: z.number().int(),
+  /** In words: "9 of 10 of your held-out photos now read like yours (before training: 1 of 10)." */
+  summary: z.string(),
+  before: TrainingScore,
+  after: TrainingScore,
+})
+
+/** Which captions teach: the person's own, and automatic ones they reviewed; imported camera strings never. */
+export const TrainingTeaching = z.object({ user: z.number().int(), reviewed: z.number().int(), imported: z.number().int(), minimumReason: z.string() })
+
+/** "Keep learning from my corrections" (off by default). */
+export const ContinuousLearning = z.object({
+  enabled: z.boolean(),
+  /** New teaching captions needed before a background run starts. */
+  minNew: z.number().int(),
+  /** Teaching captions added or changed since the last run's. */
+  newSinceLast: z.number().int(),
+  /** What the last background run decided, in words (null before the first). */
+  lastDecision: z.string().nullable(),
+})
+
 export const TrainingInfo = z.object({
+  /** Captions that teach (the person's own plus the reviewed automatic ones). */
   userCaptions: z.number().int(),
   minimumCaptions: z.number().int(),
+  teaching: TrainingTeaching,
   run: TrainingRun.nullable(),
   versions: z.array(ModelVersion),
   samples: TrainingSamples,
+  evaluation: TrainingEvaluation.nullable(),
+  continuous: ContinuousLearning,
 })
 
+/** Left out: planTraining's defaults for that many captions (ml/training/plan.ts). */
 export const TrainingOptions = z.strictObject({
-  init: z.enum(['pack', 'scratch']).default('pack'),
+  init: z.enum(['pack', 'scratch']).optional(),
   mapping: z.enum(['mlp', 'transformer']).optional(),
   prefixLength: z.number().int().min(1).max(80).optional(),
-  tuneGpt2: z.boolean().default(false),
-  epochs: z.number().int().min(1).max(100).default(10),
+  tuneGpt2: z.boolean().optional(),
+  epochs: z.number().int().min(1).max(100).optional(),
   learningRate: z.number().positive().max(1).optional(),
 })
+
+export const ContinuousLearningSettings = z.strictObject({ enabled: z.boolean(), minNew: z.number().int().min(4).max(10_000).optional() })
 
 export const FolderEntry = z.object({ name: z.string(), path: z.string() })
 export const FolderListing = z.object({
@@ -362,11 +401,12 @@ export const methods = {
   'training.resume': method(Empty, Ok, 'resume training'),
   'training.cancel': method(Empty, Ok, 'cancel training'),
   'training.activate': method(z.strictObject({ versionId: z.string().min(1).max(200) }), Ok, 'use a trained model version'),
+  'training.continuous': method(ContinuousLearningSettings, Ok, 'keep learning from my corrections (on/off)'),
 } as const
 
 export const events = {
   'jobs.progressed': Activity,
-  'photos.updated': z.object({ ids: z.array(PhotoId) }),
+  'photos.changed': z.object({ ids: z.array(PhotoId) }),
   'photos.added': z.object({ ids: z.array(PhotoId) }),
   'photos.removed': z.object({ ids: z.array(PhotoId) }),
   'roots.changed': z.object({}),

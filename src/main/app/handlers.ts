@@ -21,13 +21,15 @@ import type { MlService } from '../ml/service.ts'
 import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
-import { createTrainingRuns } from '../bridge/training-runs.ts'
+import { createTrainingRuns } from '../engine/training/training-runs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
 import { createPackInstalls, knownPacksSafe, packSizeFields, trustedFiles } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
 
 export interface HandlerDeps {
+  /** How often continuous learning checks for new corrections (ms; 0: only when asked, as tests do). */
+  continuousEveryMs?: number
   engine: Engine
   prefs: AppPrefs
   events: EventBus
@@ -95,7 +97,12 @@ export function createHandlers(deps: HandlerDeps) {
   const search = engine.search
 
   const installs = createPackInstalls({ dataDir: deps.dataDir, onChange: () => void modelsInfo().then((m) => deps.events.emit('models.progressed', m)) })
-  const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl, ...(deps.launchTraining ? { launch: deps.launchTraining } : {}) })
+  const training = createTrainingRuns({
+    engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl,
+    ...(deps.launchTraining ? { launch: deps.launchTraining } : {}),
+    // "Keep learning from my corrections" looks once a minute (it does nothing while off, the default).
+    continuousEveryMs: deps.continuousEveryMs ?? 60_000,
+  })
 
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)
@@ -123,7 +130,7 @@ export function createHandlers(deps: HandlerDeps) {
       .failures(200)
       .filter((f) => f.photoId !== null)
       .map((f) => ({ photoId: f.photoId!, name: f.path ? path.basename(f.path) : `photo ${f.photoId}`, path: f.path ?? '', stage: f.kind, reason: f.error, attempts: f.attempts }))
-    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures }
+    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures, learning: training.notes() }
   }
 
   async function modelsInfo(): Promise<MethodOutput<'models.info'>> {
@@ -253,10 +260,8 @@ export function createHandlers(deps: HandlerDeps) {
     'captions.accept': ({ photoId }) => {
       const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const c = engine.captions.accept(photoId)
-      if (c) {
-        deps.events.emit('photos.updated', { ids: [photoId] })
-        return wireCaption(c)
-      }
+      // the engine announces the change (captions.changed, sent on as photos.changed)
+      if (c) return wireCaption(c)
       // Nothing automatic to accept: the person's own caption is already theirs.
       const current = engine.captions.history(photoId).find((x) => x.current)
       if (current?.provenance === 'user') return wireCaption(current)
@@ -267,7 +272,6 @@ export function createHandlers(deps: HandlerDeps) {
       engine.db.tx(() => {
         for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
       })
-      if (accepted > 0) deps.events.emit('photos.updated', { ids: photoIds })
       return { accepted }
     },
     'review.queue': ({ filter }) => {
@@ -361,6 +365,7 @@ export function createHandlers(deps: HandlerDeps) {
     'training.resume': () => (training.resume(), ok),
     'training.cancel': () => (training.cancel(), ok),
     'training.activate': async ({ versionId }) => (await training.activate(versionId), ok),
+    'training.continuous': (s) => (training.setContinuous(s), ok),
   }
 
   return {

@@ -83,8 +83,8 @@ describe('welcome', () => {
     await renderApp(fake)
     expect(screen.getByRole('heading', { name: 'Welcome to Photocap' })).toBeTruthy()
     expect(screen.getByText(/Everything happens on this device/)).toBeTruthy()
-    expect(screen.getByRole('button', { name: 'Install ClipCap COCO (MLP) (1.1 GB)' })).toBeTruthy()
-    expect(screen.getByText(/In use now:/).textContent).toContain('cpu')
+    expect(screen.getByRole('button', { name: 'Download ClipCap COCO (MLP) (1.1 GB to 2.1 GB)' })).toBeTruthy()
+    expect(screen.getByText('Processor: using the CPU.')).toBeTruthy()
 
     await fireEvent.click(screen.getByRole('button', { name: 'Add folder…' }))
     const dialog = await screen.findByRole('dialog', { name: 'Choose a folder' })
@@ -98,7 +98,7 @@ describe('welcome', () => {
     const fake = new FakeTransport()
     fake.reply('app.info', { ...sampleOutputs['app.info'], firstRun: true })
     const { model } = await renderApp(fake)
-    await fireEvent.click(screen.getByRole('button', { name: /Install ClipCap/ }))
+    await fireEvent.click(screen.getByRole('button', { name: /Download ClipCap/ }))
     expect(fake.callsOf('models.install')).toEqual([{ packId: 'coco-mlp' }])
     fake.emit('models.progressed', { ...sampleModels, install: { packId: 'coco-mlp', receivedBytes: 300_000_000, totalBytes: 1_200_000_000, state: 'running', error: null } })
     const bar = await screen.findByRole('progressbar', { name: 'Downloading ClipCap COCO (MLP)' })
@@ -113,11 +113,11 @@ describe('settings', () => {
   it('changes decoding and shows the provider in use and where data lives', async () => {
     const { fake } = await renderApp()
     await fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
-    await fireEvent.click(await screen.findByRole('radio', { name: /Beam search/ }))
+    await fireEvent.click(await screen.findByRole('radio', { name: /Careful/ }))
     await waitFor(() => expect(fake.callsOf('settings.update')).toEqual([{ decoding: { method: 'beam' } }]))
     expect(screen.getByText('/data/library.db')).toBeTruthy()
-    expect(screen.getByRole('combobox', { name: 'Processor' })).toBeTruthy()
-    expect(screen.getByRole('textbox', { name: 'Exclusions for /photos' })).toBeTruthy()
+    expect(screen.getByRole('combobox', { name: 'Run captioning on' })).toBeTruthy()
+    expect(screen.getByRole('textbox', { name: 'Files to skip in /photos' })).toBeTruthy()
   })
 })
 
@@ -135,11 +135,11 @@ describe('training', () => {
     await renderApp(fake)
     await fireEvent.click(screen.getByRole('button', { name: /^Training/ }))
     await fireEvent.click(await screen.findByRole('button', { name: 'Start training' }))
-    expect(fake.callsOf('training.start')).toEqual([{ init: 'pack', epochs: 10, tuneGpt2: false }])
+    expect(fake.callsOf('training.start')).toEqual([{}]) // the engine's planTraining picks the settings
     fake.emit('training.progressed', {
       ...sampleTraining,
       userCaptions: 40,
-      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, points: [{ step: 10, loss: 3.2, valLoss: 3.4 }, { step: 20, loss: 2.5, valLoss: 2.9 }] },
+      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, provider: 'cpu', fallbackReason: null, points: [{ step: 10, loss: 3.2, valLoss: 3.4 }, { step: 20, loss: 2.5, valLoss: 2.9 }] },
       versions: [
         { id: 'pack', createdAt: '2024-05-01T00:00:00Z', label: 'Pack model', active: true, valLoss: 3.4, bleu4: 0.1, cider: 0.3 },
         { id: 'v2', createdAt: '2024-05-02T00:00:00Z', label: 'My style 1', active: false, valLoss: 2.9, bleu4: 0.2, cider: 0.5 },
