@@ -7,7 +7,7 @@
 import path from 'node:path'
 import type { BenchContext } from './run.ts'
 import { median, percentile } from './run.ts'
-import { createBackend } from '../src/main/bridge/backend.ts'
+import { createBackend } from '../src/main/app/backend.ts'
 import { buildLayout, rowsInView } from '../src/renderer/src/lib/grid-layout.ts'
 
 export const name = 'ui-api'

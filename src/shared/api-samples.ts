@@ -19,11 +19,12 @@ export function samplePhoto(id: number, over: Partial<PhotoSummary> = {}): Photo
     error: null,
     caption: `A photo number ${id} of a quiet street.`,
     provenance: 'auto',
+    reviewed: false,
     ...over,
   }
 }
 
-export const sampleCaption: Caption = { text: 'A dog running on a beach at sunset.', provenance: 'auto', modelId: 'tiny-1', decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, createdAt: '2024-05-01T10:00:00.000Z' }
+export const sampleCaption: Caption = { text: 'A dog running on a beach at sunset.', provenance: 'auto', modelId: 'tiny-1', decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, createdAt: '2024-05-01T10:00:00.000Z', reviewed: false }
 
 export function samplePhotoDetail(id: number, over: Partial<PhotoDetail> = {}): PhotoDetail {
   return {
@@ -81,6 +82,9 @@ export const sampleInputs: { [M in MethodName]: MethodInput<M> } = {
   'captions.set': { photoId: 1, text: 'My dog Rex on the beach.' },
   'captions.regenerate': { photoId: 1, decoding: { method: 'beam' } },
   'captions.restore': { photoId: 1 },
+  'captions.accept': { photoId: 1 },
+  'captions.acceptMany': { photoIds: [1, 2] },
+  'review.queue': {},
   'jobs.activity': {},
   'jobs.pause': {},
   'jobs.resume': {},
@@ -122,6 +126,9 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
   'captions.set': { ...sampleCaption, provenance: 'user', modelId: null, decoding: null },
   'captions.regenerate': sampleCaption,
   'captions.restore': sampleCaption,
+  'captions.accept': { ...sampleCaption, reviewed: true },
+  'captions.acceptMany': { accepted: 2 },
+  'review.queue': { ids: [1, 2, 3], reviewed: 38, total: 41 },
   'jobs.activity': sampleActivity,
   'jobs.pause': ok,
   'jobs.resume': ok,

@@ -9,7 +9,7 @@
 // what it receives with these same schemas, so a malformed message is refused
 // with the same clear error whichever door it came through.
 //
-// Adding a feature = adding a row here and a handler in src/main/bridge/handlers.ts;
+// Adding a feature = adding a row here and a handler in src/main/app/handlers.ts;
 // the compiler then points at every adapter that must know about it.
 import { z } from 'zod'
 
@@ -37,6 +37,8 @@ export const Caption = z.object({
   modelId: z.string().nullable(),
   decoding: DecodeOptions.nullable(),
   createdAt: z.string(),
+  /** An automatic caption a person accepted in review (user captions need none). */
+  reviewed: z.boolean().optional(),
 })
 
 export const PhotoSummary = z.object({
@@ -51,6 +53,8 @@ export const PhotoSummary = z.object({
   error: z.string().nullable(),
   caption: z.string().nullable(),
   provenance: Provenance.nullable(),
+  /** The current caption is one a person stands behind: written by them, or automatic and accepted in review. */
+  reviewed: z.boolean().optional(),
 })
 
 export const ExifField = z.object({ label: z.string(), value: z.string() })
@@ -79,7 +83,7 @@ export const FolderCount = z.object({ rootId: RootId, path: z.string(), count: z
 export const MonthGroup = z.object({ month: z.string(), label: z.string(), count: z.number().int() })
 
 /** Who wrote the current caption: the model, the person, or nobody yet. */
-export const CaptionFilter = z.enum(['auto', 'user', 'none'])
+export const CaptionFilter = z.enum(['auto', 'reviewed', 'user', 'none'])
 
 /** One meaning wherever a filter is used (grid, search, export): src/main/engine/views/photo-filter.ts. */
 export const PhotoFilter = z.strictObject({
@@ -300,6 +304,17 @@ export const methods = {
     z.strictObject({ photoId: PhotoId, decoding: DecodeOptions.partial().optional() }),
     Caption,
     'caption again with greedy or beam decoding',
+  ),
+  'captions.accept': method(
+    z.strictObject({ photoId: PhotoId }),
+    Caption,
+    'accept the automatic caption as right (review): it is kept, never re-captioned automatically, and counts for learning',
+  ),
+  'captions.acceptMany': method(z.strictObject({ photoIds: z.array(PhotoId).min(1).max(100_000) }), z.object({ accepted: z.number().int() }), 'accept the automatic captions of a selection'),
+  'review.queue': method(
+    z.strictObject({ filter: PhotoFilter.optional() }),
+    z.object({ ids: z.array(PhotoId), reviewed: z.number().int(), total: z.number().int() }),
+    'automatic captions not yet reviewed and failed photos, in library order, with progress',
   ),
   'captions.restore': method(z.strictObject({ photoId: PhotoId }), Caption, 'bring back the latest automatic caption'),
 

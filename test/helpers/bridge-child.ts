@@ -5,7 +5,7 @@
 // argv: DIR (an empty folder it owns)
 import fs from 'node:fs'
 import path from 'node:path'
-import { createBackend } from '../../src/main/bridge/backend.ts'
+import { createBackend } from '../../src/main/app/backend.ts'
 import { startHttpBridge } from '../../src/main/bridge/http-bridge.ts'
 
 const dir = process.argv[2]!

@@ -17,7 +17,7 @@ import { createIpcTransport } from '../../shared/transport/ipc-client.ts'
 import type { Transport } from '../../shared/types.ts'
 import { createPreloadApi, type IpcRendererLike } from '../../preload/api.ts'
 import { forwardEvents, registerIpcHandlers, type IpcMainLike, type InvokeEventLike } from '../electron/ipc.ts'
-import { createDispatcher, type Handlers } from './dispatcher.ts'
+import { createDispatcher, type Handlers } from '../app/dispatcher.ts'
 import { startHttpBridge, type HttpBridge } from './http-bridge.ts'
 
 /** Handlers that record which method ran and answer with the sample output. */

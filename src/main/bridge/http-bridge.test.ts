@@ -11,7 +11,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { createBackend, type Backend } from './backend.ts'
+import { createBackend, type Backend } from '../app/backend.ts'
 import { startHttpBridge, type HttpBridge } from './http-bridge.ts'
 
 let dir: string

@@ -33,8 +33,8 @@ import { eventNames } from '../../shared/api.ts'
 import type { EventBus } from '../../shared/events.ts'
 import type { Envelope } from '../../shared/types.ts'
 import { tokenHeader } from '../../shared/transport/http-client.ts'
-import type { Dispatcher } from './dispatcher.ts'
-import { parseImagePath, type ImageSource } from './image-request.ts'
+import type { Dispatcher } from '../app/dispatcher.ts'
+import { parseImagePath, type ImageSource } from '../app/image-request.ts'
 
 export interface HttpBridgeOptions {
   dispatcher: Dispatcher

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { MethodOutput } from '../../shared/api.ts'
 import { captionsSnapshot, seedLibrary } from '../engine/training/training-test-support.ts'
 import { listVersions } from '../engine/training/versions.ts'
-import { createBackend, type Backend } from './backend.ts'
-import { apiCaller } from './test-support.ts'
+import { createBackend, type Backend } from '../app/backend.ts'
+import { apiCaller } from '../app/test-support.ts'
 
 type Info = MethodOutput<'training.info'>
 let dir: string

@@ -6,7 +6,7 @@ import { defaultIo, type CliIo } from './io.ts'
 type CommandModule = { run(args: string[], io: CliIo): Promise<number> }
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  caption: { summary: 'caption images with a model pack (or `caption set PATH TEXT`)', load: () => import('./commands/caption.ts') },
+  caption: { summary: 'caption images with a model pack (or `caption set PATH TEXT`, `caption again PATH...`)', load: () => import('./commands/caption.ts') },
   embed: { summary: 'print CLIP embeddings of images or texts', load: () => import('./commands/embed.ts') },
   models: { summary: 'install, list, verify or remove model packs', load: () => import('./commands/models.ts') },
   index: { summary: 'add folders to the library and process everything once', load: () => import('./commands/index-folders.ts') },

@@ -7,7 +7,7 @@ import { eventNames, methodNames } from '../../shared/api.ts'
 import type { EventBus } from '../../shared/events.ts'
 import { eventChannel, methodChannel } from '../../shared/transport/ipc-channels.ts'
 import type { Envelope } from '../../shared/types.ts'
-import type { Dispatcher } from '../bridge/dispatcher.ts'
+import type { Dispatcher } from '../app/dispatcher.ts'
 
 /** The part of Electron's IpcMainInvokeEvent we look at. */
 export interface InvokeEventLike {

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { net, protocol } from 'electron'
-import { parseImageRequest, type ImageSource } from '../bridge/image-request.ts'
+import { parseImageRequest, type ImageSource } from '../app/image-request.ts'
 import { APP_CSP, APP_SCHEME, resolveAppFile } from './policy.ts'
 
 export const IMAGE_SCHEME = 'photocap-img'

@@ -76,8 +76,8 @@ describe('indexing with the ML service', () => {
       const a = lib.engine.photos.list().find((p) => p.paths[0]!.path.endsWith('a.jpg'))!
       const auto = lib.engine.captions.history(a.id)[0]!
       lib.engine.captions.set(a.id, 'my own words')
-      lib.engine.captions.regenerate([a.id])
-      await lib.engine.jobs.whenIdle()
+      const again = await lib.engine.captions.regenerate(a.id, { method: 'greedy' })
+      expect(again).toMatchObject({ provenance: 'auto', current: false, decoding: expect.objectContaining({ method: 'greedy' }) })
       expect(lib.engine.photos.get(a.id)).toMatchObject({ caption: 'my own words', provenance: 'user' })
       expect(lib.engine.captions.history(a.id)).toHaveLength(3)
       lib.engine.captions.restore(a.id, auto.id)

@@ -4,8 +4,9 @@
 import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import type { MlInfo, MlService } from '../ml/service.ts'
+import type { DecodeOptions, MlInfo, MlService } from '../ml/service.ts'
 import { openDatabase, type LibraryDb } from './db/database.ts'
+import { EngineError } from './errors.ts'
 import { Emitter } from './events.ts'
 import { makePreview, thumbnailPath, type ThumbnailSize } from './library/images.ts'
 import type { WalkFs } from './library/scanner.ts'
@@ -20,6 +21,7 @@ import type {
 } from './types.ts'
 import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
 import { createLibraryViews, type LibraryViews } from './views/library-views.ts'
+import { SearchService } from './search/search-service.ts'
 import { closeExiftool } from './library/exiftool-reader.ts'
 
 export interface EngineOptions {
@@ -50,6 +52,13 @@ export interface Engine {
   status(): LibraryStatus
   /** Browsing views under a filter (grid pages, months, neighbours, folder counts); kept fresh by the engine's own events. */
   readonly views: LibraryViews
+  /**
+   * Search by words and meaning under the same filters ([Note: words first,
+   * meaning when ready] in search/search-service.ts). It gets its text tower
+   * from `ml.use`, or from `search.useText` where a door loads only the text
+   * tower (the CLI's search commands).
+   */
+  readonly search: SearchService
 
   roots: {
     add(folder: string, options?: RootOptions): Promise<Root>
@@ -82,8 +91,20 @@ export interface Engine {
     set(photoId: number, text: string): Caption
     /** Make an earlier caption current again (e.g. the auto caption after a user edit). */
     restore(photoId: number, captionId: number): Caption
-    /** Queue new auto captions (for user-captioned photos the result goes to history only). */
-    regenerate(photoIds: number[]): void
+    /**
+     * Caption the photo again now, from its stored embedding, with the library's
+     * decoding settings overridden by `decoding`. The new automatic caption
+     * becomes current unless the person wrote the current one ([Note: user
+     * captions win]); it is in the history either way.
+     */
+    regenerate(photoId: number, decoding?: Partial<DecodeOptions>): Promise<Caption>
+    /**
+     * A person accepted the current automatic caption as right (review flow):
+     * it is marked reviewed, never replaced automatically, and counts as an
+     * approved caption. Returns it, or null when there is no automatic caption
+     * to accept (none yet, or the person's own).
+     */
+    accept(photoId: number): Caption | null
     history(photoId: number): Caption[]
   }
   jobs: {
@@ -91,7 +112,7 @@ export interface Engine {
     failures(limit?: number): JobFailure[]
     pause(): void
     resume(): void
-    /** Drop queued jobs (of some kinds, or all) and abort the batch in flight. */
+    /** Drop queued jobs (of some kinds, or all) and abort the batch in flight if it is of one of them. */
     cancel(kinds?: JobKind[]): number
     /** Queue failed photos again (all, or the given ones). */
     retry(photoIds?: number[]): number
@@ -128,6 +149,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const views = createLibraryViews(db, () => store.listRoots())
   // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
   for (const name of ['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const) events.on(name, () => views.invalidate())
+  // The active embedding model decides whose vectors are searched; without a service, the text tower's own model (or the newest in the library).
+  const search = new SearchService(db, { text: options.ml ?? null, embeddingModelId: () => ml?.info.embeddingModelId ?? null })
   let watcher: LibraryWatcher | null = null
   let recheckTimer: NodeJS.Timeout | null = null
   let closed = false
@@ -160,7 +183,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
         WHERE ph.status IN ('embedded', 'captioned')
         AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
       writeInternal(db, 'models', JSON.stringify({ embeddingModelId, captionModelId }))
     })
     runner.poke()
@@ -267,6 +290,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     db,
     events,
     views,
+    search,
 
     async start(startOptions = {}) {
       queue.recover()
@@ -342,12 +366,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       async add(folder, rootOptions = {}) {
         const abs = path.resolve(folder)
         const st = await fs.stat(abs).catch((error: NodeJS.ErrnoException) => {
-          throw new Error(`cannot add ${abs}: ${error.code === 'ENOENT' ? 'no such folder' : error.message}`)
+          throw new EngineError('invalid_input', `cannot add ${abs}: ${error.code === 'ENOENT' ? 'no such folder' : error.message}`)
         })
-        if (!st.isDirectory()) throw new Error(`cannot add ${abs}: not a folder`)
+        if (!st.isDirectory()) throw new EngineError('invalid_input', `cannot add ${abs}: not a folder`)
         const real = await fs.realpath(abs)
         const overlapping = store.listRoots().find((r) => r.path !== real && (real.startsWith(r.path + path.sep) || r.path.startsWith(real + path.sep)))
-        if (overlapping) throw new Error(`cannot add ${real}: it overlaps the library folder ${overlapping.path}`)
+        if (overlapping) throw new EngineError('conflict', `cannot add ${real}: it overlaps the library folder ${overlapping.path}`)
         const { root } = db.tx(() => {
           const res = store.upsertRoot(real, rootOptions)
           queue.enqueue('scan', { rootId: res.root.id }, Priority.fresh)
@@ -360,7 +384,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       },
       async update(id, rootOptions) {
         const root = store.getRoot(id)
-        if (!root) throw new Error(`no library folder with id ${id}`)
+        if (!root) throw new EngineError('not_found', `no library folder with id ${id}`)
         const updated = db.tx(() => {
           const r = store.upsertRoot(root.path, rootOptions).root
           queue.enqueue('scan', { rootId: id }, Priority.fresh)
@@ -372,7 +396,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return updated
       },
       async remove(id) {
-        if (!store.getRoot(id)) throw new Error(`no library folder with id ${id}`)
+        if (!store.getRoot(id)) throw new EngineError('not_found', `no library folder with id ${id}`)
         await watcher?.remove(id)
         runner.abortCurrent()
         const removed = store.deleteRoot(id)
@@ -441,10 +465,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     captions: {
       set(photoId, text) {
         const clean = text.trim()
-        if (clean === '') throw new Error('a caption cannot be empty')
-        if (clean.length > 2000) throw new Error(`a caption is at most 2000 characters (got ${clean.length})`)
+        if (clean === '') throw new EngineError('invalid_input', 'a caption cannot be empty')
+        if (clean.length > 2000) throw new EngineError('invalid_input', `a caption is at most 2000 characters (got ${clean.length})`)
         const id = db.tx(() => {
-          if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new Error(`no photo with id ${photoId}`)
+          if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
           return store.addCaption(photoId, clean, 'user', { makeCurrent: true })
         })
         const caption = store.caption(id)!
@@ -452,16 +476,43 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return caption
       },
       restore(photoId, captionId) {
-        if (!store.setCurrentCaption(photoId, captionId)) throw new Error(`photo ${photoId} has no caption ${captionId}`)
+        if (!store.setCurrentCaption(photoId, captionId)) throw new EngineError('not_found', `photo ${photoId} has no caption ${captionId}`)
         const caption = store.caption(captionId)!
         events.emit('captions.changed', { photoId, caption })
         return caption
       },
-      regenerate(photoIds) {
-        db.tx(() => {
-          for (const photoId of photoIds) queue.enqueue('caption', { photoId }, Priority.user)
+      async regenerate(photoId, decoding = {}) {
+        const photo = store.photoKey(photoId)
+        if (!photo) throw new EngineError('not_found', `no photo with id ${photoId}`)
+        if (!ml) throw new EngineError('unavailable', 'no model is loaded yet')
+        const { service, info } = ml
+        const embedding = store.getEmbedding(photoId, info.embeddingModelId)
+        if (!embedding) throw new EngineError('conflict', `${store.presentPath(photoId) ?? `photo ${photoId}`} has not been analysed by the current model yet; it is queued`)
+        const options: DecodeOptions = { ...readSettings(db).decoding, ...decoding }
+        const [result] = await service.captionEmbeddings([embedding], options)
+        if (!result) throw new Error('the model returned no caption')
+        // [Note: user captions win] asked for explicitly, the new automatic caption
+        // becomes current only when the person has not written one (the interface
+        // offers "Restore automatic caption" in that case).
+        const current = store.photoKey(photoId)
+        if (!current) throw new EngineError('not_found', `photo ${photoId} was removed while it was being captioned`)
+        const makeCurrent = current.captionProvenance !== 'user'
+        const id = db.tx(() => {
+          const captionId = store.addCaption(photoId, result.caption, 'auto', { modelId: info.captionModelId, decoding: options, makeCurrent })
+          if (makeCurrent) store.advance(photoId, 'captioned')
+          return captionId
         })
-        runner.poke()
+        const caption = store.caption(id)!
+        if (makeCurrent) events.emit('captions.changed', { photoId, caption })
+        else events.emit('photos.changed', { ids: [photoId] })
+        return caption
+      },
+      accept(photoId) {
+        if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
+        if (!store.markReviewed(photoId)) return null
+        const caption = store.captionHistory(photoId).find((c) => c.current) ?? null
+        if (caption) events.emit('captions.changed', { photoId, caption })
+        return caption
       },
       history: (photoId) => store.captionHistory(photoId),
     },
@@ -478,7 +529,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       resume: () => runner.resume(),
       cancel(kinds) {
         const n = queue.cancel(kinds)
-        runner.abortCurrent()
+        runner.cancelCurrent(kinds)
         return n
       },
       retry(photoIds) {
@@ -517,6 +568,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       async use(service) {
         runner.abortCurrent()
         ml = service ? { service, info: await service.info() } : null
+        void search.useText(service)
         reconcile()
         runner.poke()
       },

@@ -37,6 +37,8 @@ export interface PhotoSummary {
   paths: PhotoPath[]
   caption: string | null
   provenance: Provenance | null
+  /** A person accepted the current automatic caption as right (the review flow); user captions are reviewed by nature. */
+  reviewed: boolean
   /** The auto caption was made by a model other than the active one. */
   captionStale: boolean
   status: PhotoStatus
@@ -84,6 +86,8 @@ export interface Caption {
   /** 'file' when imported from the photo's own metadata (a user caption). */
   source: string | null
   createdAt: number
+  /** When a person accepted this automatic caption in review; null if never. */
+  reviewedAt: number | null
   current: boolean
 }
 

@@ -9,7 +9,8 @@ import type { Emitter } from '../events.ts'
 import type { EngineEvents, JobFailure } from '../types.ts'
 import { compileExclusions } from '../library/files.ts'
 import { fastIdentity, fullHash, type FastIdentity } from '../library/identity.ts'
-import { ImageRejectedError, makeThumbnail, probeImage, type ImageProbe } from '../library/images.ts'
+import { ImageRejectedError, makePreview, makeThumbnail, needsStandIn, probeImage, thumbnailPath, type ImageProbe } from '../library/images.ts'
+import { adoptRawSiblings, attachRaw, pairedJpegPhoto } from '../library/raw-pairs.ts'
 import { fillerReason } from '../library/filler.ts'
 import { emptyMetadata, readMetadata, type PhotoMetadata } from '../library/metadata.ts'
 import { findSidecar } from '../library/sidecars.ts'
@@ -131,6 +132,18 @@ export class Pipeline {
       this.failJob(job, message, false, () => this.recordUnreadable(root.id, rel, message))
       return
     }
+    // A RAW whose JPEG twin is known joins that photo ([Note: RAW+JPEG pairs]).
+    const twin = pairedJpegPhoto(db, root.id, rel)
+    if (twin !== null) {
+      let emptied: number | null = null
+      db.tx(() => {
+        emptied = attachRaw(db, root.id, rel, twin, id.size, id.mtimeMs, this.now())
+        queue.complete(job.id)
+      })
+      if (emptied !== null) this.d.events.emit('photos.removed', { ids: [emptied] })
+      this.d.events.emit('photos.changed', { ids: [twin] })
+      return
+    }
     // Files with the same quick key are resolved one at a time: two copies
     // ingested side by side must not both become new photos.
     await this.keyLocks.run(`${id.size}:${id.fastHash}`, () => this.ingestIdentified(job, root.id, rel, abs, id, signal))
@@ -158,7 +171,18 @@ export class Pipeline {
     signal.throwIfAborted()
     const t = this.now()
     let outcome: { photoId: number; added: boolean; changed: boolean } = { photoId: 0, added: false, changed: false }
+    let emptied: number[] = []
+    let joined: number | null = null
     db.tx(() => {
+      // Its JPEG twin may have been committed while this RAW was being read.
+      const twin = rejected ? null : pairedJpegPhoto(db, root.id, rel)
+      if (twin !== null) {
+        const gone = attachRaw(db, root.id, rel, twin, id.size, id.mtimeMs, t)
+        if (gone !== null) emptied = [gone]
+        queue.complete(job.id)
+        joined = twin
+        return
+      }
       const prev = store.pathRow(root.id, rel)
       let photoId: number
       let added = false
@@ -199,6 +223,7 @@ export class Pipeline {
       } else {
         // An ingest failure is over now; a later stage's failure stays until that stage is retried.
         db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
+        emptied = adoptRawSiblings(db, root.id, rel, photoId)
         this.dropFillerCaptions(photoId, meta)
         if (meta.description) this.importDescription(photoId, meta.description)
         const row = db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
@@ -208,6 +233,8 @@ export class Pipeline {
       outcome = { photoId, added, changed }
     })
     if (rejected) this.emitFailure({ photoId: outcome.photoId, path: abs, kind: 'ingest', error: rejected, attempts: job.attempts })
+    if (emptied.length) this.d.events.emit('photos.removed', { ids: emptied })
+    if (joined !== null) return void this.d.events.emit('photos.changed', { ids: [joined] })
     if (outcome.added) this.d.events.emit('photos.added', { ids: [outcome.photoId] })
     else if (outcome.changed) this.d.events.emit('photos.changed', { ids: [outcome.photoId] })
   }
@@ -352,7 +379,9 @@ export class Pipeline {
     if (work.length === 0) return
     let results: Awaited<ReturnType<MlService['embedImages']>>
     try {
-      results = await ml.service.embedImages(work.map((w) => w.abs), signal)
+      // RAW and BMP: the ML decoder reads the JPEG preview made from them (images.ts).
+      const inputs = await Promise.all(work.map((w) => (needsStandIn(w.abs) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
+      results = await ml.service.embedImages(inputs, signal)
     } catch (error) {
       if (signal.aborted) throw error
       const message = `embedding failed: ${error instanceof Error ? error.message : String(error)}`
@@ -379,6 +408,18 @@ export class Pipeline {
     })
     for (const f of failures) this.emitFailure(f)
     this.d.events.emit('photos.changed', { ids: work.map((w) => w.job.photo_id!) })
+  }
+
+  /** The 960 px preview of a file the ML decoder cannot read itself; the file when none can be made (its error then comes from the ML decoder). */
+  private async standIn(photoId: number, abs: string): Promise<string> {
+    const row = this.d.db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
+    if (!row?.key) return abs
+    try {
+      await makePreview(abs, this.d.cacheDir, row.key)
+      return thumbnailPath(this.d.cacheDir, row.key, 'large')
+    } catch {
+      return abs
+    }
   }
 
   // ---- caption (batched; from stored embeddings, no image decoded again)
@@ -417,9 +458,10 @@ export class Pipeline {
         const r = results[i]
         if (!r) return
         // [Note: user captions win] an automatic caption never replaces a
-        // user's; it is kept in the history so it can be looked at or restored.
+        // user's, nor one a person reviewed and accepted; it is kept in the
+        // history so it can be looked at or restored.
         const current = store.photoKey(photoId)
-        const makeCurrent = current?.captionProvenance !== 'user'
+        const makeCurrent = current?.captionProvenance !== 'user' && !current?.captionReviewed
         const id = store.addCaption(photoId, r.caption, 'auto', { modelId: ml.info.captionModelId, decoding, makeCurrent })
         store.advance(photoId, 'captioned')
         queue.complete(w.job.id)

@@ -116,6 +116,14 @@ export class JobQueue {
     })
   }
 
+  /** Forget claimed jobs (a cancelled batch): they are not run again. */
+  drop(ids: readonly number[]): void {
+    const st = this.db.stmt(`DELETE FROM jobs WHERE id = ? AND state = 'running'`)
+    this.db.tx(() => {
+      for (const id of ids) st.run(id)
+    })
+  }
+
   /** Every running job back to the queue, attempt not counted (no batch is in flight). */
   releaseAllRunning(): number {
     return this.db.stmt(`UPDATE jobs SET state = 'queued', attempts = max(0, attempts - 1), updated_at = ? WHERE state = 'running'`).run(this.now()).changes

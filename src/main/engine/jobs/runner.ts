@@ -1,6 +1,7 @@
 // The loop that drains the job queue: pick the most urgent kind, claim a
 // batch, run it through the pipeline, repeat; sleep when there is nothing to
 // do until woken (new work, resume) or a retry falls due.
+import { CancelledError } from '../errors.ts'
 import type { Emitter } from '../events.ts'
 import type { EngineEvents, JobKind, JobProgress } from '../types.ts'
 import { batchSizes, type Pipeline } from './pipeline.ts'
@@ -24,6 +25,7 @@ export class JobRunner {
   private loop: Promise<void> | null = null
   private wake: (() => void) | null = null
   private current: AbortController | null = null
+  private currentKind: JobKind | null = null
   private busy = false
   readonly meter: ProgressMeter
   /** A database error that stops all work (disk full, read-only, corrupt). */
@@ -73,8 +75,15 @@ export class JobRunner {
   }
 
   /** Abort the batch in flight (its jobs go back to the queue). */
+  /** Abort the batch in flight: its jobs go back to the queue (a new model, a removed folder). */
   abortCurrent(): void {
-    this.current?.abort(new Error('cancelled'))
+    this.current?.abort(new Error('interrupted'))
+  }
+
+  /** Cancel the batch in flight if it is of one of `kinds` (or any): its jobs are dropped, not run again. */
+  cancelCurrent(kinds?: readonly JobKind[]): void {
+    if (this.currentKind !== null && kinds !== undefined && !kinds.includes(this.currentKind)) return
+    this.current?.abort(new CancelledError())
   }
 
   /** Stop: abort the batch in flight (its transaction never commits) and wait for the loop. */
@@ -127,29 +136,35 @@ export class JobRunner {
     if (jobs.length === 0) return
     const ac = new AbortController()
     this.current = ac
+    this.currentKind = next.kind
     const t0 = performance.now()
     try {
       await this.d.pipeline[next.kind](jobs, ac.signal)
       if (traceBatches) process.stderr.write(`[jobs] ${new Date().toISOString().slice(11, 23)} ${next.kind} x${jobs.length} ${(performance.now() - t0).toFixed(1)} ms\n`)
     } catch (error) {
-      this.settleLeftovers(jobs, error, ac.signal.aborted)
+      this.settleLeftovers(jobs, error, ac.signal)
     } finally {
       this.current = null
+      this.currentKind = null
       this.d.pipeline.flushEvents()
     }
     if (!this.fatal) {
-      this.settleLeftovers(jobs, null, ac.signal.aborted)
+      this.settleLeftovers(jobs, null, ac.signal)
       this.meter.record(jobs.length)
       this.emitProgress()
     }
   }
 
   /** Jobs a batch left 'running' (it threw or was aborted): back to the queue, or failed. */
-  private settleLeftovers(jobs: JobRow[], error: unknown, aborted: boolean): void {
+  private settleLeftovers(jobs: JobRow[], error: unknown, signal: AbortSignal): void {
     try {
       const running = jobs.filter((j) => this.isRunning(j.id))
       if (running.length === 0) return
-      if (aborted || error === null) {
+      if (signal.aborted && signal.reason instanceof CancelledError) {
+        this.d.queue.drop(running.map((j) => j.id))
+        return
+      }
+      if (signal.aborted || error === null) {
         this.d.queue.release(running.map((j) => j.id))
         return
       }

@@ -97,6 +97,11 @@ function checkLimit(width: number, height: number): void {
   }
 }
 
+/** Files the ML decoder cannot read itself (RAW, BMP): it is given their JPEG preview instead. */
+export function needsStandIn(file: string): boolean {
+  return isRawName(file) || /\.(bmp|dib)$/i.test(file)
+}
+
 export async function probeImage(file: string): Promise<ImageProbe> {
   const src = await sourceOf(file)
   if (src.kind === 'raw-pixels') return { format: src.format, width: src.width, height: src.height }

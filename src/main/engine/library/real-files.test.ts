@@ -11,6 +11,7 @@ import { testLibrary, type TestLibrary } from '../../../../test/helpers/library-
 import { wordSearch } from '../search/word-search.ts'
 import type { PhotoFilter } from '../views/photo-filter.ts'
 import { scrubOtherPaths } from './images.ts'
+import { tinyMl } from '../../../../test/helpers/ml.ts'
 
 const hasExiftool = ((): boolean => {
   try {
@@ -128,6 +129,23 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
   })
 })
 
+/** An uncompressed 24-bit bottom-up BMP, all blue. */
+function bmp24(w: number, h: number): Buffer {
+  const stride = Math.ceil((w * 3) / 4) * 4
+  const pixels = Buffer.alloc(stride * h)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels.set([255, 0, 0], y * stride + x * 3) // BGR blue
+  const header = Buffer.alloc(54)
+  header.write('BM', 0, 'latin1')
+  header.writeUInt32LE(54 + pixels.length, 2)
+  header.writeUInt32LE(54, 10)
+  header.writeUInt32LE(40, 14)
+  header.writeInt32LE(w, 18)
+  header.writeInt32LE(h, 22)
+  header.writeUInt16LE(1, 26)
+  header.writeUInt16LE(24, 28)
+  return Buffer.concat([header, pixels])
+}
+
 describe('decoding what viewers show', () => {
   it('flattens transparent images onto a neutral background for thumbnails (not black)', async () => {
     const l = await indexed(async (dir) => {
@@ -150,20 +168,7 @@ describe('decoding what viewers show', () => {
 
   it('indexes BMP files', async () => {
     const l = await indexed(async (dir) => {
-      const w = 5, h = 3
-      const stride = Math.ceil((w * 3) / 4) * 4
-      const pixels = Buffer.alloc(stride * h)
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels.set([255, 0, 0], y * stride + x * 3) // BGR blue
-      const header = Buffer.alloc(54)
-      header.write('BM', 0, 'latin1')
-      header.writeUInt32LE(54 + pixels.length, 2)
-      header.writeUInt32LE(54, 10)
-      header.writeUInt32LE(40, 14)
-      header.writeInt32LE(w, 18)
-      header.writeInt32LE(h, 22)
-      header.writeUInt16LE(1, 26)
-      header.writeUInt16LE(24, 28)
-      await fs.writeFile(path.join(dir, 'paint.bmp'), Buffer.concat([header, pixels]))
+      await fs.writeFile(path.join(dir, 'paint.bmp'), bmp24(5, 3))
     })
     const p = l.engine.photos.get(byName(l, 'paint.bmp')!.id)!
     expect(p).toMatchObject({ status: 'thumbnailed', width: 5, height: 3, mime: 'bmp' })
@@ -203,4 +208,63 @@ describe('decoding what viewers show', () => {
     expect(scrubOtherPaths('VipsJpeg: /tmp/a/other.jpg: premature end', '/tmp/b/mine.jpg')).toBe('VipsJpeg: (file): premature end')
     expect(scrubOtherPaths('VipsJpeg: /tmp/b/mine.jpg: premature end', '/tmp/b/mine.jpg')).toContain('/tmp/b/mine.jpg')
   })
+})
+
+/** A DNG-like RAW: a small red TIFF main image with a 640x480 blue JPEG preview, as cameras embed one. */
+async function fakeRaw(file: string, make = 'Canon'): Promise<void> {
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } }).tiff().toFile(file)
+  const preview = `${file}.preview.jpg`
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#0000ff' } }).jpeg().toFile(preview)
+  tag(file, `-PreviewImage<=${preview}`, `-Make=${make}`, '-Model=Test RAW', '-DateTimeOriginal=2022:02:22 22:22:22')
+  await fs.rm(preview)
+}
+
+describe.skipIf(!hasExiftool)('RAW files', () => {
+  it('indexes a RAW file from its embedded JPEG preview, with its metadata', async () => {
+    const l = await indexed(async (dir) => fakeRaw(path.join(dir, 'DSC_0001.dng')))
+    const p = l.engine.photos.get(byName(l, 'DSC_0001.dng')!.id)!
+    expect(p).toMatchObject({ status: 'thumbnailed', error: null, width: 640, height: 480, cameraMake: 'Canon', cameraModel: 'Test RAW', takenAt: Date.UTC(2022, 1, 22, 22, 22, 22) })
+    const { data } = await sharp(l.engine.photos.thumbnailPath(p.id, 'small')!).raw().toBuffer({ resolveWithObject: true })
+    expect(data[2]).toBeGreaterThan(200) // the blue preview, not the red main image
+    expect(l.engine.status().failures).toEqual([])
+  })
+
+  it('embeds and captions RAW and BMP files (the ML decoder reads their JPEG preview)', async () => {
+    const ml = await tinyMl()
+    try {
+      lib = await testLibrary({ ml })
+      lib.engine.settings.set({ decoding: { method: 'greedy', beamSize: 5, maxTokens: 8 } })
+      await fs.mkdir(lib.photos, { recursive: true })
+      await fakeRaw(path.join(lib.photos, 'DSC_0003.nef'))
+      await fs.writeFile(path.join(lib.photos, 'paint.bmp'), bmp24(40, 30))
+      await lib.engine.start()
+      await lib.engine.roots.add(lib.photos)
+      await lib.engine.jobs.whenIdle()
+      const photos = lib.engine.photos.list()
+      const rows = photos.map((p) => [path.basename(p.paths[0]!.path), p.status, p.error]).sort((x, y) => String(x[0]).localeCompare(String(y[0])))
+      expect(rows).toEqual([['DSC_0003.nef', 'captioned', null], ['paint.bmp', 'captioned', null]])
+    } finally {
+      await lib?.close()
+      lib = null
+      await ml.close()
+    }
+  })
+
+  for (const order of ['RAW first', 'JPEG first']) {
+    it(`shows a RAW+JPEG pair once, from the JPEG, keeping both paths (${order})`, async () => {
+      const l = await indexed(async (dir) => {
+        // scan order is by name: IMG_0002.dng before IMG_0002.jpg; "JPEG first" renames the RAW so it sorts after
+        const raw = order === 'RAW first' ? 'IMG_0002.dng' : 'IMG_0002.pef'
+        await fakeRaw(path.join(dir, raw))
+        await fs.writeFile(path.join(dir, 'IMG_0002.jpg'), await jpegBytes({ seed: 11, width: 64, height: 48 }))
+        await fs.writeFile(path.join(dir, 'other.jpg'), await jpegBytes({ seed: 12 }))
+      })
+      const all = l.engine.photos.list()
+      expect(all).toHaveLength(2)
+      const pair = byName(l, 'IMG_0002.jpg')!
+      expect(pair.paths.map((x) => path.basename(x.path)).sort()).toEqual(['IMG_0002.jpg', order === 'RAW first' ? 'IMG_0002.dng' : 'IMG_0002.pef'].sort())
+      expect(l.engine.photos.originalPath(pair.id)!.endsWith('IMG_0002.jpg')).toBe(true)
+      expect(l.engine.photos.get(pair.id)!.width).toBe(64)
+    })
+  }
 })

@@ -115,8 +115,9 @@ export class LibraryStore {
   }
 
   /** Absolute path of a present copy of the photo, or null. */
+  /** A present file of the photo; of a RAW+JPEG pair, the JPEG ([Note: RAW+JPEG pairs] in raw-pairs.ts). */
   presentPath(photoId: number): string | null {
-    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
+    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.raw_pair, p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
     return r ? path.join(r.root, ...r.rel.split('/')) : null
   }
 
@@ -158,9 +159,9 @@ export class LibraryStore {
     this.db.stmt(`UPDATE photos SET status = ?, error = NULL, error_stage = NULL, updated_at = ? WHERE id = ? AND (${rank} < ? OR status = 'failed')`).run(status, this.now(), photoId, target)
   }
 
-  photoKey(photoId: number): { key: string | null; status: PhotoStatus; captionProvenance: Provenance | null } | null {
-    const r = this.db.stmt(`SELECT ph.thumb_key, ph.status, c.provenance FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { thumb_key: string | null; status: PhotoStatus; provenance: Provenance | null } | undefined
-    return r ? { key: r.thumb_key, status: r.status, captionProvenance: r.provenance } : null
+  photoKey(photoId: number): { key: string | null; status: PhotoStatus; captionProvenance: Provenance | null; captionReviewed: boolean } | null {
+    const r = this.db.stmt(`SELECT ph.thumb_key, ph.status, c.provenance, c.reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { thumb_key: string | null; status: PhotoStatus; provenance: Provenance | null; reviewed_at: number | null } | undefined
+    return r ? { key: r.thumb_key, status: r.status, captionProvenance: r.provenance, captionReviewed: r.reviewed_at !== null } : null
   }
 
   // ---- embeddings
@@ -193,6 +194,17 @@ export class LibraryStore {
     return this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM captions WHERE id = ? AND photo_id = ?)`).run(captionId, this.now(), photoId, captionId, photoId).changes > 0
   }
 
+  /**
+   * Mark the photo's current automatic caption as reviewed (accepted by a
+   * person). Returns false when there is no current automatic caption to accept
+   * (none yet, or the person's own, which needs no review).
+   */
+  markReviewed(photoId: number): boolean {
+    const r = this.db.stmt(`UPDATE captions SET reviewed_at = coalesce(reviewed_at, ?) WHERE id = (SELECT caption_id FROM photos WHERE id = ?) AND provenance = 'auto'`).run(this.now(), photoId)
+    if (r.changes > 0) this.db.stmt(`UPDATE photos SET updated_at = ? WHERE id = ?`).run(this.now(), photoId)
+    return r.changes > 0
+  }
+
   captionHistory(photoId: number): Caption[] {
     const current = (this.db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null } | undefined)?.caption_id ?? null
     const rows = this.db.stmt(`SELECT * FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC`).all(photoId) as CaptionRow[]
@@ -219,7 +231,7 @@ export class LibraryStore {
       args.push(query.rootId)
     }
     const order = query.order === 'taken' ? `ph.taken_at DESC NULLS LAST, ph.id DESC` : query.order === 'id' ? `ph.id` : `ph.id DESC`
-    const sql = `SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
+    const sql = `SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model, c.reviewed_at AS caption_reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
       ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${order} LIMIT ? OFFSET ?`
     const rows = this.db.stmt(sql).all(...args, query.limit ?? -1, query.offset ?? 0) as PhotoRow[]
     const pathsOf = this.pathsFor(rows.map((r) => r.id))
@@ -227,7 +239,7 @@ export class LibraryStore {
   }
 
   getPhoto(id: number, activeCaptionModel: string | null): PhotoDetail | null {
-    const r = this.db.stmt(`SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(id) as PhotoRow | undefined
+    const r = this.db.stmt(`SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model, c.reviewed_at AS caption_reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(id) as PhotoRow | undefined
     if (!r) return null
     const models = (this.db.stmt(`SELECT model_id FROM embeddings WHERE photo_id = ? ORDER BY model_id`).all(id) as { model_id: string }[]).map((m) => m.model_id)
     return {
@@ -250,22 +262,23 @@ export class LibraryStore {
   }
 }
 
-interface CaptionRow { id: number; photo_id: number; text: string; provenance: Provenance; model_id: string | null; decoding: string | null; source: string | null; created_at: number }
+interface CaptionRow { id: number; photo_id: number; text: string; provenance: Provenance; model_id: string | null; decoding: string | null; source: string | null; created_at: number; reviewed_at: number | null }
 
 function captionFromRow(r: CaptionRow, current: number | null): Caption {
-  return { id: r.id, photoId: r.photo_id, text: r.text, provenance: r.provenance, modelId: r.model_id, decoding: r.decoding ? (JSON.parse(r.decoding) as DecodeOptions) : null, source: r.source, createdAt: r.created_at, current: r.id === current }
+  return { id: r.id, photoId: r.photo_id, text: r.text, provenance: r.provenance, modelId: r.model_id, decoding: r.decoding ? (JSON.parse(r.decoding) as DecodeOptions) : null, source: r.source, createdAt: r.created_at, reviewedAt: r.reviewed_at ?? null, current: r.id === current }
 }
 
 interface PhotoRow {
   id: number; size: number | null; status: PhotoStatus; error: string | null; mime: string | null; width: number | null; height: number | null; orientation: number | null
   taken_at: number | null; taken_offset: number | null; taken_source: string | null; embedded_description: string | null; embedded_filler: string | null; decode_note: string | null
   camera_make: string | null; camera_model: string | null; gps_lat: number | null; gps_lon: number | null; added_at: number; updated_at: number
-  caption_text: string | null; caption_provenance: Provenance | null; caption_model: string | null
+  caption_text: string | null; caption_provenance: Provenance | null; caption_model: string | null; caption_reviewed_at: number | null
 }
 
 function summaryFromRow(r: PhotoRow, paths: PhotoPath[], activeCaptionModel: string | null): PhotoSummary {
   return {
     id: r.id, paths, caption: r.caption_text, provenance: r.caption_provenance,
+    reviewed: r.caption_provenance === 'user' || (r.caption_reviewed_at ?? null) !== null,
     captionStale: r.caption_provenance === 'auto' && activeCaptionModel !== null && r.caption_model !== activeCaptionModel,
     status: r.status, missing: !paths.some((p) => p.present), error: r.error, takenAt: r.taken_at, width: r.width, height: r.height,
   }

@@ -6,7 +6,7 @@ import { createEngine, type Engine } from '../engine.ts'
 import { libraryLocation, loadMlService } from '../cli-support.ts'
 import { readSettings } from '../settings.ts'
 import type { MlService } from '../../ml/service.ts'
-import { SearchService } from './search-service.ts'
+import type { SearchService } from './search-service.ts'
 
 export interface SearchSession {
   engine: Engine
@@ -25,8 +25,9 @@ export async function openSearchSession(opts: { env: NodeJS.ProcessEnv; cwd: str
     ml = loadMlService({ dataDir: loc.dataDir, packDir: opts.pack ?? settings.activePack, provider: settings.provider }, opts.env)
     ml.catch(() => undefined) // reported through the search result's meaningNote
   }
-  const search = new SearchService(engine.db, { text: ml })
-  if (ml) void search.warmUp().catch(() => undefined)
+  // the engine's own search, as every door uses it; only its text tower comes from here (no pipeline runs)
+  const search = engine.search
+  if (ml) void search.useText(ml)
   return {
     engine,
     search,

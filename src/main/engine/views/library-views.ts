@@ -7,7 +7,7 @@
 import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
 import type { Root } from '../types.ts'
-import { compileFilter, type PhotoFilter } from './photo-filter.ts'
+import { compileFilter, UNREVIEWED_AUTO, type PhotoFilter } from './photo-filter.ts'
 
 /** The date a photo sorts by: when it was taken, else when it was added. */
 const SORT_KEY = 'coalesce(ph.taken_at, ph.added_at)'
@@ -40,6 +40,13 @@ export interface LibraryViews {
   folderCounts(): FolderCount[]
   /** Photos with a present file in the root. */
   rootCount(rootId: number): number
+  /**
+   * The review queue under a filter, in grid order: photos whose automatic
+   * caption no person has accepted yet, and photos that failed. `reviewed`
+   * counts the others with a caption a person stands behind (accepted or
+   * written), so progress reads "reviewed of reviewed + pending".
+   */
+  reviewQueue(filter?: PhotoFilter): { ids: number[]; reviewed: number }
 }
 
 const monthLabel = (month: string): string => {
@@ -119,6 +126,17 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
       }
       folderCache = out
       return out
+    },
+
+    reviewQueue(filter) {
+      const w = compileFilter(filter)
+      const pending = db
+        .stmt(`SELECT ph.id FROM photos ph WHERE (${w.sql}) AND (${UNREVIEWED_AUTO} OR ph.status = 'failed') ORDER BY ${SORT_KEY} DESC, ph.id DESC`)
+        .all(...w.args) as { id: number }[]
+      const done = db
+        .stmt(`SELECT count(*) AS n FROM photos ph JOIN captions rc ON rc.id = ph.caption_id WHERE (${w.sql}) AND ph.status <> 'failed' AND (rc.provenance = 'user' OR rc.reviewed_at IS NOT NULL)`)
+        .get(...w.args) as { n: number }
+      return { ids: pending.map((r) => r.id), reviewed: done.n }
     },
 
     rootCount(rootId) {

@@ -10,10 +10,9 @@
 // - status: the state the photo is shown with (PHOTO_STATES). A photo whose
 //   files are all gone is `missing` (kept for the grace period, listed
 //   like any other photo, with that state); a failed photo is `failed` first.
-// - caption: who wrote the current caption: `auto` (the model), `user` (the
-//   person; also imported from the file), `none` (no caption yet). A reviewed
-//   state (an automatic caption a person accepted) is planned; it will be a
-//   fourth value here and `auto` will then mean "automatic, not reviewed".
+// - caption: who wrote the current caption: `auto` (the model, not reviewed
+//   yet), `reviewed` (the model's, accepted by a person in the review flow),
+//   `user` (the person; also imported from the file), `none` (no caption yet).
 // - folder: every photo with a file under the folder, at any depth, whichever
 //   root holds it; '\' and '/' are the same separator on both sides (Windows),
 //   and trailing separators do not matter. A folder whose name only starts the
@@ -22,6 +21,7 @@
 //   that whole day (UTC, as the timeline's months are). A photo without a date
 //   taken never matches a date range.
 // - camera: a case-insensitive part of "make model" ("fuji", "X-T3").
+import { EngineError } from '../errors.ts'
 import type { PhotoSummary } from '../types.ts'
 
 /** The states a photo is shown with, in the order a person meets them. */
@@ -29,7 +29,7 @@ export const PHOTO_STATES = ['queued', 'processing', 'done', 'failed', 'missing'
 export type PhotoState = (typeof PHOTO_STATES)[number]
 
 /** Who wrote a photo's current caption, or 'none'. */
-export const CAPTION_FILTERS = ['auto', 'user', 'none'] as const
+export const CAPTION_FILTERS = ['auto', 'reviewed', 'user', 'none'] as const
 export type CaptionFilter = (typeof CAPTION_FILTERS)[number]
 
 export interface PhotoFilter {
@@ -55,9 +55,9 @@ export interface SqlCondition {
 }
 
 /** A filter value that cannot mean anything (an unreadable date): the caller's input is wrong. */
-export class FilterError extends Error {
+export class FilterError extends EngineError {
   constructor(message: string) {
-    super(message)
+    super('invalid_input', message)
     this.name = 'FilterError'
   }
 }
@@ -72,8 +72,11 @@ export function photoState(p: Pick<PhotoSummary, 'status' | 'missing' | 'provena
 }
 
 const PRESENT = `EXISTS (SELECT 1 FROM paths fp WHERE fp.photo_id = ph.id AND fp.present = 1)`
-const captionBy = (provenance: 'auto' | 'user'): string => `EXISTS (SELECT 1 FROM captions fc WHERE fc.id = ph.caption_id AND fc.provenance = '${provenance}')`
+const captionBy = (provenance: 'auto' | 'user', extra = ''): string => `EXISTS (SELECT 1 FROM captions fc WHERE fc.id = ph.caption_id AND fc.provenance = '${provenance}'${extra})`
 const USER = captionBy('user')
+/** An automatic caption no person has accepted yet: what the review queue holds. */
+export const UNREVIEWED_AUTO = captionBy('auto', ' AND fc.reviewed_at IS NULL')
+const REVIEWED_AUTO = captionBy('auto', ' AND fc.reviewed_at IS NOT NULL')
 
 /** The SQL twin of `photoState`: same precedence (failed, missing, done, queued, processing). */
 const stateSql: Record<PhotoState, string> = {
@@ -85,7 +88,8 @@ const stateSql: Record<PhotoState, string> = {
 }
 
 const captionSql: Record<CaptionFilter, string> = {
-  auto: captionBy('auto'),
+  auto: UNREVIEWED_AUTO,
+  reviewed: REVIEWED_AUTO,
   user: USER,
   none: `ph.caption_id IS NULL`,
 }

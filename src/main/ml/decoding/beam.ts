@@ -17,8 +17,7 @@
 // Ranking every beamSize×V entry is equivalent to ranking the union of each
 // row's own top-`beamSize` tokens (the average is monotone in the log-prob within
 // a row), which is what we do: O(beamSize·V) per photo per step, no big sort.
-import { stepInput, type DecoderStep } from './decoder-step.ts'
-import { logSoftmaxAt, rowLogSumExp, topKRow } from './log-prob.ts'
+import { rowTopLogProbs, stepInput, type DecoderRunOutput, type DecoderStep } from './decoder-step.ts'
 import { throwIfAborted, type GenerationConfig, paperGeneration } from './generation-config.ts'
 import { range } from './greedy.ts'
 
@@ -70,18 +69,17 @@ export async function generateBeam(
   if (batch === 0) return []
   throwIfAborted(signal)
   let out = await decoder.run(
-    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null }),
+    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null, head: { topK: k } }),
   )
   let past = prefixLength
 
   // Step 0: one row per photo -> beamSize beams, all continuing that row.
   for (let p = 0; p < batch; p++) {
-    const lse = rowLogSumExp(out.logits, p, vocab)
-    const top = topKRow(out.logits, p, vocab, k)
+    const top = rowTopLogProbs(out, p, vocab, k)
     const state: PhotoState = { tokens: [], scores: [], lengths: [], stopped: [], sourceRows: [], rows: [], done: false }
-    for (const token of top) {
+    for (const [j, token] of top.tokens.entries()) {
       state.tokens.push([token])
-      state.scores.push(logSoftmaxAt(out.logits, p, vocab, token, lse))
+      state.scores.push(top.logProbs[j]!)
       state.lengths.push(1)
       state.stopped.push(token === config.stopTokenId)
       state.sourceRows.push(p)
@@ -115,18 +113,18 @@ export async function generateBeam(
     if (active.length === 0) break
     throwIfAborted(signal)
     out = await decoder.run(
-      stepInput({ batch: ids.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache }),
+      stepInput({ batch: ids.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache, head: { topK: k } }),
     )
     past += 1
     for (const st of active) {
-      selectBeams(st, out.logits, vocab, k, config.stopTokenId)
+      selectBeams(st, out, vocab, k, config.stopTokenId)
       st.done = st.stopped.every(Boolean) || step + 1 >= config.maxTokens
     }
   }
   return states.map(finish)
 }
 
-function selectBeams(st: PhotoState, logits: Float32Array, vocab: number, k: number, stopTokenId: number): void {
+function selectBeams(st: PhotoState, out: DecoderRunOutput, vocab: number, k: number, stopTokenId: number): void {
   const candidates: Candidate[] = []
   const newLengths: number[] = []
   for (let b = 0; b < k; b++) {
@@ -139,10 +137,8 @@ function selectBeams(st: PhotoState, logits: Float32Array, vocab: number, k: num
     const row = st.rows[b]!
     const len = st.lengths[b]! + 1
     newLengths.push(len)
-    const lse = rowLogSumExp(logits, row, vocab)
-    for (const token of topKRow(logits, row, vocab, k)) {
-      candidates.push({ avg: (st.scores[b]! + logSoftmaxAt(logits, row, vocab, token, lse)) / len, beam: b, token })
-    }
+    const top = rowTopLogProbs(out, row, vocab, k)
+    top.tokens.forEach((token, j) => candidates.push({ avg: (st.scores[b]! + top.logProbs[j]!) / len, beam: b, token }))
   }
   // Largest average first; ties by flattened index beam·V + token (lower first).
   candidates.sort((a, b) => b.avg - a.avg || a.beam * vocab + a.token - (b.beam * vocab + b.token))

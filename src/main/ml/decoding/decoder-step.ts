@@ -11,8 +11,27 @@
 // every row; no padding ever enters the cache. Beam search uses the same
 // `cacheOrder` to reorder hypotheses (row = photo·beam + beam).
 
+import { argmaxRow, logSoftmaxAt, rowLogSumExp, topKRow } from './log-prob.ts'
+
 /** An opaque handle to a model's per-row past keys/values. */
 export type DecoderCache = unknown
+
+/**
+ * What a run must return about each row's next token: the full logits, or
+ * only what the decoder needs (see [Note: decoding inside the graph] in
+ * models/gpt2.ts). A model may always return full logits instead; the
+ * helpers below accept either.
+ */
+export type StepHead = 'logits' | 'argmax' | { topK: number }
+
+/** Per row: the k largest logits (best first, ties lower index first), their ids, and the row's max and sum(exp(x − max)). */
+export interface TopKSummary {
+  k: number
+  values: Float32Array
+  ids: Int32Array
+  rowMax: Float32Array
+  rowSumExp: Float32Array
+}
 
 export interface DecoderRunInput {
   /** Number of rows after reordering (= cacheOrder.length when a cache is given). */
@@ -33,12 +52,45 @@ export interface DecoderRunInput {
   cacheOrder: BigInt64Array
   /** The cache returned by the previous run, or null at prefill. */
   cache: DecoderCache | null
+  /** What to return about the next token (default 'logits'). */
+  head?: StepHead
 }
 
 export interface DecoderRunOutput {
-  /** [batch, vocabSize]: logits of each row's last position. */
-  logits: Float32Array
+  /** [batch, vocabSize]: logits of each row's last position (absent when the model summarised them). */
+  logits?: Float32Array
+  /** head 'argmax': each row's arg-max token. */
+  nextTokens?: Int32Array
+  /** head { topK }: each row's best tokens. */
+  topK?: TopKSummary
   cache: DecoderCache
+}
+
+/** Row `r`'s greedy token (arg-max; the first index on ties). */
+export function greedyToken(out: DecoderRunOutput, r: number, vocab: number): number {
+  if (out.nextTokens) return out.nextTokens[r]!
+  if (!out.logits) throw new Error('decoder returned neither next tokens nor logits')
+  return argmaxRow(out.logits, r, vocab)
+}
+
+/** Row `r`'s `k` best tokens, best first, with their log-probs log(softmax(x)) in float64 (SPEC §7.2). */
+export function rowTopLogProbs(out: DecoderRunOutput, r: number, vocab: number, k: number): { tokens: number[]; logProbs: number[] } {
+  const s = out.topK
+  if (s && s.k >= k) {
+    const tokens: number[] = []
+    const logProbs: number[] = []
+    const max = s.rowMax[r]!
+    const sum = s.rowSumExp[r]!
+    for (let j = 0; j < k; j++) {
+      tokens.push(s.ids[r * s.k + j]!)
+      logProbs.push(Math.log(Math.exp(s.values[r * s.k + j]! - max) / sum))
+    }
+    return { tokens, logProbs }
+  }
+  if (!out.logits) throw new Error(`decoder returned neither the top ${k} tokens nor logits`)
+  const lse = rowLogSumExp(out.logits, r, vocab)
+  const tokens = topKRow(out.logits, r, vocab, k)
+  return { tokens, logProbs: tokens.map((t) => logSoftmaxAt(out.logits!, r, vocab, t, lse)) }
 }
 
 export interface DecoderStep {
@@ -56,6 +108,7 @@ export function stepInput(args: {
   inputIds?: Int32Array
   cacheOrder: number[]
   cache: DecoderCache | null
+  head?: StepHead
 }): DecoderRunInput {
   const prefixLength = args.prefixLength ?? 0
   const inputIds = args.inputIds ?? new Int32Array(0)
@@ -78,5 +131,6 @@ export function stepInput(args: {
     positionIds,
     cacheOrder: BigInt64Array.from(args.cacheOrder, (i) => BigInt(i)),
     cache: args.cache,
+    ...(args.head ? { head: args.head } : {}),
   }
 }

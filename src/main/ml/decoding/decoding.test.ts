@@ -65,7 +65,7 @@ describe('greedy (generate2)', () => {
       embedDim: model.embedDim,
       async run(input: DecoderRunInput): Promise<DecoderRunOutput> {
         const out = await model.run(input)
-        for (let r = 0; r < input.batch; r++) out.logits[r * model.vocabSize + 13] = 100
+        for (let r = 0; r < input.batch; r++) out.logits![r * model.vocabSize + 13] = 100
         return out
       },
     }

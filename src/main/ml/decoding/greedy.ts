@@ -7,8 +7,7 @@
 // The stop token is kept in the output; at most `maxTokens` tokens. The paper's
 // code crashes when the very first token is the stop token; here that is simply
 // the one-token caption "." .
-import { stepInput, type DecoderStep } from './decoder-step.ts'
-import { argmaxRow } from './log-prob.ts'
+import { greedyToken, stepInput, type DecoderStep } from './decoder-step.ts'
 import { throwIfAborted, type GenerationConfig, paperGeneration } from './generation-config.ts'
 
 export interface GreedyResult {
@@ -35,7 +34,7 @@ export async function generateGreedy(
   const vocab = decoder.vocabSize
   throwIfAborted(signal)
   let out = await decoder.run(
-    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null }),
+    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null, head: 'argmax' }),
   )
   // alive[r] = photo index of cache row r
   let alive = range(batch)
@@ -46,7 +45,7 @@ export async function generateGreedy(
     const ids: number[] = []
     for (let r = 0; r < alive.length; r++) {
       const photo = alive[r]!
-      const token = argmaxRow(out.logits, r, vocab)
+      const token = greedyToken(out, r, vocab)
       const res = results[photo]!
       res.tokens.push(token)
       if (token === config.stopTokenId) {
@@ -60,7 +59,7 @@ export async function generateGreedy(
     if (nextAlive.length === 0) break
     throwIfAborted(signal)
     out = await decoder.run(
-      stepInput({ batch: nextAlive.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache }),
+      stepInput({ batch: nextAlive.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache, head: 'argmax' }),
     )
     past += 1
     alive = nextAlive

@@ -291,6 +291,14 @@ export class GraphBuilder {
     return this.one('ArgMax', [x], { axis, keepdims: keepdims ? 1 : 0 }, 'int64', this.reducedShape(x, [axis], keepdims, 'ArgMax'))
   }
 
+  /** The `k` largest entries along `axis`, best first (ties: lower index first): [values, int64 indices]. `k` is an int64 [1] value. */
+  topK(x: Value, k: Value, kDim: Dim, axis = -1): [Value, Value] {
+    const a = normAxis(axis, x.shape.length, 'TopK')
+    const shape = x.shape.map((d, i) => (i === a ? kDim : d))
+    const [values, indices] = this.node('TopK', [x, k], { axis, largest: 1, sorted: 1 }, [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }])
+    return [values!, indices!]
+  }
+
   // ---------- shape ops ----------
 
   /**

@@ -65,7 +65,8 @@ export interface Graph {
  * - Elementwise unary: Neg, Exp, Log, Sqrt, Tanh, Sigmoid, Relu, Erf, Reciprocal, Abs, Not, Cast(to).
  * - Normalisation: Softmax(axis), LogSoftmax(axis), LayerNormalization(axis, epsilon; inputs x, scale, bias).
  * - Reductions (keepdims attr): ReduceSum (axes as 2nd input, opset 13+), ReduceMean, ReduceMax
- *   (axes attribute in opset 17), ArgMax(axis, keepdims).
+ *   (axes attribute in opset 17), ArgMax(axis, keepdims), TopK(x, k int64 [1]; axis, largest, sorted:
+ *   ties keep the lower index first). Inference only (the decoder's in-graph choice of tokens).
  * - Shape: Reshape(x, shape int64), Transpose(perm), Concat(axis), Slice(x, starts, ends, axes, steps),
  *   Gather(axis), Unsqueeze(x, axes int64), Squeeze(x, axes int64), Expand(x, shape int64), Shape,
  *   Range(start, limit, delta), ConstantOfShape(value).
@@ -77,7 +78,7 @@ export const OP_TYPES = [
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'Where',
   'Neg', 'Exp', 'Log', 'Sqrt', 'Tanh', 'Sigmoid', 'Relu', 'Erf', 'Reciprocal', 'Abs', 'Not', 'Cast', 'Identity',
   'Softmax', 'LogSoftmax', 'LayerNormalization',
-  'ReduceSum', 'ReduceMean', 'ReduceMax', 'ArgMax',
+  'ReduceSum', 'ReduceMean', 'ReduceMax', 'ArgMax', 'TopK',
   'Reshape', 'Transpose', 'Concat', 'Slice', 'Gather', 'Unsqueeze', 'Squeeze', 'Expand', 'Shape',
   'Range', 'ConstantOfShape',
   'Conv', 'AveragePool',

@@ -68,6 +68,7 @@ async function runDecoder(past: Past, prefix: Float32Array, prefixLen: number, i
     attention_mask: i64Tensor(ones(batch * (past.len + T)), [batch, past.len + T]),
     position_ids: i64Tensor(positions(batch, past.len, T), [batch, T]),
     cache_order: i64Tensor(order ?? Array.from({ length: batch }, (_, i) => i), [batch]),
+    top_k: i64Tensor([1], [1]),
   }
   for (let i = 0; i < cfg.nLayer; i++) {
     feeds[`past.${i}.key`] = past.keys[i]!

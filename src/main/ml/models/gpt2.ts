@@ -110,7 +110,9 @@ export interface Gpt2GraphOptions {
 /**
  * The inference decoder graph with the exact I/O of CONTRACTS.md:
  * inputs prefix_embeds, input_ids, attention_mask, position_ids, cache_order,
- * past.{i}.key/value; outputs logits [B,V], present.{i}.key/value.
+ * top_k [1], past.{i}.key/value; outputs logits [B,V], the decoding summaries
+ * next_token, top_values, top_ids, row_max, row_sum_exp ([Note: decoding
+ * inside the graph]), present.{i}.key/value.
  * `weights` holds canonical GPT-2 names (normalizeGpt2Weights).
  */
 export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts: Gpt2GraphOptions = {}): Graph {
@@ -123,6 +125,7 @@ export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts:
   const attentionMask = g.input('attention_mask', 'int64', ['batch', 'total_len'])
   const positionIds = g.input('position_ids', 'int64', ['batch', 'seq_len'])
   const cacheOrder = g.input('cache_order', 'int64', ['batch'])
+  const topK = g.input('top_k', 'int64', [1])
   const past: { key: Value; value: Value }[] = []
   for (let i = 0; i < cfg.nLayer; i++) {
     past.push({
@@ -133,12 +136,34 @@ export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts:
   const p = declareParams(g, weights)
   const out = gpt2Forward(g, p, cfg, { prefixEmbeds, inputIds, attentionMask, positionIds, past, cacheOrder }, { logits: 'last', hidden: opts.debugHidden ?? false })
   g.output(out.logits, 'logits')
+  decodingSummaries(g, out.logits, topK)
   out.present.forEach((pr, i) => {
     g.output(pr.key, `present.${i}.key`)
     g.output(pr.value, `present.${i}.value`)
   })
   if (opts.debugHidden && out.hidden) g.output(out.hidden, 'hidden_after_ln_f')
   return g.build()
+}
+
+/**
+ * [Note: decoding inside the graph] What the decoders need from the logits
+ * [B,V], computed in the graph so that B×V floats do not cross into
+ * JavaScript every step (3 MB at 16 rows, 16 MB for beam 5 × 16 photos) and
+ * are not scanned there: `next_token` (greedy: arg-max, first index on
+ * ties like torch.argmax), and for beam search `top_values`/`top_ids` (the
+ * `top_k` largest, ties lower index first) with `row_max`/`row_sum_exp`
+ * (log-softmax = x − max − log(sum exp(x − max)), finished in float64 in
+ * decoding/log-prob.ts). Callers fetch only the outputs they use; `logits`
+ * stays an output for tests and tools.
+ */
+function decodingSummaries(g: GraphBuilder, logits: Value, topK: Value): void {
+  g.output(g.argMax(logits, 1, false), 'next_token')
+  const [values, ids] = g.topK(logits, topK, 'top_k', -1)
+  g.output(values, 'top_values')
+  g.output(ids, 'top_ids')
+  const max = g.reduceMax(logits, [1], true)
+  g.output(g.squeeze(max, [1]), 'row_max')
+  g.output(g.reduceSum(g.exp(g.sub(logits, max)), [1], false), 'row_sum_exp')
 }
 
 /**

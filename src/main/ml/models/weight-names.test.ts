@@ -36,6 +36,7 @@ describe('GPT-2 weight names', () => {
       attention_mask: i64Tensor(new Array(2 * T).fill(1), [2, T]),
       position_ids: i64Tensor([...Array(T).keys(), ...Array(T).keys()], [2, T]),
       cache_order: i64Tensor([0, 1], [2]),
+      top_k: i64Tensor([1], [1]),
     }
     for (let i = 0; i < gpt2Cfg.nLayer; i++) {
       feeds[`past.${i}.key`] = f32Tensor(new Float32Array(0), [2, gpt2Cfg.nHead, 0, d])

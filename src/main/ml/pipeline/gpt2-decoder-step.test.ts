@@ -15,7 +15,9 @@ import { readSafetensors } from '../weights/safetensors.ts'
 import { golden, tmpDir } from '../models/testing/golden.ts'
 import { generateGreedy } from '../decoding/greedy.ts'
 import { generateBeam } from '../decoding/beam.ts'
-import type { DecoderRunInput, DecoderRunOutput, DecoderStep } from '../decoding/decoder-step.ts'
+import { rowTopLogProbs, stepInput, type DecoderRunInput, type DecoderRunOutput, type DecoderStep } from '../decoding/decoder-step.ts'
+import { argmaxRow } from '../decoding/log-prob.ts'
+import { range } from '../decoding/greedy.ts'
 import { Gpt2DecoderStep } from './gpt2-decoder-step.ts'
 
 interface GoldenBeam { tokens: number[]; length: number; score: number; stopped: boolean }
@@ -91,6 +93,43 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
     }
   })
 
+  // [Note: decoding inside the graph]: the same captions when JavaScript scans the full logits.
+  const fullLogits: DecoderStep = {
+    get vocabSize() { return step.vocabSize },
+    get embedDim() { return step.embedDim },
+    run: (input: DecoderRunInput) => step.run({ ...input, head: 'logits' }),
+  }
+
+  it('in-graph arg-max and top-k give the same tokens and scores as scanning the logits', async () => {
+    const flat = stack(cases.map(prefixOf))
+    const viaGraph = await generateGreedy(step, flat, cases.length, K)
+    expect(await generateGreedy(fullLogits, flat, cases.length, K)).toEqual(viaGraph)
+    const beamGraph = await generateBeam(step, flat, cases.length, K)
+    const beamJs = await generateBeam(fullLogits, flat, cases.length, K)
+    beamGraph.forEach((r, i) => {
+      expect(r.beams.map((b) => b.tokens)).toEqual(beamJs[i]!.beams.map((b) => b.tokens))
+      r.beams.forEach((b, j) => expect(Math.abs(b.score - beamJs[i]!.beams[j]!.score)).toBeLessThan(1e-6))
+    })
+  })
+
+  it('the graph summaries are the logits\' arg-max, top-k (ties lower index first) and log-softmax', async () => {
+    const flat = stack(cases.map(prefixOf))
+    const input = stepInput({ batch: cases.length, pastLength: 0, prefixEmbeds: flat, prefixLength: K, cacheOrder: range(cases.length), cache: null })
+    const logits = (await step.run({ ...input, head: 'logits' })).logits!
+    const greedy = await step.run({ ...input, head: 'argmax' })
+    const top = await step.run({ ...input, head: { topK: 7 } })
+    expect(greedy.logits).toBeUndefined()
+    expect(top.logits).toBeUndefined()
+    const V = cfg.vocabSize
+    for (let r = 0; r < cases.length; r++) {
+      expect(greedy.nextTokens![r]).toBe(argmaxRow(logits, r, V))
+      const want = rowTopLogProbs({ logits, cache: null }, r, V, 7)
+      const got = rowTopLogProbs(top, r, V, 7)
+      expect(got.tokens).toEqual(want.tokens)
+      got.logProbs.forEach((lp, j) => expect(Math.abs(lp - want.logProbs[j]!)).toBeLessThan(1e-5))
+    }
+  })
+
   it('KV-cache decoding equals full recomputation at every step', async () => {
     // Record the logits the cached decoder produced at each greedy step.
     const seen: Float32Array[] = []
@@ -98,8 +137,8 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
       vocabSize: step.vocabSize,
       embedDim: step.embedDim,
       async run(input: DecoderRunInput): Promise<DecoderRunOutput> {
-        const out = await step.run(input)
-        seen.push(out.logits.slice())
+        const out = await step.run({ ...input, head: 'logits' })
+        seen.push(out.logits!.slice())
         return out
       },
     }

@@ -84,6 +84,7 @@ async function greedy(prefix: Float32Array, K: number): Promise<number[]> {
     feeds.attention_mask = i64Tensor(new Array(past + T).fill(1), [1, past + T])
     feeds.position_ids = i64Tensor(Array.from({ length: T }, (_, j) => past + j), [1, T])
     feeds.cache_order = i64Tensor([0], [1])
+    feeds.top_k = i64Tensor([1], [1])
     const out = await decoder.run(feeds)
     for (let i = 0; i < nLayer; i++) {
       feeds[`past.${i}.key`] = out[`present.${i}.key`]!

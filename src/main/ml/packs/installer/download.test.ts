@@ -233,6 +233,24 @@ describe('resuming (206) is checked, never spliced', () => {
   })
 })
 
+describe('a complete part file', () => {
+  it('left by a crash before the rename (size unknown to the manifest): finished without fetching the body again', async () => {
+    const content = bytes(30_000, 27)
+    const url = `${hosts.base}/unsized/complete`
+    hosts.intercept((req, res) => {
+      if (req.url !== '/unsized/complete') return false
+      serveBytes(req, res, FakeHosts.served(content))
+      return true
+    }, 10)
+    const file = dest()
+    fs.writeFileSync(`${file}.part`, content)
+    fs.writeFileSync(`${file}.part.json`, JSON.stringify({ url, etag: null, lastModified: null, total: content.length }))
+    const r = await downloadFile(url, file, { expectedSize: null, maxBytes: 100_000, expectedSha256: null, policy })
+    expect(r).toMatchObject({ bytes: content.length, sha256: sha256Hex(content), resumedFrom: content.length })
+    expect(hosts.log.filter((l) => l.path === '/unsized/complete' && l.method === 'GET')).toHaveLength(0)
+  })
+})
+
 describe('byte cap', () => {
   // Without the cap the download never ends (the server streams forever).
   it('with a declared size: stops at it, deletes the part and says why', async () => {

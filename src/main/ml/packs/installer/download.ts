@@ -290,7 +290,9 @@ async function attemptOnce(a: Attempt): Promise<Downloaded> {
     removePart(part)
     have = 0
   }
-  if (have > 0 && declared !== null && have === declared) return finish(a, part, have, declared)
+  // Complete already (a crash between the last byte and the rename): only the checks are left.
+  const knownTotal = declared ?? meta?.total ?? null
+  if (have > 0 && knownTotal !== null && have === knownTotal) return finish(a, part, have, knownTotal)
 
   const headers: Record<string, string> = { 'accept-encoding': 'identity' }
   if (have > 0) {

@@ -89,8 +89,8 @@ export function policyFromEnv(env: NodeJS.ProcessEnv): DownloadPolicy {
   }
 }
 
-function trustKey(manifest: Manifest, rel: string): string {
-  return `${manifest.name}/${rel}`
+function trustKey(packName: string, rel: string): string {
+  return `${packName}/${rel}`
 }
 
 export function readTrustStore(dataDir: string): TrustStore {
@@ -192,7 +192,7 @@ export async function installPack(name: string, options: InstallOptions): Promis
   const check = async (source: RemoteFileSource, dest: string, where: string): Promise<{ sha256: string; bytes: number }> => {
     const size = fs.statSync(dest).size
     const sha256 = await sha256File(dest)
-    const recorded = trust[trustKey(manifest, source.path)]
+    const recorded = trust[trustKey(manifest.name, source.path)]
     const want = source.sha256 ?? recorded?.sha256 ?? null
     const problem = source.size !== null && size !== source.size ? `${size} bytes, the manifest says ${source.size}` : want !== null && sha256 !== want ? `sha256 ${sha256}, expected ${want}${source.sha256 ? '' : ` (recorded when it was first trusted, ${recorded!.firstSeen}, in ${path.join(root, TRUST_STORE)})`}` : null
     if (problem) {
@@ -226,7 +226,7 @@ export async function installPack(name: string, options: InstallOptions): Promis
       const sdest = resolveInPack(staging, source.path, `pack ${manifest.name}`)
       fs.mkdirSync(path.dirname(sdest), { recursive: true })
       const supplied = fromFiles.get(source.path)
-      const recorded = trust[trustKey(manifest, source.path)]
+      const recorded = trust[trustKey(manifest.name, source.path)]
       if (supplied) {
         await copyChecked(supplied, sdest)
         done = { source, ...(await check(source, sdest, supplied)), origin: `file:${supplied}`, repoCommit: null }
@@ -274,7 +274,7 @@ export async function installPack(name: string, options: InstallOptions): Promis
     bytes += done.bytes
     if (tofu) {
       marker.trustedOnFirstUse!.push(done.source.path)
-      const key = trustKey(manifest, done.source.path)
+      const key = trustKey(manifest.name, done.source.path)
       const firstUse = !trust[key]
       if (firstUse) trust[key] = { sha256: done.sha256, bytes: done.bytes, firstSeen: new Date().toISOString(), source: done.origin }
       trusted.push({ path: done.source.path, sha256: done.sha256, firstUse })
@@ -353,7 +353,7 @@ export async function verifyInstalledPack(dataDir: string, name: string): Promis
       continue
     }
     const size = fs.statSync(file).size
-    const first = trust[trustKey({ name } as Manifest, rel)]
+    const first = trust[trustKey(name, rel)]
     if (size !== want.bytes) problems.push({ file, problem: `${size} bytes, expected ${want.bytes}` })
     else if ((await sha256File(file)) !== want.sha256) problems.push({ file, problem: 'sha256 mismatch' })
     else if (first && want.trust === 'trusted-on-first-use' && first.sha256 !== want.sha256) problems.push({ file, problem: `sha256 differs from the one trusted on first use (${first.sha256})` })

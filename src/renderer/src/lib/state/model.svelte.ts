@@ -16,6 +16,7 @@ import { SearchState } from './search.svelte.ts'
 import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
+import type { Route } from '../route.ts'
 
 export class AppModel {
   readonly announcer = new Announcer()
@@ -31,6 +32,8 @@ export class AppModel {
   readonly exporter: ExportState
   readonly selection: SelectionState
   #offs: (() => void)[] = []
+  /** True once the first load (and the address the page was opened at) is applied. */
+  started = $state(false)
 
   constructor(backend: Transport, options: { drafts?: Drafts } = {}) {
     const transport = this.connection.watch(backend, { probe: (t) => t.call('app.info', {}), onBack: () => this.#back() })
@@ -58,11 +61,77 @@ export class AppModel {
     )
   }
 
-  async start(): Promise<void> {
+  /** Load everything; `initial` is the address the page was opened at (a link, a reload). */
+  async start(initial?: Route): Promise<void> {
     await this.app.load()
     if (this.app.fatal) return
     if (this.app.info) this.photo.drafts.setScope(this.app.info.dbPath)
     await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load()])
+    if (initial) await this.applyRoute(initial)
+    this.started = true
+  }
+
+  /** The address of what is on screen (lib/route.ts). */
+  get route(): Route {
+    const folder = this.library.filter.folder
+    const inFolder = folder ? { folder } : {}
+    if (this.app.view !== 'library') return { view: this.app.view }
+    if (this.photo.id !== null) {
+      const q = this.search.similarTo ? '' : this.search.text
+      return { view: 'photo', id: this.photo.id, ...inFolder, ...(q.trim() ? { q } : {}) }
+    }
+    if (this.search.similarTo) return { view: 'similar', id: this.search.similarTo.id }
+    if (this.search.text.trim()) return { view: 'search', q: this.search.text, ...inFolder }
+    return { view: 'library', ...inFolder }
+  }
+
+  /** Show what an address names (Back/Forward, a link, a reload); parts already showing are left alone. */
+  async applyRoute(route: Route): Promise<void> {
+    if (route.view === 'activity' || route.view === 'settings' || route.view === 'training') {
+      this.closePhoto()
+      this.search.clear()
+      this.app.go(route.view)
+      return
+    }
+    if (route.view === 'review') route = { view: 'library' }
+    this.app.go('library')
+    if (route.view !== 'similar') this.#showFolder(route.folder)
+    if (route.view === 'library') {
+      this.closePhoto()
+      this.search.clear()
+    } else if (route.view === 'search') {
+      this.closePhoto()
+      if (this.search.text !== route.q || this.search.similarTo) this.search.setText(route.q)
+    } else if (route.view === 'similar') {
+      this.closePhoto()
+      if (this.search.similarTo?.id !== route.id) {
+        try {
+          const d = await this.photo.summaryOf(route.id)
+          await this.search.similar({ id: route.id, name: d.name })
+        } catch {
+          this.search.clear()
+        }
+      }
+    } else if (route.view === 'photo') {
+      if (route.q && this.search.text !== route.q) this.search.setText(route.q)
+      else if (!route.q && this.search.text.trim()) this.search.clear()
+      if (this.photo.id !== route.id) await this.photo.open(route.id)
+    }
+  }
+
+  /** Leave the photo view; the grid focuses the photo that was open. */
+  closePhoto(): void {
+    if (this.photo.id === null) return
+    const i = this.library.indexOf(this.photo.id)
+    if (i >= 0) this.library.focusIndex = i
+    this.library.returnFocus = true
+    this.photo.close()
+  }
+
+  #showFolder(folder: string | undefined): void {
+    if (this.library.filter.folder === folder) return
+    const { folder: _f, ...rest } = this.library.filter
+    this.library.setFilter(folder === undefined ? rest : { ...rest, folder })
   }
 
   /** After the event socket reconnects, fetch what may have been missed. */

@@ -178,6 +178,11 @@ export class PhotoState {
     this.#announcer.say('Draft discarded.')
   }
 
+  /** A photo's name and details, for a view that names it (e.g. "Photos like …" from an address). */
+  summaryOf(id: number): Promise<PhotoDetail> {
+    return this.#t.call('photos.get', { id })
+  }
+
   /** Reopen after the link came back, when the photo could not be loaded before. */
   retryIfFailed(): void {
     if (this.id !== null && this.detail === null) void this.open(this.id)

@@ -6,6 +6,7 @@
 import { isMethodName, methods, type MethodName, type MethodOutput, type ParsedInput } from '../../shared/api.ts'
 import { ApiError, describeSchemaError, toWireError } from '../../shared/errors.ts'
 import type { Envelope } from '../../shared/types.ts'
+import { EngineError } from '../engine/errors.ts'
 
 export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> | MethodOutput<M> }
 
@@ -30,7 +31,9 @@ export function createDispatcher(handlers: Handlers, options: { onError?: (metho
         const checked = spec.output.safeParse(value)
         if (!checked.success) throw new ApiError('invalid_output', describeSchemaError(method, 'output', checked.error))
         return { ok: true, value: checked.data }
-      } catch (error) {
+      } catch (thrown) {
+        // the engine's typed errors keep their code across the boundary (src/main/engine/errors.ts)
+        const error = thrown instanceof EngineError ? new ApiError(thrown.code, thrown.message) : thrown
         if (!(error instanceof ApiError) || error.code === 'internal' || error.code === 'invalid_output') options.onError?.(method, error)
         return { ok: false, error: toWireError(error) }
       }

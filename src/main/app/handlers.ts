@@ -9,19 +9,19 @@ import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { EventBus } from '../../shared/events.ts'
-import type { Activity, JobProgress, PhotoSummary, SearchHit } from '../../shared/types.ts'
+import type { Activity, Caption, JobProgress, PhotoSummary, SearchHit } from '../../shared/types.ts'
 import type { Engine } from '../engine/engine.ts'
-import { LibraryStore } from '../engine/library/store.ts'
-import { SearchService, type SearchItem } from '../engine/search/search-service.ts'
-import { FilterError, photoState } from '../engine/views/photo-filter.ts'
-import type { PhotoSummary as EnginePhoto } from '../engine/types.ts'
+import type { SearchItem } from '../engine/search/search-service.ts'
+import { EngineError } from '../engine/errors.ts'
+import { photoState } from '../engine/views/photo-filter.ts'
+import type { Caption as EngineCaption, JobKind as EngineJobKind, PhotoSummary as EnginePhoto } from '../engine/types.ts'
 import type { Highlight } from '../engine/search/word-search.ts'
 import { installedPacks } from '../ml/packs/default-pack.ts'
-import { defaultDecodeOptions, type MlService } from '../ml/service.ts'
+import type { MlService } from '../ml/service.ts'
 import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
-import { createTrainingRuns } from './training-runs.ts'
+import { createTrainingRuns } from '../bridge/training-runs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
 import { createPackInstalls, knownPacksSafe, packSizeFields, trustedFiles } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
@@ -44,6 +44,10 @@ export interface HandlerDeps {
 }
 
 const ok = { ok: true as const }
+
+/** The engine's queue kinds behind each library kind the API names ('scan' covers finding and reading files). */
+const libraryJobKinds = { scan: ['scan', 'ingest'], thumbnail: ['thumbnail'], embed: ['embed'], caption: ['caption'] } as const satisfies Record<string, EngineJobKind[]>
+
 
 /** Drop undefined fields (zod's partial() output) so a patch never erases a value. */
 function defined<T extends object>(o: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
@@ -76,24 +80,19 @@ export function toSummary(p: EnginePhoto): PhotoSummary {
     error: p.error,
     caption: p.caption,
     provenance: p.provenance,
+    reviewed: p.reviewed,
   }
 }
 
-/** A filter the engine cannot read (an unreadable date) is the caller's mistake. */
-function filtering<T>(run: () => T): T {
-  try {
-    return run()
-  } catch (error) {
-    if (error instanceof FilterError) throw new ApiError('invalid_input', error.message)
-    throw error
-  }
+/** A caption as the API shows it. */
+export function wireCaption(c: EngineCaption): MethodOutput<'captions.set'> {
+  return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString(), reviewed: c.reviewedAt !== null }
 }
 
 export function createHandlers(deps: HandlerDeps) {
   const { engine, prefs } = deps
   const views = engine.views
-  const store = new LibraryStore(engine.db)
-  const search = new SearchService(engine.db, { text: null, embeddingModelId: () => engine.ml.info()?.embeddingModelId ?? null })
+  const search = engine.search
 
   const installs = createPackInstalls({ dataDir: deps.dataDir, onChange: () => void modelsInfo().then((m) => deps.events.emit('models.progressed', m)) })
   const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl, ...(deps.launchTraining ? { launch: deps.launchTraining } : {}) })
@@ -194,30 +193,20 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'roots.list': () => engine.roots.list().map(rootOut),
-    'roots.add': async ({ path: p }) => {
-      try {
-        return rootOut(await engine.roots.add(p))
-      } catch (error) {
-        throw new ApiError('invalid_input', error instanceof Error ? error.message : String(error))
-      }
-    },
+    'roots.add': async ({ path: p }) => rootOut(await engine.roots.add(p)),
     'roots.remove': async ({ id }) => {
-      need(engine.roots.list().find((r) => r.id === id), `no library folder with id ${id}`)
       await engine.roots.remove(id)
       return ok
     },
-    'roots.setExclusions': async ({ id, patterns }) => {
-      need(engine.roots.list().find((r) => r.id === id), `no library folder with id ${id}`)
-      return rootOut(await engine.roots.update(id, { exclude: patterns }))
-    },
+    'roots.setExclusions': async ({ id, patterns }) => rootOut(await engine.roots.update(id, { exclude: patterns })),
 
     'folders.browse': ({ path: p }) => browseFolder(p, os.homedir()),
     'folders.pick': async () => ({ path: deps.pickFolder ? await deps.pickFolder() : null }),
     'folders.counts': () => views.folderCounts(),
 
-    'photos.timeline': ({ filter }) => filtering(() => views.timeline(filter)),
+    'photos.timeline': ({ filter }) => views.timeline(filter),
     'photos.list': ({ filter, offset, limit }) => {
-      const page = filtering(() => views.page(filter, offset, limit))
+      const page = views.page(filter, offset, limit)
       const items = page.ids.map((id) => engine.photos.get(id)).filter((p) => p !== null)
       return { total: page.total, items: items.map(toSummary) }
     },
@@ -225,7 +214,7 @@ export function createHandlers(deps: HandlerDeps) {
       const p = need(engine.photos.get(id), `no photo with id ${id}`)
       const history = engine.captions.history(id)
       const current = history.find((c) => c.current) ?? null
-      const toCaption = (c: (typeof history)[number]) => ({ text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() })
+      const toCaption = wireCaption
       const exif: { label: string; value: string }[] = []
       const camera = [p.cameraMake, p.cameraModel].filter(Boolean).join(' ')
       if (camera) exif.push({ label: 'Camera', value: camera })
@@ -249,43 +238,48 @@ export function createHandlers(deps: HandlerDeps) {
         sizeBytes: p.size,
       }
     },
-    'photos.neighbours': ({ id, filter }) => filtering(() => views.neighbours(id, filter)),
+    'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
 
-    'captions.set': ({ photoId, text }) => {
-      need(engine.photos.get(photoId), `no photo with id ${photoId}`)
-      const c = engine.captions.set(photoId, text)
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
-    },
+    'captions.set': ({ photoId, text }) => wireCaption(engine.captions.set(photoId, text)),
     'captions.regenerate': async ({ photoId, decoding }) => {
+      try {
+        return wireCaption(await engine.captions.regenerate(photoId, defined(decoding)))
+      } catch (error) {
+        // the engine knows no model is loaded; the backend knows why
+        if (error instanceof EngineError && error.code === 'unavailable' && deps.mlError()) throw new ApiError('unavailable', `${error.message}: ${deps.mlError()}`)
+        throw error
+      }
+    },
+    'captions.accept': ({ photoId }) => {
       const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
-      const ml = deps.ml()
-      const info = engine.ml.info()
-      if (!ml || !info) throw new ApiError('unavailable', `no model is loaded yet${deps.mlError() ? `: ${deps.mlError()}` : ''}`)
-      const embedding = store.getEmbedding(photoId, info.embeddingModelId)
-      if (!embedding) throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has not been analysed by the current model yet; it is queued`)
-      const options = { ...defaultDecodeOptions, ...engine.settings.get().decoding, ...defined(decoding) }
-      const [result] = await ml.captionEmbeddings([embedding], options)
-      if (!result) throw new ApiError('internal', 'the model returned no caption')
-      // [Note: user captions win] asked for explicitly, the new automatic caption
-      // becomes current only when the user has not written one (the interface
-      // offers "Restore automatic caption" first in that case).
-      const makeCurrent = photo.provenance !== 'user'
-      const id = engine.db.tx(() => {
-        const captionId = store.addCaption(photoId, result.caption, 'auto', { modelId: info.captionModelId, decoding: options, makeCurrent })
-        if (makeCurrent) store.advance(photoId, 'captioned')
-        return captionId
+      const c = engine.captions.accept(photoId)
+      if (c) {
+        deps.events.emit('photos.updated', { ids: [photoId] })
+        return wireCaption(c)
+      }
+      // Nothing automatic to accept: the person's own caption is already theirs.
+      const current = engine.captions.history(photoId).find((x) => x.current)
+      if (current?.provenance === 'user') return wireCaption(current)
+      throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has no caption to accept yet`)
+    },
+    'captions.acceptMany': ({ photoIds }) => {
+      let accepted = 0
+      engine.db.tx(() => {
+        for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
       })
-      views.invalidate()
-      deps.events.emit('photos.updated', { ids: [photoId] })
-      const c = need(store.caption(id), 'caption vanished')
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      if (accepted > 0) deps.events.emit('photos.updated', { ids: photoIds })
+      return { accepted }
+    },
+    'review.queue': ({ filter }) => {
+      const q = views.reviewQueue(filter)
+      return { ids: q.ids, reviewed: q.reviewed, total: q.reviewed + q.ids.length }
     },
     'captions.restore': ({ photoId }) => {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const auto = engine.captions.history(photoId).filter((c) => c.provenance === 'auto').sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0]
       if (!auto) throw new ApiError('conflict', `photo ${photoId} has no automatic caption to restore yet`)
       const c = engine.captions.restore(photoId, auto.id)
-      return { text: c.text, provenance: c.provenance, modelId: c.modelId, decoding: c.decoding, createdAt: new Date(c.createdAt).toISOString() }
+      return wireCaption(c)
     },
 
     'jobs.activity': () => activity(),
@@ -300,8 +294,12 @@ export function createHandlers(deps: HandlerDeps) {
       return ok
     },
     'jobs.cancel': ({ kind }) => {
-      const kinds = kind === undefined ? undefined : kind === 'scan' || kind === 'thumbnail' || kind === 'embed' || kind === 'caption' ? [kind] : []
-      engine.jobs.cancel(kinds)
+      // Each kind stops its own work and nothing else; no kind: the library's queue
+      // (a training run and a pack download are stopped by name, never as a side effect).
+      if (kind === 'train') training.cancel()
+      else if (kind === 'install') installs.cancel()
+      // an export runs inside its own export.run call, which answers when it is done: nothing is left running
+      else if (kind !== 'export') engine.jobs.cancel(kind === undefined ? undefined : libraryJobKinds[kind])
       return ok
     },
     'jobs.retry': ({ photoIds }) => ({ queued: engine.jobs.retry(photoIds) }),
@@ -335,7 +333,7 @@ export function createHandlers(deps: HandlerDeps) {
     },
 
     'search.query': async ({ text, filter, limit }) => {
-      const run = filtering(() => search.search(text, { limit, filters: filter }))
+      const run = search.search(text, { limit, filters: filter })
       // Word results at once while the text tower loads; fused results once it is ready.
       const res = search.meaningReady ? await run.complete : run.words
       return { hits: res.items.map(toHit).filter((h): h is SearchHit => h !== null), meaningPending: res.meaning === 'pending' }

@@ -1,0 +1,66 @@
+// `photocap caption again PATH... [--db FILE] [--beam N | --greedy] [--max-tokens N]`:
+// caption photos of the library again now with the active pack, the same
+// operation as the app's "Regenerate" (engine.captions.regenerate): the new
+// automatic caption becomes current unless the person wrote the current one.
+import { parseArgs } from 'node:util'
+import { createEngine } from '../../engine/engine.ts'
+import { libraryLocation, loadMlService } from '../../engine/cli-support.ts'
+import type { DecodeOptions } from '../../ml/service.ts'
+import { resolveUserPath, type CliIo } from '../io.ts'
+
+const USAGE = 'usage: photocap caption again PATH... [--db FILE] [--beam N | --greedy] [--max-tokens N]'
+
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, got '${value}'`)
+  return n
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { db: { type: 'string' }, beam: { type: 'string' }, greedy: { type: 'boolean' }, 'max-tokens': { type: 'string' } },
+  })
+  if (positionals.length === 0 || (values.greedy && values.beam !== undefined)) {
+    io.err(USAGE)
+    return 2
+  }
+  const decoding: Partial<DecodeOptions> = {}
+  const beam = wholeNumber(values.beam, '--beam')
+  if (beam !== undefined) Object.assign(decoding, { method: 'beam', beamSize: beam })
+  if (values.greedy) decoding.method = 'greedy'
+  const maxTokens = wholeNumber(values['max-tokens'], '--max-tokens')
+  if (maxTokens !== undefined) decoding.maxTokens = maxTokens
+  const loc = libraryLocation(io.env, io.cwd, values.db)
+  const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })
+  try {
+    const ids: number[] = []
+    for (const p of positionals) {
+      const file = resolveUserPath(io, p)
+      const id = engine.photos.idByPath(file)
+      if (id === null) {
+        io.err(`photocap caption again: ${file} is not in the library (add its folder with \`photocap index\`)`)
+        return 1
+      }
+      ids.push(id)
+    }
+    const settings = engine.settings.get()
+    const ml = await loadMlService({ dataDir: loc.dataDir, packDir: settings.activePack, provider: settings.provider }, io.env)
+    try {
+      await engine.ml.use(ml)
+      for (const id of ids) {
+        const caption = await engine.captions.regenerate(id, decoding)
+        io.out(`photo ${id}: ${caption.text}${caption.current ? '' : ' (kept in the history: your own caption stays)'}`)
+      }
+    } finally {
+      await engine.ml.use(null)
+      await ml.close()
+    }
+    return 0
+  } finally {
+    await engine.close()
+  }
+}

@@ -1,0 +1,51 @@
+import { fireEvent, screen, waitFor } from '@testing-library/svelte'
+import { describe, expect, it } from 'vitest'
+import { samplePhotoDetail } from '../../../shared/api-samples.ts'
+import { AppModel } from '../lib/state/model.svelte.ts'
+import { FakeTransport } from '../lib/testing/fake-transport.ts'
+import { renderApp } from '../lib/testing/render-app.ts'
+
+const go = (hash: string): void => {
+  window.location.hash = hash
+  window.dispatchEvent(new HashChangeEvent('hashchange'))
+}
+
+describe('addresses', () => {
+  it('the address follows the screen: photo, search, view', async () => {
+    const { model } = await renderApp()
+    await model.photo.open(1)
+    await waitFor(() => expect(window.location.hash).toBe('#/photo/1'))
+    model.closePhoto()
+    await fireEvent.input(screen.getByRole('searchbox', { name: 'Search' }), { target: { value: 'dog' } })
+    await waitFor(() => expect(window.location.hash).toBe('#/search?q=dog'))
+    await fireEvent.click(screen.getByRole('button', { name: 'Settings' }))
+    await waitFor(() => expect(window.location.hash).toBe('#/settings'))
+  })
+
+  it('the screen follows the address (Back/Forward, a pasted link)', async () => {
+    const fake = new FakeTransport()
+    fake.reply('photos.get', ({ id }) => samplePhotoDetail(id, { name: `IMG_${id}.jpg` }))
+    const { model } = await renderApp(fake)
+    go('#/photo/7')
+    await screen.findByRole('heading', { level: 1, name: 'IMG_7.jpg' })
+    go('#/activity')
+    await waitFor(() => expect(model.app.view).toBe('activity'))
+    expect(model.photo.id).toBeNull()
+    go('#/search?q=beach')
+    await screen.findByRole('list', { name: 'Search results' })
+    expect(model.search.text).toBe('beach')
+    go('#/library?folder=%2Fphotos%2Fholiday')
+    await waitFor(() => expect(model.library.filter.folder).toBe('/photos/holiday'))
+    expect(model.search.active).toBe(false)
+  })
+
+  it('a reload opens the same place', async () => {
+    const fake = new FakeTransport()
+    fake.reply('photos.get', ({ id }) => samplePhotoDetail(id, { name: `IMG_${id}.jpg` }))
+    const model = new AppModel(fake)
+    await model.start({ view: 'photo', id: 5, q: 'dog' })
+    expect(model.photo.id).toBe(5)
+    expect(model.search.text).toBe('dog')
+    expect(model.route).toEqual({ view: 'photo', id: 5, q: 'dog' })
+  })
+})
