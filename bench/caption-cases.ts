@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { realSizeRn50x4Spec, realSizeSpec, type RandomPackSpec } from '../src/main/ml/packs/random-pack.ts'
 import type { InProcessMlService } from '../src/main/ml/pipeline/in-process-service.ts'
+import type { WeightFormat } from '../src/main/ml/graph/quantize.ts'
 import { median } from './run.ts'
 
 /** Tokens every caption is measured at (the issue's figures); random weights never stop early. */
@@ -28,6 +29,8 @@ export interface CaptionCase {
   spec: RandomPackSpec
   /** Batch sizes for this case instead of the bench's (a heavier tower gets fewer, to keep the run short). */
   batches?: { greedy: number[]; beam: number[] }
+  /** false: skip the int8 fast-mode measurement for this case (run time). */
+  fastMode?: false
 }
 
 export const CAPTION_CASES: CaptionCase[] = [
@@ -43,6 +46,7 @@ export const CAPTION_CASES: CaptionCase[] = [
     description: 'CLIP RN50x4 (288 px ModifiedResNet, 640-d) + transformer mapping (8 layers, prefix 40) + GPT-2 124M frozen',
     spec: realSizeRn50x4Spec({ type: 'transformer', prefixLength: 40, clipLength: 40, numLayers: 8, normalizePrefix: true }),
     batches: { greedy: [1, 8], beam: [4] },
+    fastMode: false,
   },
 ]
 
@@ -64,10 +68,10 @@ export interface PreparedPack {
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 
-/** Generate and compile a case's pack under `root` in a child process (see the Note). */
-export function preparePack(c: CaptionCase, root: string): PreparedPack {
+/** Generate and compile a case's pack under `root` in a child process (see the Note), in the given weight format. */
+export function preparePack(c: CaptionCase, root: string, weights: WeightFormat = 'float32'): PreparedPack {
   const script = path.join(HERE, 'prepare-caption-pack.ts')
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, c.id, root], { cwd: path.resolve(HERE, '..'), encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 16 << 20 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, c.id, root, weights], { cwd: path.resolve(HERE, '..'), encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 16 << 20 })
   if (r.status !== 0) throw new Error(`preparing pack ${c.id} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`)
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PreparedPack
 }
@@ -98,8 +102,12 @@ export interface RunFigures {
   imagesPerSecond: number
   secondsPerImage: number
   meanTokens: number
+  /** CPU seconds (all threads of this process) per image: less sensitive than wall time to a busy machine. */
+  cpuSecondsPerImage: number
   /** Batch 1 only: each photo's file-to-caption seconds. */
   perPhotoSeconds?: number[]
+  /** Each photo's caption tokens, in order. */
+  tokens: number[][]
 }
 
 /**
@@ -108,7 +116,9 @@ export interface RunFigures {
  */
 export async function timeFilesToCaptions(svc: InProcessMlService, images: string[], method: 'greedy' | 'beam', batch: number, maxTokens: number): Promise<RunFigures> {
   let tokens = 0
+  const all: number[][] = []
   const chunkTimes: number[] = []
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   for (let s = 0; s < images.length; s += batch) {
     const c0 = performance.now()
@@ -119,10 +129,13 @@ export async function timeFilesToCaptions(svc: InProcessMlService, images: strin
     })
     const caps = await svc.captionEmbeddings(vectors, { method, beamSize: 5, maxTokens })
     tokens += caps.reduce((a, c) => a + c.tokens.length + (c.tokens.length < maxTokens ? 1 : 0), 0)
+    for (const c of caps) all.push(c.tokens)
     chunkTimes.push((performance.now() - c0) / 1000)
   }
   const sec = (performance.now() - t0) / 1000
-  const out: RunFigures = { batch, images: images.length, imagesPerSecond: images.length / sec, secondsPerImage: sec / images.length, meanTokens: tokens / images.length }
+  const cpu = process.cpuUsage(cpu0)
+  const cpuSecondsPerImage = (cpu.user + cpu.system) / 1e6 / images.length
+  const out: RunFigures = { batch, images: images.length, imagesPerSecond: images.length / sec, secondsPerImage: sec / images.length, meanTokens: tokens / images.length, cpuSecondsPerImage, tokens: all }
   if (batch === 1) out.perPhotoSeconds = chunkTimes
   return out
 }

@@ -21,9 +21,17 @@ export function openmpOpenblasDir(arch: string = process.arch): string | null {
   return triple ? `/usr/lib/${triple}/openblas-openmp` : null
 }
 
-/** The environment of a PyTorch child: OpenMP OpenBLAS first on the library path, `threads` OpenMP threads. */
+/**
+ * The environment of a PyTorch child: OpenMP OpenBLAS first on the library
+ * path, `threads` OpenMP threads, and idle OpenMP threads that sleep instead
+ * of spinning (OMP_WAIT_POLICY=PASSIVE unless the caller set a policy): our
+ * side runs ORT with allow_spinning off, and on a shared, oversubscribed
+ * machine spinning OpenMP threads measured 10-50x slower (issue 15: PyTorch
+ * KV-cache greedy 106 s per image at batch 1 with load 18 on 2 cores), which
+ * would flatter us.
+ */
 export function torchChildEnv(threads: number, base: NodeJS.ProcessEnv = process.env, blasDir: string | null = openmpOpenblasDir()): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base, OMP_NUM_THREADS: String(threads) }
+  const env: NodeJS.ProcessEnv = { ...base, OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: base.OMP_WAIT_POLICY ?? 'PASSIVE' }
   if (blasDir) env.LD_LIBRARY_PATH = base.LD_LIBRARY_PATH ? `${blasDir}:${base.LD_LIBRARY_PATH}` : blasDir
   return env
 }

@@ -246,33 +246,35 @@ def speed(args):
             emb = emb / emb.norm(dim=-1, keepdim=True)
         return mapper(emb)
 
-    result = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'interop_threads': torch.get_num_interop_threads(), 'blas': loaded_blas(), 'setup_s': round(setup_s, 2), 'max_tokens': args.tokens}
+    result = {'omp_wait_policy': os.environ.get('OMP_WAIT_POLICY'), 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'interop_threads': torch.get_num_interop_threads(), 'blas': loaded_blas(), 'setup_s': round(setup_s, 2), 'max_tokens': args.tokens}
     pixels_all = torch.rand(max(args.batches + [1]) * 1, 3, size, size, generator=gen) * 4 - 2
     # untimed warm-up (first calls allocate)
     greedy_kv(gpt2, prefixes(pixels_all[:1]), 2, args.stop)
     greedy = {}
     for b in args.batches:
-        times, ntok = [], 0
+        times, cpu, ntok = [], [], 0
         for _ in range(args.repeats):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             toks = greedy_kv(gpt2, prefixes(pixels_all[:b]), args.tokens, args.stop)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)  # every thread of the process
             ntok += sum(len(x) for x in toks)
         sec = median(times)
-        greedy[str(b)] = {'batch': b, 'seconds_per_image': sec / b, 'images_per_s': b / sec, 'mean_tokens': ntok / (b * args.repeats), 'times_s': [round(x, 4) for x in times]}
+        greedy[str(b)] = {'batch': b, 'seconds_per_image': sec / b, 'images_per_s': b / sec, 'cpu_seconds_per_image': median(cpu) / b, 'mean_tokens': ntok / (b * args.repeats), 'times_s': [round(x, 4) for x in times]}
         print(f'greedy_kv batch {b}: {sec / b:.3f} s/image', file=sys.stderr)
     result['greedy_kv'] = greedy
     for name, fn in (('generate2', generate2), ('generate_beam', generate_beam)):
         if args.paper_images <= 0:
             continue
-        times, ntok = [], 0
+        times, cpu, ntok = [], [], 0
         for i in range(args.paper_images):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             out = fn(gpt2, prefixes(pixels_all[i:i + 1]), args.tokens, args.stop)
             times.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             ntok += len(out) if name == 'generate2' else len(out[0][0])
         sec = median(times)
-        result[name] = {'batch': 1, 'seconds_per_image': sec, 'images_per_s': 1 / sec, 'mean_tokens': ntok / args.paper_images, 'times_s': [round(x, 4) for x in times]}
+        result[name] = {'batch': 1, 'seconds_per_image': sec, 'images_per_s': 1 / sec, 'cpu_seconds_per_image': median(cpu), 'mean_tokens': ntok / args.paper_images, 'times_s': [round(x, 4) for x in times]}
         print(f'{name} batch 1: {sec:.3f} s/image', file=sys.stderr)
     result['peak_rss_mb'] = round(peak_rss_mb())
     print(json.dumps(result))

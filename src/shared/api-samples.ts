@@ -48,6 +48,7 @@ export const sampleActivity: Activity = {
   state: 'running',
   jobs: [{ kind: 'caption', label: 'Captioning', done: 40, total: 100, failed: 1, rate: 4.5, etaSeconds: 13 }],
   failures: [{ photoId: 3, name: 'broken.jpg', path: '/photos/broken.jpg', stage: 'thumbnail', reason: 'Input file is truncated', attempts: 3 }],
+  learning: [],
 }
 export const sampleSettings: Settings = { decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, executionProvider: 'auto', workerThreads: 2, activePack: 'tiny' }
 export const sampleModels: ModelsInfo = {
@@ -63,7 +64,16 @@ export const sampleModels: ModelsInfo = {
   ],
   install: null,
 }
-export const sampleTraining: TrainingInfo = { userCaptions: 12, minimumCaptions: 20, run: null, versions: [], samples: [] }
+export const sampleTraining: TrainingInfo = {
+  userCaptions: 12,
+  minimumCaptions: 20,
+  teaching: { user: 10, reviewed: 2, imported: 3, minimumReason: '16 to learn from and 4 kept aside to check the result' },
+  run: null,
+  versions: [],
+  samples: [],
+  evaluation: null,
+  continuous: { enabled: false, minNew: 20, newSinceLast: 12, lastDecision: null },
+}
 
 export const sampleInputs: { [M in MethodName]: MethodInput<M> } = {
   'app.info': {},
@@ -105,6 +115,7 @@ export const sampleInputs: { [M in MethodName]: MethodInput<M> } = {
   'training.resume': {},
   'training.cancel': {},
   'training.activate': { versionId: 'v1' },
+  'training.continuous': { enabled: true },
 }
 
 const ok = { ok: true as const }
@@ -149,6 +160,7 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
   'training.resume': ok,
   'training.cancel': ok,
   'training.activate': ok,
+  'training.continuous': ok,
 }
 
 export const samplePayloads: { [E in EventName]: EventPayload<E> } = {

@@ -17,6 +17,9 @@ import { z } from 'zod'
 // Building blocks
 
 /** A photo is its row in the library; the page never sees or sends a path to read. */
+/** The longest search query, in UTF-16 code units, for the API and the CLI alike (a query is a few words; 1 MB of it ran for minutes). */
+export const SEARCH_QUERY_MAX_CHARS = 500
+
 export const PhotoId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
 export const RootId = z.number().int().positive()
 
@@ -124,6 +127,8 @@ export const Activity = z.object({
   state: JobState,
   jobs: z.array(JobProgress),
   failures: z.array(Failure),
+  /** What background learning ("keep learning from my corrections") did, newest first. */
+  learning: z.array(z.object({ at: z.string(), text: z.string() })).default([]),
 })
 
 export const ProviderChoice = z.string().regex(/^(auto|cpu|cuda|dml|coreml|webgpu)$/)
@@ -210,6 +215,9 @@ export const TrainingRun = z.object({
   etaSeconds: z.number().nullable(),
   points: z.array(TrainingPoint),
   error: z.string().nullable(),
+  /** The execution provider the run trains on ('cpu', 'cuda', …) once known, and why an accelerator was skipped. */
+  provider: z.string().nullable().default(null),
+  fallbackReason: z.string().nullable().default(null),
 })
 
 export const ModelVersion = z.object({
@@ -224,22 +232,56 @@ export const ModelVersion = z.object({
 
 export const TrainingSamples = z.array(z.object({ photoId: PhotoId, reference: z.string(), before: z.string(), after: z.string() }))
 
+/** One model measured on the person's held-out captions. */
+export const TrainingScore = z.object({ likeYours: z.number().int(), valLoss: z.number().nullable(), bleu4: z.number(), cider: z.number() })
+
+/** The newest version against the model it started from, on the same held-out captions. */
+export const TrainingEvaluation = z.object({
+  versionId: z.string(),
+  heldOut: z.number().int(),
+  /** In words: "9 of 10 of your held-out photos now read like yours (before training: 1 of 10)." */
+  summary: z.string(),
+  before: TrainingScore,
+  after: TrainingScore,
+})
+
+/** Which captions teach: the person's own, and automatic ones they reviewed; imported camera strings never. */
+export const TrainingTeaching = z.object({ user: z.number().int(), reviewed: z.number().int(), imported: z.number().int(), minimumReason: z.string() })
+
+/** "Keep learning from my corrections" (off by default). */
+export const ContinuousLearning = z.object({
+  enabled: z.boolean(),
+  /** New teaching captions needed before a background run starts. */
+  minNew: z.number().int(),
+  /** Teaching captions added or changed since the last run's. */
+  newSinceLast: z.number().int(),
+  /** What the last background run decided, in words (null before the first). */
+  lastDecision: z.string().nullable(),
+})
+
 export const TrainingInfo = z.object({
+  /** Captions that teach (the person's own plus the reviewed automatic ones). */
   userCaptions: z.number().int(),
   minimumCaptions: z.number().int(),
+  teaching: TrainingTeaching,
   run: TrainingRun.nullable(),
   versions: z.array(ModelVersion),
   samples: TrainingSamples,
+  evaluation: TrainingEvaluation.nullable(),
+  continuous: ContinuousLearning,
 })
 
+/** Left out: planTraining's defaults for that many captions (ml/training/plan.ts). */
 export const TrainingOptions = z.strictObject({
-  init: z.enum(['pack', 'scratch']).default('pack'),
+  init: z.enum(['pack', 'scratch']).optional(),
   mapping: z.enum(['mlp', 'transformer']).optional(),
   prefixLength: z.number().int().min(1).max(80).optional(),
-  tuneGpt2: z.boolean().default(false),
-  epochs: z.number().int().min(1).max(100).default(10),
+  tuneGpt2: z.boolean().optional(),
+  epochs: z.number().int().min(1).max(100).optional(),
   learningRate: z.number().positive().max(1).optional(),
 })
+
+export const ContinuousLearningSettings = z.strictObject({ enabled: z.boolean(), minNew: z.number().int().min(4).max(10_000).optional() })
 
 export const FolderEntry = z.object({ name: z.string(), path: z.string() })
 export const FolderListing = z.object({
@@ -333,7 +375,7 @@ export const methods = {
   'models.activate': method(z.strictObject({ packId: z.string().min(1).max(100) }), Ok, 'use a pack for new captions'),
 
   'search.query': method(
-    z.strictObject({ text: z.string().max(500), filter: PhotoFilter.optional(), limit: z.number().int().min(1).max(500).default(100) }),
+    z.strictObject({ text: z.string().max(SEARCH_QUERY_MAX_CHARS), filter: PhotoFilter.optional(), limit: z.number().int().min(1).max(500).default(100) }),
     SearchResult,
     'words + meaning search',
   ),
@@ -343,9 +385,11 @@ export const methods = {
     z.strictObject({
       format: ExportFormat,
       photoIds: z.array(PhotoId).max(100_000).optional(),
-      query: z.string().max(500).optional(),
+      query: z.string().max(SEARCH_QUERY_MAX_CHARS).optional(),
       outDir: FolderPath,
       sidecarNaming: z.enum(['photo.jpg.xmp', 'photo.xmp']).optional(),
+      /** csv: a leading ' on cells a spreadsheet would run as formulas (default true); false for programs that read CSV as data. */
+      csvFormulaGuard: z.boolean().optional(),
     }),
     z.object({ written: z.number().int(), path: z.string(), tooLong: z.number().int() }),
     'export captions as alt text',
@@ -357,6 +401,7 @@ export const methods = {
   'training.resume': method(Empty, Ok, 'resume training'),
   'training.cancel': method(Empty, Ok, 'cancel training'),
   'training.activate': method(z.strictObject({ versionId: z.string().min(1).max(200) }), Ok, 'use a trained model version'),
+  'training.continuous': method(ContinuousLearningSettings, Ok, 'keep learning from my corrections (on/off)'),
 } as const
 
 export const events = {

@@ -5,9 +5,10 @@ import { blasVerdict, openmpOpenblasDir, torchChildEnv } from '../../bench/torch
 const OMP = '/usr/lib/x86_64-linux-gnu/openblas-openmp'
 
 describe('PyTorch child BLAS', () => {
-  it('puts the OpenMP OpenBLAS folder first on the library path and sets the thread count', () => {
+  it('puts the OpenMP OpenBLAS folder first on the library path, sets the thread count and a passive wait policy', () => {
     expect(openmpOpenblasDir('x64')).toBe(OMP)
-    expect(torchChildEnv(2, { PATH: '/bin' }, OMP)).toEqual({ PATH: '/bin', OMP_NUM_THREADS: '2', LD_LIBRARY_PATH: OMP })
+    expect(torchChildEnv(2, { PATH: '/bin' }, OMP)).toEqual({ PATH: '/bin', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', LD_LIBRARY_PATH: OMP })
+    expect(torchChildEnv(2, { OMP_WAIT_POLICY: 'ACTIVE' }, OMP).OMP_WAIT_POLICY).toBe('ACTIVE')
     expect(torchChildEnv(4, { LD_LIBRARY_PATH: '/opt/lib' }, OMP).LD_LIBRARY_PATH).toBe(`${OMP}:/opt/lib`)
   })
 

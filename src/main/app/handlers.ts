@@ -21,13 +21,15 @@ import type { MlService } from '../ml/service.ts'
 import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
-import { createTrainingRuns } from '../bridge/training-runs.ts'
+import { createTrainingRuns } from '../engine/training/training-runs.ts'
 import type { TrainingChild } from '../engine/training/training-process.ts'
 import { createPackInstalls, knownPacksSafe, packSizeFields, trustedFiles } from './pack-installs.ts'
 import { exportAltText } from '../engine/export/exporter.ts'
 import { exportSearchResult } from '../engine/export/export-search.ts'
 
 export interface HandlerDeps {
+  /** How often continuous learning checks for new corrections (ms; 0: only when asked, as tests do). */
+  continuousEveryMs?: number
   engine: Engine
   prefs: AppPrefs
   events: EventBus
@@ -95,7 +97,12 @@ export function createHandlers(deps: HandlerDeps) {
   const search = engine.search
 
   const installs = createPackInstalls({ dataDir: deps.dataDir, onChange: () => void modelsInfo().then((m) => deps.events.emit('models.progressed', m)) })
-  const training = createTrainingRuns({ engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl, ...(deps.launchTraining ? { launch: deps.launchTraining } : {}) })
+  const training = createTrainingRuns({
+    engine, dataDir: deps.dataDir, onChange: (info) => deps.events.emit('training.progressed', info), reloadMl: deps.reloadMl,
+    ...(deps.launchTraining ? { launch: deps.launchTraining } : {}),
+    // "Keep learning from my corrections" looks once a minute (it does nothing while off, the default).
+    continuousEveryMs: deps.continuousEveryMs ?? 60_000,
+  })
 
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)
@@ -123,7 +130,7 @@ export function createHandlers(deps: HandlerDeps) {
       .failures(200)
       .filter((f) => f.photoId !== null)
       .map((f) => ({ photoId: f.photoId!, name: f.path ? path.basename(f.path) : `photo ${f.photoId}`, path: f.path ?? '', stage: f.kind, reason: f.error, attempts: f.attempts }))
-    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures }
+    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures, learning: training.notes() }
   }
 
   async function modelsInfo(): Promise<MethodOutput<'models.info'>> {
@@ -348,9 +355,9 @@ export function createHandlers(deps: HandlerDeps) {
       }
     },
 
-    'export.run': async ({ format, photoIds, query, outDir, sidecarNaming }) => {
+    'export.run': async ({ format, photoIds, query, outDir, sidecarNaming, csvFormulaGuard }) => {
       const naming = sidecarNaming === 'photo.xmp' ? 'base' : 'ext'
-      const options = { format, outDir, sidecarNaming: naming } as const
+      const options = { format, outDir, sidecarNaming: naming, csvFormulaGuard: csvFormulaGuard ?? true } as const
       const report = query !== undefined && photoIds === undefined ? await exportSearchResult(engine.db, search, query, options) : await exportAltText(engine.db, { ...options, ...(photoIds ? { photoIds } : {}) })
       return { written: report.written, path: report.path, tooLong: report.tooLong }
     },
@@ -361,6 +368,7 @@ export function createHandlers(deps: HandlerDeps) {
     'training.resume': () => (training.resume(), ok),
     'training.cancel': () => (training.cancel(), ok),
     'training.activate': async ({ versionId }) => (await training.activate(versionId), ok),
+    'training.continuous': (s) => (training.setContinuous(s), ok),
   }
 
   return {

@@ -43,9 +43,9 @@ describe('training through the API', () => {
     const before = captionsSnapshot(db)
     expect((await call('training.info', {})).userCaptions).toBe(24)
 
-    // 20 training captions at the default batch size: one step per epoch.
+    // 20 training captions at the default batch size (8): two steps per epoch.
     const running = progressed((i) => i.run?.state === 'running' && i.run.step >= 2)
-    await call('training.start', { init: 'scratch', epochs: 30, learningRate: 3e-3 })
+    await call('training.start', { init: 'scratch', epochs: 15, learningRate: 3e-3 })
     const mid = await running
     expect(mid.run).toMatchObject({ totalSteps: 30 })
     expect(mid.run!.points.length).toBeGreaterThan(0)
@@ -66,6 +66,13 @@ describe('training through the API', () => {
     expect(more).toEqual([])
     expect(v).toMatchObject({ id: interrupted!.id, state: 'ready' })
     expect(end.versions.find((x) => x.id === String(v!.id))?.valLoss).toBeGreaterThan(0)
+    // Both rows filled: the pack (before training) measured on the same 4 held-out captions, said in words.
+    expect(end.versions[0]).toMatchObject({ id: 'pack', valLoss: expect.any(Number), bleu4: expect.any(Number), cider: expect.any(Number) })
+    expect(end.evaluation).toMatchObject({ versionId: String(v!.id), heldOut: 4, before: { valLoss: expect.any(Number) }, after: { valLoss: expect.any(Number) } })
+    expect(end.evaluation!.summary).toMatch(/^\d of your 4 held-out photos now reads? like yours \(before training: \d of 4\)\.$/)
+    expect(end.run!.points.at(-1)!.valLoss).toBeGreaterThan(0) // the held-out loss of the finished model
+    expect(end.run!.provider).toBe('cpu')
+    expect(end.teaching).toMatchObject({ user: 24, reviewed: 0, imported: 0 })
     expect(captionsSnapshot(db)).toEqual(before)
   }, 300_000)
 })

@@ -1,10 +1,13 @@
 // `photocap export --format csv|json|html|xmp [--out DIR] [--query QUERY] [--db FILE]
-//                  [--sidecar-naming ext|base] [--pack DIR]`
+//                  [--sidecar-naming ext|base] [--no-formula-guard] [--pack DIR]`
 // Captions as alt text (src/main/engine/export). csv/json/html write one file
 // into --out (default: the current folder); xmp writes a sidecar per photo next
 // to it (photo.jpg.xmp with ext, photo.xmp with base), or mirrored under --out.
-// --query exports the photos a search finds, in its order.
+// --query exports the photos a search finds, in its order. CSV cells that a
+// spreadsheet would run as formulas get a leading ' unless --no-formula-guard
+// (see [Note: CSV formula injection]).
 import { parseArgs } from 'node:util'
+import { SEARCH_QUERY_MAX_CHARS } from '../../../shared/api.ts'
 import { EXPORT_FORMATS, exportAltText, type ExportFormat } from '../../engine/export/exporter.ts'
 import { exportSearchResult } from '../../engine/export/export-search.ts'
 import { openSearchSession } from '../../engine/search/cli-session.ts'
@@ -20,6 +23,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       query: { type: 'string' },
       db: { type: 'string' },
       'sidecar-naming': { type: 'string' },
+      'no-formula-guard': { type: 'boolean' },
       pack: { type: 'string' },
     },
   })
@@ -33,10 +37,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.err(`photocap export: --sidecar-naming must be ext (photo.jpg.xmp) or base (photo.xmp), got '${naming}'`)
     return 2
   }
+  if (values.query !== undefined && values.query.length > SEARCH_QUERY_MAX_CHARS) {
+    io.err(`photocap export: --query is ${values.query.length} characters; at most ${SEARCH_QUERY_MAX_CHARS}`)
+    return 2
+  }
   const outDir = values.out !== undefined ? resolveUserPath(io, values.out) : format === 'xmp' ? null : io.cwd
   const session = await openSearchSession({ env: io.env, cwd: io.cwd, db: values.db, pack: values.pack, meaning: values.query !== undefined })
   try {
-    const options = { format, outDir, sidecarNaming: naming } as const
+    const options = { format, outDir, sidecarNaming: naming, csvFormulaGuard: !values['no-formula-guard'] } as const
     let report
     if (values.query !== undefined) {
       report = await exportSearchResult(session.engine.db, session.search, values.query, options)

@@ -2,6 +2,7 @@
 // Words and meaning, fused (src/main/engine/search). `--json` prints one object
 // per line: {"path","caption","score","source":"words|meaning|both"}.
 import { parseArgs } from 'node:util'
+import { SEARCH_QUERY_MAX_CHARS } from '../../../shared/api.ts'
 import { openSearchSession, parseLimit } from '../../engine/search/cli-session.ts'
 import type { CliIo } from '../io.ts'
 
@@ -15,6 +16,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const query = positionals.join(' ').trim()
   if (!query) {
     io.err('usage: photocap search QUERY [--db FILE] [--limit N] [--json] [--pack DIR] [--words-only]')
+    return 2
+  }
+  if (query.length > SEARCH_QUERY_MAX_CHARS) {
+    io.err(`photocap search: the query is ${query.length} characters; at most ${SEARCH_QUERY_MAX_CHARS} (as in the app)`)
     return 2
   }
   const limit = parseLimit(values.limit, 20)

@@ -25,7 +25,8 @@ import { loadGpt2Tokenizer } from '../../ml/tokenizers/gpt2-vocab-files.ts'
 import type { TrainItem } from '../../ml/training/dataset.ts'
 import { readDatasetJsonl, type DatasetLine } from '../../ml/training/dataset-file.ts'
 import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-output.ts'
-import { runTraining, stepsPerEpoch } from '../../ml/training/train-run.ts'
+import { planTraining, type TrainingPlan } from '../../ml/training/plan.ts'
+import { runTraining } from '../../ml/training/train-run.ts'
 import { loadTrainingPack } from '../../ml/training/training-pack.ts'
 import { parseProvider } from '../../ml/pipeline/cli-service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
@@ -35,8 +36,10 @@ const USAGE =
   '[--epochs N] [--steps N] [--batch-size B] [--lr X] [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack] ' +
   '[--provider auto|cpu|cuda|dml|coreml|webgpu]'
 
-/** The paper's defaults (train.py), with the warm-up scaled down to small data (at most 10% of the steps). */
-export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 40, lr: 2e-5, warmup: 5000, weightDecay: 0, seed: 0, prefixLength: 10, numLayers: 8 }
+/** Only the options given on the command line (planTraining fills the rest). */
+function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
+}
 
 function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
   if (v === undefined) return undefined
@@ -109,26 +112,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 
   const pack = await loadTrainingPack(resolveUserPath(io, v.pack))
+  const type = (v.mapping ?? pack.mapping.type) as MappingConfig['type']
   const packType = pack.mapping.type
-  const type = (v.mapping ?? packType) as MappingConfig['type']
-  const sameArch = type === packType && (prefixLength === undefined || prefixLength === pack.mapping.prefixLength)
-  const init = v.init ?? (sameArch && pack.mappingWeights ? 'pack' : 'scratch')
-  if (init === 'pack' && !sameArch) return fail(`--init pack needs the pack's mapping (${packType}, prefix ${pack.mapping.prefixLength}); use --init scratch for a ${type} mapping with prefix ${prefixLength ?? pack.mapping.prefixLength}`)
-  if (init === 'pack' && !pack.mappingWeights) return fail(`${pack.mappingDir}: the pack has no mapping weights to start from; use --init scratch`)
-  const mapping: MappingConfig = sameArch
-    ? pack.mapping
-    : {
-        type,
-        prefixLength: prefixLength ?? TRAIN_DEFAULTS.prefixLength,
-        clipLength: type === 'transformer' ? (prefixLength ?? TRAIN_DEFAULTS.prefixLength) : 0,
-        numLayers: type === 'transformer' ? TRAIN_DEFAULTS.numLayers : 0,
-        clipDim: pack.mapping.clipDim,
-        prefixDim: pack.gpt2.nEmbd,
-        normalizePrefix: type === packType ? pack.mapping.normalizePrefix : type === 'transformer',
-        mlpHiddenDim: type === 'mlp' ? Math.floor((pack.gpt2.nEmbd * (prefixLength ?? TRAIN_DEFAULTS.prefixLength)) / 2) : 0,
-        numHeads: 8,
-        mlpRatio: 2,
-      }
 
   // The training set.
   let items: TrainItem[]
@@ -158,26 +143,29 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const { readDbTrainingItems } = await import('../../engine/training/db-dataset.ts')
     items = readDbTrainingItems(resolveUserPath(io, v.db!), tok)
   }
-  const bs = batchSize ?? Math.min(TRAIN_DEFAULTS.batchSize, items.length)
-  const spe = stepsPerEpoch(items.length, bs)
-  if (spe < 1) throw new Error(`too little data: ${items.length} captions cannot fill one batch of ${bs}`)
-  const totalSteps = steps ?? spe * (epochs ?? TRAIN_DEFAULTS.epochs)
-  const warm = warmup ?? Math.min(TRAIN_DEFAULTS.warmup, Math.floor(totalSteps / 10))
+  let plan: TrainingPlan
+  try {
+    plan = planTraining(pack, {
+      captions: items.length,
+      ...(v.init ? { init: v.init as 'pack' | 'scratch' } : {}),
+      mapping: type,
+      ...defined({ prefixLength, epochs, steps, batchSize, lr, warmup, weightDecay, seed }),
+      ...(v['tune-gpt2'] ? { tuneGpt2: true } : { tuneGpt2: false }),
+      shuffle: !v['no-shuffle'],
+    })
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e)
+    if (/too little data/.test(msg)) throw e
+    return fail(msg)
+  }
+  const { mapping } = plan.run
 
   const result = await runTraining(
     pack,
     items,
     {
-      mapping,
-      initialMapping: init === 'pack' ? pack.mappingWeights : null,
-      tuneGpt2: Boolean(v['tune-gpt2']),
-      batchSize: bs,
-      steps: totalSteps,
-      lr: lr ?? TRAIN_DEFAULTS.lr,
-      warmup: warm,
-      weightDecay: weightDecay ?? TRAIN_DEFAULTS.weightDecay,
-      seed: seed ?? TRAIN_DEFAULTS.seed,
-      shuffle: !v['no-shuffle'],
+      ...plan.run,
+      initialMapping: plan.init === 'pack' ? pack.mappingWeights : null,
       provider,
       onProvider: (used, reason) => {
         // As `photocap caption`: only a provider named explicitly that did not run is worth a line.
@@ -188,7 +176,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   )
   const outDir = resolveUserPath(io, v.out)
   writeTrainedModel(outDir, {
-    mappingJson: mappingConfigJson(mapping, type === packType ? pack.mappingJson : {}, { tunedGpt2: Boolean(v['tune-gpt2']) }),
+    mappingJson: mappingConfigJson(mapping, type === packType ? pack.mappingJson : {}, { tunedGpt2: plan.run.tuneGpt2 }),
     mapping: result.mapping,
     gpt2: result.gpt2,
     gpt2ConfigPath: path.join(pack.gpt2Dir, 'config.json'),

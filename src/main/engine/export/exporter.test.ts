@@ -6,7 +6,9 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase, type LibraryDb } from '../db/database.ts'
 import { buildFixture, type BuiltFixture } from '../../../../test/fixtures/search/fixture-library.ts'
+import { LibraryStore } from '../library/store.ts'
 import { exportAltText } from './exporter.ts'
+import { MAX_SIDECAR_BYTES } from './xmp.ts'
 import { parseCsv } from './formats.ts'
 
 const exiftool = spawnSync('exiftool', ['-ver'], { encoding: 'utf8' })
@@ -113,6 +115,30 @@ describe('XMP sidecars', () => {
     expect(fs.readFileSync(sidecar, 'utf8')).toBe('not xml at all')
   })
 
+  it('never follows a symlinked sidecar: refused with a reason, the link and its target untouched', async () => {
+    const id = lib.ids.get('Alps/DSC_1002.jpg')!
+    const outside = path.join(dir, 'outside-secret.txt')
+    fs.writeFileSync(outside, '<x:xmpmeta><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF></x:xmpmeta> secret')
+    const sidecar = photoPath('Alps/DSC_1002.jpg') + '.xmp'
+    fs.symlinkSync(outside, sidecar)
+    const report = await exportAltText(db, { format: 'xmp', photoIds: [id] })
+    expect(report.written).toBe(0)
+    expect(report.skipped[0]!.reason).toBe(`existing sidecar ${sidecar} left untouched: it is a symbolic link (Photocap never follows or replaces sidecar links)`)
+    expect(fs.lstatSync(sidecar).isSymbolicLink()).toBe(true)
+    expect(fs.readFileSync(outside, 'utf8')).toContain(' secret')
+  })
+
+  it('refuses a sidecar over the size limit with a reason, before reading it', async () => {
+    const id = lib.ids.get('Alps/DSC_1002.jpg')!
+    const sidecar = photoPath('Alps/DSC_1002.jpg') + '.xmp'
+    fs.writeFileSync(sidecar, '')
+    fs.truncateSync(sidecar, MAX_SIDECAR_BYTES + 1) // sparse: no disk used
+    const report = await exportAltText(db, { format: 'xmp', photoIds: [id] })
+    expect(report.written).toBe(0)
+    expect(report.skipped[0]!.reason).toBe(`existing sidecar ${sidecar} left untouched: it is ${MAX_SIDECAR_BYTES + 1} bytes, over the ${MAX_SIDECAR_BYTES} bytes a sidecar may have`)
+    expect(fs.statSync(sidecar).size).toBe(MAX_SIDECAR_BYTES + 1)
+  })
+
   it('mirrors sidecars under --out, and skips photos without a caption with a reason', async () => {
     const out = path.join(dir, 'out')
     const uncaptioned = lib.ids.get('Alps/DSC_1005.jpg')!
@@ -159,6 +185,41 @@ describe('CSV, JSON and HTML exports', () => {
     expect(decode(m[2]!)).toBe(TRICKY)
     expect(m[1]).toBe('Home/IMG_2041.jpg')
     expect(html).not.toContain('<b>crème')
+  })
+
+  it('neutralises spreadsheet formulas in CSV cells with a leading quote by default, and not when turned off', async () => {
+    const formulas = ['=HYPERLINK("http://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tTAB', '\rCR', '\u0000=after a NUL']
+    const ids = formulas.map((f, i) => setCaption(['Home/IMG_2041.jpg', 'Home/IMG_2042.jpg', 'Crete 2019/IMG_0042.jpg', 'Crete 2019/IMG_0043.jpg', 'Alps/DSC_1001.jpg', 'Alps/DSC_1002.jpg', 'Garden/IMG_3002.jpg'][i]!, f))
+    const out = path.join(dir, 'out')
+    const guarded = parseCsv(fs.readFileSync((await exportAltText(db, { format: 'csv', outDir: out, photoIds: ids })).path, 'utf8'))
+    expect(guarded.slice(1).map((r) => r[1])).toEqual(["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tTAB", "'\rCR", "'=after a NUL"])
+    const text = fs.readFileSync(path.join(out, 'photocap-alt-text.csv'), 'utf8')
+    expect(text).toContain(`"'+1+1"`)
+    const raw = parseCsv(fs.readFileSync((await exportAltText(db, { format: 'csv', outDir: out, photoIds: ids, csvFormulaGuard: false })).path, 'utf8'))
+    expect(raw.slice(1).map((r) => r[1])).toEqual(formulas.map((f) => f.replace('\u0000', '')))
+  })
+
+  it('never writes NUL or other control characters raw into CSV, HTML or XMP', async () => {
+    const id = setCaption('Home/IMG_2041.jpg', 'a\u0000b\u0007c\u001bd\u007fe\u0085f\tg')
+    const out = path.join(dir, 'out')
+    for (const format of ['csv', 'html', 'xmp'] as const) {
+      const report = await exportAltText(db, { format, outDir: out, photoIds: [id] })
+      const text = fs.readFileSync(report.files[0]!, 'utf8')
+      expect(text, format).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/)
+      expect(text, format).toContain('abcdef\tg')
+    }
+  })
+
+  it('stores and exports a lone surrogate as one replacement character, not three', async () => {
+    const id = lib.ids.get('Home/IMG_2041.jpg')!
+    new LibraryStore(db).addCaption(id, 'half \ud83d emoji', 'user', { makeCurrent: true })
+    const out = path.join(dir, 'out')
+    for (const format of ['csv', 'html', 'xmp', 'json'] as const) {
+      const report = await exportAltText(db, { format, outDir: out, photoIds: [id] })
+      const text = fs.readFileSync(report.files[0]!, 'utf8')
+      expect(text, format).toContain('half \ufffd emoji')
+      expect(text, format).not.toContain('\ufffd\ufffd')
+    }
   })
 
   it('requires an output folder for file exports', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
 import { ALT_TEXT_LIMIT, makeRow, type ExportRow } from './alt-text.ts'
 import { toCsv, toHtml, toJson } from './formats.ts'
-import { hasUnrepresentableXml, mergeSidecar, newSidecar, sidecarPath, SidecarFormatError, type SidecarNaming } from './xmp.ts'
+import { hasUnrepresentableXml, MAX_SIDECAR_BYTES, mergeSidecar, newSidecar, sidecarPath, SidecarFormatError, type SidecarNaming } from './xmp.ts'
 
 export type ExportFormat = 'csv' | 'json' | 'html' | 'xmp'
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'html', 'xmp']
@@ -23,6 +23,8 @@ export interface ExportOptions {
   sidecarNaming?: SidecarNaming
   /** csv/json/html: file name; default photocap-alt-text.<format>. */
   fileName?: string
+  /** csv: neutralise cells that spreadsheets would run as formulas (default true; see [Note: CSV formula injection]). */
+  csvFormulaGuard?: boolean
 }
 
 export interface ExportSkip {
@@ -85,6 +87,43 @@ export function collectRows(db: LibraryDb, photoIds?: number[] | null): { rows: 
   return { rows, skipped }
 }
 
+/**
+ * The existing sidecar's text, or null when there is none. A sidecar is
+ * anyone's file: a symbolic link is never followed (it could point outside the
+ * library, and replacing it would copy that file's contents into the photo
+ * folder), anything but a regular file is left alone, and one over
+ * MAX_SIDECAR_BYTES is refused before it is read. Each refusal names its reason.
+ */
+export function readExistingSidecar(target: string): string | null {
+  let st: fs.Stats
+  try {
+    st = fs.lstatSync(target)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+  if (st.isSymbolicLink()) throw new SidecarFormatError('it is a symbolic link (Photocap never follows or replaces sidecar links)')
+  if (!st.isFile()) throw new SidecarFormatError('it is not a regular file')
+  const tooBig = (size: number) => new SidecarFormatError(`it is ${size} bytes, over the ${MAX_SIDECAR_BYTES} bytes a sidecar may have`)
+  if (st.size > MAX_SIDECAR_BYTES) throw tooBig(st.size)
+  // O_NOFOLLOW closes the gap between lstat and open where the platform has it.
+  const fd = fs.openSync(target, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
+  try {
+    const size = fs.fstatSync(fd).size
+    if (size > MAX_SIDECAR_BYTES) throw tooBig(size)
+    const buf = Buffer.alloc(size)
+    let got = 0
+    while (got < size) {
+      const n = fs.readSync(fd, buf, got, size - got, got)
+      if (n === 0) break
+      got += n
+    }
+    return buf.subarray(0, got).toString('utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 function writeAtomic(file: string, content: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.photocap-${process.pid}.tmp`)
@@ -109,7 +148,7 @@ export async function exportAltText(db: LibraryDb, options: ExportOptions): Prom
     if (!options.outDir) throw new Error(`--out DIR is required for ${options.format} exports`)
     const outDir = path.resolve(options.outDir)
     const file = path.join(outDir, options.fileName ?? `photocap-alt-text.${options.format}`)
-    const content = options.format === 'csv' ? toCsv(rows) : options.format === 'json' ? toJson(rows) : toHtml(rows, outDir)
+    const content = options.format === 'csv' ? toCsv(rows, { formulaGuard: options.csvFormulaGuard ?? true }) : options.format === 'json' ? toJson(rows) : toHtml(rows, outDir)
     writeAtomic(file, content)
     return { ...report, written: rows.length, path: file, files: [file] }
   }
@@ -131,14 +170,8 @@ export async function exportAltText(db: LibraryDb, options: ExportOptions): Prom
     }
     if (hasUnrepresentableXml(r.caption)) warnings.push(`${r.path}: control characters XML cannot carry were left out of the sidecar`)
     try {
-      let xml: string
-      let existing: string | null = null
-      try {
-        existing = fs.readFileSync(target, 'utf8')
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      }
-      xml = existing === null ? newSidecar(r.caption) : mergeSidecar(existing, r.caption)
+      const existing = readExistingSidecar(target)
+      const xml = existing === null ? newSidecar(r.caption) : mergeSidecar(existing, r.caption)
       writeAtomic(target, xml)
       targets.set(target, r.photoId)
       report.files.push(target)

@@ -1,20 +1,35 @@
 // CSV, JSON and HTML renderings of export rows: pure functions from rows to text.
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { exportable } from '../../../shared/text-safety.ts'
 import { ALT_TEXT_LIMIT, type ExportRow } from './alt-text.ts'
 
 // ---- CSV (RFC 4180: CRLF records, fields with quotes, commas or line breaks quoted, quotes doubled)
+//
+// [Note: CSV formula injection]
+// Captions can come from files' embedded descriptions, and file names are
+// anyone's: a cell beginning with = + - @ tab or CR is a formula to Excel,
+// LibreOffice and Sheets (=HYPERLINK(...), DDE). As OWASP recommends, such a
+// cell gets a leading ' (shown as text, not evaluated), and is quoted. On by
+// default; `formulaGuard: false` (CLI --no-formula-guard, API csvFormulaGuard)
+// writes cells unchanged for programs that read CSV as data.
 
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
+const formulaStart = /^[=+\-@\t\r]/
+
+export function csvField(value: string, formulaGuard = true): string {
+  const text = exportable(value)
+  const guarded = formulaGuard && formulaStart.test(text)
+  const cell = guarded ? `'${text}` : text
+  return guarded || /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell
 }
 
 export const CSV_COLUMNS = ['path', 'caption', 'provenance', 'model', 'length', 'too_long'] as const
 
-export function toCsv(rows: ExportRow[]): string {
+export function toCsv(rows: ExportRow[], options: { formulaGuard?: boolean } = {}): string {
+  const guard = options.formulaGuard ?? true
   const lines = [CSV_COLUMNS.join(',')]
   for (const r of rows) {
-    lines.push([r.path, r.caption, r.provenance, r.model ?? '', String(r.length), r.tooLong ? 'yes' : 'no'].map(csvField).join(','))
+    lines.push([r.path, r.caption, r.provenance, r.model ?? '', String(r.length), r.tooLong ? 'yes' : 'no'].map((v) => csvField(v, guard)).join(','))
   }
   return lines.join('\r\n') + '\r\n'
 }
@@ -65,9 +80,9 @@ export function toJson(rows: ExportRow[]): string {
 
 // ---- HTML
 
-/** Escape text for HTML element content and double- or single-quoted attributes. */
+/** Escape text for HTML element content and double- or single-quoted attributes (control characters dropped). */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+  return exportable(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
 /** The image's address relative to the HTML file when it lies below it, else a file: URL. */

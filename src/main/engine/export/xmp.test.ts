@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { escapeXml, mergeSidecar, newSidecar, sidecarPath, SidecarFormatError } from './xmp.ts'
+import { escapeXml, MAX_SIDECAR_BYTES, mergeSidecar, newSidecar, sidecarPath, SidecarFormatError } from './xmp.ts'
 
 const haveExiftool = spawnSync('exiftool', ['-ver']).status === 0
 
@@ -68,5 +69,38 @@ describe('XMP sidecars (pure)', () => {
   it.skipIf(!haveExiftool)('a new sidecar keeps leading/trailing spaces and line breaks of the caption exactly', () => {
     const text = 'Line one\nline two — ünïcödé 🐕'
     expect(exif(newSidecar(text))['XMP-dc:Description']).toBe(text)
+  })
+
+  it('merges sidecars with 1 MB runs of whitespace and of unclosed openings (linear time)', async () => {
+    // In a worker, so that a quadratic merge (the old regular expressions took
+    // hours on this) fails the test instead of hanging the run: the guard is a
+    // hang detector, minutes above what a linear merge needs, not a speed test.
+    const result = await new Promise<unknown>((resolve, reject) => {
+      const worker = new Worker(
+        `
+        const { workerData, parentPort } = require('node:worker_threads')
+        import('tsx/esm/api').then(({ tsImport }) => tsImport(workerData.module, workerData.module)).then(({ mergeSidecar }) => {
+          const wrap = (mid) => '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"' + mid + '/></rdf:RDF></x:xmpmeta>'
+          const mb = 1 << 20
+          const shapes = [' '.repeat(mb), ' '.repeat(mb) + 'dc:description="old"' + ' '.repeat(mb), '\\t\\n'.repeat(mb / 2), ' <dc:description'.repeat(mb / 16), ' dc:description="'.repeat(mb / 17), ' <rdf:Description xmlns:a="'.repeat(mb / 27)]
+          parentPort.postMessage(shapes.map((s) => { const out = mergeSidecar(wrap(s), 'new'); return [out.includes('"old"'), out.includes('>new</rdf:li>')] }))
+        }, (e) => parentPort.postMessage(String(e)))
+        `,
+        { eval: true, workerData: { module: new URL('./xmp.ts', import.meta.url).href } },
+      )
+      const guard = setTimeout(() => void worker.terminate().then(() => reject(new Error('the merge did not finish in 100 s: not linear'))), 100_000)
+      worker.once('message', (m: unknown) => {
+        clearTimeout(guard)
+        void worker.terminate()
+        resolve(m)
+      })
+      worker.once('error', reject)
+    })
+    expect(result).toEqual(Array.from({ length: 6 }, () => [false, true]))
+  })
+
+  it('has a sidecar size limit above any real sidecar and below what memory allows', () => {
+    expect(MAX_SIDECAR_BYTES).toBeGreaterThanOrEqual(1 << 20)
+    expect(MAX_SIDECAR_BYTES).toBeLessThanOrEqual(64 << 20)
   })
 })

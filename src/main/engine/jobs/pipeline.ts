@@ -380,7 +380,9 @@ export class Pipeline {
     let results: Awaited<ReturnType<MlService['embedImages']>>
     try {
       // RAW and BMP: the ML decoder reads the JPEG preview made from them (images.ts).
-      const inputs = await Promise.all(work.map((w) => (needsStandIn(w.abs) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
+      // So do files the library decoded only leniently (a decode note): the ML decoder is strict.
+      const noted = db.stmt(`SELECT decode_note IS NOT NULL AS noted FROM photos WHERE id = ?`)
+      const inputs = await Promise.all(work.map((w) => (needsStandIn(w.abs) || (noted.get(w.job.photo_id!) as { noted: number } | undefined)?.noted ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
       results = await ml.service.embedImages(inputs, signal)
     } catch (error) {
       if (signal.aborted) throw error

@@ -22,6 +22,7 @@ import { DEFAULT_MAX_PIXELS } from '../../ml/preprocess/image-decode.ts'
 import { bmpSize, decodeBmp } from './bmp.ts'
 import { readHead, sniffContainer } from './containers.ts'
 import { isRawName } from './files.ts'
+import { readHeifTransform, type HeifTransform } from './heif-transform.ts'
 
 // See [Note: sharp threads] in jobs/pipeline.ts: parallelism comes from
 // several images at once, not several threads per image.
@@ -55,7 +56,7 @@ const heifFormats = new Set(['heif', 'heic', 'avif'])
 
 /** How a file's pixels are reached: sharp on the file, or on bytes we produced (BMP decode, a RAW's embedded JPEG). */
 type Source =
-  | { kind: 'file'; file: string }
+  | { kind: 'file'; file: string; heif?: HeifTransform }
   | { kind: 'buffer'; data: Buffer; format: string }
   | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; format: string }
 
@@ -80,12 +81,15 @@ async function sourceOf(file: string): Promise<Source> {
     // A DNG without a preview is a TIFF libvips may read; other RAWs need a RAW decoder we do not ship.
     if (kind !== 'tiff') throw new ImageRejectedError('RAW file without an embedded JPEG preview (no RAW decoder is installed to develop it)')
   }
+  // HEIF/AVIF: rotation and mirroring are item properties sharp does not apply (heif-transform.ts).
+  if (kind === 'isobmff') return { kind: 'file', file, heif: await readHeifTransform(file) }
   return { kind: 'file', file }
 }
 
-function sharpOf(src: Source, failOn: 'warning' | 'truncated' | 'error', limit: number | false = maxPixels): Sharp {
-  // pages: 1, page: 0 — an animated GIF/WebP/AVIF shows its first frame.
-  const opts = { limitInputPixels: limit, failOn, pages: 1, page: 0 } as const
+function sharpOf(src: Source, failOn: 'warning' | 'truncated' | 'error' | 'none', limit: number | false = maxPixels): Sharp {
+  // sharp's defaults: an animated GIF/WebP shows its first frame (pages 1, page 0),
+  // a HEIF/AVIF its primary image (an explicit page 0 would pick the first one instead).
+  const opts = { limitInputPixels: limit, failOn } as const
   if (src.kind === 'file') return sharp(src.file, opts)
   if (src.kind === 'buffer') return sharp(src.data, opts)
   return sharp(src.data, { raw: { width: src.width, height: src.height, channels: 4 }, limitInputPixels: limit })
@@ -110,13 +114,17 @@ export async function probeImage(file: string): Promise<ImageProbe> {
     // No pixel limit here: reading the header is safe, and we want our own message below.
     meta = await decodeSlot.shared(() => sharpOf(src, 'error', false).metadata())
   } catch (error) {
+    // A HEIF whose codec or boxes libvips does not take may still be one libheif (wasm) reads.
+    const viaLibheif = src.kind === 'file' && src.heif ? await heifSize(src.file) : null
+    if (viaLibheif) return viaLibheif
     throw new ImageRejectedError(`not a readable image: ${await ownReason(error, src)}`)
   }
   const { width, height, format } = meta
   if (!format || !width || !height) throw new ImageRejectedError('not a readable image: no dimensions in header')
   // (animated images: `height` is one frame's, pages: 1)
   checkLimit(width, height)
-  const rotated = (meta.orientation ?? 1) >= 5
+  // HEIF: irot decides, not EXIF Orientation (which HEIF says to ignore).
+  const rotated = src.kind === 'file' && src.heif ? src.heif.rotateCw === 90 || src.heif.rotateCw === 270 : (meta.orientation ?? 1) >= 5
   return { format: src.kind === 'buffer' ? src.format : format, width: rotated ? height : width, height: rotated ? width : height }
 }
 
@@ -166,17 +174,25 @@ async function renderCached(file: string, target: string, size: number, quality:
       note = `decoded despite a decoder warning: ${await ownReason(strict, src, 'warning')}`
     } catch (error) {
       if (error instanceof ImageRejectedError) throw error
-      throw new ImageRejectedError(`cannot decode image: ${await ownReason(error, src, 'truncated')}`)
+      const why = await ownReason(error, src, 'truncated')
+      // A multi-picture JPEG (UltraHDR gain map, MPO stereo pair) makes libjpeg say
+      // "premature end" at the second picture: the first is whole, and viewers show it.
+      if (!(/premature end/i.test(why) && (await isMultiPictureJpeg(src)))) throw new ImageRejectedError(`cannot decode image: ${why}`)
+      try {
+        jpeg = await render(src, 'none', size, quality)
+        note = `multi-picture JPEG: decoded its first picture (libjpeg said: ${why})`
+      } catch (again) {
+        throw new ImageRejectedError(`cannot decode image: ${firstLine(again)}`)
+      }
     }
   }
   await atomicWrite(target, jpeg)
   return { note }
 }
 
-async function render(src: Source, failOn: 'warning' | 'truncated', size: number, quality: number): Promise<Buffer> {
+async function render(src: Source, failOn: 'warning' | 'truncated' | 'none', size: number, quality: number): Promise<Buffer> {
   return await decodeSlot.shared(() =>
-    sharpOf(src, failOn)
-      .rotate()
+    oriented(src, sharpOf(src, failOn))
       .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       // Transparent pixels: a neutral grey, not JPEG's black (black-on-transparent logos stay visible).
       .flatten({ background: flattenBackground })
@@ -186,6 +202,43 @@ async function render(src: Source, failOn: 'warning' | 'truncated', size: number
       .jpeg({ quality, optimiseCoding: false })
       .toBuffer(),
   )
+}
+
+/** Displayed size of a HEIF's primary image as libheif (wasm) sees it (transforms applied), or null. */
+async function heifSize(file: string): Promise<ImageProbe | null> {
+  try {
+    // @ts-expect-error heic-decode ships no type declarations
+    const mod = (await import('heic-decode')) as { default: { all: (o: { buffer: Buffer }) => Promise<{ width: number; height: number }[]> } }
+    const images = await mod.default.all({ buffer: await fs.readFile(file, { flag: 'r' }) })
+    const first = images[0]
+    ;(images as unknown as { dispose?: () => void }).dispose?.()
+    if (!first || !first.width || !first.height) return null
+    checkLimit(first.width, first.height)
+    return { format: 'heif', width: first.width, height: first.height }
+  } catch (error) {
+    if (error instanceof ImageRejectedError) throw error
+    return null
+  }
+}
+
+/** A JPEG with an MPF (multi-picture format) APP2 segment among its first 64 KB. */
+async function isMultiPictureJpeg(src: Source): Promise<boolean> {
+  if (src.kind !== 'file') return false
+  const head = await readHead(src.file, 65536).catch(() => Buffer.alloc(0))
+  return sniffContainer(head) === 'jpeg' && head.includes(Buffer.from('MPF\0', 'latin1'))
+}
+
+/** EXIF orientation applied, or for HEIF/AVIF decoded by sharp its irot/imir. */
+function oriented(src: Source, s: Sharp): Sharp {
+  const t = src.kind === 'file' ? src.heif : undefined
+  if (!t) return s.rotate()
+  let out = t.rotateCw ? s.rotate(t.rotateCw) : s
+  // sharp rotates before it mirrors; a mirror listed before a quarter turn is the other axis after it
+  let mirror = t.mirror
+  if (mirror && !t.rotateFirst && (t.rotateCw === 90 || t.rotateCw === 270)) mirror = mirror === 'vertical' ? 'horizontal' : 'vertical'
+  if (mirror === 'vertical') out = out.flop()
+  else if (mirror === 'horizontal') out = out.flip()
+  return out
 }
 
 async function openForDecode(file: string): Promise<Source> {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
 import type { DecodeOptions } from '../../ml/service.ts'
 import type { Caption, PhotoDetail, PhotoPath, PhotoQuery, PhotoStatus, PhotoSummary, Provenance, Root, RootOptions } from '../types.ts'
+import { wellFormed } from '../../../shared/text-safety.ts'
 
 interface RootRow { id: number; path: string; exclude: string; use_polling: number; available: number; added_at: number; last_scan_at: number | null; scan_errors: string }
 
@@ -184,7 +185,7 @@ export class LibraryStore {
 
   addCaption(photoId: number, text: string, provenance: Provenance, opts: { modelId?: string | null; decoding?: DecodeOptions | null; source?: string | null; makeCurrent: boolean }): number {
     const info = this.db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      photoId, text, provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
+      photoId, wellFormed(text), provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
     const id = Number(info.lastInsertRowid)
     if (opts.makeCurrent) this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ?`).run(id, this.now(), photoId)
     return id

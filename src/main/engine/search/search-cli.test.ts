@@ -47,6 +47,15 @@ describe('photocap search / similar / export', () => {
     expect(t.stderr.join('\n')).toMatch(/words only: /)
   })
 
+  it('caps the query length as the API does (a 1 MB query is refused at once)', async () => {
+    const t = io()
+    expect(await main(['search', 'x'.repeat(1 << 20), '--db', dbFile, '--words-only'], t)).toBe(2)
+    expect(t.stderr.join('\n')).toBe('photocap search: the query is 1048576 characters; at most 500 (as in the app)')
+    expect(await main(['export', '--format', 'csv', '--query', 'x'.repeat(501), '--db', dbFile], t)).toBe(2)
+    expect(t.stderr.at(-1)).toBe('photocap export: --query is 501 characters; at most 500')
+    expect(await main(['search', 'd'.repeat(499) + 'g', '--db', dbFile, '--words-only'], t)).toBe(0)
+  })
+
   it('rejects bad input with clear messages', async () => {
     const t = io()
     expect(await main(['search', '--db', dbFile], t)).toBe(2)

@@ -6,7 +6,8 @@ import { openDatabase } from '../db/database.ts'
 import { ensureTinyPack } from '../../ml/packs/tiny-pack.ts'
 import { captionsSnapshot, seedLibrary } from './training-test-support.ts'
 import { readSettings } from '../settings.ts'
-import { availableCaptions, recaptionLibrary, trainFromLibrary, TooLittleDataError } from './library-training.ts'
+import { availableCaptions, recaptionLibrary, teachingSummary, trainFromLibrary, TooLittleDataError } from './library-training.ts'
+import { readUserCaptions } from './db-dataset.ts'
 import { activateVersion, listVersions, revertActive } from './versions.ts'
 
 
@@ -21,6 +22,30 @@ describe('training from the library', () => {
     await expect(trainFromLibrary(db, { dataDir: tmp, basePack: pack })).rejects.toThrow(TooLittleDataError)
     await expect(trainFromLibrary(db, { dataDir: tmp, basePack: pack })).rejects.toThrow(/10 photos have your own caption .* at least 20/)
     expect(listVersions(db)).toEqual([])
+    db.close()
+  })
+
+  it('teaches with the person\'s own captions and reviewed automatic ones, never imported camera strings; says the minimum and why', () => {
+    const db = openDatabase(path.join(tmp, 'teach.db'))
+    seedLibrary(db, 12, 16) // 12 user captions
+    const now = Date.now()
+    // Photos 1–3: the current caption was imported from the file (a camera string).
+    for (let id = 1; id <= 3; id++) {
+      const cid = db.stmt(`INSERT INTO captions (photo_id, text, provenance, source, created_at) VALUES (?, 'OLYMPUS DIGITAL CAMERA', 'user', 'file', ?)`).run(id, now + 5).lastInsertRowid
+      db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(cid, id)
+    }
+    const reviewable = db.raw.prepare(`PRAGMA table_info(captions)`).all().some((c) => (c as { name: string }).name === 'reviewed_at')
+    if (reviewable) {
+      // Photo 4: an automatic caption the person reviewed and accepted teaches too.
+      const cid = db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, created_at, reviewed_at) VALUES (4, 'a red circle.', 'auto', 'm0', ?, ?)`).run(now + 6, now + 7).lastInsertRowid
+      db.stmt(`UPDATE photos SET caption_id = ? WHERE id = 4`).run(cid)
+    } else console.warn('captions.reviewed_at not in this schema yet: the reviewed-caption case is not exercised')
+    const caps = readUserCaptions(db.raw)
+    expect(caps.some((c) => c.text === 'OLYMPUS DIGITAL CAMERA')).toBe(false)
+    expect(caps.map((c) => c.photoId)).not.toContain(1)
+    const s = teachingSummary(db)
+    expect(s).toMatchObject({ total: 9, imported: 3, minimum: 20, user: reviewable ? 8 : 9, reviewed: reviewable ? 1 : 0 })
+    expect(s.minimumReason).toMatch(/16 to learn from .* 4 kept aside to check/)
     db.close()
   })
 
@@ -45,8 +70,13 @@ describe('training from the library', () => {
     expect(v.id).toBe(interrupted[0]!.id)
     expect(progress[0]).toBe(10) // resumed after the checkpoint at step 10
     expect(v.state).toBe('ready')
-    const m = v.metrics as { old: { val_loss: number | null; bleu4: number; cider_d: number }; new: { val_loss: number; bleu4: number; cider_d: number }; resumed_from_step: number; samples: { new: string; reference: string }[] }
+    const m = v.metrics as { held_out: number; old: { val_loss: number | null; bleu4: number; cider_d: number; like_yours: number }; new: { val_loss: number; bleu4: number; cider_d: number; like_yours: number }; resumed_from_step: number; samples: { new: string; reference: string }[]; provider: string }
     expect(m.resumed_from_step).toBe(10)
+    // Both rows filled: the model before training measured on the same held-out captions.
+    expect(m.held_out).toBe(5)
+    expect(m.old.val_loss).not.toBeNull()
+    expect(m.new.like_yours).toBeGreaterThan(m.old.like_yours)
+    expect(m.provider).toBe('cpu')
     expect(m.new.val_loss).toBeLessThan(m.old.val_loss!)
     expect(m.new.cider_d).toBeGreaterThan(m.old.cider_d)
     expect(m.samples.length).toBeGreaterThan(0)

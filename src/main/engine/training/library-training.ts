@@ -17,10 +17,11 @@ import { loadGpt2Tokenizer } from '../../ml/tokenizers/gpt2-vocab-files.ts'
 import { makeBatch, maxSeqLen, type TrainItem } from '../../ml/training/dataset.ts'
 import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-output.ts'
 import { TrainingSession } from '../../ml/training/session.ts'
-import { runTraining, stepsPerEpoch, type StepLog } from '../../ml/training/train-run.ts'
+import { runTraining, type StepLog } from '../../ml/training/train-run.ts'
 import { loadTrainingPack, type TrainingPack } from '../../ml/training/training-pack.ts'
-import { readUserCaptions, type DbCaption } from './db-dataset.ts'
-import { bleu4, ciderD } from './metrics.ts'
+import { importedCaptionCount, readUserCaptions, type DbCaption } from './db-dataset.ts'
+import { bleu4, ciderD, readsLikeYours } from './metrics.ts'
+import { MINIMUM_REASON, PLAN_DEFAULTS, planTraining, type TrainingRequest } from '../../ml/training/plan.ts'
 import { isProviderRequest, type ProviderRequest } from '../../ml/runtime/providers.ts'
 import { readSettings } from '../settings.ts'
 import { createVersion, finishVersion, getVersion, listVersions, type ModelVersion } from './versions.ts'
@@ -43,11 +44,14 @@ export interface LibraryTrainingOptions {
   name?: string
   init?: 'pack' | 'scratch'
   mapping?: MappingConfig['type']
+  prefixLength?: number
   tuneGpt2?: boolean
   epochs?: number
+  steps?: number
   batchSize?: number
   lr?: number
   warmup?: number
+  weightDecay?: number
   seed?: number
   /** Fraction of the user's captions held out for evaluation (default 0.1, at least minValidation). */
   validationFraction?: number
@@ -55,6 +59,8 @@ export interface LibraryTrainingOptions {
   minValidation?: number
   checkpointEvery?: number
   onProgress?: (p: TrainingProgress) => void
+  /** Told once the training session exists: the execution provider it runs on and why an accelerator was skipped. */
+  onProvider?: (provider: string, fallbackReason: string | null) => void
   signal?: AbortSignal
   /** Execution provider (default: the library setting, like inference). */
   provider?: ProviderRequest
@@ -67,12 +73,38 @@ export interface TrainingProgress extends StepLog {
   etaSeconds: number
 }
 
-/** Defaults scaled to small personal data: the paper's lr 2e-5 is for 600k COCO captions. */
-export const LIBRARY_DEFAULTS = { epochs: 10, batchSize: 16, lrPack: 1e-4, lrScratch: 1e-3, seed: 0, validationFraction: 0.1, minTrain: 16, minValidation: 4, checkpointEvery: 20 }
+/** Library-only settings; the training settings themselves are planTraining's (ml/training/plan.ts). */
+export const LIBRARY_DEFAULTS = { seed: PLAN_DEFAULTS.seed, validationFraction: 0.1, minTrain: PLAN_DEFAULTS.minTrain, minValidation: PLAN_DEFAULTS.minValidation, checkpointEvery: 20 }
 
-/** How many user captions are usable for training (what the Training view shows). */
+/** How many captions are usable for training (what the Training view shows). */
 export function availableCaptions(db: LibraryDb): number {
   return readUserCaptions(db.raw).length
+}
+
+export interface TeachingSummary {
+  /** Captions that teach: the person's own plus the automatic ones they reviewed and accepted. */
+  total: number
+  user: number
+  reviewed: number
+  /** Current captions imported from the files' metadata: never taught. */
+  imported: number
+  minimum: number
+  /** Why the minimum, in words. */
+  minimumReason: string
+}
+
+/** The count the Training view shows before training, with the minimum and why. */
+export function teachingSummary(db: LibraryDb): TeachingSummary {
+  const caps = readUserCaptions(db.raw)
+  const user = caps.filter((c) => c.kind === 'user').length
+  return { total: caps.length, user, reviewed: caps.length - user, imported: importedCaptionCount(db.raw), minimum: LIBRARY_DEFAULTS.minTrain + LIBRARY_DEFAULTS.minValidation, minimumReason: MINIMUM_REASON }
+}
+
+/** The options a caller gave (undefined ones dropped), for planTraining. */
+function pick<K extends keyof TrainingRequest & keyof LibraryTrainingOptions>(o: LibraryTrainingOptions, keys: K[]): Partial<Pick<TrainingRequest, K>> {
+  const out: Partial<Pick<TrainingRequest, K>> = {}
+  for (const k of keys) if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k]
+  return out
 }
 
 /** Deterministic held-out split by a hash of the photo id. */
@@ -155,20 +187,22 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
   if (train.length < minTrain) throw new TooLittleDataError(`too little data: only ${train.length} captions remain for training after holding out ${validation.length}; training needs at least ${minTrain}`)
 
   const pack = await loadTrainingPack(opts.basePack)
-  const type = opts.mapping ?? pack.mapping.type
-  const init = opts.init ?? (type === pack.mapping.type && pack.mappingWeights ? 'pack' : 'scratch')
-  if (init === 'pack' && (type !== pack.mapping.type || !pack.mappingWeights)) throw new Error(`cannot start from the pack's mapping: it is ${pack.mapping.type}${pack.mappingWeights ? '' : ' without weights'}; start from scratch`)
-  const mapping: MappingConfig = type === pack.mapping.type ? pack.mapping : { ...pack.mapping, type, clipLength: type === 'transformer' ? pack.mapping.prefixLength : 0, numLayers: type === 'transformer' ? 8 : 0, mlpHiddenDim: Math.floor((pack.gpt2.nEmbd * pack.mapping.prefixLength) / 2), normalizePrefix: type === 'transformer' }
   const tok = loadGpt2Tokenizer(pack.gpt2Dir)
   const toItem = (c: DbCaption): TrainItem => ({ embedding: c.embedding, tokens: tok.encode(c.text) })
   const trainItems = train.map(toItem)
   const valItems = validation.map(toItem)
-  const batchSize = Math.min(opts.batchSize ?? D.batchSize, trainItems.length)
-  const epochs = opts.epochs ?? D.epochs
-  const steps = stepsPerEpoch(trainItems.length, batchSize) * epochs
+  const plan = planTraining(pack, {
+    captions: trainItems.length,
+    seed,
+    ...pick(opts, ['init', 'mapping', 'prefixLength', 'tuneGpt2', 'epochs', 'steps', 'batchSize', 'lr', 'warmup', 'weightDecay']),
+  })
+  const { mapping } = plan.run
+  const type = mapping.type
+  const init = plan.init
+  const steps = plan.run.steps
   const params = {
-    init, mapping: type, prefix_length: mapping.prefixLength, tune_gpt2: Boolean(opts.tuneGpt2), epochs, steps, batch_size: batchSize,
-    lr: opts.lr ?? (init === 'pack' ? D.lrPack : D.lrScratch), warmup: opts.warmup ?? Math.min(5000, Math.floor(steps / 10)), seed,
+    init, mapping: type, prefix_length: mapping.prefixLength, tune_gpt2: plan.run.tuneGpt2, epochs: Math.round(plan.epochs * 10) / 10, steps, batch_size: plan.run.batchSize,
+    lr: plan.run.lr, warmup: plan.run.warmup, weight_decay: plan.run.weightDecay, seed,
     train_captions: trainItems.length, validation_captions: valItems.length, validation_photo_ids: validation.map((c) => c.photoId), model_id: caps[0]!.modelId,
   }
 
@@ -188,8 +222,9 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
       pack,
       trainItems,
       {
-        mapping, initialMapping: init === 'pack' ? pack.mappingWeights : null, tuneGpt2: params.tune_gpt2, batchSize, steps, lr: params.lr, warmup: params.warmup,
-        weightDecay: 0, seed, shuffle: true, provider: opts.provider ?? providerFromSettings(db), checkpointDir: version.checkpointDir!, checkpointEvery: opts.checkpointEvery ?? D.checkpointEvery,
+        ...plan.run, initialMapping: init === 'pack' ? pack.mappingWeights : null,
+        provider: opts.provider ?? providerFromSettings(db), checkpointDir: version.checkpointDir!, checkpointEvery: opts.checkpointEvery ?? D.checkpointEvery,
+        onProvider: (used, reason) => opts.onProvider?.(used, reason),
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
       (s) => {
@@ -215,7 +250,8 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
     // Evaluate old vs new on the held-out user captions.
     const maxLen = Math.max(result.maxLen, maxSeqLen(valItems.map((i) => i.tokens.length)))
     const newGpt2 = result.gpt2 ?? pack.gpt2Weights
-    const oldMapping = pack.mappingWeights && pack.mapping.type === type ? pack.mappingWeights : null
+    // The model before training is measured on the same held-out captions, whatever its mapping type (both rows always filled).
+    const oldMapping = pack.mappingWeights
     const valLossNew = await validationLoss(pack, mapping, result.mapping, newGpt2, valItems, maxLen)
     const valLossOld = oldMapping ? await validationLoss(pack, pack.mapping, oldMapping, pack.gpt2Weights, valItems, maxLen) : null
     const captioner = opts.captioner ?? ((dir: string, e: Float32Array[]) => pipelineCaptioner(dir, e, opts.dataDir))
@@ -223,12 +259,18 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
     const refs = validation.map((c) => c.text)
     const newCaps = await captioner(packDir, embeddings)
     const oldCaps = await captioner(pack.dir, embeddings)
+    const like = (cands: string[]) => cands.filter((c, i) => readsLikeYours(c, refs[i]!)).length
     const metrics = {
-      old: { val_loss: valLossOld, bleu4: bleu4(oldCaps, refs), cider_d: ciderD(oldCaps, refs) },
-      new: { val_loss: valLossNew, bleu4: bleu4(newCaps, refs), cider_d: ciderD(newCaps, refs) },
+      held_out: refs.length,
+      old: { val_loss: valLossOld, bleu4: bleu4(oldCaps, refs), cider_d: ciderD(oldCaps, refs), like_yours: like(oldCaps) },
+      new: { val_loss: valLossNew, bleu4: bleu4(newCaps, refs), cider_d: ciderD(newCaps, refs), like_yours: like(newCaps) },
       train_losses: result.losses.filter((_, i) => i % Math.max(1, Math.floor(result.losses.length / 200)) === 0),
       samples: validation.slice(0, 8).map((c, i) => ({ photo_id: c.photoId, reference: c.text, old: oldCaps[i], new: newCaps[i] })),
       resumed_from_step: result.resumedFrom,
+      provider: result.provider,
+      fallback_reason: result.fallbackReason,
+      plan: plan.why,
+      base_pack: pack.dir,
     }
     finishVersion(db, version.id, { metrics })
     fs.rmSync(version.checkpointDir!, { recursive: true, force: true })

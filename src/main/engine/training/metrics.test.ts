@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bleu4, ciderD, evalTokens } from './metrics.ts'
+import { bleu4, ciderD, evalTokens, readsLikeYours } from './metrics.ts'
 
 describe('caption metrics', () => {
   it('tokenises words, digits and possessives, lower-cased', () => {
@@ -29,5 +29,13 @@ describe('caption metrics', () => {
     const longer = ciderD(refs.map((r) => `${r} on a white table in a room`), refs)
     expect(longer).toBeLessThan(perfect)
     expect(ciderD(['x y z', 'q', 'r', 's'], refs)).toBe(0)
+  })
+
+  it('"reads like yours": the way of writing (word pairs), not only the words', () => {
+    const yours = 'Photo of a circle in red.'
+    expect(readsLikeYours('Photo of a circle in red.', yours)).toBe(true)
+    expect(readsLikeYours('Photo of a triangle in red.', yours)).toBe(true) // same frame, wrong shape
+    expect(readsLikeYours('A red circle.', yours)).toBe(false) // half the words, no pair
+    expect(readsLikeYours('', yours)).toBe(false)
   })
 })

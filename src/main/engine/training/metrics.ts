@@ -80,3 +80,30 @@ export function ciderD(candidates: string[], references: string[], sigma = 6): n
   }
   return (sum / N) * 10
 }
+
+function f1(c: Map<string, number>, r: Map<string, number>): number {
+  let match = 0
+  let nc = 0
+  let nr = 0
+  for (const [g, k] of c) {
+    nc += k
+    match += Math.min(k, r.get(g) ?? 0)
+  }
+  for (const k of r.values()) nr += k
+  return nc === 0 || nr === 0 || match === 0 ? 0 : (2 * match) / (nc + nr)
+}
+
+/**
+ * [Note: reads like yours] What the Training view counts in words ("9 of 10 of
+ * your held-out photos now read like yours"): a caption reads like the
+ * person's when the mean of its word and word-pair F1 against their caption is
+ * at least 0.5. Word pairs make it about the way of writing, not only the
+ * words: "A red circle." against "Photo of a circle in red." shares half the
+ * words and no pair (0.33, not like yours); "Photo of a triangle in red."
+ * shares the frame (0.72, like yours, even with the wrong shape).
+ */
+export function readsLikeYours(candidate: string, reference: string): boolean {
+  const c = evalTokens(candidate)
+  const r = evalTokens(reference)
+  return (f1(ngrams(c, 1), ngrams(r, 1)) + f1(ngrams(c, 2), ngrams(r, 2))) / 2 >= 0.5
+}

@@ -24,6 +24,8 @@ export interface TrainingProcessOptions {
   dbPath: string
   options: TrainingChildOptions
   onProgress?: (p: TrainingProgressMessage) => void
+  /** The execution provider the run uses, and why an accelerator was skipped. */
+  onProvider?: (provider: string, fallbackReason: string | null) => void
   log?: (text: string) => void
   /** Starts the child (default: child_process.fork of TRAINING_CHILD_ENTRY with tsx). */
   launch?: (entry: string) => TrainingChild
@@ -98,6 +100,7 @@ export function startTrainingProcess(opts: TrainingProcessOptions): TrainingProc
       const msg = parsed.data
       if (msg.type === 'started') childPid = msg.pid
       else if (msg.type === 'progress') opts.onProgress?.(msg.progress)
+      else if (msg.type === 'provider') opts.onProvider?.(msg.provider, msg.fallbackReason)
       else if (msg.type === 'log') opts.log?.(msg.text)
       else if (!outcome) {
         if (msg.type === 'done') outcome = { ok: true, value: { version: msg.version, childPid: childPid ?? child.pid ?? -1 } }

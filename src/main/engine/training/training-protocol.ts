@@ -8,7 +8,8 @@
 // mapping parentPort onto those (as src/main/electron/ml-worker-entry.ts does).
 //   parent -> child: start (once: database path + options), stop (cancel/pause:
 //                    the run ends at the next step boundary, its checkpoint kept)
-//   child -> parent: started (pid), progress (per step), done (version) | error, log
+//   child -> parent: started (pid), provider (the execution provider the run uses),
+//                    progress (per step), done (version) | error, log
 // The child opens its own connection to the library's WAL database; its writes
 // (one INSERT of the version row, one UPDATE when it finishes or fails) are single
 // autocommit statements, so they wait at most a short engine transaction
@@ -21,8 +22,11 @@ export const trainingChildOptionsSchema = z.object({
   name: z.string().optional(),
   init: z.enum(['pack', 'scratch']).optional(),
   mapping: z.enum(['mlp', 'transformer']).optional(),
+  prefixLength: z.number().int().positive().optional(),
   tuneGpt2: z.boolean().optional(),
   epochs: z.number().int().positive().optional(),
+  steps: z.number().int().positive().optional(),
+  weightDecay: z.number().nonnegative().optional(),
   batchSize: z.number().int().positive().optional(),
   lr: z.number().positive().optional(),
   warmup: z.number().int().nonnegative().optional(),
@@ -65,6 +69,7 @@ export const trainedVersionSchema = z.object({
 export const fromTrainingChildSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), pid: z.number().int() }),
   z.object({ type: z.literal('progress'), progress: trainingProgressSchema }),
+  z.object({ type: z.literal('provider'), provider: z.string(), fallbackReason: z.string().nullable() }),
   z.object({ type: z.literal('done'), version: trainedVersionSchema }),
   z.object({ type: z.literal('error'), name: z.string(), message: z.string(), cancelled: z.boolean() }),
   z.object({ type: z.literal('log'), text: z.string() }),

@@ -101,3 +101,10 @@ export function revertActive(db: LibraryDb): { activePack: string | null; active
     return { activePack: previous, activeVersion: prevVersion?.id ?? null }
   })
 }
+
+/** Keep what a background run decided with its version (metrics.decision), for Activity. */
+export function setVersionDecision(db: LibraryDb, id: number, decision: { trigger: 'continuous'; activated: boolean; text: string }): void {
+  const v = getVersion(db, id)
+  if (!v) throw new Error(`model version ${id} does not exist`)
+  db.stmt(`UPDATE model_versions SET metrics = ? WHERE id = ?`).run(JSON.stringify({ ...(v.metrics ?? {}), decision }), id)
+}

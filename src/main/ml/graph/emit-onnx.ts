@@ -11,7 +11,7 @@ import path from 'node:path'
 import onnxPkg from 'onnx-proto'
 import type { onnx as O } from 'onnx-proto'
 import type { DType, HostTensor } from '../weights/tensor.ts'
-import { ATTR_FLOAT_NAMES, IR_VERSION, OPSET_VERSION, validateGraph, type AttrValue, type Graph, type ValueInfo } from './ir.ts'
+import { ATTR_FLOAT_NAMES, CONTRIB_DOMAIN, CONTRIB_OPS, IR_VERSION, OPSET_VERSION, validateGraph, type AttrValue, type Graph, type ValueInfo } from './ir.ts'
 import { ONNX_DTYPE } from './builder.ts'
 
 const { onnx } = onnxPkg
@@ -119,14 +119,14 @@ export function emitOnnx(graph: Graph, options: EmitOptions): EmitResult {
     irVersion: IR_VERSION,
     producerName: 'photocap',
     producerVersion: '1',
-    opsetImport: [{ domain: '', version: OPSET_VERSION }],
+    opsetImport: [{ domain: '', version: OPSET_VERSION }, ...(graph.nodes.some((n) => CONTRIB_OPS.has(n.op)) ? [{ domain: CONTRIB_DOMAIN, version: 1 }] : [])],
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: graph.name,
       node: graph.nodes.map((n) => ({
         name: n.name,
         opType: n.op,
-        domain: '',
+        domain: CONTRIB_OPS.has(n.op) ? CONTRIB_DOMAIN : '',
         input: n.inputs,
         output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attributeProto(k, v)),

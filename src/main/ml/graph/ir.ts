@@ -84,7 +84,14 @@ export const OP_TYPES = [
   'Conv', 'AveragePool',
   // Training (src/main/ml/training): the gradient of Gather scatter-adds rows (reduction 'add', opset 16+).
   'ScatterND',
+  // ONNX Runtime contrib ops (domain com.microsoft, CONTRIB_OPS), written only by inference passes:
+  // MatMulNBits = MatMul with block-quantized weights (graph/quantize.ts, opt-in).
+  'MatMulNBits',
 ] as const
+
+/** Ops of ONNX Runtime's com.microsoft domain (emitted with that domain and its opset import). */
+export const CONTRIB_OPS: ReadonlySet<string> = new Set(['MatMulNBits'])
+export const CONTRIB_DOMAIN = 'com.microsoft'
 
 export type OpType = (typeof OP_TYPES)[number]
 

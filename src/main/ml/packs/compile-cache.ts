@@ -15,7 +15,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { emitOnnx } from '../graph/emit-onnx.ts'
-import { optimizeForInference } from '../graph/optimize.ts'
+import { optimizeForInference, pruneUnused } from '../graph/optimize.ts'
+import { quantizeWeights, weightBits, type WeightFormat } from '../graph/quantize.ts'
 import type { Graph } from '../graph/ir.ts'
 import { buildClipTextGraph, buildClipVisionGraph } from '../models/clip.ts'
 import { buildGpt2DecoderGraph } from '../models/gpt2.ts'
@@ -128,14 +129,23 @@ function pathsIn(dir: string): Record<ModelName, string> {
 
 export interface CompileOptions {
   log?: (text: string) => void
+  /**
+   * 'float32' (default, the paper's numbers) or an opt-in weight-only
+   * quantized fast mode (graph/quantize.ts) for CLIP vision, the mapping and
+   * GPT-2; the CLIP text tower stays float32. Compiled into its own cache folder.
+   */
+  weights?: WeightFormat
 }
 
 /** Compiled ONNX files of `pack`: from the cache when complete, else built now. */
 export async function compilePack(pack: Pack, hashes: PackHashes, cacheRoot: string, options: CompileOptions = {}): Promise<CompiledPack> {
-  const dir = path.join(cacheRoot, hashes.compileKey)
+  const weightFormat = options.weights ?? 'float32'
+  const bits = weightBits(weightFormat)
+  const compileKey = bits === null ? hashes.compileKey : `${hashes.compileKey}-${weightFormat}`
+  const dir = path.join(cacheRoot, compileKey)
   let rebuiltBecause: string | null = null
   if (fs.existsSync(dir)) {
-    const problem = checkCompiled(dir, hashes.compileKey)
+    const problem = checkCompiled(dir, compileKey)
     if (problem === null) {
       const marker = markerSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, MARKER), 'utf8')))
       return { dir, paths: pathsIn(dir), compiled: false, seconds: marker.seconds, rebuiltBecause: null }
@@ -146,13 +156,14 @@ export async function compilePack(pack: Pack, hashes: PackHashes, cacheRoot: str
   }
   fs.mkdirSync(cacheRoot, { recursive: true })
   removeStaleBuilds(cacheRoot)
-  const tmp = path.join(cacheRoot, `.tmp-${hashes.compileKey}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`)
+  const tmp = path.join(cacheRoot, `.tmp-${compileKey}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`)
   fs.mkdirSync(tmp)
   const started = performance.now()
   try {
     const files: Record<string, { bytes: number; sha256?: string }> = {}
-    const emit = (graph: Graph, fileName: string): void => {
-      const r = emitOnnx(optimizeForInference(graph), { dir: tmp, fileName, externalDataThreshold: 1024, metadata: { pack: pack.name, compileKey: hashes.compileKey } })
+    const emit = (graph: Graph, fileName: string, quantize = false): void => {
+      const optimized = optimizeForInference(graph)
+      const r = emitOnnx(quantize && bits !== null ? pruneUnused(quantizeWeights(optimized, { bits })) : optimized, { dir: tmp, fileName, externalDataThreshold: 1024, metadata: { pack: pack.name, compileKey, weights: weightFormat } })
       fsyncFile(r.modelPath)
       files[path.basename(r.modelPath)] = { bytes: r.modelBytes, sha256: sha256Of(r.modelPath) }
       if (r.dataPath) {
@@ -161,19 +172,19 @@ export async function compilePack(pack: Pack, hashes: PackHashes, cacheRoot: str
       }
     }
     options.log?.(`compiling ${pack.name}: CLIP vision`)
-    emit(buildClipVisionGraph(loadClipWeights(pack, 'vision'), pack.clip.config), MODEL_FILES.clipVision)
+    emit(buildClipVisionGraph(loadClipWeights(pack, 'vision'), pack.clip.config), MODEL_FILES.clipVision, true)
     options.log?.(`compiling ${pack.name}: CLIP text`)
     emit(buildClipTextGraph(loadClipWeights(pack, 'text'), pack.clip.config), MODEL_FILES.clipText)
     options.log?.(`compiling ${pack.name}: mapping + GPT-2`)
     let weights: Awaited<ReturnType<typeof loadMappingAndGpt2Weights>> | null = await loadMappingAndGpt2Weights(pack)
-    emit(buildMappingGraph(weights.mapping, pack.mapping.config), MODEL_FILES.mapping)
-    emit(buildGpt2DecoderGraph(weights.gpt2, pack.gpt2.config), MODEL_FILES.gpt2)
+    emit(buildMappingGraph(weights.mapping, pack.mapping.config), MODEL_FILES.mapping, true)
+    emit(buildGpt2DecoderGraph(weights.gpt2, pack.gpt2.config), MODEL_FILES.gpt2, true)
     const gpt2Source = weights.gpt2Source
     weights = null
     const seconds = (performance.now() - started) / 1000
     const marker: z.infer<typeof markerSchema> = {
       compiler: COMPILER_VERSION,
-      compileKey: hashes.compileKey,
+      compileKey,
       pack: pack.dir,
       hashes: { clip: hashes.clip, gpt2: hashes.gpt2, mapping: hashes.mapping },
       files,
@@ -188,7 +199,7 @@ export async function compilePack(pack: Pack, hashes: PackHashes, cacheRoot: str
       fs.renameSync(tmp, dir)
     } catch (error) {
       // Another process finished the same build first: use theirs if complete.
-      if (checkCompiled(dir, hashes.compileKey) !== null) throw error
+      if (checkCompiled(dir, compileKey) !== null) throw error
       fs.rmSync(tmp, { recursive: true, force: true })
     }
     fsyncDir(cacheRoot)

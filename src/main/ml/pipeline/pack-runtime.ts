@@ -7,6 +7,7 @@ import { openPack, type Pack } from '../packs/pack.ts'
 import { HashMemo, packHashes, type PackHashes } from '../packs/hashes.ts'
 import { compilePack, type CompiledPack, type ModelName } from '../packs/compile-cache.ts'
 import { createSession } from '../runtime/session.ts'
+import type { WeightFormat } from '../graph/quantize.ts'
 import type { ProviderName, ProviderRequest } from '../runtime/providers.ts'
 import { loadClipTokenizer } from '../tokenizers/clip-vocab-files.ts'
 import { loadGpt2Tokenizer } from '../tokenizers/gpt2-vocab-files.ts'
@@ -19,6 +20,8 @@ export interface PackRuntimeOptions {
   provider?: ProviderRequest
   /** ORT intra-op threads per session (default: ORT's choice). */
   threads?: number
+  /** Weight format of the compiled graphs (default float32; int8/int4 are the opt-in fast mode, graph/quantize.ts). */
+  weights?: WeightFormat
   /** Spin idle ORT threads (default false: measured faster on a busy 2-core CPU, see bench/caption.bench.ts). */
   allowSpinning?: boolean
   log?: (text: string) => void
@@ -51,7 +54,7 @@ export class PackRuntime {
   static async open(packDir: string, options: PackRuntimeOptions): Promise<PackRuntime> {
     const pack = openPack(packDir)
     const hashes = await packHashes(pack, new HashMemo(path.join(options.cacheDir, 'file-hashes.json')))
-    const compiled = await compilePack(pack, hashes, options.cacheDir, options.log ? { log: options.log } : {})
+    const compiled = await compilePack(pack, hashes, options.cacheDir, { ...(options.log ? { log: options.log } : {}), ...(options.weights ? { weights: options.weights } : {}) })
     return new PackRuntime(pack, hashes, compiled, options)
   }
 

@@ -38,6 +38,12 @@ export interface TrainOptions {
   checkpointDir?: string
   checkpointEvery?: number
   signal?: AbortSignal
+  /**
+   * Called after optimizer steps 1…S−1 with the weights at that point (mapping
+   * by paper name; GPT-2 canonical names, only with tuneGpt2), awaited before
+   * the next step: the learn-style bench scores held-out captions mid-run.
+   */
+  onSnapshot?: (stepsDone: number, mapping: WeightMap, gpt2: WeightMap | null) => Promise<void>
 }
 
 export interface StepLog {
@@ -111,6 +117,17 @@ function runKey(o: TrainOptions, items: number): string {
   return JSON.stringify([o.mapping, o.tuneGpt2, o.batchSize, o.steps, o.lr, o.warmup, o.weightDecay, o.seed, o.shuffle, items])
 }
 
+/** The session's trained tensors as the mapping (paper names) and, when tuned, GPT-2 (canonical names). */
+function splitParams(session: TrainingSession, tuneGpt2: boolean): { mapping: WeightMap; gpt2: WeightMap | null } {
+  const mapping: WeightMap = new Map()
+  const gpt2: WeightMap | null = tuneGpt2 ? new Map() : null
+  for (const [name, t] of session.params) {
+    if (name.startsWith('clip_project.')) mapping.set(name, t)
+    else if (gpt2) gpt2.set(name.slice(gpt2PaperName('').length), t)
+  }
+  return { mapping, gpt2 }
+}
+
 export async function runTraining(pack: TrainingPack, items: readonly TrainItem[], opts: TrainOptions, onStep?: (log: StepLog) => void): Promise<TrainResult> {
   const B = opts.batchSize
   const spe = stepsPerEpoch(items.length, B)
@@ -165,14 +182,13 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
       losses.push(res.loss)
       lrs.push(lr)
       onStep?.({ step: k, epoch, loss: res.loss, lr, samples_per_s: B / dt })
+      if (opts.onSnapshot && k + 1 < opts.steps) {
+        const w = splitParams(session, opts.tuneGpt2)
+        await opts.onSnapshot(k + 1, w.mapping, w.gpt2)
+      }
       if (opts.checkpointDir && opts.checkpointEvery && (k + 1) % opts.checkpointEvery === 0 && k + 1 < opts.steps) saveCheckpoint(opts.checkpointDir, session, k + 1, { run: key })
     }
-    const mapping: WeightMap = new Map()
-    const gpt2: WeightMap | null = opts.tuneGpt2 ? new Map() : null
-    for (const [name, t] of session.params) {
-      if (name.startsWith('clip_project.')) mapping.set(name, t)
-      else if (gpt2) gpt2.set(name.slice(gpt2PaperName('').length), t)
-    }
+    const { mapping, gpt2 } = splitParams(session, opts.tuneGpt2)
     return { mapping, gpt2, losses, lrs, stepsPerEpoch: spe, maxLen: L, resumedFrom: start, provider: session.provider, fallbackReason: session.fallbackReason }
   } finally {
     await session.release()

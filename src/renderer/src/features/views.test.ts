@@ -135,11 +135,11 @@ describe('training', () => {
     await renderApp(fake)
     await fireEvent.click(screen.getByRole('button', { name: /^Training/ }))
     await fireEvent.click(await screen.findByRole('button', { name: 'Start training' }))
-    expect(fake.callsOf('training.start')).toEqual([{ init: 'pack', epochs: 10, tuneGpt2: false }])
+    expect(fake.callsOf('training.start')).toEqual([{}]) // the engine's planTraining picks the settings
     fake.emit('training.progressed', {
       ...sampleTraining,
       userCaptions: 40,
-      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, points: [{ step: 10, loss: 3.2, valLoss: 3.4 }, { step: 20, loss: 2.5, valLoss: 2.9 }] },
+      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, provider: 'cpu', fallbackReason: null, points: [{ step: 10, loss: 3.2, valLoss: 3.4 }, { step: 20, loss: 2.5, valLoss: 2.9 }] },
       versions: [
         { id: 'pack', createdAt: '2024-05-01T00:00:00Z', label: 'Pack model', active: true, valLoss: 3.4, bleu4: 0.1, cider: 0.3 },
         { id: 'v2', createdAt: '2024-05-02T00:00:00Z', label: 'My style 1', active: false, valLoss: 2.9, bleu4: 0.2, cider: 0.5 },

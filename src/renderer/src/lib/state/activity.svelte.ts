@@ -6,7 +6,7 @@ import { errorMessage } from './errors.ts'
 export class ActivityState {
   #t: Transport
   #announcer: Announcer
-  activity = $state.raw<Activity>({ state: 'idle', jobs: [], failures: [] })
+  activity = $state.raw<Activity>({ state: 'idle', jobs: [], failures: [], learning: [] })
   error = $state<string | null>(null)
   busy = $derived(this.activity.jobs.some((j) => j.done < j.total))
   /** The most important job for the status line: the one with most left to do. */

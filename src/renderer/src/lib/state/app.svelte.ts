@@ -3,7 +3,7 @@ import type { MethodOutput } from '../../../../shared/api.ts'
 import type { Transport } from '../../../../shared/types.ts'
 import { errorMessage } from './errors.ts'
 
-export type View = 'library' | 'activity' | 'settings' | 'training'
+export type View = 'library' | 'review' | 'activity' | 'settings' | 'training'
 export type AppInfo = MethodOutput<'app.info'>
 
 export class AppState {

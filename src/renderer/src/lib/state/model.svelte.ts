@@ -13,6 +13,7 @@ import { FolderBrowserState } from './folder-browser.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
 import { PhotoState } from './photo.svelte.ts'
 import { SearchState } from './search.svelte.ts'
+import { ReviewState } from './review.svelte.ts'
 import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
@@ -26,6 +27,7 @@ export class AppModel {
   readonly photo: PhotoState
   readonly activity: ActivityState
   readonly search: SearchState
+  readonly review: ReviewState
   readonly settings: SettingsState
   readonly training: TrainingState
   readonly folders: FolderBrowserState
@@ -42,6 +44,7 @@ export class AppModel {
     this.photo = new PhotoState(transport, this.announcer, this.library, { connection: this.connection, drafts: options.drafts ?? new Drafts() })
     this.activity = new ActivityState(transport, this.announcer)
     this.search = new SearchState(transport, this.announcer)
+    this.review = new ReviewState(transport, this.announcer, this.photo)
     this.settings = new SettingsState(transport, this.announcer)
     this.training = new TrainingState(transport, this.announcer)
     this.folders = new FolderBrowserState(transport)
@@ -66,7 +69,7 @@ export class AppModel {
     await this.app.load()
     if (this.app.fatal) return
     if (this.app.info) this.photo.drafts.setScope(this.app.info.dbPath)
-    await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load()])
+    await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load(), this.review.load()])
     if (initial) await this.applyRoute(initial)
     this.started = true
   }
@@ -75,6 +78,7 @@ export class AppModel {
   get route(): Route {
     const folder = this.library.filter.folder
     const inFolder = folder ? { folder } : {}
+    if (this.app.view === 'review') return this.photo.id !== null ? { view: 'review', id: this.photo.id } : { view: 'review' }
     if (this.app.view !== 'library') return { view: this.app.view }
     if (this.photo.id !== null) {
       const q = this.search.similarTo ? '' : this.search.text
@@ -93,7 +97,17 @@ export class AppModel {
       this.app.go(route.view)
       return
     }
-    if (route.view === 'review') route = { view: 'library' }
+    if (route.view === 'review') {
+      this.search.clear()
+      if (this.app.view === 'review') {
+        if (route.id !== undefined && route.id !== this.photo.id) await this.review.goTo(route.id)
+        return
+      }
+      this.photo.close()
+      this.review.wanted = route.id ?? null
+      this.app.go('review')
+      return
+    }
     this.app.go('library')
     if (route.view !== 'similar') this.#showFolder(route.folder)
     if (route.view === 'library') {

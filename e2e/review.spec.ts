@@ -1,0 +1,124 @@
+/// <reference lib="dom" />
+// The review flow with the keyboard only, and "more like this" in a small
+// library: Debian's Chromium against a real `photocap serve` with the tiny pack.
+// Steps share one library of twelve photos (one a near-duplicate) and a corrupt
+// file, and run in order; waits are on states of the page, never on time.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { haveChromium, launchBrowser } from './support/browser.ts'
+import { lookAt, type Violation } from './support/audit.ts'
+import { writeLibrary, writePhoto } from './support/photos.ts'
+import { startServe, type Served } from './support/serve.ts'
+
+const WAIT = { timeout: 150_000 }
+const PHOTOS = 12
+
+let tmp: string
+let photosDir: string
+let server: Served
+let browser: Awaited<ReturnType<typeof launchBrowser>>
+let page: Page
+const violations: Violation[] = []
+
+const grid = (): ReturnType<Page['getByRole']> => page.getByRole('region', { name: 'Photos, newest first' })
+const editor = (): ReturnType<Page['getByRole']> => page.getByRole('textbox', { name: 'Caption' })
+
+describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromium against photocap serve)', () => {
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-review-'))
+    photosDir = path.join(tmp, 'Trip')
+    await writeLibrary(photosDir, PHOTOS - 1)
+    // A near-duplicate of photo-1 (the same picture, a shade different): "more like this" must find it.
+    await writePhoto(path.join(photosDir, 'photo-1-again.jpg'), 0.02)
+    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
+    browser = await launchBrowser()
+    page = await browser.context.newPage()
+    page.setDefaultTimeout(30_000)
+    page.on('pageerror', (e) => console.error('page error:', e.message))
+    await page.goto(server.url)
+    // Set up with the keyboard too: the folder dialog takes focus and the typed path is used.
+    await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
+    await page.getByRole('button', { name: 'Add folder…' }).focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
+    await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
+    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(photosDir)
+    await dialog.getByRole('button', { name: 'Use this folder' }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByText(photosDir, { exact: true }).waitFor()
+    await page.getByRole('button', { name: 'Start' }).focus()
+    await page.keyboard.press('Enter')
+    // Every photo captioned (the corrupt one failed).
+    await page.waitForFunction(
+      (n) => {
+        const imgs = [...document.querySelectorAll<HTMLImageElement>('[aria-label="Photos, newest first"] img')]
+        return imgs.length === n + 1 && imgs.filter((i) => !/: (not captioned yet|could not be processed|file missing)$/.test(i.alt)).length === n
+      },
+      PHOTOS,
+      WAIT,
+    )
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('reviews ten captions with the keyboard only: accept, edit then accept, skip and back', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Review/ }).focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'Review captions' }).waitFor()
+    const total = PHOTOS + 1
+    await page.getByText(`0 of ${total} reviewed`, { exact: true }).waitFor()
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
+    violations.push(...(await lookAt(page, 'review')))
+    // Skip one with Page Down and come back with Page Up: nothing is accepted.
+    const first = await editor().inputValue()
+    await page.keyboard.press('PageDown')
+    await expect.poll(() => editor().inputValue()).not.toBe(first)
+    await page.keyboard.press('PageUp')
+    await expect.poll(() => editor().inputValue()).toBe(first)
+    await page.getByText(`0 of ${total} reviewed`, { exact: true }).waitFor()
+    for (let n = 1; n <= 10; n++) {
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
+      if (n === 4) {
+        // Edit in place, then accept: the words become the person's caption.
+        await page.keyboard.press('Control+A')
+        await page.keyboard.type('Four photos in, my own words.')
+      }
+      await page.keyboard.press('Enter')
+      await page.getByText(`${n} of ${total} reviewed`, { exact: true }).waitFor()
+    }
+    // Reviewed is kept by the engine: a reload shows the same progress.
+    await page.reload()
+    await page.getByText(`10 of ${total} reviewed`, { exact: true }).waitFor()
+    expect(new URL(page.url()).hash).toMatch(/^#\/review\/\d+$/)
+    // The edited one is the person's caption in the library.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Library' }).click()
+    await grid().getByRole('img', { name: 'Four photos in, my own words.' }).waitFor()
+  })
+
+  it('shows the failed photo in the queue with a plain message and a retry', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Review/ }).click()
+    await page.getByText(`10 of ${PHOTOS + 1} reviewed`, { exact: true }).waitFor()
+    // Three photos are left; step through them until the failed one shows.
+    const failedHeading = page.getByRole('heading', { name: 'This file could not be processed' })
+    await expect
+      .poll(async () => {
+        if (await failedHeading.isVisible()) return true
+        await editor().press('PageDown')
+        return false
+      })
+      .toBe(true)
+    await page.getByRole('button', { name: 'Try again' }).waitFor()
+    violations.push(...(await lookAt(page, 'review-failed')))
+  })
+
+  it('has no accessibility violations on the screens it visited, in light and dark', () => {
+    expect(violations).toEqual([])
+  })
+})
