@@ -165,7 +165,7 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
 
 export const samplePayloads: { [E in EventName]: EventPayload<E> } = {
   'jobs.progressed': sampleActivity,
-  'photos.updated': { ids: [1] },
+  'photos.changed': { ids: [1] },
   'photos.added': { ids: [4] },
   'photos.removed': { ids: [2] },
   'roots.changed': {},

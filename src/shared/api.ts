@@ -406,7 +406,7 @@ export const methods = {
 
 export const events = {
   'jobs.progressed': Activity,
-  'photos.updated': z.object({ ids: z.array(PhotoId) }),
+  'photos.changed': z.object({ ids: z.array(PhotoId) }),
   'photos.added': z.object({ ids: z.array(PhotoId) }),
   'photos.removed': z.object({ ids: z.array(PhotoId) }),
   'roots.changed': z.object({}),

@@ -130,10 +130,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     engine.events.on('jobs.failed', pushActivity),
     engine.events.on('jobs.drained', pushActivity),
     engine.events.on('photos.added', (e) => events.emit('photos.added', { ids: e.ids })),
-    engine.events.on('photos.changed', (e) => events.emit('photos.updated', { ids: e.ids })),
-    engine.events.on('photos.missing', (e) => events.emit('photos.updated', { ids: e.ids })),
+    engine.events.on('photos.changed', (e) => events.emit('photos.changed', { ids: e.ids })),
+    engine.events.on('photos.missing', (e) => events.emit('photos.changed', { ids: e.ids })),
     engine.events.on('photos.removed', (e) => events.emit('photos.removed', { ids: e.ids })),
-    engine.events.on('captions.changed', (e) => events.emit('photos.updated', { ids: [e.photoId] })),
+    engine.events.on('captions.changed', (e) => events.emit('photos.changed', { ids: [e.photoId] })),
     engine.events.on('roots.changed', () => events.emit('roots.changed', {})),
     engine.events.on('engine.errored', (e) => log(`photocap: ${e.message}`)),
   )

@@ -37,11 +37,11 @@ afterAll(async () => {
 const idOf = (name: string): number => backend.engine.photos.idByPath(file(name))!
 
 describe('captions.regenerate', () => {
-  it('through the API: a new automatic caption, current unless the person wrote one, announced as photos.updated', async () => {
+  it('through the API: a new automatic caption, current unless the person wrote one, announced as photos.changed', async () => {
     const auto = idOf('auto.jpg')
     const before = (await call('photos.get', { id: auto })).history.length
     const updated = new Promise<number[]>((resolve) => {
-      const off = backend.events.on('photos.updated', (e) => {
+      const off = backend.events.on('photos.changed', (e) => {
         if (e.ids.includes(auto)) {
           off()
           resolve(e.ids)

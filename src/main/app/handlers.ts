@@ -260,10 +260,8 @@ export function createHandlers(deps: HandlerDeps) {
     'captions.accept': ({ photoId }) => {
       const photo = need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       const c = engine.captions.accept(photoId)
-      if (c) {
-        deps.events.emit('photos.updated', { ids: [photoId] })
-        return wireCaption(c)
-      }
+      // the engine announces the change (captions.changed, sent on as photos.changed)
+      if (c) return wireCaption(c)
       // Nothing automatic to accept: the person's own caption is already theirs.
       const current = engine.captions.history(photoId).find((x) => x.current)
       if (current?.provenance === 'user') return wireCaption(current)
@@ -274,7 +272,6 @@ export function createHandlers(deps: HandlerDeps) {
       engine.db.tx(() => {
         for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
       })
-      if (accepted > 0) deps.events.emit('photos.updated', { ids: photoIds })
       return { accepted }
     },
     'review.queue': ({ filter }) => {

@@ -352,6 +352,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       return {
         photos: Object.values(byStatus).reduce((a, b) => a + b, 0),
         byStatus,
+        byState: views.stateCounts(),
         missing: one(`SELECT count(*) AS n FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`),
         staleCaptions: info ? one(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'auto' AND c.model_id IS NOT ?`, info.captionModelId) : 0,
         staleEmbeddings: info ? one(`SELECT count(*) AS n FROM photos ph WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)`, info.embeddingModelId) : 0,

@@ -2,6 +2,7 @@
 // events carry. Plain data, JSON-able, so the API table and the bridge can
 // validate and send them as they are.
 import type { DecodeOptions } from '../ml/service.ts'
+import type { PhotoState } from './views/photo-filter.ts'
 
 export interface Root {
   id: number
@@ -126,7 +127,10 @@ export interface JobFailure {
 
 export interface LibraryStatus {
   photos: number
+  /** By pipeline stage (how far processing got). */
   byStatus: Record<PhotoStatus, number>
+  /** By the state a person sees (queued, processing, done, failed, missing): the API's and the CLI's word for it. */
+  byState: Record<PhotoState, number>
   missing: number
   staleCaptions: number
   staleEmbeddings: number

@@ -46,7 +46,7 @@ describe('photocap index / list / status / caption set', () => {
     }
     const broken = rows.find((r) => (r.paths as string[])[0]!.endsWith('broken.jpg'))!
     expect(broken).toMatchObject({ status: 'failed', error: expect.stringMatching(/^not a readable image/), caption: null, provenance: null })
-    expect(rows.filter((r) => r.status === 'thumbnailed' && r.error === null)).toHaveLength(4)
+    expect(rows.filter((r) => r.status === 'processing' && r.error === null)).toHaveLength(4)
     // The database is where --db says, not in the data folder.
     await expect(fs.stat(path.join(dir, 'lib.db'))).resolves.toBeTruthy()
     // Again, plus one new photo: only that one is added.
@@ -84,7 +84,7 @@ describe('photocap index / list / status / caption set', () => {
     await main(['list', '--db', db, '--json'], list.io)
     const row = list.out.map((l) => JSON.parse(l) as { paths: string[]; caption: string; provenance: string }).find((r) => r.paths[0]!.endsWith('photo-00002.jpg'))!
     expect(row).toMatchObject({ caption: 'A sunny afternoon', provenance: 'user' })
-    const others = list.out.map((l) => JSON.parse(l) as { provenance: string | null; status: string }).filter((r) => r.status === 'captioned' && r.provenance === 'auto')
+    const others = list.out.map((l) => JSON.parse(l) as { provenance: string | null; status: string }).filter((r) => r.status === 'done' && r.provenance === 'auto')
     expect(others).toHaveLength(3)
     // Re-indexing keeps the user's words.
     expect(await main(['index', 'photos', '--db', db], captureIo(dir, env).io)).toBe(0)
@@ -141,7 +141,7 @@ describe('photocap watch', () => {
       for (;;) {
         const l = captureIo(dir, env)
         await main(['list', '--db', 'lib.db', '--json'], l.io)
-        if (l.out.some((x) => x.includes('arrived.jpg') && x.includes('"status":"thumbnailed"'))) break
+        if (l.out.some((x) => x.includes('arrived.jpg') && x.includes('"status":"processing"'))) break
         if (Date.now() > end) throw new Error(`arrived.jpg never indexed; stderr: ${err}`)
         await new Promise((r) => setTimeout(r, 100))
       }

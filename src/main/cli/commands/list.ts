@@ -1,9 +1,11 @@
 // `photocap list [--db FILE] [--json]`: every photo with its paths, caption,
-// provenance and status. `--json` prints one object per line:
+// provenance and status (the API's words: queued, processing, done, failed,
+// missing). `--json` prints one object per line:
 // {"id","paths":[...],"caption","provenance","status","error",...}.
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation } from '../../engine/cli-support.ts'
+import { photoState } from '../../engine/views/photo-filter.ts'
 import type { CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -19,7 +21,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       for (const p of engine.photos.list({ limit: pageSize, offset, order: 'id' })) {
         const paths = p.paths.filter((x) => x.present).map((x) => x.path)
         const missingPaths = p.paths.filter((x) => !x.present).map((x) => x.path)
-        const status = p.missing ? 'missing' : p.status
+        // the state as the app and the API name it (queued, processing, done, failed, missing)
+        const status = photoState(p)
         if (values.json) {
           io.out(JSON.stringify({ id: p.id, paths, missingPaths, caption: p.caption, provenance: p.provenance, captionStale: p.captionStale, status, error: p.error, takenAt: p.takenAt, width: p.width, height: p.height }))
         } else {

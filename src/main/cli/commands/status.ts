@@ -16,7 +16,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     io.out(`library: ${loc.dbPath}`)
     for (const r of s.roots) io.out(`folder ${r.id}: ${r.path}${r.available ? '' : ' (unavailable)'}${r.exclude.length ? ` exclude ${r.exclude.join(' ')}` : ''}`)
-    io.out(`photos: ${s.photos} (${Object.entries(s.byStatus).map(([k, n]) => `${k} ${n}`).join(', ')}; missing ${s.missing})`)
+    io.out(`photos: ${s.photos} (${Object.entries(s.byState).map(([k, n]) => `${k} ${n}`).join(', ')})`)
     io.out(`captions: ${s.userCaptions} by the user, ${s.staleCaptions} from an older model`)
     const queued = Object.entries(s.jobs.byKind).filter(([, c]) => c.queued + c.running > 0)
     io.out(`queued jobs: ${queued.length ? queued.map(([k, c]) => `${k} ${c.queued + c.running}`).join(', ') : 'none'}`)

@@ -11,6 +11,7 @@ import { testLibrary, type TestLibrary } from '../../../../test/helpers/library-
 import { wordSearch } from '../search/word-search.ts'
 import type { PhotoFilter } from '../views/photo-filter.ts'
 import { scrubOtherPaths } from './images.ts'
+import { exportAltText } from '../export/exporter.ts'
 import { tinyMl } from '../../../../test/helpers/ml.ts'
 
 const hasExiftool = ((): boolean => {
@@ -265,6 +266,33 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       expect(pair.paths.map((x) => path.basename(x.path)).sort()).toEqual(['IMG_0002.jpg', order === 'RAW first' ? 'IMG_0002.dng' : 'IMG_0002.pef'].sort())
       expect(l.engine.photos.originalPath(pair.id)!.endsWith('IMG_0002.jpg')).toBe(true)
       expect(l.engine.photos.get(pair.id)!.width).toBe(64)
+    })
+  }
+})
+
+describe('our own exported sidecars, read back', () => {
+  for (const naming of ['ext', 'base'] as const) {
+    it(`give the same captions (round trip, ${naming} naming)`, async () => {
+      const texts = ['A heron on the jetty & two gulls', 'Grandma\'s 90th — «merci»\nsecond line', 'Zürich at dusk 🌆']
+      let dir = ''
+      const l = await indexed(async (d) => {
+        dir = d
+        for (let i = 0; i < texts.length; i++) await fs.writeFile(path.join(d, `p${i}.jpg`), await jpegBytes({ seed: 20 + i }))
+      })
+      for (let i = 0; i < texts.length; i++) l.engine.captions.set(byName(l, `p${i}.jpg`)!.id, texts[i]!)
+      const report = await exportAltText(l.engine.db, { format: 'xmp', sidecarNaming: naming })
+      expect(report.written).toBeGreaterThanOrEqual(texts.length)
+      await l.engine.close()
+      try {
+        // A fresh library over the same folder: the captions come back from the sidecars alone.
+        lib = await testLibrary()
+        await lib.engine.start()
+        await lib.engine.roots.add(dir)
+        await lib.engine.jobs.whenIdle()
+        for (let i = 0; i < texts.length; i++) expect(byName(lib, `p${i}.jpg`)).toMatchObject({ caption: texts[i], provenance: 'user' })
+      } finally {
+        await fs.rm(l.dir, { recursive: true, force: true })
+      }
     })
   }
 })

@@ -7,7 +7,7 @@
 import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
 import type { Root } from '../types.ts'
-import { compileFilter, UNREVIEWED_AUTO, type PhotoFilter } from './photo-filter.ts'
+import { compileFilter, UNREVIEWED_AUTO, type PhotoFilter, PHOTO_STATES, type PhotoState } from './photo-filter.ts'
 
 /** The date a photo sorts by: when it was taken, else when it was added. */
 const SORT_KEY = 'coalesce(ph.taken_at, ph.added_at)'
@@ -47,6 +47,8 @@ export interface LibraryViews {
    * written), so progress reads "reviewed of reviewed + pending".
    */
   reviewQueue(filter?: PhotoFilter): { ids: number[]; reviewed: number }
+  /** How many photos are shown with each state. */
+  stateCounts(): Record<PhotoState, number>
 }
 
 const monthLabel = (month: string): string => {
@@ -137,6 +139,15 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
         .stmt(`SELECT count(*) AS n FROM photos ph JOIN captions rc ON rc.id = ph.caption_id WHERE (${w.sql}) AND ph.status <> 'failed' AND (rc.provenance = 'user' OR rc.reviewed_at IS NOT NULL)`)
         .get(...w.args) as { n: number }
       return { ids: pending.map((r) => r.id), reviewed: done.n }
+    },
+
+    stateCounts() {
+      const out = Object.fromEntries(PHOTO_STATES.map((state) => [state, 0])) as Record<PhotoState, number>
+      for (const state of PHOTO_STATES) {
+        const w = compileFilter({ status: state })
+        out[state] = (db.stmt(`SELECT count(*) AS n FROM photos ph WHERE ${w.sql}`).get(...w.args) as { n: number }).n
+      }
+      return out
     },
 
     rootCount(rootId) {

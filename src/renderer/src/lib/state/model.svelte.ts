@@ -54,7 +54,7 @@ export class AppModel {
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
       transport.on('photos.added', () => this.library.scheduleRefresh()),
       transport.on('photos.removed', () => this.library.scheduleRefresh()),
-      transport.on('photos.updated', (e) => {
+      transport.on('photos.changed', (e) => {
         this.library.scheduleRefresh()
         void this.photo.reloadIfShowing(e.ids)
       }),
