@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
-import { openCliService, parseProvider, progress, UsageError } from '../../ml/pipeline/cli-service.ts'
+import { openCliService, parseProvider, progress, UsageError } from '../ml-service.ts'
 
 const USAGE = 'usage: photocap caption [--pack DIR] [--decode greedy|beam] [--beam-size N] [--json] [--provider P] IMAGE...'
 const CHUNK = 16
