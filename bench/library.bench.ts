@@ -4,6 +4,10 @@
 //   12-megapixel JPEGs, heavy grain (~5.6 MB) and light grain (~1.9 MB); goal
 //   on the 2-core machine: >= 60 photos/s. Beside each, the ceiling the JPEG
 //   decode alone puts on any ingest on this machine;
+// - ingest rate WITHOUT ML over a mixed real-world folder (issue 10): the public
+//   set in ../shared/realworld (JPEG, HEIC/AVIF, PNG, WebP, GIF, TIFF, BMP, many
+//   broken on purpose), RAW files (DNG with an embedded 12 MP JPEG preview) and
+//   12 MP JPEGs; files per second, refused files included;
 // - end-to-end rate (ingest + thumbnails + CLIP + caption) with the generated tiny
 //   pack and with a real-size random pack (ViT-B/32 + GPT-2 124M + MLP mapping,
 //   made by the packs engineer's generator; random weights ramble to the 67-token
@@ -13,7 +17,10 @@
 //   watcher's 300 ms write-stability wait);
 // - database size per 10,000 photos; peak memory (max RSS of this process).
 // Medians of several runs. --quick: smaller sets, no real-size pack.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
@@ -108,6 +115,70 @@ async function ingestRate(ctx: BenchContext, grain: 31 | 7, repeats: number): Pr
     previewOnFirstViewMs: +floor.previewMs.toFixed(1),
     goal: '>= 60 photos/s', met: median(runs) >= 60,
   }
+}
+
+const realWorldSet = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/realworld/images')
+
+/**
+ * Ingest (no ML) of a mixed real-world folder: the public set (JPEG, HEIC/AVIF,
+ * PNG, WebP, GIF, TIFF, BMP from Pillow's and libheif's tests, many broken on
+ * purpose), plus RAW files (a 12 MP camera JPEG embedded as a DNG's preview,
+ * written with exiftool, since no real RAW files may be committed) and 12 MP
+ * JPEGs. Every file counts: a refused file is ingest work too.
+ */
+export async function mixedRealWorldRate(ctx: BenchContext, repeats: number): Promise<Record<string, unknown>> {
+  const dir = path.join(ctx.tmpDir, 'mixed')
+  await fs.mkdir(dir, { recursive: true })
+  let fromSet = 0
+  if (existsSync(realWorldSet)) {
+    for (const f of await listFiles(realWorldSet)) {
+      await fs.copyFile(f, path.join(dir, path.relative(realWorldSet, f).split(path.sep).join('__')))
+      fromSet++
+    }
+  } else ctx.log(`real-world set not found at ${realWorldSet}: mixed folder without it`)
+  const base = await twelveMegapixel(5, 7)
+  await writeVariants(dir, [base], 12, 'camera')
+  let raws = 0
+  const exiftool = spawnSync('exiftool', ['-ver'])
+  if (exiftool.status === 0) {
+    const preview = path.join(ctx.tmpDir, 'preview.jpg')
+    await fs.writeFile(preview, base)
+    for (let i = 0; i < 6; i++) {
+      const raw = path.join(dir, `raw-${i}.dng`)
+      await sharp({ create: { width: 64 + i, height: 48, channels: 3, background: '#808080' } }).tiff().toFile(raw)
+      spawnSync('exiftool', ['-q', '-m', '-overwrite_original', `-PreviewImage<=${preview}`, '-Make=Nikon', '-Model=Z 6', raw])
+      raws++
+    }
+  } else ctx.log('exiftool not installed: mixed folder without RAW files')
+  const n = (await fs.readdir(dir)).length
+  const runs: number[] = []
+  let indexed = 0
+  for (let r = 0; r < repeats; r++) {
+    const work = path.join(ctx.tmpDir, 'mixed-ingest')
+    await fs.rm(work, { recursive: true, force: true })
+    await fs.mkdir(work, { recursive: true })
+    const engine = await engineAt(work, null)
+    await engine.start()
+    const t0 = performance.now()
+    await engine.roots.add(dir)
+    await engine.jobs.whenIdle()
+    runs.push(n / ((performance.now() - t0) / 1000))
+    indexed = engine.status().byStatus.thumbnailed
+    await engine.close()
+    ctx.log(`mixed real-world ingest run ${r + 1}: ${runs.at(-1)!.toFixed(1)} files/s`)
+  }
+  await fs.rm(dir, { recursive: true, force: true })
+  return { files: n, fromPublicSet: fromSet, raw: raws, jpeg12mp: 12, indexed, refused: n - indexed, filesPerSecondMedian: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)) }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) out.push(...(await listFiles(p)))
+    else out.push(p)
+  }
+  return out.sort()
 }
 
 /** Median CPU-ms of the bare 1/8-scale decode of `file`, and wall ms of making its 960 px preview. */
@@ -239,6 +310,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   // 1. Ingest without ML, 12 MP JPEGs (the goal is judged on the heavy-grain set).
   figures.ingest12mpNoMl = await ingestRate(ctx, 31, ctx.quick ? 1 : 3)
   figures.ingest12mpLightGrainNoMl = await ingestRate(ctx, 7, ctx.quick ? 1 : 2)
+  figures.ingestMixedRealWorldNoMl = await mixedRealWorldRate(ctx, ctx.quick ? 1 : 3)
 
   // 2 + 3. End to end and time to caption, tiny pack.
   const small = await Promise.all([1, 2, 3, 4].map((seed) => jpegBytes({ width: 1600, height: 1200, seed })))

@@ -9,6 +9,7 @@ import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 import { isProviderRequest, type ProviderRequest } from '../ml/runtime/providers.ts'
 import type { MlInfo, MlService } from '../ml/service.ts'
 import { createMlService } from '../ml/pipeline/create-ml-service.ts'
+import type { WeightFormat } from '../ml/graph/quantize.ts'
 
 export class UsageError extends Error {}
 
@@ -18,7 +19,14 @@ export function parseProvider(value: string | undefined): ProviderRequest {
   return value
 }
 
-export async function openCliService(io: CliIo, command: string, packArg: string | undefined, provider: ProviderRequest): Promise<{ service: MlService; info: MlInfo }> {
+/** --weights: float32 (default) or the opt-in fast modes int8 / int4 (captions may differ slightly). */
+export function parseWeights(value: string | undefined): WeightFormat {
+  if (value === undefined) return 'float32'
+  if (value !== 'float32' && value !== 'int8' && value !== 'int4') throw new UsageError(`--weights: expected float32, int8 or int4, got '${value}'`)
+  return value
+}
+
+export async function openCliService(io: CliIo, command: string, packArg: string | undefined, provider: ProviderRequest, weights: WeightFormat = 'float32'): Promise<{ service: MlService; info: MlInfo }> {
   const dataDir = defaultDataDir(io.env)
   let packDir: string
   if (packArg !== undefined) {
@@ -33,6 +41,7 @@ export async function openCliService(io: CliIo, command: string, packArg: string
     packDir,
     dataDir,
     provider,
+    ...(weights !== 'float32' ? { weights } : {}),
     inProcess: io.env.PHOTOCAP_ML_WORKER !== '1',
     log: (text) => io.err(`photocap ${command}: ${text}`),
   })

@@ -1,4 +1,5 @@
-// photocap caption --pack DIR [--decode greedy|beam] [--beam-size N] [--json] [--provider P] IMAGE...
+// photocap caption --pack DIR [--decode greedy|beam] [--beam-size N] [--json] [--provider P] [--weights float32|int8|int4] IMAGE...
+// --weights int8|int4 is the opt-in fast mode (weight-only quantized graphs, ml/graph/quantize.ts).
 // One caption per image (`PATH<TAB>caption` when several images are given), or
 // with --json one object per line {"path","caption","tokens"} (GPT-2 ids, stop
 // token excluded). A bad image gets a one-line error naming it; the others are
@@ -6,13 +7,13 @@
 import { parseArgs } from 'node:util'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
-import { openCliService, parseProvider, progress, UsageError } from '../ml-service.ts'
+import { openCliService, parseProvider, parseWeights, progress, UsageError } from '../ml-service.ts'
 
-const USAGE = 'usage: photocap caption [--pack DIR] [--decode greedy|beam] [--beam-size N] [--json] [--provider P] IMAGE...'
+const USAGE = 'usage: photocap caption [--pack DIR] [--decode greedy|beam] [--beam-size N] [--json] [--provider P] [--weights float32|int8|int4] IMAGE...'
 const CHUNK = 16
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values: { pack?: string; decode?: string; 'beam-size'?: string; json?: boolean; provider?: string; help?: boolean }
+  let values: { pack?: string; decode?: string; 'beam-size'?: string; json?: boolean; provider?: string; weights?: string; help?: boolean }
   let positionals: string[]
   try {
     ;({ values, positionals } = parseArgs({
@@ -25,6 +26,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         'beam-size': { type: 'string' },
         json: { type: 'boolean' },
         provider: { type: 'string' },
+        weights: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -39,6 +41,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   let method: 'greedy' | 'beam'
   let beamSize: number | undefined
   let provider
+  let weights
   try {
     const decode = values.decode ?? 'greedy'
     if (decode !== 'greedy' && decode !== 'beam') throw new UsageError(`--decode: expected greedy or beam, got '${decode}'`)
@@ -49,13 +52,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       beamSize = n
     }
     provider = parseProvider(values.provider)
+    weights = parseWeights(values.weights)
     if (positionals.length === 0) throw new UsageError('no IMAGE given')
   } catch (error) {
     io.err(`photocap caption: ${(error as Error).message}\n${USAGE}`)
     return 2
   }
 
-  const { service } = await openCliService(io, 'caption', values.pack, provider)
+  const { service } = await openCliService(io, 'caption', values.pack, provider, weights)
   let failures = 0
   try {
     for (let start = 0; start < positionals.length; start += CHUNK) {

@@ -7,10 +7,11 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jpegBytes } from '../../../../test/helpers/photo-folders.ts'
-import { testLibrary, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
+import { testLibrary, until, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
 import { wordSearch } from '../search/word-search.ts'
 import type { PhotoFilter } from '../views/photo-filter.ts'
 import { scrubOtherPaths } from './images.ts'
+import { exportAltText } from '../export/exporter.ts'
 import { tinyMl } from '../../../../test/helpers/ml.ts'
 
 const hasExiftool = ((): boolean => {
@@ -146,6 +147,21 @@ function bmp24(w: number, h: number): Buffer {
   return Buffer.concat([header, pixels])
 }
 
+describe('sidecars edited while the library watches', () => {
+  it('reads a sidecar written next to a watched photo', async () => {
+    lib = await testLibrary()
+    await fs.mkdir(lib.photos, { recursive: true })
+    await fs.writeFile(path.join(lib.photos, 'watched.jpg'), await jpegBytes({ seed: 30 }))
+    await lib.engine.start({ watch: true })
+    await lib.engine.roots.add(lib.photos)
+    await lib.engine.jobs.whenIdle()
+    expect(byName(lib, 'watched.jpg')!.caption).toBeNull()
+    await fs.writeFile(path.join(lib.photos, 'watched.xmp'), `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">Written in Lightroom</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`)
+    const l = lib
+    await until(() => byName(l, 'watched.jpg')!.caption === 'Written in Lightroom', 'the sidecar caption')
+  })
+})
+
 describe('decoding what viewers show', () => {
   it('flattens transparent images onto a neutral background for thumbnails (not black)', async () => {
     const l = await indexed(async (dir) => {
@@ -265,6 +281,33 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       expect(pair.paths.map((x) => path.basename(x.path)).sort()).toEqual(['IMG_0002.jpg', order === 'RAW first' ? 'IMG_0002.dng' : 'IMG_0002.pef'].sort())
       expect(l.engine.photos.originalPath(pair.id)!.endsWith('IMG_0002.jpg')).toBe(true)
       expect(l.engine.photos.get(pair.id)!.width).toBe(64)
+    })
+  }
+})
+
+describe('our own exported sidecars, read back', () => {
+  for (const naming of ['ext', 'base'] as const) {
+    it(`give the same captions (round trip, ${naming} naming)`, async () => {
+      const texts = ['A heron on the jetty & two gulls', 'Grandma\'s 90th — «merci»\nsecond line', 'Zürich at dusk 🌆']
+      let dir = ''
+      const l = await indexed(async (d) => {
+        dir = d
+        for (let i = 0; i < texts.length; i++) await fs.writeFile(path.join(d, `p${i}.jpg`), await jpegBytes({ seed: 20 + i }))
+      })
+      for (let i = 0; i < texts.length; i++) l.engine.captions.set(byName(l, `p${i}.jpg`)!.id, texts[i]!)
+      const report = await exportAltText(l.engine.db, { format: 'xmp', sidecarNaming: naming })
+      expect(report.written).toBeGreaterThanOrEqual(texts.length)
+      await l.engine.close()
+      try {
+        // A fresh library over the same folder: the captions come back from the sidecars alone.
+        lib = await testLibrary()
+        await lib.engine.start()
+        await lib.engine.roots.add(dir)
+        await lib.engine.jobs.whenIdle()
+        for (let i = 0; i < texts.length; i++) expect(byName(lib, `p${i}.jpg`)).toMatchObject({ caption: texts[i], provenance: 'user' })
+      } finally {
+        await fs.rm(l.dir, { recursive: true, force: true })
+      }
     })
   }
 })

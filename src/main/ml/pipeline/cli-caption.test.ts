@@ -56,6 +56,20 @@ describe('photocap caption on the tiny default pack', () => {
     expect(errors[0]).toMatch(/^photocap caption: .*broken\.jpg: /)
   })
 
+  it('--weights int8 (the opt-in fast mode) captions from int8 graphs; an unknown format is a usage error', async () => {
+    const io = captureIo()
+    expect(await main(['caption', '--json', '--weights', 'int8', 'photos/red.png'], io)).toBe(0)
+    const row = JSON.parse(io.stdout[0]!) as { tokens: number[] }
+    expect(row.tokens.length).toBeGreaterThan(0)
+    const cache = path.join(sharedTinyDataDir(), 'cache', 'compiled')
+    const int8 = fs.readdirSync(cache).filter((d) => d.endsWith('-int8'))
+    expect(int8).toHaveLength(1)
+    expect(fs.readFileSync(path.join(cache, int8[0]!, 'gpt2-decoder.onnx')).includes('MatMulNBits')).toBe(true)
+    const bad = captureIo()
+    expect(await main(['caption', '--weights', 'fp16', 'photos/red.png'], bad)).toBe(2)
+    expect(bad.stderr.join('\n')).toMatch(/--weights: expected float32, int8 or int4, got 'fp16'/)
+  })
+
   it('plain output names each image when several are given; greedy equals the JSON tokens', async () => {
     const a = captureIo()
     expect(await main(['caption', ...images], a)).toBe(0)

@@ -6,6 +6,7 @@ import { isProviderRequest, type ProviderRequest } from '../runtime/providers.ts
 import { resolveDefaultPack } from '../packs/default-pack.ts'
 import { PackRuntime } from './pack-runtime.ts'
 import { InProcessMlService, type BatchSizes } from './in-process-service.ts'
+import type { WeightFormat } from '../graph/quantize.ts'
 
 export interface CreateMlServiceOptions {
   /** The pack folder; default: the installed default pack, else the generated tiny pack. */
@@ -19,6 +20,8 @@ export interface CreateMlServiceOptions {
   inProcess?: boolean
   /** ORT intra-op threads per session. */
   threads?: number
+  /** Compiled weight format: float32 (default) or the opt-in int8/int4 fast mode (graph/quantize.ts). */
+  weights?: WeightFormat
   batchSizes?: Partial<BatchSizes>
   log?: (text: string) => void
 }
@@ -47,6 +50,7 @@ export async function createInProcessMlService(options: CreateMlServiceOptions):
     cacheDir: options.cacheDir ?? compileCacheDir(options.dataDir),
     ...(options.provider !== undefined ? { provider: options.provider } : {}),
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.weights !== undefined ? { weights: options.weights } : {}),
     ...(options.log !== undefined ? { log: options.log } : {}),
   })
   return new InProcessMlService(runtime, { ...defaultBatchSizes, ...options.batchSizes })

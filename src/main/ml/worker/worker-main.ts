@@ -45,6 +45,7 @@ process.on('message', (raw: unknown) => {
       ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}),
       ...(o.provider !== undefined ? { provider: o.provider } : {}),
       ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(o.weights !== undefined ? { weights: o.weights } : {}),
       ...(o.batchSizes !== undefined ? { batchSizes: Object.fromEntries(Object.entries(o.batchSizes).filter(([, v]) => v !== undefined)) } : {}),
       log: (text) => send({ type: 'log', text }),
     }).then(

@@ -4,6 +4,18 @@ import type { ModelsInfo, Settings, SettingsPatch, Transport } from '../../../..
 import type { Announcer } from './announcer.svelte.ts'
 import { errorMessage } from './errors.ts'
 
+export interface FieldStatus {
+  state: 'saving' | 'saved' | 'error'
+  message: string
+}
+
+/** A whole number in [min, max], or the sentence saying what is allowed. */
+export function checkWholeNumber(raw: string, min: number, max: number, what: string): { value: number } | { error: string } {
+  const value = Number(raw)
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) return { error: `${what} must be a whole number from ${min} to ${max}.` }
+  return { value }
+}
+
 export class SettingsState {
   #t: Transport
   #announcer: Announcer
@@ -11,6 +23,8 @@ export class SettingsState {
   models = $state.raw<ModelsInfo | null>(null)
   error = $state<string | null>(null)
   saved = $state(false)
+  /** Per control: the outcome of its last change, shown next to it (not at the top, out of view). */
+  fieldStatus = $state<Record<string, FieldStatus>>({})
   installing = $derived(this.models?.install?.state === 'running')
 
   constructor(transport: Transport, announcer: Announcer) {
@@ -28,16 +42,46 @@ export class SettingsState {
     }
   }
 
-  async update(patch: SettingsPatch): Promise<void> {
-    try {
+  /**
+   * Save one control's change and record the outcome under `field`, so the
+   * confirmation or the error appears next to that control.
+   */
+  async update(patch: SettingsPatch, field = 'settings'): Promise<boolean> {
+    return this.save(field, async () => {
       this.settings = await this.#t.call('settings.update', patch)
+    })
+  }
+
+  /** Run a change that throws on failure; say "Saved" or why not, next to `field`. */
+  async save(field: string, action: () => Promise<unknown>): Promise<boolean> {
+    this.fieldStatus = { ...this.fieldStatus, [field]: { state: 'saving', message: 'Saving…' } }
+    try {
+      await action()
       this.error = null
       this.saved = true
-      this.#announcer.say('Settings saved.')
+      this.fieldStatus = { ...this.fieldStatus, [field]: { state: 'saved', message: 'Saved' } }
+      this.#announcer.say('Saved.')
+      return true
     } catch (error) {
-      this.error = errorMessage(error)
-      this.#announcer.alert(this.error)
+      const message = errorMessage(error)
+      this.fieldStatus = { ...this.fieldStatus, [field]: { state: 'error', message: `Not saved: ${message}` } }
+      this.#announcer.alert(`Not saved: ${message}`)
+      return false
     }
+  }
+
+  /** A value the control itself can tell is wrong: refused before asking the server, said next to it. */
+  refuse(field: string, message: string): void {
+    this.fieldStatus = { ...this.fieldStatus, [field]: { state: 'error', message } }
+    this.#announcer.alert(message)
+  }
+
+  /** Set a folder's skip patterns; `refresh` reloads the folder list after. */
+  saveExclusions(id: number, patterns: string[], refresh: () => Promise<void>): Promise<boolean> {
+    return this.save(`exclusions-${id}`, async () => {
+      await this.#t.call('roots.setExclusions', { id, patterns })
+      await refresh()
+    })
   }
 
   updateModels(info: ModelsInfo): void {
