@@ -46,7 +46,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       for (const n of counts) {
         const label = `${setting}-${n}-${tuneGpt2 ? 'tuned' : 'frozen'}`
         const overrides = settings[setting]!(n)
-        const r = await learnStyle(world, base, n, { tuneGpt2, overrides, curvePoints: 4, label })
+        const r = await learnStyle(world, base, n, { tuneGpt2, overrides, curvePoints: 3, label })
         const cell = {
           setting, captions: n, gpt2: tuneGpt2 ? 'tuned' : 'frozen',
           style: round3(r.final.style), content: round3(r.final.content), both: round3(r.final.both),

@@ -31,28 +31,15 @@
 // `MALLOC_MMAP_MAX_=0 npm run bench -- train` to measure both sides with it
 // (the PyTorch child inherits the same environment).
 import { spawnSync } from 'node:child_process'
-import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchContext } from './run.ts'
 import { median } from './run.ts'
-import type { Gpt2Config, MappingConfig } from '../src/main/ml/models/config.ts'
-import { gpt2WeightSpec } from '../src/main/ml/models/weight-names.ts'
-import { randomWeights } from '../src/main/ml/packs/random-pack.ts'
-import { PAPER_ADAMW } from '../src/main/ml/training/adamw.ts'
-import { makeBatch, mulberry32, type TrainItem } from '../src/main/ml/training/dataset.ts'
-import { initMappingWeights } from '../src/main/ml/training/train-run.ts'
-import { TrainingSession } from '../src/main/ml/training/session.ts'
 import { findTorchPython } from './torch-python.ts'
+import type { StepChildArgs } from './train-step-child.ts'
 
 export const name = 'train'
-
-const GPT2_124M: Gpt2Config = { vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEps: 1e-5 }
-
-function mappingConfig(type: 'mlp' | 'transformer', prefix: number): MappingConfig {
-  return { type, prefixLength: prefix, clipLength: type === 'transformer' ? prefix : 0, numLayers: type === 'transformer' ? 8 : 0, clipDim: 512, prefixDim: 768, normalizePrefix: type === 'transformer', mlpHiddenDim: type === 'mlp' ? (768 * prefix) / 2 : 0, numHeads: 8, mlpRatio: 2 }
-}
 
 const TORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch', 'train_step.py')
 
@@ -72,19 +59,24 @@ function runTorch(python: string, env: NodeJS.ProcessEnv, config: string, head: 
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchRun
 }
 
+interface OursRun {
+  setup_s: number
+  step_times_s: number[]
+  peak_rss_mb: number
+  trained_tensors: number
+}
+
+const OURS_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'train-step-child.ts')
+
+/** One run of our training step in a child process (bench/train-step-child.ts), same environment as PyTorch's. */
+function runOurs(args: StepChildArgs): OursRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', OURS_SCRIPT, JSON.stringify(args)], { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 << 20 })
+  if (r.status !== 0) throw new Error(`${OURS_SCRIPT} ${JSON.stringify(args)} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as OursRun
+}
+
 const round2 = (x: number) => Math.round(x * 100) / 100
 const loadAverage = () => os.loadavg().map((x) => round2(x))
-
-function peakRssMb(): number {
-  // VmHWM: the process's peak resident set so far (Linux).
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))
-    if (m) return Number(m[1]) / 1024
-  } catch {
-    // not Linux
-  }
-  return process.memoryUsage().rss / 2 ** 20
-}
 
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const B = ctx.quick ? 4 : 16
@@ -103,13 +95,6 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const torch = findTorchPython(THREADS)
   ctx.log('missing' in torch ? `PyTorch: ${torch.missing}` : `PyTorch ${torch.version} via ${torch.python} (BLAS: ${torch.blas.join(', ') || 'unknown'})`)
   const noRatio = 'missing' in torch ? null : torch.verdict.reason
-  ctx.log(`random GPT-2 124M weights…`)
-  const gpt2Weights = randomWeights(gpt2WeightSpec(GPT2_124M), 7, 0.02)
-  const rnd = mulberry32(11)
-  const items: TrainItem[] = Array.from({ length: B }, () => ({
-    embedding: Float32Array.from({ length: 512 }, () => rnd() * 2 - 1),
-    tokens: Array.from({ length: L }, () => 1 + Math.floor(rnd() * 50000)),
-  }))
   const figures: Record<string, unknown> = {
     batch_size: B, caption_tokens: L, warmup_steps: warmup, timed_steps_per_round: timedSteps, rounds, threads: THREADS, cpus: os.cpus().length,
     // glibc malloc settings both sides inherit ([Note: fresh output buffers]).
@@ -124,43 +109,31 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   }
   const goals: Record<string, boolean | null> = {}
   for (const c of configs) {
-    const mapping = mappingConfig(c.type, c.prefix)
-    ctx.log(`${c.label}: building the training graph…`)
-    const t0 = performance.now()
-    const session = await TrainingSession.create(
-      { mapping, gpt2: GPT2_124M, mappingWeights: initMappingWeights(mapping, 1), gpt2Weights, tuneGpt2: c.tune, batchSize: B, seqLen: L, optimizer: PAPER_ADAMW },
-      { threads: THREADS },
-    )
-    const setupS = (performance.now() - t0) / 1000
-    const batch = makeBatch(items, items.map((_, i) => i), { prefixLength: c.prefix, maxLen: L, normalize: mapping.normalizePrefix })
     const times: number[] = []
     const torchTimes = { all: [] as number[], loss: [] as number[] }
     const torchRuns: TorchRun[] = []
+    const oursRuns: OursRun[] = []
     const loads: number[][] = []
-    try {
-      for (let r = 0; r < rounds; r++) {
-        // Warm-up at the start of EVERY round: right after a PyTorch child has used GBs of memory
-        // our next two steps measured 2-5x slower (caches and memory re-faulted; seen frozen and
-        // tuned alike); each PyTorch run gets its own warm-up steps the same way.
-        for (let w = 0; w < warmup; w++) await session.step(batch, 1e-4)
-        loads.push(loadAverage())
-        for (let s = 0; s < timedSteps; s++) {
-          const t = performance.now()
-          await session.step(batch, 1e-4)
-          times.push((performance.now() - t) / 1000)
-          ctx.log(`${c.label}: ours round ${r} step ${s} ${times[times.length - 1]!.toFixed(2)} s`)
-        }
-        if ('missing' in torch) continue
-        for (const head of ['all', 'loss'] as const) {
-          const tr = runTorch(torch.python, torch.env, c.label, head, { batch: B, tokens: L, steps: timedSteps, warmup, threads: THREADS })
-          torchTimes[head].push(...tr.step_times_s)
-          torchRuns.push(tr)
-          ctx.log(`${c.label}: PyTorch --head ${head} round ${r}: ${tr.step_times_s.map((x) => x.toFixed(2)).join(' ')} s`)
-        }
+    for (let r = 0; r < rounds; r++) {
+      // Ours in a process of its own each round (bench/train-step-child.ts), like each PyTorch run:
+      // its peak RSS is this configuration's alone, and both sides start from a fresh process
+      // (the earlier in-process session re-faulted its memory after a PyTorch child had run).
+      loads.push(loadAverage())
+      ctx.log(`${c.label}: ours round ${r} (own process: graph build, ${warmup} warm-up + ${timedSteps} timed steps)…`)
+      const ours = runOurs({ type: c.type, prefix: c.prefix, tune: c.tune, batch: B, tokens: L, warmup, steps: timedSteps, threads: THREADS })
+      oursRuns.push(ours)
+      times.push(...ours.step_times_s)
+      ctx.log(`${c.label}: ours round ${r}: ${ours.step_times_s.map((x) => x.toFixed(2)).join(' ')} s, peak RSS ${Math.round(ours.peak_rss_mb)} MB`)
+      if ('missing' in torch) continue
+      for (const head of ['all', 'loss'] as const) {
+        const tr = runTorch(torch.python, torch.env, c.label, head, { batch: B, tokens: L, steps: timedSteps, warmup, threads: THREADS })
+        torchTimes[head].push(...tr.step_times_s)
+        torchRuns.push(tr)
+        ctx.log(`${c.label}: PyTorch --head ${head} round ${r}: ${tr.step_times_s.map((x) => x.toFixed(2)).join(' ')} s, peak RSS ${Math.round(tr.peak_rss_mb)} MB`)
       }
-    } finally {
-      await session.release()
     }
+    const setupS = median(oursRuns.map((o) => o.setup_s))
+    const peakRss = Math.max(...oursRuns.map((o) => o.peak_rss_mb))
     const stepS = median(times)
     const sps = B / stepS
     const fig: Record<string, unknown> = {
@@ -170,8 +143,8 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       samples_per_s: round2(sps),
       epoch_1000_captions_min: Math.round((1000 / sps / 60) * 10) / 10,
       three_epochs_1000_captions_min: Math.round(((3 * 1000) / sps / 60) * 10) / 10,
-      peak_rss_mb_so_far: Math.round(peakRssMb()),
-      trained_tensors: session.trainable.length,
+      peak_rss_mb: Math.round(peakRss),
+      trained_tensors: oursRuns[0]!.trained_tensors,
       load_average_per_round: loads,
     }
     if ('missing' in torch) {
@@ -187,6 +160,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         pytorch_head_on_loss_rows_samples_per_s: round2(sameSps),
         pytorch_head_on_loss_rows_step_times_s: torchTimes.loss.map(round2),
         pytorch_peak_rss_mb: Math.max(...torchRuns.map((t) => t.peak_rss_mb)),
+        peak_rss_at_most_pytorch: peakRss <= Math.max(...torchRuns.map((t) => t.peak_rss_mb)),
         pytorch_trained_tensors: torchRuns[0]!.trained_tensors,
       })
       if (noRatio) {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jpegBytes } from '../../../../test/helpers/photo-folders.ts'
-import { testLibrary, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
+import { testLibrary, until, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
 import { wordSearch } from '../search/word-search.ts'
 import type { PhotoFilter } from '../views/photo-filter.ts'
 import { scrubOtherPaths } from './images.ts'
@@ -146,6 +146,21 @@ function bmp24(w: number, h: number): Buffer {
   header.writeUInt16LE(24, 28)
   return Buffer.concat([header, pixels])
 }
+
+describe('sidecars edited while the library watches', () => {
+  it('reads a sidecar written next to a watched photo', async () => {
+    lib = await testLibrary()
+    await fs.mkdir(lib.photos, { recursive: true })
+    await fs.writeFile(path.join(lib.photos, 'watched.jpg'), await jpegBytes({ seed: 30 }))
+    await lib.engine.start({ watch: true })
+    await lib.engine.roots.add(lib.photos)
+    await lib.engine.jobs.whenIdle()
+    expect(byName(lib, 'watched.jpg')!.caption).toBeNull()
+    await fs.writeFile(path.join(lib.photos, 'watched.xmp'), `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">Written in Lightroom</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`)
+    const l = lib
+    await until(() => byName(l, 'watched.jpg')!.caption === 'Written in Lightroom', 'the sidecar caption')
+  })
+})
 
 describe('decoding what viewers show', () => {
   it('flattens transparent images onto a neutral background for thumbnails (not black)', async () => {

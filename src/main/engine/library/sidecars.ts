@@ -3,8 +3,10 @@
 // on ingest (the same filler rules apply, metadata.ts), and again when the
 // sidecar changes (the scan compares its mtime, pipeline.ts). Only read:
 // writing sidecars is engine/export's job.
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { isImageName } from './files.ts'
 
 export interface Sidecar {
   path: string
@@ -37,4 +39,22 @@ export async function findSidecar(abs: string): Promise<Sidecar | null> {
 export function sidecarIn(names: ReadonlySet<string>, imageName: string): string | null {
   for (const n of sidecarNames(imageName)) if (names.has(n)) return n
   return null
+}
+
+export function isSidecarName(name: string): boolean {
+  return /\.xmp$/i.test(name)
+}
+
+/** The photos a sidecar at `sidecar` belongs to (photo.jpg.xmp: photo.jpg; photo.xmp: every photo.<ext> there). Reads the folder once. */
+export function photosOfSidecar(sidecar: string): string[] {
+  const dir = path.dirname(sidecar)
+  const name = path.basename(sidecar).replace(/\.xmp$/i, '')
+  let entries: string[]
+  try {
+    entries = fsSync.readdirSync(dir)
+  } catch {
+    return []
+  }
+  if (isImageName(name)) return entries.includes(name) ? [path.join(dir, name)] : []
+  return entries.filter((e) => isImageName(e) && e.slice(0, e.lastIndexOf('.')) === name).map((e) => path.join(dir, e))
 }

@@ -25,6 +25,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import { compileExclusions, isHiddenOrSystem, isImageName } from '../library/files.ts'
+import { isSidecarName, photosOfSidecar } from '../library/sidecars.ts'
 import { folderId, folderSkipReason, type FolderStep } from '../library/scanner.ts'
 import type { Root } from '../types.ts'
 
@@ -100,13 +101,18 @@ export class LibraryWatcher {
         if (rel.split('/').some(isHiddenOrSystem)) return true
         if (excluded(rel)) return true
         if (stats?.isDirectory() === true && linkedFolderSkipped(rel)) return true
-        // Only image files matter; folders must be watched to see what enters them.
-        return stats?.isFile() === true && !isImageName(path.basename(p))
+        // Only image files (and their XMP sidecars) matter; folders must be watched to see what enters them.
+        return stats?.isFile() === true && !isImageName(path.basename(p)) && !isSidecarName(path.basename(p))
       },
     })
     this.watchers.set(root.id, w)
     const push = (kind: WatchChange['kind']) => (p: string) => {
       const rel = relOf(p)
+      // A sidecar written or edited by another tool: its photo is read again (library/sidecars.ts).
+      if ((kind === 'file-added' || kind === 'file-changed') && isSidecarName(path.basename(p))) {
+        for (const image of photosOfSidecar(p)) this.push({ rootId: root.id, rel: relOf(image), kind: 'file-changed' })
+        return
+      }
       if ((kind === 'file-added' || kind === 'file-changed') && !isImageName(path.basename(p))) return
       if (kind === 'file-removed' && !isImageName(path.basename(p))) return
       this.push({ rootId: root.id, rel, kind })

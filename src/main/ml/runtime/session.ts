@@ -19,6 +19,12 @@ export interface CreateSessionOptions {
   allowSpinning?: boolean
   /** Default 'all' (ORT fuses LayerNorm/GELU/MatMul+Add etc.). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
+  /**
+   * ORT's CPU memory arena and memory-pattern planning (default true). false
+   * frees each intermediate when its last consumer has run instead of keeping
+   * the arena at its high-water mark (measured for training: bench train).
+   */
+  cpuMemArena?: boolean
 }
 
 export interface CreatedSession {
@@ -79,6 +85,10 @@ export async function createSession(modelPath: string, options: CreateSessionOpt
     logSeverityLevel: 3,
   }
   if (options.threads !== undefined) base.intraOpNumThreads = options.threads
+  if (options.cpuMemArena === false) {
+    base.enableCpuMemArena = false
+    base.enableMemPattern = false
+  }
   if (options.allowSpinning !== undefined) base.extra = { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } }
   let reason: string | null = requested === 'auto' ? autoSkipReason(env) : null
   for (const provider of plan) {

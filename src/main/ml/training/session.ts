@@ -20,6 +20,8 @@ export interface TrainingSessionOptions {
   workDir?: string
   provider?: ProviderRequest
   threads?: number
+  /** ORT's CPU memory arena (see createSession's cpuMemArena). */
+  cpuMemArena?: boolean
 }
 
 export interface StepResult {
@@ -52,7 +54,7 @@ export class TrainingSession {
     const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-train-'))
     fs.mkdirSync(workDir, { recursive: true })
     const { modelPath } = emitOnnx(graph, { dir: workDir, fileName: 'train-step.onnx' })
-    const created = await createSession(modelPath, { provider: opts.provider ?? 'cpu', threads: opts.threads ?? 2, graphOptimizationLevel: 'all' })
+    const created = await createSession(modelPath, { provider: opts.provider ?? 'cpu', threads: opts.threads ?? 2, graphOptimizationLevel: 'all', ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}) })
     const s = new TrainingSession(spec, trainable, created.session, workDir, ownsWorkDir)
     s.provider = created.provider
     s.fallbackReason = created.fallbackReason

@@ -150,6 +150,34 @@ describe('training', () => {
     expect(fake.callsOf('training.activate')).toEqual([{ versionId: 'v2' }])
     void samplePhoto
   })
+
+  it('says which captions teach, the result in words with metrics behind a disclosure (both rows), the provider, and the keep-learning setting', async () => {
+    const fake = new FakeTransport()
+    const row = (likeYours: number, valLoss: number) => ({ likeYours, valLoss, bleu4: 0.2, cider: 0.9 })
+    fake.reply('training.info', {
+      ...sampleTraining,
+      userCaptions: 40,
+      teaching: { user: 36, reviewed: 4, imported: 3, minimumReason: '16 to learn from and 4 kept aside to check the result' },
+      run: { id: 'r1', state: 'done', step: 59, totalSteps: 60, epoch: 11, samplesPerSecond: 30, etaSeconds: 0, error: null, provider: 'cpu', fallbackReason: 'cuda failed: CUDA provider library not installed', points: [] },
+      evaluation: { versionId: '2', heldOut: 10, summary: '9 of your 10 held-out photos now read like yours (before training: 0 of 10).', before: row(0, 1.35), after: row(9, 0.41) },
+    })
+    await renderApp(fake)
+    await fireEvent.click(screen.getByRole('button', { name: /^Training/ }))
+    await screen.findByText('9 of your 10 held-out photos now read like yours (before training: 0 of 10).')
+    const text = document.body.textContent!.replace(/\s+/g, ' ')
+    expect(text).toMatch(/40 captions can teach the captioning model your style: 36 you wrote or corrected and 4 automatic captions you reviewed and accepted\./)
+    expect(text).toMatch(/3 captions imported from the files' own metadata \(camera and agency text\) are never used to teach/)
+    expect(screen.getByText('9 of your 10 held-out photos now read like yours (before training: 0 of 10).')).toBeTruthy()
+    expect(screen.getByText(/Training on the CPU\. The accelerator could not be used: cuda failed/)).toBeTruthy()
+    const metrics = screen.getByText('Metrics').closest('details')!
+    expect(metrics.open).toBe(false)
+    expect(within(metrics).getByRole('rowheader', { name: 'Before training' }).parentElement!.textContent).toMatch(/0 of 10.*1\.350/)
+    expect(within(metrics).getByRole('rowheader', { name: 'After training' }).parentElement!.textContent).toMatch(/9 of 10.*0\.410/)
+    const keep = screen.getByRole('checkbox', { name: 'Keep learning from my corrections' }) as HTMLInputElement
+    expect(keep.checked).toBe(false)
+    await fireEvent.click(keep)
+    await waitFor(() => expect(fake.callsOf('training.continuous')).toEqual([{ enabled: true }]))
+  })
 })
 
 describe('export', () => {
