@@ -96,7 +96,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     // Reviewed is kept by the engine: a reload shows the same progress.
     await page.reload()
     await page.getByText(`10 of ${total} reviewed`, { exact: true }).waitFor()
-    expect(new URL(page.url()).hash).toMatch(/^#\/review\/\d+$/)
+    await expect.poll(() => new URL(page.url()).hash).toMatch(/^#\/review\/\d+$/)
     // The edited one is the person's caption in the library.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Library' }).click()
     await grid().getByRole('img', { name: 'Four photos in, my own words.' }).waitFor()
@@ -116,6 +116,36 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
       .toBe(true)
     await page.getByRole('button', { name: 'Try again' }).waitFor()
     violations.push(...(await lookAt(page, 'review-failed')))
+  })
+
+  it('"more like this" finds the near-duplicate in a library of a dozen photos, without the photo itself', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Library' }).click()
+    await grid().getByRole('img').first().waitFor()
+    // Open photo-1.jpg: tiles are named by caption, so open them until its name shows.
+    const tiles = grid().getByRole('button')
+    const heading = page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Loading…' })
+    for (let i = 0; i < (await tiles.count()); i++) {
+      await tiles.nth(i).click()
+      await heading.waitFor()
+      if ((await heading.textContent()) === 'photo-1.jpg') break
+      await page.getByRole('button', { name: 'Back to library' }).click()
+    }
+    expect(await heading.textContent()).toBe('photo-1.jpg')
+    await page.getByRole('button', { name: /More like this/ }).click()
+    await page.getByRole('heading', { level: 1, name: 'Photos like photo-1.jpg' }).waitFor()
+    const results = page.getByRole('list', { name: 'Search results' })
+    await results.getByText('photo-1-again.jpg', { exact: true }).waitFor()
+    const names = await results.locator('.file').allTextContents()
+    expect(names[0]).toBe('photo-1-again.jpg')
+    expect(names).not.toContain('photo-1.jpg')
+    expect(new URL(page.url()).hash).toMatch(/^#\/similar\/\d+$/)
+    violations.push(...(await lookAt(page, 'more-like-this')))
+    // The search results show captions, with the file name secondary.
+    await page.getByRole('searchbox', { name: 'Search' }).fill('photo')
+    await page.getByRole('heading', { level: 1, name: 'Results for “photo”' }).waitFor()
+    await results.getByText('photo-1.jpg', { exact: true }).waitFor()
+    expect(await results.getByText(photosDir).count()).toBe(0)
+    violations.push(...(await lookAt(page, 'search-results')))
   })
 
   it('has no accessibility violations on the screens it visited, in light and dark', () => {

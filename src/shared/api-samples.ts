@@ -151,7 +151,7 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
   'models.install': ok,
   'models.cancelInstall': ok,
   'models.activate': ok,
-  'search.query': { hits: [{ photo: samplePhoto(1), score: 0.9, source: 'both', snippet: 'A [[dog]] on a beach' }], meaningPending: false },
+  'search.query': { hits: [{ photo: samplePhoto(1, { caption: 'A dog on a beach' }), score: 0.9, source: 'both', snippet: 'A [[dog]] on a beach' }], meaningPending: false },
   'search.similar': { hits: [{ photo: samplePhoto(2), score: 0.8, source: 'similar', snippet: null }], meaningPending: false },
   'export.run': { written: 3, path: '/tmp/out/captions.csv', tooLong: 0 },
   'training.info': sampleTraining,

@@ -347,7 +347,9 @@ export function createHandlers(deps: HandlerDeps) {
       need(engine.photos.get(photoId), `no photo with id ${photoId}`)
       try {
         const res = search.similar(photoId, { limit })
-        return { hits: res.items.map(toHit).filter((h): h is SearchHit => h !== null).map((h) => ({ ...h, source: 'similar' as const })), meaningPending: false }
+        // The photo is the reference the view is about, not one of its results.
+        const hits = res.items.map(toHit).filter((h): h is SearchHit => h !== null && h.photo.id !== photoId)
+        return { hits: hits.map((h) => ({ ...h, source: 'similar' as const })), meaningPending: false }
       } catch (error) {
         throw new ApiError('conflict', error instanceof Error ? error.message : String(error))
       }

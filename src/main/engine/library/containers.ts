@@ -20,6 +20,7 @@ export interface MetadataBlocks {
 export type ContainerKind = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bigtiff' | 'isobmff' | 'bmp' | 'unknown'
 
 const maxBlock = 16 * 1024 * 1024
+const headBytes = 256 * 1024
 
 export function sniffContainer(head: Buffer): ContainerKind {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg'
@@ -46,21 +47,30 @@ export async function readHead(file: string, bytes = 64): Promise<Buffer> {
   }
 }
 
-/** Metadata blocks of a JPEG, PNG or WebP file; null for other containers. */
-export async function readBlocks(file: string, kind: ContainerKind): Promise<MetadataBlocks | null> {
-  if (kind !== 'jpeg' && kind !== 'png' && kind !== 'webp') return null
+/**
+ * The container kind and, for JPEG, PNG and WebP, the metadata blocks, from one
+ * open and (for almost every file) one read: on a busy machine each file-system
+ * call waits for a thread-pool slot behind image decodes, so few calls matter.
+ */
+export async function readContainer(file: string): Promise<{ kind: ContainerKind; blocks: MetadataBlocks | null }> {
   const fh = await fs.open(file, 'r')
   try {
-    const size = (await fh.stat()).size
+    const head = Buffer.alloc(headBytes)
+    const { bytesRead } = await fh.read(head, 0, headBytes, 0)
+    const first = head.subarray(0, bytesRead)
+    const kind = sniffContainer(first)
+    if (kind !== 'jpeg' && kind !== 'png' && kind !== 'webp') return { kind, blocks: null }
+    // A file shorter than the head is all here; otherwise its size is needed for reads past it.
+    const size = bytesRead < headBytes ? bytesRead : (await fh.stat()).size
     const at = async (pos: number, len: number): Promise<Buffer> => {
       const n = Math.max(0, Math.min(len, size - pos))
+      if (pos + n <= first.length) return first.subarray(pos, pos + n)
       const buf = Buffer.alloc(n)
       if (n > 0) await fh.read(buf, 0, n, pos)
       return buf
     }
-    if (kind === 'jpeg') return await jpegBlocks(at, size)
-    if (kind === 'png') return await pngBlocks(at, size)
-    return await webpBlocks(at, size)
+    const blocks = kind === 'jpeg' ? await jpegBlocks(at, size) : kind === 'png' ? await pngBlocks(at, size) : await webpBlocks(at, size)
+    return { kind, blocks }
   } finally {
     await fh.close()
   }

@@ -27,14 +27,18 @@ type Raw = Record<string, unknown>
 /** Metadata sources of `file` as exiftool reads them; null when exiftool cannot run here. */
 export async function readWithExiftool(file: string): Promise<MetadataSources | null> {
   if (unavailable) return null
-  let raw: Raw
-  try {
-    raw = (await (await exiftool()).readRaw(file, { readArgs: ['-n', '-G1', '-fast'], useMWG: false, ignoreMinorErrors: true })) as Raw
-  } catch (error) {
-    const msg = error instanceof Error ? error.message : String(error)
-    if (/spawn|ENOENT|perl/i.test(msg)) unavailable = msg
-    return null
+  let raw: Raw | null = null
+  // Twice: a read that overlapped another engine's close of the shared process is retried on a fresh one.
+  for (let attempt = 0; attempt < 2 && raw === null; attempt++) {
+    try {
+      raw = (await (await exiftool()).readRaw(file, { readArgs: ['-n', '-G1', '-fast'], useMWG: false, ignoreMinorErrors: true })) as Raw
+    } catch (error) {
+      const msg = error instanceof Error ? error.message : String(error)
+      if (/spawn|ENOENT|perl/i.test(msg)) unavailable = msg
+      if (unavailable || !/end|clos/i.test(msg)) return null
+    }
   }
+  if (raw === null) return null
   return sourcesFromExiftool(raw)
 }
 

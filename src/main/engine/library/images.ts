@@ -60,7 +60,11 @@ type Source =
   | { kind: 'buffer'; data: Buffer; format: string }
   | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; format: string }
 
+// Extensions whose content sharp identifies by itself: no sniffing read needed (see readContainer's note).
+const plainExtensions = /\.(jpe?g|jpe|png|webp|gif|tiff?)$/i
+
 async function sourceOf(file: string): Promise<Source> {
+  if (plainExtensions.test(file)) return { kind: 'file', file }
   const head = await readHead(file, 64).catch(() => Buffer.alloc(0))
   const kind = sniffContainer(head)
   if (kind === 'bmp') {

@@ -16,7 +16,7 @@
 import fs from 'node:fs/promises'
 import exifr from 'exifr'
 import { parseExifDate, parseIptcDate, parseIsoDate, type TakenDate } from './dates.ts'
-import { readBlocks, readHead, sniffContainer, type ContainerKind, type MetadataBlocks } from './containers.ts'
+import { readContainer, type ContainerKind, type MetadataBlocks } from './containers.ts'
 import { fillerReason } from './filler.ts'
 import { parseIptc, type IptcFields } from './iptc.ts'
 import { decodeXmpBytes, ns, parseXmp, xmpText, type XmpProperties } from './xmp.ts'
@@ -175,13 +175,13 @@ export async function readSidecarXmp(file: string): Promise<XmpFields | null> {
 
 export async function readSources(file: string): Promise<MetadataSources> {
   let kind: ContainerKind
+  let blocks: MetadataBlocks | null
   try {
-    kind = sniffContainer(await readHead(file))
+    ;({ kind, blocks } = await readContainer(file))
   } catch {
     return { exif: null, xmp: null, iptc: null }
   }
   if (kind === 'gif' || kind === 'bmp') return { exif: null, xmp: null, iptc: null }
-  const blocks = await readBlocks(file, kind).catch(() => null)
   if (blocks) return await sourcesFromBlocks(blocks)
   const { readWithExiftool } = await import('./exiftool-reader.ts')
   const viaExiftool = await readWithExiftool(file).catch(() => null)

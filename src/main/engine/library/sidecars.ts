@@ -23,14 +23,12 @@ export function sidecarNames(imageName: string): string[] {
 /** The sidecar of the photo at `abs`, if there is one. */
 export async function findSidecar(abs: string): Promise<Sidecar | null> {
   const dir = path.dirname(abs)
+  // Synchronous: a stat of a name that is (almost always) absent costs microseconds, while an
+  // asynchronous one waits for a thread-pool slot behind image decodes on a busy ingest.
   for (const name of sidecarNames(path.basename(abs))) {
     const p = path.join(dir, name)
-    try {
-      const st = await fs.stat(p)
-      if (st.isFile() && st.size <= 16 * 1024 * 1024) return { path: p, mtimeMs: Math.floor(st.mtimeMs) }
-    } catch {
-      // not this name
-    }
+    const st = fsSync.statSync(p, { throwIfNoEntry: false })
+    if (st?.isFile() && st.size <= 16 * 1024 * 1024) return { path: p, mtimeMs: Math.floor(st.mtimeMs) }
   }
   return null
 }

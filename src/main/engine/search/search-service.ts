@@ -8,6 +8,7 @@
 // results synchronously and returns a promise of the fused result, which
 // resolves as soon as the query's text embedding exists; the CLI simply awaits
 // the promise, the interface shows the first list and replaces it.
+import { similarPhotos } from './similar-rule.ts'
 import type { LibraryDb } from '../db/database.ts'
 import type { MlService } from '../../ml/service.ts'
 import type { Provenance } from '../types.ts'
@@ -183,7 +184,7 @@ export class SearchService {
     return { words: wordsOnly(this.textReady ? 'pending' : this.textError ? 'unavailable' : 'pending', this.textError), complete }
   }
 
-  /** Photos that look like `photoId`, best first; the photo itself comes first. */
+  /** Photos that look like `photoId`, best first; the photo itself comes first (the reference; the API leaves it out). */
   similar(photoId: number, options: SearchOptions = {}): SearchResponse {
     const limit = options.limit ?? 50
     const modelId = this.activeModelId(this.textReady?.modelId ?? null)
@@ -193,7 +194,10 @@ export class SearchService {
     }
     const index = this.vectors.sync(modelId)
     if (!index) throw new Error(`no photo has an embedding from model ${modelId} yet`)
-    const hits = this.meaningHits(index, vector, limit, options, photoId)
+    // [similar-rule.ts] near-duplicates always, then what is more alike than average; not the text queries' cut-off.
+    const allowed = isEmptyFilter(options.filters) ? null : this.allowedIds(options.filters)
+    const found = index.search(vector, { k: Math.max(limit, 10) * 2 + 20, allowed, exclude: [photoId], background: referenceRank(index.size) })
+    const hits = similarPhotos(found.hits, found.background.stats).slice(0, limit)
     const own = { id: photoId, score: 1 }
     const ranked = [own, ...hits.filter((h) => h.id !== photoId)].slice(0, limit)
     const fused: FusedHit[] = ranked.map((h) => ({ id: h.id, score: h.score, source: 'meaning', wordRank: null, meaningRank: null, meaningScore: h.score }))

@@ -5,6 +5,8 @@ import type { PhotoFilter, SearchHit, Transport } from '../../../../shared/types
 import type { Announcer } from './announcer.svelte.ts'
 import { errorMessage } from './errors.ts'
 
+export const MAX_RESULTS = 500
+
 export class SearchState {
   #t: Transport
   #announcer: Announcer
@@ -17,6 +19,12 @@ export class SearchState {
   meaningPending = $state(false)
   error = $state<string | null>(null)
   active = $derived(this.text.trim() !== '' || this.similarTo !== null)
+  /** The query the shown results answer: until it equals the text, "no results" would be a flash, not an answer. */
+  answered = $state<string | null>(null)
+  readonly settled = $derived(this.similarTo !== null ? !this.searching : this.answered === this.text.trim() && !this.searching)
+  /** How many results to ask for; "Show more" raises it (the API answers at most MAX_RESULTS). */
+  limit = $state(200)
+  readonly canShowMore = $derived(this.hits.length >= this.limit && this.limit < MAX_RESULTS)
   #seq = 0
   #timer: ReturnType<typeof setTimeout> | null = null
   debounceMs = 150
@@ -27,6 +35,7 @@ export class SearchState {
   }
 
   setText(text: string): void {
+    if (text.trim() !== this.text.trim()) this.limit = 200
     this.text = text
     this.similarTo = null
     this.#schedule(this.debounceMs)
@@ -42,8 +51,16 @@ export class SearchState {
     this.text = ''
     this.similarTo = null
     this.hits = []
+    this.answered = null
     this.searching = false
     this.meaningPending = false
+  }
+
+  /** Ask for the next results (the best 200 first, then up to MAX_RESULTS). */
+  showMore(): void {
+    this.limit = Math.min(MAX_RESULTS, this.limit + 200)
+    if (this.similarTo) void this.similar(this.similarTo)
+    else this.#schedule(0)
   }
 
   #schedule(ms: number): void {
@@ -64,9 +81,10 @@ export class SearchState {
     }
     this.searching = true
     try {
-      const res = await this.#t.call('search.query', { text, filter: this.filter, limit: 200 })
+      const res = await this.#t.call('search.query', { text, filter: this.filter, limit: this.limit })
       if (seq !== this.#seq) return
       this.hits = res.hits
+      this.answered = text
       this.meaningPending = res.meaningPending
       this.error = null
       this.#announcer.say(`${res.hits.length} ${res.hits.length === 1 ? 'photo' : 'photos'} found for ${text}.`)
@@ -84,11 +102,11 @@ export class SearchState {
     this.similarTo = photo
     this.searching = true
     try {
-      const res = await this.#t.call('search.similar', { photoId: photo.id, limit: 200 })
+      const res = await this.#t.call('search.similar', { photoId: photo.id, limit: this.limit })
       if (seq !== this.#seq) return
       this.hits = res.hits
       this.error = null
-      this.#announcer.say(`${res.hits.length} photos like ${photo.name}.`)
+      this.#announcer.say(`${res.hits.length} ${res.hits.length === 1 ? 'photo' : 'photos'} like ${photo.name}.`)
     } catch (error) {
       if (seq === this.#seq) this.error = errorMessage(error)
     } finally {
