@@ -13,7 +13,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
-import { realSizeSpec, type RandomPackSpec } from '../src/main/ml/packs/random-pack.ts'
+import { realSizeRn50x4Spec, realSizeSpec, type RandomPackSpec } from '../src/main/ml/packs/random-pack.ts'
 import type { InProcessMlService } from '../src/main/ml/pipeline/in-process-service.ts'
 import type { WeightFormat } from '../src/main/ml/graph/quantize.ts'
 import { median } from './run.ts'
@@ -27,6 +27,10 @@ export interface CaptionCase {
   id: string
   description: string
   spec: RandomPackSpec
+  /** Batch sizes for this case instead of the bench's (a heavier tower gets fewer, to keep the run short). */
+  batches?: { greedy: number[]; beam: number[] }
+  /** false: skip the int8 fast-mode measurement for this case (run time). */
+  fastMode?: false
 }
 
 export const CAPTION_CASES: CaptionCase[] = [
@@ -34,6 +38,15 @@ export const CAPTION_CASES: CaptionCase[] = [
     id: 'vitb32-transformer8-p10',
     description: 'CLIP ViT-B/32 + transformer mapping (8 layers, prefix 10) + GPT-2 124M',
     spec: realSizeSpec({ type: 'transformer', prefixLength: 10, clipLength: 10, numLayers: 8, normalizePrefix: true }),
+  },
+  {
+    // The paper's third model (issue 12): a ResNet tower at 288 px costs several times a ViT-B/32's
+    // per photo, and prefix 40 makes every GPT-2 step longer, so it is timed at fewer batch sizes.
+    id: 'rn50x4-transformer8-p40',
+    description: 'CLIP RN50x4 (288 px ModifiedResNet, 640-d) + transformer mapping (8 layers, prefix 40) + GPT-2 124M frozen',
+    spec: realSizeRn50x4Spec({ type: 'transformer', prefixLength: 40, clipLength: 40, numLayers: 8, normalizePrefix: true }),
+    batches: { greedy: [1, 8], beam: [4] },
+    fastMode: false,
   },
 ]
 

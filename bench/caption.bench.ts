@@ -1,6 +1,6 @@
 // Captioning speed and memory at real size with random weights (issue 15),
 // per case of caption-cases.ts (ViT-B/32 + 8-layer transformer mapping with
-// prefix 10 + GPT-2 124M first). Every figure is from JPEG files to captions
+// prefix 10 + GPT-2 124M first; then the paper's RN50x4 model with prefix 40). Every figure is from JPEG files to captions
 // at exactly 20 generated tokens (random weights never produce ".", so every
 // caption is that long; `meanTokens` shows it):
 //   greedy        images/s per batch size and the best batch,
@@ -172,12 +172,13 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     for (const c of selectedCases()) {
       ctx.log(`${c.id}: generating and compiling the pack (child process)`)
       const prepared = preparePack(c, ctx.tmpDir)
-      const measured = await measureCaptioning(ctx, prepared.packDir, prepared.cacheDir, images, plan)
+      const casePlan = c.batches ? { ...plan, greedyBatches: c.batches.greedy, beamBatches: c.batches.beam } : plan
+      const measured = await measureCaptioning(ctx, prepared.packDir, prepared.cacheDir, images, casePlan)
       const floatRuns = lastRuns!
       cases[c.id] = { description: c.description, generateSeconds: round3(prepared.generateSeconds), compileSeconds: round3(prepared.compileSeconds), ...measured }
-      if (!process.env.PHOTOCAP_BENCH_NO_FAST) {
+      if (!process.env.PHOTOCAP_BENCH_NO_FAST && c.fastMode !== false) {
         preparePack(c, ctx.tmpDir, 'int8')
-        cases[c.id] = { ...(cases[c.id] as object), fastModeInt8: await measureFastMode(ctx, prepared.packDir, prepared.cacheDir, images, plan, floatRuns) }
+        cases[c.id] = { ...(cases[c.id] as object), fastModeInt8: await measureFastMode(ctx, prepared.packDir, prepared.cacheDir, images, casePlan, floatRuns) }
       }
     }
     figures.cases = cases

@@ -24,12 +24,14 @@ export interface StepChildArgs {
   threads: number
   /** ORT's CPU memory arena (default on; false: a lever measured by bench train). */
   cpuMemArena?: boolean
+  /** CLIP embedding width (default 512, ViT-B/32; 640 for RN50x4). */
+  clipDim?: number
 }
 
 export const GPT2_124M: Gpt2Config = { vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEps: 1e-5 }
 
-export function mappingConfig(type: 'mlp' | 'transformer', prefix: number): MappingConfig {
-  return { type, prefixLength: prefix, clipLength: type === 'transformer' ? prefix : 0, numLayers: type === 'transformer' ? 8 : 0, clipDim: 512, prefixDim: 768, normalizePrefix: type === 'transformer', mlpHiddenDim: type === 'mlp' ? (768 * prefix) / 2 : 0, numHeads: 8, mlpRatio: 2 }
+export function mappingConfig(type: 'mlp' | 'transformer', prefix: number, clipDim = 512): MappingConfig {
+  return { type, prefixLength: prefix, clipLength: type === 'transformer' ? prefix : 0, numLayers: type === 'transformer' ? 8 : 0, clipDim, prefixDim: 768, normalizePrefix: type === 'transformer', mlpHiddenDim: type === 'mlp' ? (768 * prefix) / 2 : 0, numHeads: 8, mlpRatio: 2 }
 }
 
 function peakRssMb(): number {
@@ -38,7 +40,7 @@ function peakRssMb(): number {
 }
 
 async function main(a: StepChildArgs): Promise<void> {
-  const mapping = mappingConfig(a.type, a.prefix)
+  const mapping = mappingConfig(a.type, a.prefix, a.clipDim)
   const t0 = performance.now()
   const session = await TrainingSession.create(
     { mapping, gpt2: GPT2_124M, mappingWeights: initMappingWeights(mapping, 1), gpt2Weights: randomWeights(gpt2WeightSpec(GPT2_124M), 7, 0.02), tuneGpt2: a.tune, batchSize: a.batch, seqLen: a.tokens, optimizer: PAPER_ADAMW },
@@ -49,7 +51,7 @@ async function main(a: StepChildArgs): Promise<void> {
   const peakAfterSetup = peakRssMb()
   const rnd = mulberry32(11)
   const items: TrainItem[] = Array.from({ length: a.batch }, () => ({
-    embedding: Float32Array.from({ length: 512 }, () => rnd() * 2 - 1),
+    embedding: Float32Array.from({ length: mapping.clipDim }, () => rnd() * 2 - 1),
     tokens: Array.from({ length: a.tokens }, () => 1 + Math.floor(rnd() * 50000)),
   }))
   const batch = makeBatch(items, items.map((_, i) => i), { prefixLength: a.prefix, maxLen: a.tokens, normalize: mapping.normalizePrefix })

@@ -13,12 +13,21 @@ import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 import { forwardEvents, registerIpcHandlers } from './ipc.ts'
 import { utilityMlLauncher } from './ml-utility.ts'
 import { WorkerMlService } from '../ml/worker/worker-client.ts'
-import { APP_URL, externalLinkTarget, isTrustedAppUrl } from './policy.ts'
+import { APP_URL, devServerUrlFor, externalLinkTarget, isTrustedAppUrl, WEB_PREFERENCES } from './policy.ts'
+import { hardenSession, hardenWebContents, type SessionLike, type WebContentsLike } from './session-policy.ts'
 import { handleProtocols, registerSchemes } from './protocols.ts'
 import { utilityTrainingLauncher } from './training-utility.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null
+// Development only: a packaged app never lets its environment choose the page it trusts for IPC.
+const devServerUrl = devServerUrlFor(app.isPackaged, process.env)
+
+/** Open a link in the system browser when policy allows it; log the rest. */
+function openExternally(url: string): void {
+  const target = externalLinkTarget(url)
+  if (target) void shell.openExternal(target)
+  else console.warn(`photocap: not opening ${url.slice(0, 200)} (not an allowed external address)`)
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -29,30 +38,18 @@ function createWindow(): BrowserWindow {
     show: false,
     title: 'Photocap',
     backgroundColor: '#00000000',
-    webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: true,
-    },
+    webPreferences: { ...WEB_PREFERENCES, preload: path.join(here, '../preload/index.cjs') },
   })
   win.once('ready-to-show', () => win.show())
   // No navigation away from the app; links to the web open in the system browser.
   win.webContents.on('will-navigate', (event, url) => {
     if (url !== win.webContents.getURL()) {
       event.preventDefault()
-      const target = externalLinkTarget(url)
-      if (target) void shell.openExternal(target)
+      openExternally(url)
     }
   })
   win.webContents.setWindowOpenHandler(({ url }) => {
-    const target = externalLinkTarget(url)
-    if (target) void shell.openExternal(target)
+    openExternally(url)
     return { action: 'deny' }
   })
   void win.loadURL(devServerUrl ?? APP_URL)
@@ -68,6 +65,7 @@ export async function startElectronApp(): Promise<void> {
   app.enableSandbox()
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault())
+    hardenWebContents(contents as unknown as WebContentsLike)
   })
   let win: BrowserWindow | null = null
   app.on('second-instance', () => {
@@ -77,7 +75,8 @@ export async function startElectronApp(): Promise<void> {
   })
 
   await app.whenReady()
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  // Every permission, permission check and device chooser says no ([Note: Electron session policy]).
+  hardenSession(session.defaultSession as unknown as SessionLike, (t) => console.warn(`photocap: ${t}`))
 
   // The same library the CLI uses by default, so `photocap list` sees the app's work.
   const dataDir = defaultDataDir()

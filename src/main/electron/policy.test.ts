@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { externalLinkTarget, isTrustedAppUrl, resolveAppFile } from './policy.ts'
+import { devServerUrlFor, externalLinkTarget, isTrustedAppUrl, resolveAppFile } from './policy.ts'
 
 describe('Electron security policy', () => {
   it('trusts only our app origin (and the dev server in development)', () => {
@@ -13,10 +13,22 @@ describe('Electron security policy', () => {
     expect(isTrustedAppUrl('not a url')).toBe(false)
   })
 
-  it('sends only http(s) links to the system browser', () => {
+  it('sends only https links to allowed hosts (the model sources) to the system browser', () => {
     expect(externalLinkTarget('https://github.com/photocap')).toBe('https://github.com/photocap')
-    expect(externalLinkTarget('http://example.com')).toBe('http://example.com/')
-    for (const bad of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://server/share', 'ms-msdt:/id', 'photocap-app://app/x', '']) expect(externalLinkTarget(bad), bad).toBeNull()
+    expect(externalLinkTarget('https://huggingface.co/openai/clip-vit-base-patch32')).toBe('https://huggingface.co/openai/clip-vit-base-patch32')
+    expect(externalLinkTarget('https://drive.google.com/file/d/x/view')).toBe('https://drive.google.com/file/d/x/view')
+    for (const bad of ['http://example.com', 'https://example.com/', 'http://huggingface.co/', 'https://huggingface.co.evil.example/', 'https://user@huggingface.co/', 'https://huggingface.co:8443/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://server/share', 'ms-msdt:/id', 'photocap-app://app/x', '']) {
+      expect(externalLinkTarget(bad), bad).toBeNull()
+    }
+  })
+
+  it('honours ELECTRON_RENDERER_URL only in an unpackaged app, and only on loopback', () => {
+    const env = { ELECTRON_RENDERER_URL: 'http://localhost:5173' }
+    expect(devServerUrlFor(false, env)).toBe('http://localhost:5173')
+    expect(devServerUrlFor(true, env)).toBeNull()
+    expect(devServerUrlFor(false, {})).toBeNull()
+    expect(devServerUrlFor(false, { ELECTRON_RENDERER_URL: 'https://evil.example/' })).toBeNull()
+    expect(devServerUrlFor(false, { ELECTRON_RENDERER_URL: 'file:///tmp/x.html' })).toBeNull()
   })
 
   it('serves app files from the renderer folder only', () => {

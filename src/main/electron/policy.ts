@@ -4,9 +4,13 @@
 //   - the page is ours only when it comes from photocap-app://app/ (or, in
 //     development, from electron-vite's dev server), and IPC is accepted only
 //     from such a top frame;
-//   - the window never navigates anywhere else; links to http(s) open in the
-//     system browser, every other scheme (file:, javascript:, smb:, custom
-//     handlers) is dropped;
+//   - the window never navigates anywhere else; links open in the system
+//     browser only for https addresses on a short allow-list (the model
+//     sources the app names); everything else (other hosts, http:, file:,
+//     javascript:, smb:, custom handlers) is dropped and logged;
+//   - the development server address (ELECTRON_RENDERER_URL) is honoured only
+//     in an unpackaged app: a packaged build never trusts its environment for
+//     what page to load and accept IPC from;
 //   - the app protocol serves files from the built renderer folder only.
 import path from 'node:path'
 
@@ -32,15 +36,52 @@ export function isTrustedAppUrl(url: string, devServerUrl?: string | null): bool
   return false
 }
 
-/** Where a link the page tries to open may go: the system browser for http(s), nowhere otherwise. */
+/**
+ * The only hosts the system browser is opened for: the page has no external
+ * links of its own, and these are the model sources a pack names (Hugging Face,
+ * Google Drive) and the project's home. Anything else is dropped.
+ */
+export const EXTERNAL_HOSTS: readonly string[] = ['huggingface.co', 'drive.google.com', 'github.com']
+
+/** Where a link the page tries to open may go: the system browser for https on an allowed host, nowhere otherwise. */
 export function externalLinkTarget(url: string): string | null {
   try {
     const u = new URL(url)
-    return u.protocol === 'https:' || u.protocol === 'http:' ? u.toString() : null
+    if (u.protocol !== 'https:' || u.username || u.password || u.port) return null
+    return EXTERNAL_HOSTS.includes(u.hostname) ? u.toString() : null
   } catch {
     return null
   }
 }
+
+/** The dev server the window loads from: only in an unpackaged app, and only a loopback http address. */
+export function devServerUrlFor(isPackaged: boolean, env: Record<string, string | undefined>): string | null {
+  if (isPackaged) return null
+  const url = env.ELECTRON_RENDERER_URL
+  if (!url) return null
+  try {
+    const u = new URL(url)
+    return u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1') ? url : null
+  } catch {
+    return null
+  }
+}
+
+/** What every window of the app runs with (Electron's security checklist); the preload is added by the caller. */
+export const WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  experimentalFeatures: false,
+  navigateOnDragDrop: false,
+  safeDialogs: true,
+  spellcheck: true,
+} as const
 
 /** The file behind photocap-app://app/<path>, confined to the renderer folder; null when outside or malformed. */
 export function resolveAppFile(root: string, url: string): string | null {

@@ -34,7 +34,9 @@ export interface PipelineDeps {
   now?: () => number
 }
 
-export const batchSizes = { scan: 1, ingest: 32, thumbnail: 16, embed: 16, caption: 16 } as const
+// caption: one claim fills the ML service's best greedy batch (defaultBatchSizes.greedy, measured
+// in bench/caption.bench.ts); beam search splits it into its own smaller batches.
+export const batchSizes = { scan: 1, ingest: 32, thumbnail: 16, embed: 16, caption: 32 } as const
 
 export class Pipeline {
   private readonly now: () => number

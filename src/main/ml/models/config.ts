@@ -109,11 +109,42 @@ function num(src: string, obj: Json, keys: string[], fallback?: number): number 
   throw new ModelConfigError(`${src}: missing or non-numeric field ${keys.join(' / ')}`)
 }
 
-function posInt(src: string, obj: Json, keys: string[], fallback?: number): number {
+// [Note: Config bounds]
+// A config is read before any weight, and its numbers size everything built
+// from it (the weight-name list, graphs, buffers): n_layer = 10^7 would list
+// 10^8 names before the first tensor is checked. Every size is bounded by the
+// largest real checkpoint we know of, with a wide margin (GPT-2 XL: 48 layers,
+// 1600 wide, 25 heads, 1024 positions, vocabulary 50257; CLIP ViT-bigG: 48
+// layers, 1664 wide, 8192 MLP, 336 px images, patch 14; ClipCap: prefix 40,
+// 8 mapper layers), and the layer counts are then checked against the weight
+// file's own tensors (weight-names.ts) before anything is built from them.
+export const CONFIG_LIMITS = {
+  layers: 256,
+  width: 16_384,
+  heads: 256,
+  intermediate: 65_536,
+  vocab: 1 << 20,
+  positions: 65_536,
+  imageSize: 2048,
+  patchSize: 256,
+  prefixLength: 512,
+} as const
+
+function posInt(src: string, obj: Json, keys: string[], fallback: number | undefined, max: number): number {
   const v = num(src, obj, keys, fallback)
   if (!Number.isInteger(v) || v <= 0) throw new ModelConfigError(`${src}: field ${keys[0]} must be a positive integer, got ${v}`)
+  if (v > max) throw new ModelConfigError(`${src}: field ${keys[0]} is ${v}, over ${max} (no real checkpoint comes near; is the config corrupt?)`)
   return v
 }
+
+/** A small positive real (layer-norm epsilon, MLP ratio), bounded like the sizes. */
+function posReal(src: string, obj: Json, keys: string[], fallback: number, max: number): number {
+  const v = num(src, obj, keys, fallback)
+  if (!(v > 0) || v > max) throw new ModelConfigError(`${src}: field ${keys[0]} must be above 0 and at most ${max}, got ${v}`)
+  return v
+}
+
+const L = CONFIG_LIMITS
 
 function divides(src: string, what: string, hidden: number, heads: number): void {
   if (hidden % heads !== 0) throw new ModelConfigError(`${src}: ${what} hidden size ${hidden} is not divisible by ${heads} heads`)
@@ -126,12 +157,12 @@ export function parseGpt2Config(json: Json, src = 'gpt2 config.json'): Gpt2Confi
     throw new ModelConfigError(`${src}: activation_function ${String(act)} is not supported (GPT-2 uses gelu_new)`)
   }
   const cfg: Gpt2Config = {
-    vocabSize: posInt(src, json, ['vocab_size']),
-    nPositions: posInt(src, json, ['n_positions', 'n_ctx']),
-    nEmbd: posInt(src, json, ['n_embd']),
-    nLayer: posInt(src, json, ['n_layer']),
-    nHead: posInt(src, json, ['n_head']),
-    layerNormEps: num(src, json, ['layer_norm_epsilon'], 1e-5),
+    vocabSize: posInt(src, json, ['vocab_size'], undefined, L.vocab),
+    nPositions: posInt(src, json, ['n_positions', 'n_ctx'], undefined, L.positions),
+    nEmbd: posInt(src, json, ['n_embd'], undefined, L.width),
+    nLayer: posInt(src, json, ['n_layer'], undefined, L.layers),
+    nHead: posInt(src, json, ['n_head'], undefined, L.heads),
+    layerNormEps: posReal(src, json, ['layer_norm_epsilon'], 1e-5, 1),
   }
   divides(src, 'GPT-2', cfg.nEmbd, cfg.nHead)
   if (json.n_inner !== undefined && json.n_inner !== null && json.n_inner !== 4 * cfg.nEmbd) {
@@ -143,15 +174,15 @@ export function parseGpt2Config(json: Json, src = 'gpt2 config.json'): Gpt2Confi
 function tower(src: string, json: Json, what: string): ClipTowerConfig {
   const act = json.hidden_act
   if (act !== undefined && act !== 'quick_gelu') throw new ModelConfigError(`${src}: ${what}.hidden_act ${String(act)} is not supported (CLIP uses quick_gelu)`)
-  const hidden = posInt(`${src} ${what}`, json, ['hidden_size'])
-  const heads = posInt(`${src} ${what}`, json, ['num_attention_heads'])
+  const hidden = posInt(`${src} ${what}`, json, ['hidden_size'], undefined, L.width)
+  const heads = posInt(`${src} ${what}`, json, ['num_attention_heads'], undefined, L.heads)
   divides(src, what, hidden, heads)
   return {
     hidden,
-    layers: posInt(`${src} ${what}`, json, ['num_hidden_layers']),
+    layers: posInt(`${src} ${what}`, json, ['num_hidden_layers'], undefined, L.layers),
     heads,
-    intermediate: posInt(`${src} ${what}`, json, ['intermediate_size']),
-    eps: num(`${src} ${what}`, json, ['layer_norm_eps'], 1e-5),
+    intermediate: posInt(`${src} ${what}`, json, ['intermediate_size'], undefined, L.intermediate),
+    eps: posReal(`${src} ${what}`, json, ['layer_norm_eps'], 1e-5, 1),
   }
 }
 
@@ -165,16 +196,16 @@ export function parseClipConfig(json: Json, src = 'clip config.json'): ClipConfi
   const tj = t as Json
   const vision: ClipVisionConfig = {
     ...tower(src, vj, 'vision_config'),
-    imageSize: posInt(`${src} vision_config`, vj, ['image_size']),
-    patchSize: posInt(`${src} vision_config`, vj, ['patch_size']),
+    imageSize: posInt(`${src} vision_config`, vj, ['image_size'], undefined, L.imageSize),
+    patchSize: posInt(`${src} vision_config`, vj, ['patch_size'], undefined, L.patchSize),
   }
   if (vision.imageSize % vision.patchSize !== 0) throw new ModelConfigError(`${src}: image_size ${vision.imageSize} is not a multiple of patch_size ${vision.patchSize}`)
   const text: ClipTextConfig = {
     ...tower(src, tj, 'text_config'),
-    vocabSize: posInt(`${src} text_config`, tj, ['vocab_size']),
-    maxPositions: posInt(`${src} text_config`, tj, ['max_position_embeddings'], 77),
+    vocabSize: posInt(`${src} text_config`, tj, ['vocab_size'], undefined, L.vocab),
+    maxPositions: posInt(`${src} text_config`, tj, ['max_position_embeddings'], 77, L.positions),
   }
-  return { projectionDim: posInt(src, json, ['projection_dim'], 512), vision, text }
+  return { projectionDim: posInt(src, json, ['projection_dim'], 512, L.width), vision, text }
 }
 
 /**
@@ -187,25 +218,25 @@ export function parseClipConfig(json: Json, src = 'clip config.json'): ClipConfi
 export function parseMappingConfig(json: Json, src = 'mapping config.json', sizes: { clipDim?: number; prefixDim?: number } = {}): MappingConfig {
   const type = json.type ?? json.mapping_type
   if (type !== 'mlp' && type !== 'transformer') throw new ModelConfigError(`${src}: type must be "mlp" or "transformer", got ${JSON.stringify(type)}`)
-  const prefixLength = posInt(src, json, ['prefix_length'])
-  const clipDim = posInt(src, json, ['clip_dim', 'prefix_size'], sizes.clipDim)
-  const prefixDim = posInt(src, json, ['prefix_dim', 'gpt_embedding_size'], sizes.prefixDim)
+  const prefixLength = posInt(src, json, ['prefix_length'], undefined, L.prefixLength)
+  const clipDim = posInt(src, json, ['clip_dim', 'prefix_size'], sizes.clipDim, L.width)
+  const prefixDim = posInt(src, json, ['prefix_dim', 'gpt_embedding_size'], sizes.prefixDim, L.width)
   const normalize = json.normalize_prefix
   if (normalize !== undefined && typeof normalize !== 'boolean') throw new ModelConfigError(`${src}: normalize_prefix must be true or false`)
-  const heads = posInt(src, json, ['num_heads'], 8)
+  const heads = posInt(src, json, ['num_heads'], 8, L.heads)
   if (heads !== 8) throw new ModelConfigError(`${src}: num_heads ${heads} is not supported (the paper's TransformerMapper hard-codes 8)`)
   if (json.attn_qkv_bias === true || json.qkv_bias === true) throw new ModelConfigError(`${src}: attention q/kv bias is not supported (the paper's mapper has none)`)
   const cfg: MappingConfig = {
     type,
     prefixLength,
-    clipLength: type === 'transformer' ? posInt(src, json, ['clip_length']) : 0,
-    numLayers: type === 'transformer' ? posInt(src, json, ['num_layers']) : 0,
+    clipLength: type === 'transformer' ? posInt(src, json, ['clip_length'], undefined, L.prefixLength) : 0,
+    numLayers: type === 'transformer' ? posInt(src, json, ['num_layers'], undefined, L.layers) : 0,
     clipDim,
     prefixDim,
     normalizePrefix: normalize ?? false,
-    mlpHiddenDim: type === 'mlp' ? posInt(src, json, ['mlp_hidden_dim', 'hidden_size'], Math.floor((prefixDim * prefixLength) / 2)) : 0,
+    mlpHiddenDim: type === 'mlp' ? posInt(src, json, ['mlp_hidden_dim', 'hidden_size'], Math.floor((prefixDim * prefixLength) / 2), L.intermediate * 4) : 0,
     numHeads: heads,
-    mlpRatio: num(src, json, ['mlp_ratio'], 2),
+    mlpRatio: posReal(src, json, ['mlp_ratio'], 2, 64),
   }
   if (type === 'transformer') divides(src, 'mapping', prefixDim, heads)
   return cfg

@@ -117,6 +117,21 @@ export function mappingWeightSpec(cfg: MappingConfig): Spec {
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i])
 
+/**
+ * The weight file's own layer count must match the config's before a spec is
+ * built from the config (see [Note: Config bounds]): the file is the ground
+ * truth, and a config that disagrees fails here, naming both numbers.
+ */
+export function checkLayerCount(names: Iterable<string>, prefix: string, expected: number, file: string, what: string, field: string): void {
+  let layers = 0
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const m = /^(\d+)\./.exec(name.slice(prefix.length))
+    if (m) layers = Math.max(layers, Number(m[1]) + 1)
+  }
+  if (layers !== expected) throw new WeightsError(`${file}: the config says ${field} = ${expected}, but the ${what} weights have ${layers} layer${layers === 1 ? '' : 's'} (${prefix}N.*)`)
+}
+
 /** Pick the spec's tensors out of `canonical`, checking presence, shape and dtype. */
 export function collectWeights(spec: Spec, canonical: WeightMap, file: string, what: string, sourceNames: Map<string, string>): WeightMap {
   const out: WeightMap = new Map()
@@ -168,6 +183,7 @@ export function normalizeGpt2Weights(raw: WeightMap, cfg: Gpt2Config, file: stri
     canonical.set(name, t)
     sourceNames.set(name, key)
   }
+  checkLayerCount(canonical.keys(), 'h.', cfg.nLayer, file, 'GPT-2', 'n_layer')
   const spec = gpt2WeightSpec(cfg)
   const out = collectWeights(spec, canonical, file, 'GPT-2', sourceNames)
   rejectExtraWeights(canonical, spec, file, 'GPT-2', sourceNames)
@@ -190,6 +206,8 @@ export function normalizeClipWeights(raw: WeightMap, cfg: ClipConfig, file: stri
     canonical.set(name, t)
     sourceNames.set(name, key)
   }
+  if (parts.vision && typeof cfg.vision.layers === 'number') checkLayerCount(canonical.keys(), 'vision_model.encoder.layers.', cfg.vision.layers, file, 'CLIP vision', 'vision_config.num_hidden_layers')
+  if (parts.text) checkLayerCount(canonical.keys(), 'text_model.encoder.layers.', cfg.text.layers, file, 'CLIP text', 'text_config.num_hidden_layers')
   const spec: Spec = [...(parts.vision ? clipVisionWeightSpec(cfg) : []), ...(parts.text ? clipTextWeightSpec(cfg) : [])]
   const out = collectWeights(spec, canonical, file, 'CLIP', sourceNames)
   if (parts.vision && parts.text) {
@@ -219,6 +237,7 @@ export function splitClipcapCheckpoint(raw: WeightMap): { mapping: WeightMap; gp
 export function normalizeMappingWeights(raw: WeightMap, cfg: MappingConfig, file: string): WeightMap {
   const { mapping } = splitClipcapCheckpoint(raw)
   if (!mapping.size) throw new WeightsError(`${file}: no clip_project.* tensors (not a ClipCap mapping checkpoint)`)
+  if (cfg.type === 'transformer') checkLayerCount(mapping.keys(), 'clip_project.transformer.layers.', cfg.numLayers, file, 'transformer mapping', 'num_layers')
   const spec = mappingWeightSpec(cfg)
   const out = collectWeights(spec, mapping, file, `${cfg.type} mapping`, new Map())
   rejectExtraWeights(mapping, spec, file, `${cfg.type} mapping`, new Map())

@@ -26,11 +26,13 @@ export interface BatchSizes {
   beam: number
 }
 
-// From bench/caption.bench.ts (real-size random pack, busy 2-core CPU): greedy
-// 1 -> 8 -> 16 photos gave 0.26 -> 0.85 -> 1.08 images/s (67-token captions);
-// beam 5 at 4 photos (20 rows) 2.6x batch 1 for 15-token captions. Bigger
+// From `npm run bench -- caption` (issue 15; real-size random pack, 20-token
+// captions, 2-core CPU at load 18-25, so judged by CPU seconds per image, which
+// a busy machine disturbs least): greedy batch 16 / 32 / 64 took 0.157 / 0.143 /
+// 0.148 CPU-s per image (wall 1.35 / 1.39 / 1.10 images/s), beam 5 at 4 / 8 / 16
+// photos 0.49 / 0.365 / 0.363 (wall 0.25 / 0.44 / 0.37 images/s). Bigger
 // batches stop paying while the KV cache (rows × 24 × past × 768 floats) grows.
-export const defaultBatchSizes: BatchSizes = { vision: 8, text: 32, greedy: 16, beam: 4 }
+export const defaultBatchSizes: BatchSizes = { vision: 8, text: 32, greedy: 32, beam: 8 }
 
 export class InProcessMlService implements MlService {
   private decoder: Gpt2DecoderStep | null = null

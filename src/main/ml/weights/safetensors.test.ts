@@ -35,7 +35,7 @@ describe('safetensors', () => {
     const good = encodeSafetensors({ w: f32([4], [1, 2, 3, 4]) })
     const truncated = path.join(dir, 'trunc.safetensors')
     fs.writeFileSync(truncated, good.subarray(0, good.length - 4))
-    expect(() => openSafetensors(truncated)).toThrow(/trunc\.safetensors: tensor w has inconsistent offsets/)
+    expect(() => openSafetensors(truncated)).toThrow(/trunc\.safetensors: tensor "w" has data_offsets \[0, 16\] beyond the 12 data bytes of the file/)
   })
 
   it('widens half floats', () => {
@@ -47,5 +47,38 @@ describe('safetensors', () => {
   it.skipIf(!fs.existsSync(goldenGpt2))('reads the golden GPT-2 weights (skipped: ../shared/reference absent)', () => {
     const t = readSafetensors(goldenGpt2)
     expect(t.get('transformer.h.0.attn.c_attn.weight')!.shape).toEqual([32, 96])
+  })
+
+  it('validates every header entry: one line naming the file, the tensor and the reason', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-'))
+    const withHeader = (name: string, header: unknown, dataBytes = 64): string => {
+      const json = Buffer.from(JSON.stringify(header))
+      const len = Buffer.alloc(8)
+      len.writeBigUInt64LE(BigInt(json.length))
+      const file = path.join(dir, name)
+      fs.writeFileSync(file, Buffer.concat([len, json, Buffer.alloc(dataBytes)]))
+      return file
+    }
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['no-offsets', { w: { dtype: 'F32', shape: [4] } }, /no-offsets\.safetensors: tensor "w" has no data_offsets$/],
+      ['shape-string', { w: { dtype: 'F32', shape: 'big', data_offsets: [0, 16] } }, /shape-string\.safetensors: tensor "w" has a shape that is not a list/],
+      ['shape-negative', { w: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }, /shape-negative\.safetensors: tensor "w" has an invalid shape \[-4\]/],
+      ['negative', { w: { dtype: 'F32', shape: [4], data_offsets: [-16, 0] } }, /negative\.safetensors: tensor "w" has invalid data_offsets \[-16,0\]/],
+      ['backwards', { w: { dtype: 'F32', shape: [0], data_offsets: [16, 0] } }, /backwards\.safetensors: tensor "w" has data_offsets \[16, 0\] that end before they begin/],
+      ['overlap', { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }, /overlap\.safetensors: tensors a \[0,16\] and b \[8,24\] overlap/],
+      ['dtype', { w: { dtype: 'toString', shape: [1], data_offsets: [0, 1] } }, /dtype\.safetensors: tensor "w" has unsupported dtype "toString"/],
+      ['not-object', { w: 7 }, /not-object\.safetensors: tensor "w" is not an object in the header/],
+      ['array', [1, 2], /array\.safetensors: not a safetensors file \(header is not a JSON object\)/],
+      ['metadata', { __metadata__: { a: 1 } }, /metadata\.safetensors: __metadata__ is not an object of strings/],
+    ]
+    for (const [name, header, message] of cases) {
+      const file = withHeader(`${name}.safetensors`, header)
+      expect(() => openSafetensors(file), name).toThrow(message)
+      try {
+        openSafetensors(file)
+      } catch (error) {
+        expect((error as Error).message.split('\n'), name).toHaveLength(1)
+      }
+    }
   })
 })

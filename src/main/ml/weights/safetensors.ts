@@ -27,6 +27,51 @@ export interface SafetensorsFile {
   get(name: string): HostTensor
 }
 
+/** Most dimensions a tensor of ours has (conv weights: 4); more is a hostile or foreign file. */
+const MAX_RANK = 8
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+
+/** One header entry checked field by field; the error names the file, the tensor and the reason. */
+function validEntry(path: string, name: string, value: unknown, dataBytes: number): HeaderEntry {
+  const fail = (why: string) => new SafetensorsError(`${path}: tensor ${JSON.stringify(name.slice(0, 200))} ${why}`)
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw fail('is not an object in the header')
+  const e = value as Record<string, unknown>
+  if (typeof e.dtype !== 'string' || !Object.hasOwn(itemSize, e.dtype)) throw fail(`has unsupported dtype ${JSON.stringify(e.dtype)}`)
+  if (!Array.isArray(e.shape)) throw fail('has a shape that is not a list')
+  if (e.shape.length > MAX_RANK || !e.shape.every(isCount)) throw fail(`has an invalid shape ${JSON.stringify(e.shape).slice(0, 100)} (at most ${MAX_RANK} non-negative integers)`)
+  const offsets = e.data_offsets
+  if (offsets === undefined) throw fail('has no data_offsets')
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw fail(`has invalid data_offsets ${JSON.stringify(offsets).slice(0, 100)} (expected [begin, end], non-negative integers)`)
+  const [begin, end] = offsets as [number, number]
+  const shape = e.shape as number[]
+  const bytes = shape.reduce((a, b) => a * b, 1) * itemSize[e.dtype]!
+  if (begin > end) throw fail(`has data_offsets [${begin}, ${end}] that end before they begin`)
+  if (end > dataBytes) throw fail(`has data_offsets [${begin}, ${end}] beyond the ${dataBytes} data bytes of the file (truncated or corrupt)`)
+  if (end - begin !== bytes) throw fail(`has data_offsets [${begin}, ${end}] (${end - begin} bytes) but shape [${shape}] of ${e.dtype} needs ${bytes}`)
+  return { dtype: e.dtype, shape, data_offsets: [begin, end] }
+}
+
+/** Two tensors whose bytes overlap would alias each other's weights: refused. */
+function refuseOverlaps(path: string, entries: Map<string, HeaderEntry>): void {
+  const spans = [...entries].filter(([, e]) => e.data_offsets[1] > e.data_offsets[0]).sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0])
+  for (let i = 1; i < spans.length; i++) {
+    const [prevName, prev] = spans[i - 1]!
+    const [name, e] = spans[i]!
+    if (e.data_offsets[0] < prev.data_offsets[1]) {
+      throw new SafetensorsError(`${path}: tensors ${prevName} [${prev.data_offsets}] and ${name} [${e.data_offsets}] overlap (aliased weights are not a valid safetensors file)`)
+    }
+  }
+}
+
+function validMetadata(path: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {}
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    throw new SafetensorsError(`${path}: __metadata__ is not an object of strings`)
+  }
+  return value as Record<string, string>
+}
+
 /** Open a safetensors file: the header is parsed now, tensors are read on demand. */
 export function openSafetensors(path: string): SafetensorsFile {
   let fd: number
@@ -43,26 +88,21 @@ export function openSafetensors(path: string): SafetensorsFile {
     if (headerLen <= 1 || 8 + headerLen > size || headerLen > 100 * 2 ** 20) throw new SafetensorsError(`${path}: not a safetensors file (bad header length ${headerLen})`)
     const headerBuf = Buffer.alloc(headerLen)
     fs.readSync(fd, headerBuf, 0, headerLen, 8)
-    let header: Record<string, unknown>
+    let header: Record<string, unknown> | null
     try {
-      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>
+      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown> | null
     } catch {
       throw new SafetensorsError(`${path}: not a safetensors file (header is not JSON)`)
     }
     const dataStart = 8 + headerLen
-    const metadata = (header.__metadata__ ?? {}) as Record<string, string>
+    if (!header || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(`${path}: not a safetensors file (header is not a JSON object)`)
+    const metadata = validMetadata(path, header.__metadata__)
     const entries = new Map<string, HeaderEntry>()
     for (const [name, value] of Object.entries(header)) {
       if (name === '__metadata__') continue
-      const e = value as HeaderEntry
-      const bytes = itemSize[e.dtype]
-      if (bytes === undefined) throw new SafetensorsError(`${path}: tensor ${name} has unsupported dtype ${e.dtype}`)
-      const [begin, end] = e.data_offsets
-      if (end - begin !== numel(e.shape) * bytes || dataStart + end > size) {
-        throw new SafetensorsError(`${path}: tensor ${name} has inconsistent offsets (file truncated or corrupt)`)
-      }
-      entries.set(name, e)
+      entries.set(name, validEntry(path, name, value, size - dataStart))
     }
+    refuseOverlaps(path, entries)
     const entry = (name: string): HeaderEntry => {
       const e = entries.get(name)
       if (!e) throw new SafetensorsError(`${path}: no tensor named ${name}`)

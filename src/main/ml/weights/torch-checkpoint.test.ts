@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { deflateRawSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deflateRawSync } from 'node:zlib'
 import { readSafetensors } from './safetensors.ts'
 import type { HostTensor } from './tensor.ts'
 import { readTorchCheckpoint, TorchCheckpointError, unpickleRestricted } from './torch-checkpoint.ts'
+import { PickleWriter, zip } from '../../../../test/helpers/torch-zip.ts'
 
 const fixtures = path.resolve(import.meta.dirname, '../../../../test/fixtures')
 const mlpPt = path.join(fixtures, 'torch-checkpoints/mlp-clipcap.pt')
@@ -75,83 +76,6 @@ describe('PyTorch zip checkpoints (the packs\' clipcap.pt files)', () => {
 })
 
 // ---- hand-built checkpoints: non-contiguous views, dtypes, refusal of foreign globals
-
-/** Pickle opcodes for a protocol-2 state dict, written the way torch does. */
-class PickleWriter {
-  private parts: Buffer[] = [Buffer.from([0x80, 2])]
-  raw(...bytes: number[]): this {
-    this.parts.push(Buffer.from(bytes))
-    return this
-  }
-  global(module: string, name: string): this {
-    this.parts.push(Buffer.from(`c${module}\n${name}\n`, 'latin1'))
-    return this
-  }
-  str(s: string): this {
-    const b = Buffer.from(s, 'utf8')
-    const len = Buffer.alloc(4)
-    len.writeUInt32LE(b.length)
-    this.parts.push(Buffer.from([0x58]), len, b)
-    return this
-  }
-  int(n: number): this {
-    const b = Buffer.alloc(5)
-    b[0] = 0x4a
-    b.writeInt32LE(n, 1)
-    this.parts.push(b)
-    return this
-  }
-  tuple(values: number[]): this {
-    this.raw(0x28)
-    for (const v of values) this.int(v)
-    return this.raw(0x74)
-  }
-  /** key -> _rebuild_tensor_v2(storage(type, key, numel), offset, size, stride, False, OrderedDict()) */
-  tensor(name: string, storageType: string, key: string, storageNumel: number, offset: number, size: number[], stride: number[]): this {
-    this.str(name).global('torch._utils', '_rebuild_tensor_v2').raw(0x28)
-    this.raw(0x28).str('storage').global('torch', storageType).str(key).str('cpu').int(storageNumel).raw(0x74, 0x51)
-    this.int(offset).tuple(size).tuple(stride).raw(0x89).global('collections', 'OrderedDict').raw(0x29, 0x52)
-    return this.raw(0x74, 0x52)
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.parts)
-  }
-}
-
-/** A stored (uncompressed) zip, or deflated when asked, like torch's writer. */
-function zip(entries: Array<[string, Buffer]>, deflate = false): Buffer {
-  const locals: Buffer[] = []
-  const central: Buffer[] = []
-  let offset = 0
-  for (const [name, data] of entries) {
-    const body = deflate ? deflateRawSync(data) : data
-    const nameBuf = Buffer.from(name)
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(deflate ? 8 : 0, 8)
-    local.writeUInt32LE(body.length, 18)
-    local.writeUInt32LE(data.length, 22)
-    local.writeUInt16LE(nameBuf.length, 26)
-    const cd = Buffer.alloc(46)
-    cd.writeUInt32LE(0x02014b50, 0)
-    cd.writeUInt16LE(deflate ? 8 : 0, 10)
-    cd.writeUInt32LE(body.length, 20)
-    cd.writeUInt32LE(data.length, 24)
-    cd.writeUInt16LE(nameBuf.length, 28)
-    cd.writeUInt32LE(offset, 42)
-    locals.push(local, nameBuf, body)
-    central.push(cd, nameBuf)
-    offset += 30 + nameBuf.length + body.length
-  }
-  const cdBuf = Buffer.concat(central)
-  const eocd = Buffer.alloc(22)
-  eocd.writeUInt32LE(0x06054b50, 0)
-  eocd.writeUInt16LE(entries.length, 8)
-  eocd.writeUInt16LE(entries.length, 10)
-  eocd.writeUInt32LE(cdBuf.length, 12)
-  eocd.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, cdBuf, eocd])
-}
 
 describe('hand-built checkpoints', () => {
   let dir: string
@@ -226,5 +150,34 @@ describe('hand-built checkpoints', () => {
     expect(() => readTorchCheckpoint(short)).toThrow(/short\.pt: pickle/)
     const noStorage = write('nostorage.pt', zip([['a/data.pkl', new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 4, 0, [4], [1]).raw(0x75, 0x2e).bytes()]]))
     expect(() => readTorchCheckpoint(noStorage)).toThrow(/nostorage\.pt: archive has no entry a\/data\/0/)
+  })
+
+  it('refuses hostile archives with one line naming the file and the reason', () => {
+    const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 4, 0, [4], [1]).raw(0x75, 0x2e).bytes()
+    const storage = Buffer.alloc(16)
+    const bomb = write('bomb.pt', zip([{ name: 'a/data.pkl', data: pkl, body: deflateRawSync(Buffer.alloc(16 << 20)), size: pkl.length }, ['a/data/0', storage]]))
+    expect(() => readTorchCheckpoint(bomb)).toThrow(`${bomb}: entry a/data.pkl inflates to more than its declared ${pkl.length} bytes (a zip bomb or a corrupt archive)`)
+    const huge = write('huge.pt', zip([{ name: 'a/data.pkl', data: pkl, body: deflateRawSync(pkl), size: 0xfffffff0 }, ['a/data/0', storage]]))
+    expect(() => readTorchCheckpoint(huge)).toThrow(/huge\.pt: entry a\/data\.pkl declares 4294967280 bytes, over the 536870912 bytes one entry may have/)
+    const climb = write('climb.pt', zip([['a/data.pkl', pkl], ['a/data/0', storage], ['../x', Buffer.from('x')]]))
+    expect(() => readTorchCheckpoint(climb)).toThrow(`${climb}: zip entry "../x" is refused: its name climbs out of the archive (..)`)
+    const absolute = write('absolute.pt', zip([['a/data.pkl', pkl], ['/etc/x', Buffer.from('x')]]))
+    expect(() => readTorchCheckpoint(absolute)).toThrow(/absolute\.pt: zip entry "\/etc\/x" is refused: its name is an absolute path/)
+    const twice = write('twice.pt', zip([['a/data.pkl', pkl], ['a/data.pkl', pkl]]))
+    expect(() => readTorchCheckpoint(twice)).toThrow(/twice\.pt: zip entry "a\/data\.pkl" appears twice/)
+  })
+
+  it('refuses a view with more elements than its storage (stride 0) before allocating it', () => {
+    const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 1, 0, [1_000_000_000], [0]).raw(0x75, 0x2e).bytes()
+    const file = write('stride0.pt', zip([['a/data.pkl', pkl], ['a/data/0', Buffer.alloc(4)]]))
+    expect(() => readTorchCheckpoint(file)).toThrow(`${file}: tensor w (size [1000000000]) has 1000000000 elements, more than its storage of 1 holds`)
+  })
+
+  it('looks storage types up by own property only (torch.__proto__ is not a storage type)', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', name, '0', 4, 0, [4], [1]).raw(0x75, 0x2e).bytes()
+      const file = write(`proto-${name}.pt`, zip([['a/data.pkl', pkl], ['a/data/0', Buffer.alloc(16)]]))
+      expect(() => readTorchCheckpoint(file), name).toThrow(`${file}: the checkpoint refers to the Python global "torch.${name}", which is not allowed`)
+    }
   })
 })

@@ -20,6 +20,22 @@ interface ZipEntry {
   localHeaderOffset: number
 }
 
+/**
+ * The largest zip entry read: a storage as big as GPT-2 large's embedding
+ * (50257 x 1280 float32, 257 MB) with room to spare, and low enough that a
+ * hostile entry cannot push the process toward its memory limit.
+ */
+export const MAX_ENTRY_BYTES = 512 * 1024 * 1024
+
+/** Why a zip entry name is refused (absolute, `..`, backslashes, NUL), or null. */
+function unsafeEntryName(name: string): string | null {
+  if (name.includes('\0')) return 'its name contains NUL'
+  if (name.includes('\\')) return 'its name contains a backslash'
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'its name is an absolute path'
+  if (name.split('/').some((part) => part === '..')) return 'its name climbs out of the archive (..)'
+  return null
+}
+
 /** A minimal central-directory reader (stored or deflated entries; zip64 aware). */
 class ZipFile {
   readonly entries = new Map<string, ZipEntry>()
@@ -74,6 +90,9 @@ class ZipFile {
         }
         e += 4 + len
       }
+      const bad = unsafeEntryName(name)
+      if (bad) throw this.fail(`zip entry ${JSON.stringify(name.slice(0, 200))} is refused: ${bad}`)
+      if (this.entries.has(name)) throw this.fail(`zip entry ${JSON.stringify(name.slice(0, 200))} appears twice`)
       this.entries.set(name, { name, method, compressedSize, size: entrySize, localHeaderOffset })
       p = extraEnd + commentLen
     }
@@ -101,10 +120,24 @@ class ZipFile {
     const local = this.read(entry.localHeaderOffset, 30)
     if (local.readUInt32LE(0) !== 0x04034b50) throw this.fail(`corrupt local header for ${name}`)
     const start = entry.localHeaderOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28)
+    if (entry.method !== 0 && entry.method !== 8) throw this.fail(`entry ${name} uses unsupported zip compression method ${entry.method}`)
+    if (entry.size > MAX_ENTRY_BYTES) throw this.fail(`entry ${name} declares ${entry.size} bytes, over the ${MAX_ENTRY_BYTES} bytes one entry may have`)
     const raw = this.read(start, entry.compressedSize)
-    if (entry.method === 0) return raw
-    if (entry.method === 8) return inflateRawSync(raw)
-    throw this.fail(`entry ${name} uses unsupported zip compression method ${entry.method}`)
+    if (entry.method === 0) {
+      if (raw.length !== entry.size) throw this.fail(`entry ${name} is stored with ${raw.length} bytes but declares ${entry.size}`)
+      return raw
+    }
+    // Inflate no further than the declared size (a zip bomb declares little and inflates to gigabytes).
+    let out: Buffer
+    try {
+      out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) })
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw this.fail(`entry ${name} inflates to more than its declared ${entry.size} bytes (a zip bomb or a corrupt archive)`)
+      throw this.fail(`entry ${name} does not inflate (${error instanceof Error ? error.message : String(error)})`)
+    }
+    if (out.length !== entry.size) throw this.fail(`entry ${name} inflates to ${out.length} bytes but declares ${entry.size}`)
+    return out
   }
 }
 
@@ -174,9 +207,10 @@ function resolveGlobal(module: string, name: string): unknown {
       return args[0]
     })
   }
-  if (module === 'torch') {
-    const st = STORAGE_TYPES[name]
-    if (st) return new StorageType(name, st.dtype, st.bytes)
+  // Own properties only: `torch.__proto__` or `torch.constructor` must not find Object.prototype's.
+  if (module === 'torch' && Object.hasOwn(STORAGE_TYPES, name)) {
+    const st = STORAGE_TYPES[name]!
+    return new StorageType(name, st.dtype, st.bytes)
   }
   throw new Error(`the checkpoint refers to the Python global "${qualified}", which is not allowed (only PyTorch tensor state dicts are read; nothing in the file is executed)`)
 }
@@ -553,6 +587,10 @@ export function readTorchCheckpoint(path: string): Map<string, HostTensor> {
       if (typeof name !== 'string') throw new TorchCheckpointError(`${path}: state dict key is not a string`)
       const { storage, offset, shape, stride } = value
       if (shape.length !== stride.length) throw new TorchCheckpointError(`${path}: tensor ${name} has ${shape.length} sizes but ${stride.length} strides`)
+      if (shape.some((d) => d < 0)) throw new TorchCheckpointError(`${path}: tensor ${name} has a negative size [${shape}]`)
+      // A view may not hold more elements than its storage: a stride-0 view of one element as 10^9 would be gathered into gigabytes.
+      const elements = shape.reduce((a, b) => a * b, 1)
+      if (elements > storage.numel) throw new TorchCheckpointError(`${path}: tensor ${name} (size [${shape}]) has ${elements} elements, more than its storage of ${storage.numel} holds`)
       const viewKey = `${storage.key}|${offset}|${shape.join(',')}|${stride.join(',')}`
       const shared = views.get(viewKey)
       if (shared) {
