@@ -28,7 +28,10 @@ describe('hash routes', () => {
     for (const h of ['', '#', '#/', '#/nope', '#/photo/abc', '#/photo/0', '#/photo/-3', '#/search?q=', '#/similar/'])
       expect(parseRoute(h)).toEqual({ view: 'library' })
   })
-  it('replaces the history entry only while typing a search', () => {
+  it('replaces the history entry only while typing a search or moving through the review', () => {
+    expect(replacesEntry({ view: 'review' }, { view: 'review', id: 4 })).toBe(true)
+    expect(replacesEntry({ view: 'review', id: 4 }, { view: 'review', id: 5 })).toBe(true)
+    expect(replacesEntry({ view: 'training' }, { view: 'review' })).toBe(false)
     expect(replacesEntry({ view: 'search', q: 'd' }, { view: 'search', q: 'do' })).toBe(true)
     expect(replacesEntry({ view: 'library' }, { view: 'search', q: 'd' })).toBe(false)
     expect(replacesEntry({ view: 'search', q: 'dog' }, { view: 'photo', id: 1, q: 'dog' })).toBe(false)

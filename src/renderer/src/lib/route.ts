@@ -54,8 +54,9 @@ export function parseRoute(hash: string): Route {
 /**
  * Whether going from one address to the next should replace the history entry
  * rather than add one: typing in the search box changes the query each key, and
- * one Back should leave the search, not remove one letter.
+ * one Back should leave the search, not remove one letter; likewise one Back
+ * leaves the review, not one reviewed photo at a time.
  */
 export function replacesEntry(from: Route, to: Route): boolean {
-  return from.view === 'search' && to.view === 'search'
+  return (from.view === 'search' && to.view === 'search') || (from.view === 'review' && to.view === 'review')
 }
