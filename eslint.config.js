@@ -1,57 +1,104 @@
-// Dependency direction, enforced by lint rather than memory (ARCHITECTURE.md §4,
-// STYLE.md habit 2; after VS Code's layer rules):
-//   renderer -> shared only (no main, preload, Electron or Node);
-//   shared is isomorphic (no main, renderer, preload, Electron or Node);
-//   only src/main/index.ts, src/main/electron/** and src/preload/** import 'electron';
-//   the engine and the ML engine never import a front door (bridge, cli, electron).
-// Checked by src/main/bridge/dependency-direction.test.ts (it runs this config).
+// Layers as an allow-list, enforced by lint rather than memory (after VS Code's
+// layer rules): each layer names what it may import, and anything else fails.
+// See docs/ARCHITECTURE.md for what each layer is for.
+//
+//   shared     the API table and the types both processes use (isomorphic: no Node, no Electron)
+//   renderer   the Svelte interface: talks to the backend through the API table only
+//   preload    Electron's bridge between the page and the main process
+//   ml         the ML engine (graphs, models, tokenizers, packs, runtime): depends on nothing of ours
+//   engine     the library engine (database, jobs, scan, search, export, training): uses the ML engine
+//   app        the application layer every door shares: composition root and the API's handlers
+//   bridge     the HTTP/WebSocket door: translates requests for the app layer
+//   cli        the command line: commands over the engine facade and the app layer
+//   electron   the Electron door: IPC, protocols and utility processes around the app layer
+//
+// Tests (*.test.ts, test-support, testing/) may import any layer: they drive the
+// doors end to end. Only the Electron door, the preload and src/main/index.ts
+// import 'electron'. Checked by src/main/bridge/dependency-direction.test.ts,
+// which also plants an upward import and sees it fail.
+import path from 'node:path'
+import { builtinModules } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import tseslint from 'typescript-eslint'
 import svelteParser from 'svelte-eslint-parser'
 
-const nodeBuiltins = { group: ['node:*'], message: 'isomorphic code runs in the page too: no Node built-ins' }
-const electron = { name: 'electron', message: "only src/main/index.ts, src/main/electron/** and src/preload/** may import 'electron'" }
-const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { paths: [electron], patterns }] })
+const root = path.dirname(fileURLToPath(import.meta.url))
+
+/** Layer by folder (longest prefix first), with the layers it may import besides itself. */
+const layers = [
+  { name: 'main-entry', dir: 'src/main/index.ts', may: ['electron'], electron: true },
+  { name: 'shared', dir: 'src/shared', may: [], isomorphic: true },
+  { name: 'renderer', dir: 'src/renderer', may: ['shared'], isomorphic: true },
+  { name: 'preload', dir: 'src/preload', may: ['shared'], electron: true },
+  { name: 'ml', dir: 'src/main/ml', may: [] },
+  { name: 'engine', dir: 'src/main/engine', may: ['ml', 'shared'] },
+  { name: 'app', dir: 'src/main/app', may: ['engine', 'ml', 'shared'] },
+  { name: 'bridge', dir: 'src/main/bridge', may: ['app', 'shared'] },
+  { name: 'cli', dir: 'src/main/cli', may: ['app', 'bridge', 'engine', 'ml', 'shared'] },
+  { name: 'electron', dir: 'src/main/electron', may: ['app', 'engine', 'ml', 'shared'], electron: true },
+]
+
+const posix = (p) => p.split(path.sep).join('/')
+function layerOf(file) {
+  const rel = posix(path.relative(root, file))
+  return layers.find((l) => rel === l.dir || rel.startsWith(l.dir + '/')) ?? null
+}
+const isTest = (file) => /\.test\.ts$|\.spec\.ts$|test-support\.ts$|[\\/]testing[\\/]/.test(file)
+const nodeBuiltins = new Set(builtinModules)
+const allowed = (l) => [l.name, ...l.may].join(', ')
+
+const allowedImports = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const file = context.filename
+    // outside the layers (e2e, benches, test helpers) only the Electron rule applies
+    const from = layerOf(file) ?? { name: 'tooling', dir: posix(path.relative(root, file)), may: null, electron: posix(file).endsWith('e2e/electron.spec.ts') }
+    const test = isTest(file)
+    const check = (node, source) => {
+      if (typeof source !== 'string') return
+      if (source === 'electron' || source.startsWith('electron/')) {
+        if (!from.electron) context.report({ node, message: `${from.dir} may not import 'electron': only src/main/electron, src/preload and src/main/index.ts do (the engine, the app layer and the other doors run under plain Node)` })
+        return
+      }
+      if (from.may === null) return
+      if (from.isomorphic && (source.startsWith('node:') || nodeBuiltins.has(source.split('/')[0]))) {
+        context.report({ node, message: `${from.dir} is isomorphic (it runs in the page too): no Node built-ins ('${source}')` })
+        return
+      }
+      if (!source.startsWith('.') || test) return
+      const target = path.resolve(path.dirname(file), source)
+      const to = layerOf(target)
+      if (to === null) {
+        if (posix(path.relative(root, target)).startsWith('src/')) return
+        context.report({ node, message: `${from.dir} may not import ${posix(path.relative(root, target))}: code outside src/ (test helpers, benches) is not part of the app` })
+        return
+      }
+      if (to.name === from.name || from.may.includes(to.name)) return
+      context.report({ node, message: `layer ${from.name} (${from.dir}) may import ${allowed(from)}; not ${to.name} (${source})` })
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    }
+  },
+}
 
 export default [
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-results/**', 'coverage/**', '**/*.d.ts'] },
-  // This config checks layering only; other rules' directives are not its business.
+  // This config checks layering (and promises) only; other rules' directives are not its business.
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
-    rules: restrict(),
+    plugins: { layers: { rules: { 'allowed-imports': allowedImports } } },
+    rules: { 'layers/allowed-imports': 'error' },
   },
   {
     files: ['src/renderer/**/*.svelte'],
     languageOptions: { parser: svelteParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
-  },
-  {
-    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.svelte'],
-    rules: restrict(
-      { group: ['**/main/**', '**/preload/**'], message: 'the renderer talks to the backend through the API table (src/shared) only' },
-      nodeBuiltins,
-    ),
-  },
-  {
-    files: ['src/shared/**/*.ts'],
-    ignores: ['src/shared/**/*.test.ts'],
-    rules: restrict({ group: ['**/main/**', '**/renderer/**', '**/preload/**'], message: 'src/shared depends on nothing but itself and zod' }, nodeBuiltins),
-  },
-  {
-    files: ['src/main/engine/**/*.ts', 'src/main/ml/**/*.ts'],
-    // Tests may drive the CLI end to end. Known exception, to be moved under
-    // src/main/cli: ml/pipeline/cli-service.ts (the caption/embed commands' glue).
-    ignores: ['src/main/**/*.test.ts', 'src/main/ml/pipeline/cli-service.ts'],
-    rules: restrict({ group: ['**/bridge/**', '**/cli/**', '**/electron/**'], message: 'the engine is Electron-free and knows no front door (bridge, CLI, Electron)' }),
-  },
-  {
-    files: ['src/main/bridge/**/*.ts', 'src/main/cli/**/*.ts'],
-    ignores: ['src/main/bridge/**/*.test.ts'],
-    rules: restrict({ group: ['**/electron/**'], message: 'the HTTP bridge and the CLI run without Electron' }),
-  },
-  {
-    // The Electron adapter and its entry points: the only code that may import 'electron'.
-    files: ['src/main/index.ts', 'src/main/electron/**/*.ts', 'src/preload/**/*.ts', 'e2e/electron.spec.ts'],
-    rules: { 'no-restricted-imports': 'off' },
+    plugins: { layers: { rules: { 'allowed-imports': allowedImports } } },
+    rules: { 'layers/allowed-imports': 'error' },
   },
 ]

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cacheDirFor, defaultDataDir, defaultDbPath } from './data-dir.ts'
-import { formatDuration, libraryLocation, progressLine } from './cli-support.ts'
+import { formatDuration, libraryLocation, progressLine } from '../cli/support.ts'
 import { Emitter } from './events.ts'
 
 describe('where the library lives', () => {

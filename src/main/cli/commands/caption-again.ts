@@ -4,7 +4,7 @@
 // automatic caption becomes current unless the person wrote the current one.
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation, loadMlService } from '../../engine/cli-support.ts'
+import { libraryLocation, loadMlService } from '../support.ts'
 import type { DecodeOptions } from '../../ml/service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 

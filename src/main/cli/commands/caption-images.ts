@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
-import { openCliService, parseProvider, parseWeights, progress, UsageError } from '../../ml/pipeline/cli-service.ts'
+import { openCliService, parseProvider, parseWeights, progress, UsageError } from '../ml-service.ts'
 
 const USAGE = 'usage: photocap caption [--pack DIR] [--decode greedy|beam] [--beam-size N] [--json] [--provider P] [--weights float32|int8|int4] IMAGE...'
 const CHUNK = 16

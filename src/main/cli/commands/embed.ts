@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
-import { openCliService, parseProvider, progress, UsageError } from '../../ml/pipeline/cli-service.ts'
+import { openCliService, parseProvider, progress, UsageError } from '../ml-service.ts'
 
 const USAGE = 'usage: photocap embed [--pack DIR] [--json] [--provider P] --image IMAGE... | --text TEXT...'
 const CHUNK = 32

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { SEARCH_QUERY_MAX_CHARS } from '../../../shared/api.ts'
 import { EXPORT_FORMATS, exportAltText, type ExportFormat } from '../../engine/export/exporter.ts'
 import { exportSearchResult } from '../../engine/export/export-search.ts'
-import { openSearchSession } from '../../engine/search/cli-session.ts'
+import { openSearchSession } from '../search-session.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {

@@ -4,7 +4,7 @@
 // files are recognised by size and mtime, moved ones by content.
 import { parseArgs } from 'node:util'
 import { createEngine, type Engine } from '../../engine/engine.ts'
-import { libraryLocation, loadMlService, progressLine } from '../../engine/cli-support.ts'
+import { libraryLocation, loadMlService, progressLine } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 

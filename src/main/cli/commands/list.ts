@@ -4,7 +4,7 @@
 // {"id","paths":[...],"caption","provenance","status","error",...}.
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation } from '../../engine/cli-support.ts'
+import { libraryLocation } from '../support.ts'
 import { photoState } from '../../engine/views/photo-filter.ts'
 import type { CliIo } from '../io.ts'
 

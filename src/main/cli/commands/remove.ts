@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation } from '../../engine/cli-support.ts'
+import { libraryLocation } from '../support.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {

@@ -3,7 +3,7 @@
 // app's "Retry" does (engine.jobs.retry).
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation, loadMlService } from '../../engine/cli-support.ts'
+import { libraryLocation, loadMlService } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 import { runToIdle } from './index-folders.ts'

@@ -3,7 +3,7 @@
 // per line: {"path","caption","score","source":"words|meaning|both"}.
 import { parseArgs } from 'node:util'
 import { SEARCH_QUERY_MAX_CHARS } from '../../../shared/api.ts'
-import { openSearchSession, parseLimit } from '../../engine/search/cli-session.ts'
+import { openSearchSession, parseLimit } from '../search-session.ts'
 import type { CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {

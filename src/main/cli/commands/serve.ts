@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createBackend } from '../../app/backend.ts'
 import { startHttpBridge } from '../../bridge/http-bridge.ts'
-import { libraryLocation } from '../../engine/cli-support.ts'
+import { libraryLocation } from '../support.ts'
 import { isProviderRequest } from '../../ml/runtime/providers.ts'
 import type { CliIo } from '../io.ts'
 

@@ -2,7 +2,7 @@
 // like the photo at PATH (image-to-image cosine of stored CLIP embeddings),
 // the photo itself first. Same line format as `search`.
 import { parseArgs } from 'node:util'
-import { openSearchSession, parseLimit } from '../../engine/search/cli-session.ts'
+import { openSearchSession, parseLimit } from '../search-session.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {

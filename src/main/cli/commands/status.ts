@@ -1,7 +1,7 @@
 // `photocap status [--db FILE] [--json]`: counts by state, queued jobs and failures with reasons.
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation } from '../../engine/cli-support.ts'
+import { libraryLocation } from '../support.ts'
 import type { CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {

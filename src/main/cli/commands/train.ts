@@ -28,7 +28,7 @@ import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-ou
 import { planTraining, type TrainingPlan } from '../../ml/training/plan.ts'
 import { runTraining } from '../../ml/training/train-run.ts'
 import { loadTrainingPack } from '../../ml/training/training-pack.ts'
-import { parseProvider } from '../../ml/pipeline/cli-service.ts'
+import { parseProvider } from '../ml-service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 const USAGE =

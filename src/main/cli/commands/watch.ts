@@ -3,7 +3,7 @@
 // transaction never commits, so the jobs are simply done again next time.
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation, loadMlService, progressLine } from '../../engine/cli-support.ts'
+import { libraryLocation, loadMlService, progressLine } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
 import type { CliIo } from '../io.ts'
 

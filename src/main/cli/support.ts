@@ -2,8 +2,8 @@
 // where the database is, how the ML service is loaded, how progress is drawn.
 import path from 'node:path'
 import type { MlService } from '../ml/service.ts'
-import { cacheDirFor, defaultDataDir, defaultDbPath } from './data-dir.ts'
-import type { JobProgress } from './types.ts'
+import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.ts'
+import type { JobProgress } from '../engine/types.ts'
 
 export interface LibraryLocation {
   dataDir: string

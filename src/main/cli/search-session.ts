@@ -2,11 +2,11 @@
 // library, and (only when the library has embeddings) start loading the text
 // tower of the active pack, so meaning search can take part.
 import fs from 'node:fs'
-import { createEngine, type Engine } from '../engine.ts'
-import { libraryLocation, loadMlService } from '../cli-support.ts'
-import { readSettings } from '../settings.ts'
-import type { MlService } from '../../ml/service.ts'
-import type { SearchService } from './search-service.ts'
+import { createEngine, type Engine } from '../engine/engine.ts'
+import { libraryLocation, loadMlService } from './support.ts'
+import { readSettings } from '../engine/settings.ts'
+import type { MlService } from '../ml/service.ts'
+import type { SearchService } from '../engine/search/search-service.ts'
 
 export interface SearchSession {
   engine: Engine

@@ -2,14 +2,14 @@
 // installed pack, else the generated tiny pack), --provider, the data dir, and
 // telling the user when captions are meaningless or a provider fell back.
 import path from 'node:path'
-import type { CliIo } from '../../cli/io.ts'
-import { resolveUserPath } from '../../cli/io.ts'
-import { defaultDataDir } from '../../engine/data-dir.ts'
-import { resolveDefaultPack } from '../packs/default-pack.ts'
-import { isProviderRequest, type ProviderRequest } from '../runtime/providers.ts'
-import type { MlInfo, MlService } from '../service.ts'
-import { createMlService } from './create-ml-service.ts'
-import type { WeightFormat } from '../graph/quantize.ts'
+import type { CliIo } from './io.ts'
+import { resolveUserPath } from './io.ts'
+import { defaultDataDir } from '../engine/data-dir.ts'
+import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
+import { isProviderRequest, type ProviderRequest } from '../ml/runtime/providers.ts'
+import type { MlInfo, MlService } from '../ml/service.ts'
+import { createMlService } from '../ml/pipeline/create-ml-service.ts'
+import type { WeightFormat } from '../ml/graph/quantize.ts'
 
 export class UsageError extends Error {}
 
