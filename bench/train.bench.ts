@@ -87,7 +87,8 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   // Untimed warm-up steps, both sides: ORT's first TWO runs of a training graph are 2-3x slower
   // (allocation planning, arena growth, first-touch page faults), PyTorch's first one or two too.
   const warmup = 2
-  const rounds = ctx.quick ? 1 : 2 // ours then PyTorch, `rounds` times per configuration
+  // ours then PyTorch, `rounds` times per configuration (PHOTOCAP_BENCH_TRAIN_ROUNDS to change it on a busy machine)
+  const rounds = Number(process.env.PHOTOCAP_BENCH_TRAIN_ROUNDS) > 0 ? Number(process.env.PHOTOCAP_BENCH_TRAIN_ROUNDS) : ctx.quick ? 1 : 2
   const configs: { label: string; type: 'mlp' | 'transformer'; prefix: number; tune: boolean; clipDim?: number }[] = [
     { label: 'transformer8_p10_frozen', type: 'transformer', prefix: 10, tune: false },
     { label: 'transformer8_p40_frozen', type: 'transformer', prefix: 40, tune: false },

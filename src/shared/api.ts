@@ -123,10 +123,26 @@ export const Failure = z.object({
   attempts: z.number().int(),
 })
 
+/** All background photo work as one figure, in photos (not jobs), with the stages under it. */
+export const OverallProgress = z.object({
+  /** "Preparing 60 new photos", "Captioning 12 photos", "Looking for photos in your folders". */
+  label: z.string(),
+  done: z.number().int().nonnegative(),
+  /** Grows only when more photos are found (while `finding`), never as photos move between stages. */
+  total: z.number().int().nonnegative(),
+  /** Folders are still being looked through: the total may still rise. */
+  finding: z.boolean(),
+  etaSeconds: z.number().nullable(),
+  /** Stages with work left, in pipeline order: "Reading files", 12 left. */
+  phases: z.array(z.object({ label: z.string(), left: z.number().int().nonnegative() })),
+})
+
 export const Activity = z.object({
   state: JobState,
   jobs: z.array(JobProgress),
   failures: z.array(Failure),
+  /** Absent from an older engine; null when nothing is pending. */
+  overall: OverallProgress.nullable().optional(),
   /** What background learning ("keep learning from my corrections") did, newest first. */
   learning: z.array(z.object({ at: z.string(), text: z.string() })).default([]),
 })

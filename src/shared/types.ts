@@ -19,6 +19,7 @@ export type JobKind = z.output<typeof api.JobKind>
 export type JobProgress = z.output<typeof api.JobProgress>
 export type Failure = z.output<typeof api.Failure>
 export type Activity = z.output<typeof api.Activity>
+export type OverallProgress = z.output<typeof api.OverallProgress>
 export type Settings = z.output<typeof api.Settings>
 export type SettingsPatch = z.input<typeof api.SettingsPatch>
 export type ModelPack = z.output<typeof api.ModelPack>

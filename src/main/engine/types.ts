@@ -115,6 +115,13 @@ export interface JobProgress {
   etaSeconds: number | null
   paused: boolean
   byKind: Record<JobKind, { queued: number; running: number }>
+  /**
+   * The same work counted in photos for people: `total` is the photos this
+   * burst of work is about (it grows only when more photos are found, never as
+   * one photo moves from stage to stage), `done` those with nothing left to do;
+   * `stages` the kinds seen since the burst began.
+   */
+  photos?: { done: number; total: number; stages: JobKind[] }
 }
 
 export interface JobFailure {

@@ -165,6 +165,21 @@ export class JobQueue {
     return this.db.stmt(`SELECT 1 FROM jobs WHERE id = ? AND state = 'running'`).get(id) !== undefined
   }
 
+  /**
+   * Photos with work still to do: one for each pending ingest (a file not yet
+   * read) and one for each photo with a later stage pending. A stage enqueues
+   * the next in the transaction that completes it, so a photo stays counted
+   * from its first job to its last: the count only falls as photos finish.
+   */
+  pendingPhotos(): number {
+    return (
+      this.db
+        .stmt(`SELECT count(*) AS n FROM (SELECT DISTINCT CASE WHEN photo_id IS NOT NULL THEN 'p' || photo_id ELSE 'f' || root_id || '/' || rel_path END
+               FROM jobs WHERE state IN ('queued', 'running') AND kind != 'scan')`)
+        .get() as { n: number }
+    ).n
+  }
+
   pendingCount(): number {
     return (this.db.stmt(`SELECT count(*) AS n FROM jobs WHERE state IN ('queued', 'running')`).get() as { n: number }).n
   }

@@ -96,7 +96,7 @@ export class JobRunner {
   }
 
   progress(): JobProgress {
-    return this.meter.snapshot(this.d.queue.counts(), this.paused)
+    return this.meter.snapshot(this.d.queue.counts(), this.paused, this.d.queue.pendingPhotos())
   }
 
   private emitProgress(force = false): void {

@@ -20,7 +20,12 @@ export interface TrainingSessionOptions {
   workDir?: string
   provider?: ProviderRequest
   threads?: number
-  /** ORT's CPU memory arena (see createSession's cpuMemArena). */
+  /**
+   * ORT's CPU memory arena (see createSession's cpuMemArena). Off by default for
+   * training: with the arena a frozen-GPT-2 step (transformer p10, batch 16)
+   * peaked at 4.99 GB, without it 3.83 GB, step time within the noise
+   * (bench/train-step-child.ts, load ~22; README "Memory").
+   */
   cpuMemArena?: boolean
 }
 
@@ -54,7 +59,7 @@ export class TrainingSession {
     const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-train-'))
     fs.mkdirSync(workDir, { recursive: true })
     const { modelPath } = emitOnnx(graph, { dir: workDir, fileName: 'train-step.onnx' })
-    const created = await createSession(modelPath, { provider: opts.provider ?? 'cpu', threads: opts.threads ?? 2, graphOptimizationLevel: 'all', ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}) })
+    const created = await createSession(modelPath, { provider: opts.provider ?? 'cpu', threads: opts.threads ?? 2, graphOptimizationLevel: 'all', cpuMemArena: opts.cpuMemArena ?? false })
     const s = new TrainingSession(spec, trainable, created.session, workDir, ownsWorkDir)
     s.provider = created.provider
     s.fallbackReason = created.fallbackReason

@@ -68,3 +68,25 @@ describe('review flow', () => {
     await waitFor(() => expect(fake.callsOf('captions.acceptMany')).toEqual([{ photoIds: [1, 2] }]))
   })
 })
+
+describe('library filters', () => {
+  it('filter the grid by caption kind, camera and dates, and the review queue uses the same filter', async () => {
+    const fake = new FakeTransport()
+    const { model } = await renderApp(fake)
+    await fireEvent.change(await screen.findByRole('combobox', { name: 'Show' }), { target: { value: 'reviewed' } })
+    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { caption: 'reviewed' } }))
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Show' }), { target: { value: 'failed' } })
+    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { status: 'failed' } }))
+    await fireEvent.change(screen.getByRole('textbox', { name: 'Camera' }), { target: { value: 'fuji' } })
+    await fireEvent.change(screen.getByLabelText('From'), { target: { value: '2019-07-01' } })
+    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { status: 'failed', camera: 'fuji', from: '2019-07-01' } }))
+    model.app.go('review')
+    await waitFor(() => expect(fake.callsOf('review.queue').at(-1)).toEqual({ filter: { status: 'failed', camera: 'fuji', from: '2019-07-01' } }))
+    await fireEvent.click(screen.getByRole('button', { name: 'Library' }))
+    await waitFor(async () => {
+      await fireEvent.click(screen.getByRole('button', { name: 'Clear filters' }))
+      expect(model.library.filter).toEqual({})
+    })
+    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: {} }))
+  })
+})
