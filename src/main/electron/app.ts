@@ -37,6 +37,8 @@ function createWindow(): BrowserWindow {
     minHeight: 480,
     show: false,
     title: 'Photocap',
+    // Linux shows this in the task bar (the installers embed build/icon.png for the other platforms).
+    icon: app.isPackaged ? path.join(process.resourcesPath, 'icon.png') : path.join(app.getAppPath(), 'build', 'icon.png'),
     backgroundColor: '#00000000',
     webPreferences: { ...WEB_PREFERENCES, preload: path.join(here, '../preload/index.cjs') },
   })

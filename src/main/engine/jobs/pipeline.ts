@@ -11,6 +11,7 @@ import { compileExclusions } from '../library/files.ts'
 import { fastIdentity, fullHash, type FastIdentity } from '../library/identity.ts'
 import { ImageRejectedError, makePreview, makeThumbnail, needsStandIn, probeImage, thumbnailPath, type ImageProbe } from '../library/images.ts'
 import { adoptRawSiblings, attachRaw, pairedJpegPhoto } from '../library/raw-pairs.ts'
+import { readHeifTransform } from '../library/heif-transform.ts'
 import { fillerReason } from '../library/filler.ts'
 import { emptyMetadata, readMetadata, type PhotoMetadata } from '../library/metadata.ts'
 import { findSidecar } from '../library/sidecars.ts'
@@ -384,7 +385,8 @@ export class Pipeline {
       // RAW and BMP: the ML decoder reads the JPEG preview made from them (images.ts).
       // So do files the library decoded only leniently (a decode note): the ML decoder is strict.
       const noted = db.stmt(`SELECT decode_note IS NOT NULL AS noted FROM photos WHERE id = ?`)
-      const inputs = await Promise.all(work.map((w) => (needsStandIn(w.abs) || (noted.get(w.job.photo_id!) as { noted: number } | undefined)?.noted ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
+      // And AVIF with irot/imir, which the ML decoder (sharp) would see on its side (library/heif-transform.ts).
+      const inputs = await Promise.all(work.map(async (w) => (needsStandIn(w.abs) || (noted.get(w.job.photo_id!) as { noted: number } | undefined)?.noted || (await turnedAvif(w.abs)) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
       results = await ml.service.embedImages(inputs, signal)
     } catch (error) {
       if (signal.aborted) throw error
@@ -533,4 +535,11 @@ export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item:
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   if (firstError !== null) throw firstError
+}
+
+/** An AVIF whose primary image is rotated or mirrored by irot/imir. */
+async function turnedAvif(file: string): Promise<boolean> {
+  if (!/\.avif$/i.test(file)) return false
+  const t = await readHeifTransform(file).catch(() => null)
+  return t !== null && (t.rotateCw !== 0 || t.mirror !== null)
 }

@@ -2,6 +2,7 @@
 // descriptions, time zones, sidecars, transparent images, BMP, decoder
 // warnings, and failure reasons that belong to their own file.
 import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
@@ -259,6 +260,30 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       const photos = lib.engine.photos.list()
       const rows = photos.map((p) => [path.basename(p.paths[0]!.path), p.status, p.error]).sort((x, y) => String(x[0]).localeCompare(String(y[0])))
       expect(rows).toEqual([['DSC_0003.nef', 'captioned', null], ['paint.bmp', 'captioned', null]])
+    } finally {
+      await lib?.close()
+      lib = null
+      await ml.close()
+    }
+  })
+
+  const rotatedAvif = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../../../shared/realworld/images/pillow/avif/rot1mir0.avif')
+  if (!existsSync(rotatedAvif)) console.warn(`real-files.test.ts: the rotated-AVIF test is skipped, ${rotatedAvif} (public real-world set) is absent`)
+  it.skipIf(!existsSync(rotatedAvif))('shows an AVIF rotated by irot upright, and gives the ML decoder the upright image', async () => {
+    const ml = await tinyMl()
+    try {
+      lib = await testLibrary({ ml })
+      lib.engine.settings.set({ decoding: { method: 'greedy', beamSize: 5, maxTokens: 8 } })
+      await fs.mkdir(lib.photos, { recursive: true })
+      await fs.copyFile(rotatedAvif, path.join(lib.photos, 'turned.avif'))
+      await lib.engine.start()
+      await lib.engine.roots.add(lib.photos)
+      await lib.engine.jobs.whenIdle()
+      const p = lib.engine.photos.get(byName(lib, 'turned.avif')!.id)!
+      expect(p).toMatchObject({ status: 'captioned', width: 427, height: 640 })
+      const thumb = await sharp(lib.engine.photos.thumbnailPath(p.id, 'small')!).metadata()
+      expect(thumb.height).toBeGreaterThan(thumb.width!)
+      await expect(fs.stat(lib.engine.photos.thumbnailPath(p.id, 'large')!)).resolves.toBeTruthy() // the ML decoder's upright stand-in
     } finally {
       await lib?.close()
       lib = null

@@ -133,12 +133,13 @@ function copyPack(from: string, name: string): string {
 }
 
 function expectRefused(run: Run, file: string, reason: RegExp): void {
+  console.log(`${path.basename(file)} (${reason.source.slice(0, 40)}): exit ${run.code}, peak RSS ${run.maxRssKb} kB`)
+  // Memory first: it is what a hostile pack attacks.
+  expect(run.maxRssKb, `peak RSS ${run.maxRssKb} kB`).toBeLessThan(ONE_GB_KB)
   expect(run.code, run.stderr).not.toBe(0)
   const line = run.stderr.split('\n').find((l) => l.includes(file) && reason.test(l))
   expect(line, `no one-line refusal naming ${file} and ${reason} in:\n${run.stderr}`).toBeDefined()
   expect(run.stderr).not.toMatch(/^\s+at /m) // a refusal, not a stack trace
-  console.log(`refused ${path.basename(file)} (${reason.source.slice(0, 40)}): peak RSS ${run.maxRssKb} kB`)
-  expect(run.maxRssKb, `peak RSS ${run.maxRssKb} kB`).toBeLessThan(ONE_GB_KB)
 }
 
 beforeAll(async () => {

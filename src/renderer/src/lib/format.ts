@@ -1,7 +1,9 @@
 // Pure formatting for numbers people read: counts, rates, durations, sizes, dates.
-const nf = new Intl.NumberFormat('en')
+// Numbers and dates follow the person's locale (the browser's language, or the
+// system's in Electron): `locale` is left undefined except by tests.
+const nf = new Intl.NumberFormat()
 
-export const count = (n: number): string => nf.format(n)
+export const count = (n: number, locale?: string): string => (locale ? new Intl.NumberFormat(locale) : nf).format(n)
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`
@@ -30,11 +32,18 @@ export function rate(perSecond: number | null, unit = 'photos'): string {
   return `${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)} ${unit}/s`
 }
 
-export function dateTaken(iso: string | null): string {
+export function dateTaken(iso: string | null, locale?: string): string {
   if (!iso) return 'Date unknown'
   const d = new Date(iso)
   if (Number.isNaN(d.getTime())) return 'Date unknown'
-  return d.toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' })
+  return d.toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
+/** A grid month heading ("July 2019", "juillet 2019") from its "2019-07" key; other keys (no date) keep the engine's label. */
+export function monthLabel(month: string, label: string, locale?: string): string {
+  const m = /^(\d{4})-(\d{2})$/.exec(month)
+  if (!m) return label
+  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1))
 }
 
 export function percent(done: number, total: number): number {
