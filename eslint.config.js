@@ -96,6 +96,15 @@ export default [
     rules: { 'layers/allowed-imports': 'error' },
   },
   {
+    // A promise nobody awaits loses its error (an unhandled rejection) and its
+    // ordering; `void` marks the ones started on purpose. Type-aware, so it
+    // sees through helpers that return promises.
+    files: ['src/**/*.ts', 'e2e/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: root } },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
     files: ['src/renderer/**/*.svelte'],
     languageOptions: { parser: svelteParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
     plugins: { layers: { rules: { 'allowed-imports': allowedImports } } },

@@ -1,4 +1,4 @@
-// A typed, multi-subscriber event bus for the API's events (STYLE habit 7).
+// A typed, multi-subscriber event bus for the API's events.
 // The engine side emits into one; each front door (IPC, WebSocket) subscribes
 // once with `onAny` and forwards; the renderer's transports keep one for their
 // listeners. `on()` returns its own cleanup.

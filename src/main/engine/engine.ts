@@ -218,7 +218,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     }
     if (missing.length) events.emit('photos.missing', { ids: missing })
     if (changes.some((c) => c.kind === 'folder-removed' && c.rel === '')) {
-      void watcher?.remove(changes.find((c) => c.rel === '')!.rootId)
+      const gone = changes.find((c) => c.rel === '')!.rootId
+      watcher?.remove(gone).catch((error: unknown) => events.emit('engine.errored', { message: `could not stop watching root ${gone}: ${error instanceof Error ? error.message : String(error)}` }))
       events.emit('roots.changed', { roots: store.listRoots() })
     }
     runner.poke()
@@ -318,7 +319,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
             lastPurge = Date.now()
             try {
               const purged = store.purgeMissing(readSettings(db).missingGraceDays * 86_400_000)
-              void dropThumbnails()
+              dropThumbnails().catch((error: unknown) => events.emit('engine.errored', { message: `removing thumbnails of forgotten photos failed: ${error instanceof Error ? error.message : String(error)}` }))
               if (purged.length) events.emit('photos.removed', { ids: purged })
             } catch (error) {
               events.emit('engine.errored', { message: `forgetting missing photos failed: ${error instanceof Error ? error.message : String(error)}` })

@@ -1,5 +1,5 @@
 // A typed, multi-subscriber event emitter. `on()` returns the unsubscribe
-// function, so a subscriber cleans up with what it got back (STYLE habit 7).
+// function, so a subscriber cleans up with what it got back (no listener outlives its owner).
 // A throwing listener never breaks the emitter or the other listeners.
 
 export class Emitter<Events extends { [K in keyof Events]: unknown }> {
