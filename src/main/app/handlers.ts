@@ -131,7 +131,7 @@ export function createHandlers(deps: HandlerDeps) {
       .failures(200)
       .filter((f) => f.photoId !== null)
       .map((f) => ({ photoId: f.photoId!, name: f.path ? path.basename(f.path) : `photo ${f.photoId}`, path: f.path ?? '', stage: f.kind, reason: f.error, attempts: f.attempts }))
-    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures, learning: training.notes() }
+    return { state: p.paused ? 'paused' : p.total > p.done ? 'running' : 'idle', jobs, failures, learning: training.notes(), overall: overallProgress(p) }
   }
 
   async function modelsInfo(): Promise<MethodOutput<'models.info'>> {

@@ -1,12 +1,16 @@
 // One figure for all background work: photos, with a total that does not grow
 // as a photo moves from stage to stage.
 import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { writePhotoFolder } from '../../../test/helpers/photo-folders.ts'
 import { testLibrary, type TestLibrary } from '../../../test/helpers/library-engine.ts'
 import { ProgressMeter } from '../engine/jobs/progress.ts'
 import type { JobKind, JobProgress } from '../engine/types.ts'
 import { overallProgress } from './overall-progress.ts'
+import { createBackend, type Backend } from './backend.ts'
+import type { Activity } from '../../shared/types.ts'
 
 type Counts = Record<JobKind, { queued: number; running: number; failed: number }>
 const counts = (pending: Partial<Record<JobKind, number>>): Counts =>
@@ -49,9 +53,39 @@ describe('overall progress in photos', () => {
 })
 
 let lib: TestLibrary | null = null
+let backend: Backend | null = null
+let tmp: string | null = null
 afterEach(async () => {
   await lib?.close()
   lib = null
+  await backend?.close()
+  backend = null
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true })
+  tmp = null
+})
+
+describe('overall progress through the API', () => {
+  it('reaches the renderer in jobs.progressed and jobs.activity', async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'photocap-overall-'))
+    const photos = path.join(tmp, 'photos')
+    await fs.mkdir(photos)
+    await writePhotoFolder(photos, 5, { perFolder: 5 })
+    backend = await createBackend({ mode: 'web', dbPath: path.join(tmp, 'lib.db'), dataDir: path.join(tmp, 'data'), cacheDir: path.join(tmp, 'cache'), createMl: null, watch: false, log: () => undefined })
+    // jobs.progressed reaches the page at most every 200 ms; ask jobs.activity at each engine step too.
+    const seen: Promise<Activity>[] = []
+    const b = backend
+    b.events.on('jobs.progressed', (a) => seen.push(Promise.resolve(a)))
+    b.engine.events.on('jobs.progressed', () => seen.push(b.dispatcher.dispatch('jobs.activity', {}).then((r) => (r.ok ? (r.value as Activity) : Promise.reject(new Error(r.error.message))))))
+    const r = await backend.dispatcher.dispatch('roots.add', { path: photos })
+    expect(r.ok).toBe(true)
+    await backend.engine.jobs.whenIdle()
+    const figures = (await Promise.all(seen)).map((a) => a.overall).filter((o) => o && o.total > 0)
+    expect(figures.length).toBeGreaterThan(0)
+    expect(Math.max(...figures.map((o) => o!.total))).toBe(5)
+    expect(figures.some((o) => o!.label === 'Preparing 5 new photos' || o!.label === 'Preparing 5 photos found so far')).toBe(true)
+    const idle = await backend.dispatcher.dispatch('jobs.activity', {})
+    expect(idle.ok && (idle.value as Activity).overall).toBeNull()
+  })
 })
 
 describe('overall progress from a real engine', () => {

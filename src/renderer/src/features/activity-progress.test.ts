@@ -16,7 +16,7 @@ describe('one overall progress figure', () => {
   it('reads "Preparing 60 new photos: 41 of 60" in the top bar and in Activity, with the stages below', async () => {
     const fake = new FakeTransport().reply('jobs.activity', withOverall(overall()))
     await renderApp(fake)
-    const status = screen.getByRole('button', { name: 'Progress: Preparing 60 new photos: 41 of 60' })
+    const status = screen.getByRole('button', { name: 'Progress: Preparing 60 new photos: 41 of 60 · 30 s left' })
     expect(status.textContent).toContain('Preparing 60 new photos: 41 of 60')
     await fireEvent.click(status)
     const bar = await screen.findByRole('progressbar', { name: 'Preparing 60 new photos' })
