@@ -2,9 +2,10 @@
 // The contract between the library engine and the ML engine. The engine never
 // imports ONNX Runtime; it talks to an `MlService`, which is implemented by
 //   - the ML worker process (child_process.fork under Node, utilityProcess in
-//     Electron): what the app and the CLI use, so inference and training never
-//     stall a process that serves a UI;
-//   - an in-process implementation over the same code, for unit tests.
+//     Electron): what the app, `photocap serve` and the library commands
+//     (index, watch) use, so inference never stalls a process that serves a UI;
+//   - an in-process implementation over the same code: `photocap caption` and
+//     `embed` (no UI to keep responsive) and the unit tests.
 // Both implementations run the real models; nothing here is a fake.
 
 export type DecodeMethod = 'greedy' | 'beam'

@@ -4,7 +4,8 @@
 // [Note: words first, meaning when ready]
 // Loading CLIP's text tower takes a while after start, and a person typing in
 // the Search field should not wait for it. `warmUp()` starts loading the tower
-// at once (the engine calls it at start). `search()` answers with the word
+// at once (`useText` calls it: the engine when it gets an ML service, the CLI's
+// search commands when they load the text tower). `search()` answers with the word
 // results synchronously and returns a promise of the fused result, which
 // resolves as soon as the query's text embedding exists; the CLI simply awaits
 // the promise, the interface shows the first list and replaces it.
