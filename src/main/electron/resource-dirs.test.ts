@@ -31,7 +31,7 @@ describe('applyResourceEnv', () => {
       fs.mkdirSync(dirs.migrationsDir)
       fs.mkdirSync(dirs.modelsManifestDir)
       fs.writeFileSync(path.join(dirs.migrationsDir, '0001-only.sql'), 'CREATE TABLE t (x);')
-      fs.writeFileSync(path.join(dirs.modelsManifestDir, 'tiny.json'), JSON.stringify({ name: 'tiny', description: 'd', files: [{ path: 'pack.json', url: 'https://example.org/pack.json', size: null, sha256: null }] }))
+      fs.writeFileSync(path.join(dirs.modelsManifestDir, 'tiny.json'), JSON.stringify({ name: 'tiny', description: 'd', files: [{ path: 'pack.json', urls: ['https://example.org/pack.json'], size: null, max_size: 4096, sha256: null, trust_on_first_use: true }] }))
       delete process.env.PHOTOCAP_MIGRATIONS_DIR
       delete process.env.PHOTOCAP_MODELS_MANIFEST_DIR
       applyResourceEnv(process.env, dirs)
