@@ -36,23 +36,13 @@ export class TooLittleDataError extends Error {
   override name = 'TooLittleDataError'
 }
 
-export interface LibraryTrainingOptions {
+/** The run's hyperparameters are planTraining's request (one place for them); the caption count comes from the library. */
+export interface LibraryTrainingOptions extends Omit<TrainingRequest, 'captions' | 'shuffle'> {
   /** Where versions are stored (<dataDir>/models/trained/<id>/). */
   dataDir: string
   /** The pack to start from (normally the active pack). */
   basePack: string
   name?: string
-  init?: 'pack' | 'scratch'
-  mapping?: MappingConfig['type']
-  prefixLength?: number
-  tuneGpt2?: boolean
-  epochs?: number
-  steps?: number
-  batchSize?: number
-  lr?: number
-  warmup?: number
-  weightDecay?: number
-  seed?: number
   /** Fraction of the user's captions held out for evaluation (default 0.1, at least minValidation). */
   validationFraction?: number
   minTrain?: number
