@@ -77,14 +77,27 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
     violations.push(...(await lookAt(page, 'review')))
     // Skip one with Page Down and come back with Page Up: nothing is accepted.
-    const first = await editor().inputValue()
+    // The address names the photo shown (#/review/<id>).
+    const shown = (): string => new URL(page.url()).hash
+    await expect.poll(shown).toMatch(/^#\/review\/\d+$/)
+    const first = shown()
     await page.keyboard.press('PageDown')
-    await expect.poll(() => editor().inputValue()).not.toBe(first)
+    await expect.poll(shown).not.toBe(first)
     await page.keyboard.press('PageUp')
-    await expect.poll(() => editor().inputValue()).toBe(first)
+    await expect.poll(shown).toBe(first)
     await page.getByText(`0 of ${total} reviewed`, { exact: true }).waitFor()
+    // The failed file is in the queue too, where the library's order puts it
+    // (photos without a date sort by when they were added, which varies with
+    // load): it has no automatic caption to accept, so it is skipped.
+    const failedHeading = page.getByRole('heading', { name: 'This file could not be processed' })
     for (let n = 1; n <= 10; n++) {
       await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
+      if (await failedHeading.isVisible()) {
+        const at = shown()
+        await page.keyboard.press('PageDown')
+        await expect.poll(shown).not.toBe(at)
+        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
+      }
       if (n === 4) {
         // Edit in place, then accept: the words become the person's caption.
         await page.keyboard.press('Control+A')
@@ -105,8 +118,11 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
   it('shows the failed photo in the queue with a plain message and a retry', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Review/ }).click()
     await page.getByText(`10 of ${PHOTOS + 1} reviewed`, { exact: true }).waitFor()
-    // Three photos are left; step through them until the failed one shows.
+    // Three photos are left; go to the first of them, then step through until the failed one shows.
     const failedHeading = page.getByRole('heading', { name: 'This file could not be processed' })
+    await page.getByText(/ of 3 waiting$/).waitFor()
+    for (let i = 0; i < 2; i++) await editor().press('PageUp')
+    await page.getByText(/ · 1 of 3 waiting$/).waitFor()
     await expect
       .poll(async () => {
         if (await failedHeading.isVisible()) return true
