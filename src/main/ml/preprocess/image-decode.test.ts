@@ -157,6 +157,25 @@ describe('decoding every supported format (images generated with sharp)', () => 
     expect(Array.from(got.rgb.subarray(got.rgb.length - 3))).toEqual([255, 0, 0])
   })
 
+  it('WebP: the first frame of an animation', async () => {
+    const red = await sharp({ create: { width: W, height: H, channels: 3, background: '#ff0000' } }).png().toBuffer()
+    const blue = await sharp({ create: { width: W, height: H, channels: 3, background: '#0000ff' } }).png().toBuffer()
+    const webp = await sharp([red, blue], { join: { animated: true } }).webp({ lossless: true }).toBuffer()
+    expect((await sharp(webp).metadata()).pages).toBe(2)
+    const got = await clipRgbFromBuffer(webp, 'anim.webp')
+    expect(Array.from(got.rgb.subarray(0, 3))).toEqual([255, 0, 0])
+    expect(Array.from(got.rgb.subarray(got.rgb.length - 3))).toEqual([255, 0, 0])
+  })
+
+  it('AVIF: the still first frame of an animated AVIF (brand avis), not a refusal', async () => {
+    const file = path.resolve(import.meta.dirname, '../../../../test/fixtures/images/generated/animated_64x48.avif')
+    expect(heifBrand(fs.readFileSync(file))).toBe('avis')
+    const got = await loadClipRgb(file)
+    expect([got.width, got.height]).toEqual([64, 48])
+    const [r, g, b] = Array.from(got.rgb.subarray(0, 3))
+    expect(Math.abs(r! - 220) + Math.abs(g! - 30) + Math.abs(b! - 40)).toBeLessThan(40)
+  })
+
   it('16-bit PNG decodes to 8-bit within one step', async () => {
     const png16 = await rawImage().toColourspace('rgb16').png().toBuffer()
     expect((await sharp(png16).metadata()).depth).toBe('ushort')
