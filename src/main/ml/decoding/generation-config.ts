@@ -1,4 +1,4 @@
-// Generation constants of the paper's predict.py (SPEC §7).
+// Generation constants of the paper's predict.py.
 
 import { CancelledError } from '../cancelled.ts'
 
