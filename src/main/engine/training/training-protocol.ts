@@ -1,6 +1,6 @@
 // [Note: training process protocol]
 // "Learn my style" runs in a child process, never in the process that serves the
-// interface (issue 6): training is seconds-to-minutes of CPU/GPU work that would
+// interface: training is seconds-to-minutes of CPU/GPU work that would
 // stall the HTTP bridge or Electron's main process. Messages are validated with
 // zod on both sides (the child is a trust boundary like the ML worker, see
 // [Note: ML worker protocol]). The child speaks process.send /

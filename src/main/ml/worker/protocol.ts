@@ -60,7 +60,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('init-error'), message: z.string() }),
   z.object({ type: z.literal('result'), id: z.number().int(), value: z.unknown() }),
-  z.object({ type: z.literal('error'), id: z.number().int(), name: z.string(), message: z.string() }),
+  z.object({ type: z.literal('error'), id: z.number().int(), name: z.string(), message: z.string(), code: z.string().optional() }),
   z.object({ type: z.literal('log'), text: z.string() }),
 ])
 export type FromWorker = z.infer<typeof fromWorkerSchema>
