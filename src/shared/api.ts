@@ -67,6 +67,8 @@ export const PhotoDetail = PhotoSummary.extend({
   hasAutoCaption: z.boolean(),
   exif: z.array(ExifField),
   sizeBytes: z.number().int().nullable(),
+  /** Whether a thumbnail exists to show: false for a file that could not be read, so the page asks for no image that is not there. */
+  hasImage: z.boolean().optional(),
 })
 
 export const Root = z.object({

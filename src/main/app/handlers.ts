@@ -4,6 +4,7 @@
 // Errors a person can act on are ApiErrors with a code; the rest become
 // `internal` with their message.
 import { formatWallClock } from '../engine/library/dates.ts'
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
@@ -100,6 +101,11 @@ export function createHandlers(deps: HandlerDeps) {
     // "Keep learning from my corrections" looks once a minute (it does nothing while off, the default).
     continuousEveryMs: deps.continuousEveryMs ?? 60_000,
   })
+
+  const hasThumbnail = (id: number): boolean => {
+    const file = engine.photos.thumbnailPath(id, 'small')
+    return file !== null && fs.existsSync(file)
+  }
 
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)
@@ -240,6 +246,7 @@ export function createHandlers(deps: HandlerDeps) {
         hasAutoCaption: history.some((c) => c.provenance === 'auto'),
         exif,
         sizeBytes: p.size,
+        hasImage: hasThumbnail(id),
       }
     },
     'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
