@@ -36,7 +36,7 @@ function stats(actual: Uint8Array, want: Uint8Array, size: number, mask?: (pixel
   return { mean, p99, max: diffs[diffs.length - 1]! }
 }
 
-describe('CLIP preprocessing against the golden images (SPEC §6.6 tolerance classes)', () => {
+describe('CLIP preprocessing against the golden images', () => {
   for (const c of golden.cases) {
     const name = path.basename(c.file)
     it(`${name} (${c.tolerance_class})`, async () => {

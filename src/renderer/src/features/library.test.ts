@@ -26,7 +26,7 @@ describe('library grid', () => {
 
   it('badges failures with their reason and user-written captions', async () => {
     await renderApp(library(5))
-    const failed = await screen.findByRole('button', { name: /IMG_0003\.jpg: could not be processed.*Failed: Input file is truncated/ })
+    const failed = await screen.findByRole('button', { name: /IMG_0003\.jpg: could not be read.*Could not be read: Input file is truncated/ })
     expect(failed).toBeTruthy()
     expect(screen.getByRole('button', { name: /My own words\. Yours/ })).toBeTruthy()
   })
