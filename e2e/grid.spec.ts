@@ -66,7 +66,8 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
   })
 
   it('each month is a grid named by its heading, tiles are cells with positions and short names, not toggle buttons', async () => {
-    const grid = region().getByRole('grid', { name: new RegExp(`, ${PHOTOS + 1} photos$`) })
+    // Generated photos carry no date taken: labelled as such, not filed under the month they were copied.
+    const grid = region().getByRole('grid', { name: `No date: sorted by file date, ${PHOTOS + 1} photos`, exact: true })
     await grid.waitFor()
     expect(await grid.getAttribute('aria-multiselectable')).toBe('true')
     const firstRow = grid.getByRole('row').first()
@@ -122,5 +123,27 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
     await page.keyboard.press('PageDown')
     await expect.poll(async () => (await focused()).role).toBe('gridcell')
     expect((await focused()).index).toBeGreaterThan(0)
+  })
+
+  it('in search results arrows move, ‹ › follow the results, and Escape returns to the result', async () => {
+    await page.getByRole('searchbox', { name: 'Search' }).fill('photo')
+    const results = page.getByRole('list', { name: 'Search results' })
+    await results.getByRole('button').nth(2).waitFor(WAIT)
+    const names = await results.getByRole('button').evaluateAll((bs) => bs.slice(0, 3).map((b) => (b as HTMLElement).dataset.photoId))
+    await results.getByRole('button').first().focus()
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.photoId)).toBe(names[1])
+    violations.push(...(await lookAt(page, 'search-results-keyboard')))
+    await page.keyboard.press('Enter')
+    await page.getByRole('textbox', { name: 'Caption' }).waitFor()
+    await expect.poll(() => page.url()).toContain(`#/photo/${names[1]}`)
+    // The next photo is the next result, not the library's next photo.
+    await page.getByRole('heading', { level: 1 }).focus()
+    await page.keyboard.press('ArrowRight')
+    await expect.poll(() => page.url()).toContain(`#/photo/${names[2]}`)
+    await page.keyboard.press('Escape')
+    await results.waitFor()
+    await expect.poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.photoId)).toBe(names[2])
+    expect(violations).toEqual([])
   })
 })

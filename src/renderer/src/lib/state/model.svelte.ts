@@ -139,9 +139,14 @@ export class AppModel {
   /** Leave the photo view; the grid focuses the photo that was open. */
   closePhoto(): void {
     if (this.photo.id === null) return
-    const i = this.library.indexOf(this.photo.id)
-    if (i >= 0) this.library.focusIndex = i
-    this.library.returnFocus = true
+    // Back to the results it was opened from: focus that result; else the grid's tile.
+    if (this.search.active && this.search.hits.some((h) => h.photo.id === this.photo.id)) {
+      this.search.returnFocusId = this.photo.id
+    } else {
+      const i = this.library.indexOf(this.photo.id)
+      if (i >= 0) this.library.focusIndex = i
+      this.library.returnFocus = true
+    }
     this.photo.close()
   }
 
