@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 
-// Three layers of tests, all runnable without Electron (STYLE.md habit 9):
+// Three layers of tests, all runnable without Electron:
 // engine and ML (Node), renderer components (jsdom + a fake transport),
 // and end-to-end specs that drive Debian's Chromium against `photocap serve`.
 export default defineConfig({

@@ -3,7 +3,7 @@
 // file -> embedding -> caption loop shared by both.
 //
 // [Note: caption cases] A case is one pack architecture at real size with
-// random weights. Add a case (e.g. the ResNet CLIP of issue 12) by appending
+// random weights. Add a case (e.g. another ResNet CLIP size) by appending
 // to CAPTION_CASES; `npm run bench -- caption` measures every case, and
 // `PHOTOCAP_BENCH_CASES=id,id` picks some. Packs are generated AND compiled in
 // a child process (prepare-caption-pack.ts), so the bench process's peak RSS
@@ -40,7 +40,7 @@ export const CAPTION_CASES: CaptionCase[] = [
     spec: realSizeSpec({ type: 'transformer', prefixLength: 10, clipLength: 10, numLayers: 8, normalizePrefix: true }),
   },
   {
-    // The paper's third model (issue 12): a ResNet tower at 288 px costs several times a ViT-B/32's
+    // The paper's third model: a ResNet tower at 288 px costs several times a ViT-B/32's
     // per photo, and prefix 40 makes every GPT-2 step longer, so it is timed at fewer batch sizes.
     id: 'rn50x4-transformer8-p40',
     description: 'CLIP RN50x4 (288 px ModifiedResNet, 640-d) + transformer mapping (8 layers, prefix 40) + GPT-2 124M frozen',

@@ -1,6 +1,6 @@
 // Captioning against PyTorch on the same CPU, the same weights and the same
-// 20 tokens, alternating in one process tree (issue 15's greedy goal: at least
-// 2.5x PyTorch's KV-cache greedy at its best batch, same run).
+// 20 tokens, alternating in one process tree (the greedy goal: at least 2.5x
+// PyTorch's KV-cache greedy at its best batch, same run).
 //
 // Per round: ours (this process: JPEG files -> captions, greedy at each batch
 // size), then the PyTorch child (bench/torch/caption_infer.py on the same

@@ -1,4 +1,4 @@
-// Captioning speed and memory at real size with random weights (issue 15),
+// Captioning speed and memory at real size with random weights,
 // per case of caption-cases.ts (ViT-B/32 + 8-layer transformer mapping with
 // prefix 10 + GPT-2 124M first; then the paper's RN50x4 model with prefix 40). Every figure is from JPEG files to captions
 // at exactly 20 generated tokens (random weights never produce ".", so every

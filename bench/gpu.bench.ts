@@ -1,5 +1,5 @@
 // `npm run bench -- gpu`: captioning on an NVIDIA GPU with ONNX Runtime's CUDA
-// provider, for the day a machine has one (issue 15). Nothing else depends on it.
+// provider, for the day a machine has one. Nothing else depends on it.
 //
 // Without an NVIDIA GPU (no nvidia-smi, or it lists none) it says so and
 // measures nothing: the bench succeeds, so `npm run bench` exits 0. With one:

@@ -1,4 +1,4 @@
-// "Learn my style" on the generated shapes world (issue 17): the grid of
+// "Learn my style" on the generated shapes world: the grid of
 // 20 / 40 / 80 of the person's captions × GPT-2 frozen / tuned × three
 // settings — planTraining's defaults and two alternatives:
 //   - `old_defaults`: the earlier library defaults (lr 1e-4, 10 epochs, batch

@@ -1,10 +1,10 @@
-// Library engine figures (issue 3):
+// Library engine figures:
 // - ingest rate WITHOUT ML (scan + hash + EXIF + the grid thumbnail; the 960 px
 //   preview is made on a photo's first view and timed separately) for
 //   12-megapixel JPEGs, heavy grain (~5.6 MB) and light grain (~1.9 MB); goal
 //   on the 2-core machine: >= 60 photos/s. Beside each, the ceiling the JPEG
 //   decode alone puts on any ingest on this machine;
-// - ingest rate WITHOUT ML over a mixed real-world folder (issue 10): the public
+// - ingest rate WITHOUT ML over a mixed real-world folder: the public
 //   set in ../shared/realworld (JPEG, HEIC/AVIF, PNG, WebP, GIF, TIFF, BMP, many
 //   broken on purpose), RAW files (DNG with an embedded 12 MP JPEG preview) and
 //   12 MP JPEGs; files per second, refused files included;

@@ -1,4 +1,4 @@
-// Which metadata reader (issue 10): exifr in-process (as the library used it
+// Which metadata reader: exifr in-process (as the library used it
 // before, whole file, merged output), exiftool through exiftool-vendored's
 // persistent process, and what the library does now (our block reader with
 // exifr for EXIF on JPEG/PNG/WebP, exiftool for the rest). Speed: median ms per

@@ -1,4 +1,4 @@
-// Search figures (issue 5): meaning-search latency (p50/p95) excluding and
+// Search figures: meaning-search latency (p50/p95) excluding and
 // including the CLIP text tower, and memory, at 10k / 100k / 1M synthetic 512-d
 // embeddings, for the float32 index and the float16 / int8 forms with their exact
 // re-rank, with recall@10 of each against exact float32; word-search latency at

@@ -4,7 +4,7 @@
 // [Note: BLAS pinning] Debian's python3-torch calls whatever libblas.so.3 the
 // alternatives system selects. libopenblas0-pthread (pulled in by other Debian
 // packages) wins that selection when installed and halves PyTorch's speed on
-// 2 cores (measured in issue 15: PyTorch greedy 0.62 s/image against 0.31
+// 2 cores (measured: PyTorch greedy 0.62 s/image against 0.31
 // with the OpenMP build), and the reference BLAS is ~10x slower. So the child
 // gets LD_LIBRARY_PATH pointing at the OpenMP OpenBLAS folder first (the
 // dynamic linker then loads that libblas.so.3 whatever the alternative says),
@@ -26,7 +26,7 @@ export function openmpOpenblasDir(arch: string = process.arch): string | null {
  * path, `threads` OpenMP threads, and idle OpenMP threads that sleep instead
  * of spinning (OMP_WAIT_POLICY=PASSIVE unless the caller set a policy): our
  * side runs ORT with allow_spinning off, and on a shared, oversubscribed
- * machine spinning OpenMP threads measured 10-50x slower (issue 15: PyTorch
+ * machine spinning OpenMP threads measured 10-50x slower (PyTorch
  * KV-cache greedy 106 s per image at batch 1 with load 18 on 2 cores), which
  * would flatter us.
  */

@@ -1,4 +1,4 @@
-// Training throughput at real size with random weights (issue 6 "Proof"):
+// Training throughput at real size with random weights:
 // GPT-2 124M frozen + the paper's 8-layer transformer mapping (prefix 10 and
 // 40, clip_length = prefix; prefix 40 also on 640-d CLIP RN50x4 embeddings, the
 // paper's third model), and the MLP mapping with GPT-2 tuning. Per

@@ -38,7 +38,7 @@ async function waitForCaptions(count: number): Promise<void> {
   await page.waitForFunction(
     (n) => {
       const imgs = [...document.querySelectorAll<HTMLImageElement>('[aria-label="Photos, newest first"] img')]
-      const captioned = imgs.filter((i) => !/: (not captioned yet|could not be processed|file missing)$/.test(i.alt))
+      const captioned = imgs.filter((i) => !/: (not captioned yet|could not be read|file missing)$/.test(i.alt))
       return imgs.length === n + 1 && captioned.length === n
     },
     count,
@@ -94,17 +94,17 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
     await waitForCaptions(PHOTOS)
     const alts = await grid().getByRole('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt))
     expect(alts).toHaveLength(PHOTOS + 1)
-    expect(alts.filter((a) => a.length > 0 && !a.endsWith(': could not be processed'))).toHaveLength(PHOTOS)
+    expect(alts.filter((a) => a.length > 0 && !a.endsWith(': could not be read'))).toHaveLength(PHOTOS)
     await page.getByRole('button', { name: /^Progress: up to date/ }).waitFor(WAIT)
     await screenshot('library')
   })
 
-  it('shows why a corrupt file could not be processed', async () => {
-    await grid().getByRole('gridcell', { name: /corrupt\.jpg: could not be processed/ }).click()
+  it('shows why a corrupt file could not be read', async () => {
+    await grid().getByRole('gridcell', { name: /corrupt\.jpg: could not be read/ }).click()
     await page.getByRole('heading', { level: 1, name: 'corrupt.jpg' }).waitFor()
-    const note = page.getByRole('note').filter({ hasText: 'Could not process this photo.' })
-    await note.waitFor()
-    expect((await note.textContent())!.length).toBeGreaterThan('Could not process this photo.'.length + 3)
+    await page.getByRole('heading', { name: 'This file is damaged or incomplete' }).waitFor()
+    await page.getByText('Technical reason').click()
+    expect((await page.locator('.unreadable .reason').textContent())!.length).toBeGreaterThan(3)
     await page.getByRole('button', { name: 'Back to library' }).click()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Activity/ }).click()
     await page.getByRole('cell', { name: 'corrupt.jpg', exact: true }).waitFor()

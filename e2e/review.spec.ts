@@ -55,7 +55,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     await page.waitForFunction(
       (n) => {
         const imgs = [...document.querySelectorAll<HTMLImageElement>('[aria-label="Photos, newest first"] img')]
-        return imgs.length === n + 1 && imgs.filter((i) => !/: (not captioned yet|could not be processed|file missing)$/.test(i.alt)).length === n
+        return imgs.length === n + 1 && imgs.filter((i) => !/: (not captioned yet|could not be read|file missing)$/.test(i.alt)).length === n
       },
       PHOTOS,
       WAIT,
@@ -89,7 +89,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     // The failed file is in the queue too, where the library's order puts it
     // (photos without a date sort by when they were added, which varies with
     // load): it has no automatic caption to accept, so it is skipped.
-    const failedHeading = page.getByRole('heading', { name: 'This file could not be processed' })
+    const failedHeading = page.getByRole('heading', { name: 'This file is damaged or incomplete' })
     for (let n = 1; n <= 10; n++) {
       await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
       if (await failedHeading.isVisible()) {
@@ -119,7 +119,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Review/ }).click()
     await page.getByText(`10 of ${PHOTOS + 1} reviewed`, { exact: true }).waitFor()
     // Three photos are left; go to the first of them, then step through until the failed one shows.
-    const failedHeading = page.getByRole('heading', { name: 'This file could not be processed' })
+    const failedHeading = page.getByRole('heading', { name: 'This file is damaged or incomplete' })
     await page.getByText(/ of 3 waiting$/).waitFor()
     for (let i = 0; i < 2; i++) await editor().press('PageUp')
     await page.getByText(/ · 1 of 3 waiting$/).waitFor()
@@ -130,7 +130,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
         return false
       })
       .toBe(true)
-    await page.getByRole('button', { name: 'Try again' }).waitFor()
+    await page.getByRole('button', { name: 'Retry' }).waitFor()
     violations.push(...(await lookAt(page, 'review-failed')))
   })
 

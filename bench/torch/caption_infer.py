@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch captioning baseline for bench/caption-vs-pytorch.bench.ts (issue 15:
+"""PyTorch captioning baseline for bench/caption-vs-pytorch.bench.ts (the goal:
 "2.5x the best PyTorch on the same CPU").
 
 The same ClipCap inference in PyTorch, on the SAME weights as ours (it reads a
@@ -22,7 +22,7 @@ Photocap pack: clip/, mapping/ and gpt2/ model.safetensors), from ready
                      cache, log(softmax) of the last logits, stopped beams
                      only extend with token 0 at cost 0, ranking by average
                      log-prob over beam x vocabulary, final sort by average.
-This is our own code written from the math in ../shared/reference/SPEC.md §7,
+This is our own code written from the decoding rules above (the paper's predict.py),
 not the ClipCap repository. --check-golden runs all three decoders on the
 golden tiny GPT-2 and prefixes and requires the tokens to be exactly the
 goldens' (greedy: golden/e2e greedy tokens; beam: every beam, in order).

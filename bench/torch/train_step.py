@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch baseline for bench/train.bench.ts (issue 6: "a throughput no worse
+"""PyTorch baseline for bench/train.bench.ts (the goal: "a throughput no worse
 than PyTorch's on the same CPU for the same model").
 
 One ClipCap training step (forward + backward + optimizer step) in PyTorch, with
@@ -15,8 +15,8 @@ the same models and sizes as our ONNX Runtime training graph:
     after the update), not torch.optim.AdamW,
   * frozen GPT-2 = requires_grad False on GPT-2 (gradients still flow through
     it to the prefix); tuned = every parameter trained.
-This is our own code written from the formulas in
-../shared/reference/PACKS-AND-TRAINING.md §4, not the ClipCap repository.
+This is our own code written from the paper's training formulas (src/main/ml/training/adamw.ts
+and schedule.ts state them), not the ClipCap repository.
 
 Speed mode (default): random weights, prints ONE JSON object on stdout.
   --head all   the LM head on all P+L positions, then the loss slice (what the

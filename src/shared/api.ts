@@ -12,6 +12,7 @@
 // Adding a feature = adding a row here and a handler in src/main/app/handlers.ts;
 // the compiler then points at every adapter that must know about it.
 import { z } from 'zod'
+import { DECODE_METHODS, DecodeOptionsSchema, isProviderRequest, PROVIDER_REQUESTS_TEXT } from './ml-options.ts'
 
 // ---------------------------------------------------------------------------
 // Building blocks
@@ -25,13 +26,9 @@ export const RootId = z.number().int().positive()
 
 export const PhotoStatus = z.enum(['queued', 'processing', 'done', 'failed', 'missing'])
 export const Provenance = z.enum(['auto', 'user'])
-export const DecodeMethod = z.enum(['greedy', 'beam'])
+export const DecodeMethod = z.enum(DECODE_METHODS)
 
-export const DecodeOptions = z.strictObject({
-  method: DecodeMethod,
-  beamSize: z.number().int().min(1).max(16),
-  maxTokens: z.number().int().min(1).max(200),
-})
+export const DecodeOptions = DecodeOptionsSchema
 
 export const Caption = z.object({
   text: z.string(),
@@ -70,6 +67,8 @@ export const PhotoDetail = PhotoSummary.extend({
   hasAutoCaption: z.boolean(),
   exif: z.array(ExifField),
   sizeBytes: z.number().int().nullable(),
+  /** Whether a thumbnail exists to show: false for a file that could not be read, so the page asks for no image that is not there. */
+  hasImage: z.boolean().optional(),
 })
 
 export const Root = z.object({
@@ -147,7 +146,7 @@ export const Activity = z.object({
   learning: z.array(z.object({ at: z.string(), text: z.string() })).default([]),
 })
 
-export const ProviderChoice = z.string().regex(/^(auto|cpu|cuda|dml|coreml|webgpu)$/)
+export const ProviderChoice = z.string().refine((s): boolean => isProviderRequest(s), { message: `expected ${PROVIDER_REQUESTS_TEXT}` })
 
 export const Settings = z.object({
   decoding: DecodeOptions,

@@ -4,6 +4,7 @@
 // Errors a person can act on are ApiErrors with a code; the rest become
 // `internal` with their message.
 import { formatWallClock } from '../engine/library/dates.ts'
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { MethodOutput } from '../../shared/api.ts'
@@ -19,6 +20,7 @@ import type { Caption as EngineCaption, JobKind as EngineJobKind, PhotoSummary a
 import type { Highlight } from '../engine/search/word-search.ts'
 import { installedPacks } from '../ml/packs/default-pack.ts'
 import type { MlService } from '../ml/service.ts'
+import { platformProviderChoices, type ProviderRequest } from '../ml/runtime/providers.ts'
 import type { AppPrefs } from './app-prefs.ts'
 import type { Handlers } from './dispatcher.ts'
 import { browseFolder } from './folder-browser.ts'
@@ -57,13 +59,8 @@ function defined<T extends object>(o: T | undefined): { [K in keyof T]?: Exclude
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as never
 }
 
-const providerLabels: Record<string, string> = { auto: 'Automatic', cpu: 'CPU', cuda: 'NVIDIA GPU (CUDA)', dml: 'GPU (DirectML)', coreml: 'Apple Neural Engine / GPU (Core ML)', webgpu: 'GPU (WebGPU)' }
+const providerLabels: Record<ProviderRequest, string> = { auto: 'Automatic', cpu: 'CPU', cuda: 'NVIDIA GPU (CUDA)', dml: 'GPU (DirectML)', coreml: 'Apple Neural Engine / GPU (Core ML)', webgpu: 'GPU (WebGPU)' }
 
-function platformProviders(): string[] {
-  if (process.platform === 'win32') return ['auto', 'cpu', 'dml', 'webgpu']
-  if (process.platform === 'darwin') return ['auto', 'cpu', 'coreml', 'webgpu']
-  return ['auto', 'cpu', 'cuda', 'webgpu']
-}
 
 const highlightSnippet = (parts: Highlight[] | null): string | null =>
   parts && parts.length > 0 ? parts.map((p) => (p.match ? `[[${p.text}]]` : p.text)).join('') : null
@@ -104,6 +101,11 @@ export function createHandlers(deps: HandlerDeps) {
     // "Keep learning from my corrections" looks once a minute (it does nothing while off, the default).
     continuousEveryMs: deps.continuousEveryMs ?? 60_000,
   })
+
+  const hasThumbnail = (id: number): boolean => {
+    const file = engine.photos.thumbnailPath(id, 'small')
+    return file !== null && fs.existsSync(file)
+  }
 
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)
@@ -174,7 +176,7 @@ export function createHandlers(deps: HandlerDeps) {
       packs,
       provider: info?.provider ?? null,
       providerFallbackReason: info?.providerFallbackReason ?? deps.mlError(),
-      availableProviders: platformProviders().map((id) => ({ id, label: providerLabels[id] ?? id })),
+      availableProviders: platformProviderChoices(process.platform).map((id) => ({ id, label: providerLabels[id] })),
       install: installs.state(),
     }
   }
@@ -244,6 +246,7 @@ export function createHandlers(deps: HandlerDeps) {
         hasAutoCaption: history.some((c) => c.provenance === 'auto'),
         exif,
         sizeBytes: p.size,
+        hasImage: hasThumbnail(id),
       }
     },
     'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),

@@ -6,7 +6,7 @@ import type { CliIo } from './io.ts'
 import { resolveUserPath } from './io.ts'
 import { defaultDataDir } from '../engine/data-dir.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
-import { isProviderRequest, type ProviderRequest } from '../ml/runtime/providers.ts'
+import { isProviderRequest, PROVIDER_REQUESTS_TEXT, type ProviderRequest } from '../ml/runtime/providers.ts'
 import type { MlInfo, MlService } from '../ml/service.ts'
 import { createMlService } from '../ml/pipeline/create-ml-service.ts'
 import type { WeightFormat } from '../ml/graph/quantize.ts'
@@ -15,7 +15,7 @@ export class UsageError extends Error {}
 
 export function parseProvider(value: string | undefined): ProviderRequest {
   if (value === undefined) return 'auto'
-  if (!isProviderRequest(value)) throw new UsageError(`--provider: unknown provider '${value}' (expected auto, cpu, cuda, dml, coreml or webgpu)`)
+  if (!isProviderRequest(value)) throw new UsageError(`--provider: unknown provider '${value}' (expected ${PROVIDER_REQUESTS_TEXT})`)
   return value
 }
 

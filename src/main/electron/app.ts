@@ -17,6 +17,7 @@ import { APP_URL, devServerUrlFor, externalLinkTarget, isTrustedAppUrl, WEB_PREF
 import { hardenSession, hardenWebContents, type SessionLike, type WebContentsLike } from './session-policy.ts'
 import { handleProtocols, registerSchemes } from './protocols.ts'
 import { utilityTrainingLauncher } from './training-utility.ts'
+import type { ProviderRequest } from '../ml/runtime/providers.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 // Development only: a packaged app never lets its environment choose the page it trusts for IPC.
@@ -93,7 +94,7 @@ export async function startElectronApp(): Promise<void> {
       cacheDir: cacheDirFor(dbPath, dataDir),
       createMl: async (o) => {
         const packDir = o.packDir ?? resolveDefaultPack(o.dataDir).dir
-        const provider = o.provider as 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'
+        const provider = o.provider as ProviderRequest
         const ml = new WorkerMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads }, (t) => console.log(t), utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here))
         await ml.start()
         return ml

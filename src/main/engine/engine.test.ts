@@ -289,7 +289,7 @@ describe('bad input', () => {
     await l.engine.jobs.whenIdle()
     expect(l.engine.status().missing).toBe(0) // not "deleted": just unreadable right now
     const errors = l.engine.db.raw.prepare(`SELECT scan_errors FROM roots`).pluck().get() as string
-    expect(JSON.parse(errors)).toEqual([{ path: path.join(l.photos, 'private'), error: 'cannot read folder: permission denied (EACCES)' }])
+    expect(JSON.parse(errors)).toEqual([{ path: path.join(l.photos, 'private'), kind: 'folder', error: 'cannot read folder: permission denied (EACCES)' }])
   })
 
   it('gives an unreadable file a status and a reason after bounded retries (injected EACCES)', async () => {

@@ -257,7 +257,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const linkRescanAt = new Map<number, number>()
   const aLinkCameBack = async (rootId: number): Promise<boolean> => {
     for (const problem of store.rootScanErrors(rootId)) {
-      if (!problem.error.startsWith('cannot follow link')) continue
+      if (problem.kind !== 'link') continue
       if (await fs.stat(problem.path).then((s) => s.isDirectory(), () => false)) return true
     }
     return false

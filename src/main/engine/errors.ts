@@ -24,15 +24,8 @@ export class EngineError extends Error {
   }
 }
 
-/** Work stopped because someone asked it to (jobs.cancel, a cancelled training run, shutdown). */
-export class CancelledError extends Error {
-  constructor(message = 'cancelled') {
-    super(message)
-    this.name = 'CancelledError'
-  }
-}
-
-/** Whether `error` (or the reason of an aborted signal) means "cancelled", not "failed". */
-export function isCancelled(error: unknown): boolean {
-  return error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError')
-}
+// Work stopped because someone asked it to (jobs.cancel, a cancelled training
+// run, shutdown): one type from the lowest layer, so the ML engine's aborts and
+// the engine's cancellations are recognised the same way on both sides of a
+// process boundary.
+export { CancelledError, isCancelled } from '../ml/cancelled.ts'

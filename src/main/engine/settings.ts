@@ -2,12 +2,12 @@
 // when read back (a hand-edited or older database must not crash the engine).
 import { z } from 'zod'
 import type { LibraryDb } from './db/database.ts'
-import { defaultDecodeOptions } from '../ml/service.ts'
+import { decodeOptionsShape, defaultDecodeOptions } from '../../shared/ml-options.ts'
 import type { Settings } from './types.ts'
 
 export const settingsSchema = z.object({
   activePack: z.string().min(1).nullable(),
-  decoding: z.object({ method: z.enum(['greedy', 'beam']), beamSize: z.number().int().min(1).max(20), maxTokens: z.number().int().min(1).max(200) }),
+  decoding: z.object(decodeOptionsShape),
   provider: z.string().min(1),
   missingGraceDays: z.number().min(0).max(3650),
 })

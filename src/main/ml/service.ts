@@ -8,17 +8,9 @@
 //     `embed` (no UI to keep responsive) and the unit tests.
 // Both implementations run the real models; nothing here is a fake.
 
-export type DecodeMethod = 'greedy' | 'beam'
-
-export interface DecodeOptions {
-  method: DecodeMethod
-  /** Beam width (paper default 5). */
-  beamSize: number
-  /** Maximum number of generated tokens (paper: 67). */
-  maxTokens: number
-}
-
-export const defaultDecodeOptions: DecodeOptions = { method: 'greedy', beamSize: 5, maxTokens: 67 }
+// A decode's options and their limits are the one definition every door shares.
+import type { DecodeOptions } from '../../shared/ml-options.ts'
+export { defaultDecodeOptions, type DecodeMethod, type DecodeOptions } from '../../shared/ml-options.ts'
 
 export interface MlInfo {
   /** Stable id of the model that produced embeddings: changes when the CLIP tower changes. */

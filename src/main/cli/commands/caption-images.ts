@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
+import { beamSizeProblem } from '../../../shared/ml-options.ts'
 import { openCliService, parseProvider, parseWeights, progress, UsageError } from '../ml-service.ts'
 
 const USAGE = 'usage: photocap caption [--pack DIR] [--decode greedy|beam] [--beam-size N] [--json] [--provider P] [--weights float32|int8|int4] IMAGE...'
@@ -48,7 +49,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     method = decode
     if (values['beam-size'] !== undefined) {
       const n = Number(values['beam-size'])
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--beam-size: expected an integer from 1 to 64, got '${values['beam-size']}'`)
+      const problem = beamSizeProblem(n)
+      if (problem) throw new UsageError(`--beam-size: ${problem}, got '${values['beam-size']}'`)
       beamSize = n
     }
     provider = parseProvider(values.provider)

@@ -29,12 +29,13 @@ import { planTraining, type TrainingPlan } from '../../ml/training/plan.ts'
 import { runTraining } from '../../ml/training/train-run.ts'
 import { loadTrainingPack } from '../../ml/training/training-pack.ts'
 import { parseProvider } from '../ml-service.ts'
+import { PROVIDER_REQUESTS } from '../../ml/runtime/providers.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 const USAGE =
   'usage: photocap train [--db FILE | --data DATASET] --pack DIR --out DIR [--mapping mlp|transformer] [--prefix-length K] [--tune-gpt2] ' +
   '[--epochs N] [--steps N] [--batch-size B] [--lr X] [--warmup N] [--weight-decay X] [--seed S] [--no-shuffle] [--init scratch|pack] ' +
-  '[--provider auto|cpu|cuda|dml|coreml|webgpu]'
+  `[--provider ${PROVIDER_REQUESTS.join('|')}]`
 
 /** Only the options given on the command line (planTraining fills the rest). */
 function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {

@@ -65,7 +65,7 @@ export class Pipeline {
       // back when the folder does.
       db.tx(() => {
         store.setRootAvailable(root.id, false)
-        store.setRootScanned(root.id, [{ path: root.path, error: `library folder unavailable: ${describeFsError(error)}` }])
+        store.setRootScanned(root.id, [{ path: root.path, kind: 'root', error: `library folder unavailable: ${describeFsError(error)}` }])
         store.setRootAvailable(root.id, false)
         queue.complete(job.id)
       })

@@ -29,7 +29,10 @@ describe('probing images', () => {
     const error = await probeImage(file).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ImageRejectedError)
     expect((error as Error).message).toBe(`image is 50000x50000 (2500 MP), above the ${(maxPixels / 1e6).toFixed(0)} MP pixel limit`)
-    expect(maxPixels).toBe(178_956_970) // the README says 179 MP, the ML decoder refuses the same
+    expect(maxPixels).toBe(178_956_970) // the ML decoder refuses the same
+    // ... and the README states this limit, not another one.
+    const readme = await fs.readFile(path.resolve(fixtures, '../../../README.md'), 'utf8')
+    expect(/over (\d+) megapixels are refused/.exec(readme)?.[1]).toBe((maxPixels / 1e6).toFixed(0))
     // The thumbnailer refuses it too (sharp's limitInputPixels), with a reason and no crash.
     await expect(makeThumbnail(file, dir, 'bomb')).rejects.toThrow(/cannot decode image: .*pixel limit/i)
   })
@@ -126,5 +129,37 @@ describe('HEIC from phones', () => {
     expect(Math.abs(r! - 40) + Math.abs(g! - 50) + Math.abs(b! - 210)).toBeLessThan(60) // bottom-left (40, 50, 210)
     const [r2, g2, b2] = px(20, 60)
     expect(Math.abs(r2! - 220) + Math.abs(g2! - 30) + Math.abs(b2! - 40)).toBeLessThan(60)
+  })
+})
+
+describe('animated images: the first frame, never a refusal', () => {
+  const frame = (background: string) => sharp({ create: { width: 64, height: 48, channels: 3, background } }).png().toBuffer()
+  const firstPixel = async (file: string) => {
+    const { data } = await sharp(file).raw().toBuffer({ resolveWithObject: true })
+    return Array.from(data.subarray(0, 3))
+  }
+  const near = (got: number[], want: number[]) => got.reduce((s, v, i) => s + Math.abs(v - want[i]!), 0)
+
+  for (const format of ['gif', 'webp'] as const) {
+    it(`animated ${format.toUpperCase()}: one frame's size, and the first frame in the thumbnail`, async () => {
+      const dir = await tempDir()
+      const file = path.join(dir, `anim.${format}`)
+      const joined = sharp([await frame('#dc1e28'), await frame('#2832d2')], { join: { animated: true } })
+      await fs.writeFile(file, await (format === 'gif' ? joined.gif() : joined.webp({ lossless: true })).toBuffer())
+      expect((await sharp(file).metadata()).pages).toBe(2)
+      expect(await probeImage(file)).toMatchObject({ format, width: 64, height: 48 })
+      await makeBoth(file, dir, `anim-${format}`)
+      expect(near(await firstPixel(thumbnailPath(dir, `anim-${format}`, 'small')), [220, 30, 40])).toBeLessThan(40)
+    })
+  }
+
+  it('animated AVIF (brand avis, which libvips refuses): its still first frame', async () => {
+    const avif = path.resolve(fixtures, '..', 'images', 'generated', 'animated_64x48.avif')
+    const dir = await tempDir()
+    expect(await probeImage(avif)).toMatchObject({ width: 64, height: 48 })
+    await makeBoth(avif, dir, 'anim-avif')
+    expect(near(await firstPixel(thumbnailPath(dir, 'anim-avif', 'small')), [220, 30, 40])).toBeLessThan(40)
+    // The original is only read.
+    expect((await fs.readFile(avif)).toString('latin1', 8, 12)).toBe('avis')
   })
 })

@@ -18,7 +18,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import sharp, { type Metadata, type Sharp } from 'sharp'
-import { DEFAULT_MAX_PIXELS } from '../../ml/preprocess/image-decode.ts'
+import { asStillAvif, DEFAULT_MAX_PIXELS, heifBrand } from '../../ml/preprocess/image-decode.ts'
 import { bmpSize, decodeBmp } from './bmp.ts'
 import { readHead, sniffContainer } from './containers.ts'
 import { isRawName } from './files.ts'
@@ -56,7 +56,7 @@ const heifFormats = new Set(['heif', 'heic', 'avif'])
 
 /** How a file's pixels are reached: sharp on the file, or on bytes we produced (BMP decode, a RAW's embedded JPEG). */
 type Source =
-  | { kind: 'file'; file: string; heif?: HeifTransform }
+  | { kind: 'file'; file: string; heif?: HeifTransform; still?: Buffer }
   | { kind: 'buffer'; data: Buffer; format: string }
   | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; format: string }
 
@@ -86,15 +86,21 @@ async function sourceOf(file: string): Promise<Source> {
     if (kind !== 'tiff') throw new ImageRejectedError('RAW file without an embedded JPEG preview (no RAW decoder is installed to develop it)')
   }
   // HEIF/AVIF: rotation and mirroring are item properties sharp does not apply (heif-transform.ts).
+  // An animated AVIF is decoded as its still first frame ([Note: animated AVIF] in ml/preprocess/image-decode.ts).
+  if (kind === 'isobmff' && heifBrand(head) === 'avis') {
+    const still = asStillAvif(await fs.readFile(file, { flag: 'r' }))
+    if (still) return { kind: 'file', file, heif: await readHeifTransform(file), still }
+  }
   if (kind === 'isobmff') return { kind: 'file', file, heif: await readHeifTransform(file) }
   return { kind: 'file', file }
 }
 
 function sharpOf(src: Source, failOn: 'warning' | 'truncated' | 'error' | 'none', limit: number | false = maxPixels): Sharp {
   // sharp's defaults: an animated GIF/WebP shows its first frame (pages 1, page 0),
-  // a HEIF/AVIF its primary image (an explicit page 0 would pick the first one instead).
+  // a HEIF/AVIF its primary image (an explicit page 0 would pick the first one instead);
+  // an animated AVIF its still first frame (`still`, [Note: animated AVIF]).
   const opts = { limitInputPixels: limit, failOn } as const
-  if (src.kind === 'file') return sharp(src.file, opts)
+  if (src.kind === 'file') return sharp(src.still ?? src.file, opts)
   if (src.kind === 'buffer') return sharp(src.data, opts)
   return sharp(src.data, { raw: { width: src.width, height: src.height, channels: 4 }, limitInputPixels: limit })
 }
@@ -251,7 +257,7 @@ async function openForDecode(file: string): Promise<Source> {
   const ext = path.extname(file).toLowerCase()
   if (ext !== '.heic' && ext !== '.heif') return src
   // sharp's prebuilt libvips has no HEVC decoder: fall back to libheif in wasm.
-  const meta = await sharp(file, { limitInputPixels: false }).metadata().catch(() => null)
+  const meta = await sharp(src.still ?? file, { limitInputPixels: false }).metadata().catch(() => null)
   if (meta && meta.format && !heifFormats.has(meta.format)) return src
   if (meta?.compression === 'av1') return src
   // @ts-expect-error heic-decode ships no type declarations

@@ -81,13 +81,18 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
     expect(l.engine.captions.history(id)).toEqual([])
   })
 
-  for (const zone of ['Asia/Tokyo', 'America/Los_Angeles']) {
-    it(`keeps the camera's local date and finds it by its own month under TZ=${zone}`, async () => {
+  for (const zone of ['Asia/Tokyo', 'America/Los_Angeles', 'Pacific/Kiritimati']) {
+    it(`keeps the camera's local date and finds it by its own month and day under TZ=${zone}`, async () => {
       process.env.TZ = zone
+      // The zone is in effect: 1 April 2024 03:00 UTC is still 31 March in Los Angeles.
+      expect(new Date(Date.UTC(2024, 3, 1, 3, 0, 0)).getDate()).toBe(zone === 'America/Los_Angeles' ? 31 : 1)
       const l = await indexed(async (dir) => {
         const f = path.join(dir, 'april-fools.jpg')
         await fs.writeFile(f, await jpegBytes({ seed: 4 }))
         tag(f, '-DateTimeOriginal=2024:04:01 03:00:00', '-OffsetTimeOriginal=+09:00')
+        const u = path.join(dir, 'april-utc.jpg')
+        await fs.writeFile(u, await jpegBytes({ seed: 9 }))
+        tag(u, '-DateTimeOriginal=2024:04:01 03:00:00', '-OffsetTimeOriginal=+00:00')
         const g = path.join(dir, 'no-offset.jpg')
         await fs.writeFile(g, await jpegBytes({ seed: 5 }))
         tag(g, '-DateTimeOriginal=2023:12:31 23:30:00')
@@ -104,6 +109,20 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
       expect(ids('April', { from: '2024-04-01', to: '2024-04-01' })).toContain(p.id)
       expect(ids('April', { from: '2024-03-31', to: '2024-03-31' })).not.toContain(p.id)
       expect(ids('April', { from: '2024-04-01T02:30', to: '2024-04-01T03:30' })).toContain(p.id)
+      // Day words: 1 April 2024 was a Monday on the photographer's clock, for both offsets.
+      const u = l.engine.photos.get(byName(l, 'april-utc.jpg')!.id)!
+      expect(u).toMatchObject({ takenAt: Date.UTC(2024, 3, 1, 3, 0, 0), takenOffsetMinutes: 0 })
+      for (const query of ['Monday', 'monday 1 april 2024', '1 April', 'april 1 ']) {
+        expect(ids(query), query).toEqual(expect.arrayContaining([p.id, u.id]))
+      }
+      for (const query of ['March', 'Sunday', '31 march']) {
+        expect(ids(query), query).not.toContain(p.id)
+        expect(ids(query), query).not.toContain(u.id)
+      }
+      expect(wordSearch(l.engine.db, 'April', { limit: 10, filters: { from: '2024-04-01', to: '2024-04-01' } }).map((r) => r.id).sort()).toEqual([p.id, u.id].sort())
+      // 31 December 2023, 23:30 (no offset recorded) was a Sunday.
+      expect(ids('sunday 31 december 2023')).toContain(q.id)
+      expect(ids('monday')).not.toContain(q.id)
     })
   }
 

@@ -117,8 +117,8 @@ describe('walking through symbolic links', () => {
     const { rels, problems } = await walk(root)
     expect(rels).toEqual(['fine.jpg'])
     expect(problems).toEqual([
-      { path: path.join(root, 'Phone'), error: 'cannot follow link: no such file or folder (ENOENT)' },
-      { path: path.join(root, 'knot'), error: 'cannot follow link: too many symbolic links (ELOOP)' },
+      { path: path.join(root, 'Phone'), kind: 'link', error: 'cannot follow link: no such file or folder (ENOENT)' },
+      { path: path.join(root, 'knot'), kind: 'link', error: 'cannot follow link: too many symbolic links (ELOOP)' },
     ].sort((a, b) => (a.path < b.path ? -1 : 1)))
   })
 
@@ -139,7 +139,7 @@ describe('walking through symbolic links', () => {
     }
     const { rels, problems } = await walk(root, walkFs)
     expect(rels).toEqual(['fine.jpg', 'open/ok.jpg'])
-    expect(problems).toEqual([{ path: denied, error: 'cannot read folder: permission denied (EACCES)' }])
+    expect(problems).toEqual([{ path: denied, kind: 'folder', error: 'cannot read folder: permission denied (EACCES)' }])
   })
 
   it('works with a WalkFs that has no realpath (older injected seams)', async () => {
@@ -187,7 +187,7 @@ describe('indexing through a linked folder', () => {
     await lib.engine.jobs.whenIdle()
     expect(lib.engine.status().missing).toBe(0)
     expect(JSON.parse(lib.engine.db.raw.prepare(`SELECT scan_errors FROM roots`).pluck().get() as string)).toEqual([
-      { path: path.join(lib.photos, 'Phone'), error: 'cannot follow link: no such file or folder (ENOENT)' },
+      { path: path.join(lib.photos, 'Phone'), kind: 'link', error: 'cannot follow link: no such file or folder (ENOENT)' },
     ])
     // The link itself removed: its photos are gone from the library (kept for the grace period).
     await fs.rm(path.join(lib.photos, 'Phone'))

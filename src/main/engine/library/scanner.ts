@@ -41,8 +41,16 @@ export interface ScanEntry {
   sidecarMtimeMs?: number | null
 }
 
+/**
+ * What a scan could not do, by kind (a door or the periodic check acts on the
+ * kind, never on the wording of `error`, which is for people): the library
+ * folder itself, a folder or a file in it, or a link it could not follow.
+ */
+export type ScanProblemKind = 'root' | 'folder' | 'file' | 'link'
+
 export interface ScanProblem {
   path: string
+  kind: ScanProblemKind
   error: string
 }
 
@@ -101,7 +109,7 @@ export async function* walkRoot(
   try {
     rootStep = { id: folderId(await walkFs.stat(root)), real: await realpath(root), base: true }
   } catch (error) {
-    problems.push({ path: root, error: `cannot read folder: ${describeFsError(error)}` })
+    problems.push({ path: root, kind: 'folder', error: `cannot read folder: ${describeFsError(error)}` })
     return
   }
   const stack: { rel: string; chain: FolderStep[] }[] = [{ rel: '', chain: [rootStep] }]
@@ -114,7 +122,7 @@ export async function* walkRoot(
     try {
       entries = await walkFs.readdir(absDir)
     } catch (error) {
-      problems.push({ path: absDir, error: `cannot read folder: ${describeFsError(error)}` })
+      problems.push({ path: absDir, kind: 'folder', error: `cannot read folder: ${describeFsError(error)}` })
       continue
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : 1))
@@ -136,13 +144,13 @@ export async function* walkRoot(
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
         if (e.isDirectory()) {
-          if (code !== 'ENOENT') problems.push({ path: abs, error: `cannot read folder: ${describeFsError(error)}` })
+          if (code !== 'ENOENT') problems.push({ path: abs, kind: 'folder', error: `cannot read folder: ${describeFsError(error)}` })
         } else if (isImageName(e.name)) {
           // Vanished between readdir and stat, or a broken link to a photo: not a photo (now).
-          if (code !== 'ENOENT') problems.push({ path: abs, error: `cannot read file: ${describeFsError(error)}` })
+          if (code !== 'ENOENT') problems.push({ path: abs, kind: 'file', error: `cannot read file: ${describeFsError(error)}` })
         } else if (link) {
           // Most likely a linked folder whose disk is not mounted: say so, and keep what was indexed through it.
-          problems.push({ path: abs, error: `cannot follow link: ${describeFsError(error)}` })
+          problems.push({ path: abs, kind: 'link', error: `cannot follow link: ${describeFsError(error)}` })
         }
         continue
       }
@@ -155,7 +163,7 @@ export async function* walkRoot(
         try {
           real = await realpath(abs)
         } catch (error) {
-          problems.push({ path: abs, error: `cannot follow link: ${describeFsError(error)}` })
+          problems.push({ path: abs, kind: 'link', error: `cannot follow link: ${describeFsError(error)}` })
           continue
         }
         enter(rel, { id: folderId(st), real, base: true })

@@ -2,6 +2,7 @@
 // embeddings). Synchronous SQL only; the runners do the I/O around it.
 import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
+import type { ScanProblem } from './scanner.ts'
 import type { DecodeOptions } from '../../ml/service.ts'
 import type { Caption, PhotoDetail, PhotoPath, PhotoQuery, PhotoStatus, PhotoSummary, Provenance, Root, RootOptions } from '../types.ts'
 import { wellFormed } from '../../../shared/text-safety.ts'
@@ -26,9 +27,10 @@ export class LibraryStore {
     return r ? rootFromRow(r) : null
   }
 
-  rootScanErrors(id: number): { path: string; error: string }[] {
+  /** The last scan's problems (rows stored before problems had a kind lack one until the next scan, which every start runs). */
+  rootScanErrors(id: number): ScanProblem[] {
     const r = this.db.stmt(`SELECT scan_errors FROM roots WHERE id = ?`).get(id) as { scan_errors: string } | undefined
-    return r ? (JSON.parse(r.scan_errors) as { path: string; error: string }[]) : []
+    return r ? (JSON.parse(r.scan_errors) as ScanProblem[]) : []
   }
 
   /** Insert a root, or return the existing one for the same folder (options updated). */
@@ -79,7 +81,7 @@ export class LibraryStore {
     this.db.stmt(`UPDATE roots SET available = ? WHERE id = ?`).run(available ? 1 : 0, id)
   }
 
-  setRootScanned(id: number, errors: { path: string; error: string }[]): void {
+  setRootScanned(id: number, errors: ScanProblem[]): void {
     this.db.stmt(`UPDATE roots SET last_scan_at = ?, scan_errors = ?, available = 1 WHERE id = ?`).run(this.now(), JSON.stringify(errors.slice(0, 200)), id)
   }
 

@@ -1,4 +1,4 @@
-// Importing a captioned image dataset for training (issue 6): a COCO-style
+// Importing a captioned image dataset for training: a COCO-style
 // captions JSON ({images: [{id, file_name}], annotations: [{image_id,
 // caption}]}) plus its image folder, or a folder of images with a `.txt`
 // caption beside each (same base name; one caption per non-empty line). The

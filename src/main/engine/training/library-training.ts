@@ -11,6 +11,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
+import { isCancelled } from '../errors.ts'
 import type { MappingConfig } from '../../ml/models/config.ts'
 import type { WeightMap } from '../../ml/models/weight-names.ts'
 import { loadGpt2Tokenizer } from '../../ml/tokenizers/gpt2-vocab-files.ts'
@@ -268,7 +269,7 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e)
     // A cancelled run stays resumable (state 'training' with its checkpoint); real failures are recorded.
-    if (!/cancelled/.test(msg)) finishVersion(db, version.id, { error: msg })
+    if (!isCancelled(e)) finishVersion(db, version.id, { error: msg })
     throw e
   }
 }

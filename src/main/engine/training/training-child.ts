@@ -4,6 +4,7 @@
 // (cancel or pause) or the parent going away ends the run at the next step
 // boundary with its checkpoint kept, so a later start resumes it.
 import { openDatabase, type LibraryDb } from '../db/database.ts'
+import { CancelledError, isCancelled } from '../errors.ts'
 import { trainFromLibrary, type LibraryTrainingOptions } from './library-training.ts'
 import { toTrainingChildSchema, type FromTrainingChild, type TrainingChildOptions } from './training-protocol.ts'
 
@@ -48,7 +49,8 @@ async function run(dbPath: string, options: TrainingChildOptions): Promise<void>
     done(0)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    send({ type: 'error', name: error instanceof Error ? error.name : 'Error', message, cancelled: abort.signal.aborted && /cancelled/.test(message) })
+    // Cancelled by its type (the training loop throws the signal's CancelledError), never by the wording of the message.
+    send({ type: 'error', name: error instanceof Error ? error.name : 'Error', message, cancelled: abort.signal.aborted && isCancelled(error) })
     done(1)
   }
 }
@@ -61,7 +63,7 @@ process.on('message', (raw: unknown) => {
   }
   const msg = parsed.data
   if (msg.type === 'stop') {
-    abort.abort(new Error('training cancelled'))
+    abort.abort(new CancelledError('training cancelled'))
     if (!started) exit(0)
     return
   }
@@ -74,7 +76,7 @@ process.on('message', (raw: unknown) => {
 // The parent closed the channel (after the last message) or died: stop at the
 // next step (checkpoint kept) and exit once the run has ended.
 process.on('disconnect', () => {
-  abort.abort(new Error('training cancelled'))
+  abort.abort(new CancelledError('training cancelled'))
   if (!started) exit(0)
   else if (finished !== null) exit(finished)
 })

@@ -7,6 +7,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcessLike } from '../../ml/worker/child-process.ts'
+import { CancelledError } from '../errors.ts'
 import { TooLittleDataError } from './library-training.ts'
 import { fromTrainingChildSchema, trainingChildOptionsSchema, type ToTrainingChild, type TrainingChildOptions, type TrainingProgressMessage } from './training-protocol.ts'
 import type { z } from 'zod'
@@ -45,7 +46,7 @@ export interface TrainingProcessHandle {
   stop(): void
 }
 
-export class TrainingCancelledError extends Error {
+export class TrainingCancelledError extends CancelledError {
   override name = 'TrainingCancelledError'
   constructor() {
     super('training cancelled')

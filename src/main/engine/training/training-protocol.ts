@@ -1,6 +1,6 @@
 // [Note: training process protocol]
 // "Learn my style" runs in a child process, never in the process that serves the
-// interface (issue 6): training is seconds-to-minutes of CPU/GPU work that would
+// interface: training is seconds-to-minutes of CPU/GPU work that would
 // stall the HTTP bridge or Electron's main process. Messages are validated with
 // zod on both sides (the child is a trust boundary like the ML worker, see
 // [Note: ML worker protocol]). The child speaks process.send /
@@ -15,6 +15,7 @@
 // autocommit statements, so they wait at most a short engine transaction
 // (busy_timeout from openDatabase) and never hold the write lock while training.
 import { z } from 'zod'
+import { ProviderRequestSchema } from '../../../shared/ml-options.ts'
 
 export const trainingChildOptionsSchema = z.object({
   dataDir: z.string(),
@@ -35,7 +36,7 @@ export const trainingChildOptionsSchema = z.object({
   minTrain: z.number().int().nonnegative().optional(),
   minValidation: z.number().int().positive().optional(),
   checkpointEvery: z.number().int().positive().optional(),
-  provider: z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']).optional(),
+  provider: ProviderRequestSchema.optional(),
 })
 export type TrainingChildOptions = z.infer<typeof trainingChildOptionsSchema>
 

@@ -9,6 +9,7 @@ import type { MethodOutput } from '../../../shared/api.ts'
 import { ApiError } from '../../../shared/errors.ts'
 import type { TrainingOptions } from '../../../shared/types.ts'
 import type { Engine } from '../engine.ts'
+import { isCancelled } from '../errors.ts'
 import { teachingSummary, TooLittleDataError } from './library-training.ts'
 import { continuousNotes, continuousRound, newTeachingCaptions, readContinuous, writeContinuous, type RoundOutcome } from './continuous.ts'
 import { startTrainingProcess, type TrainedVersion, type TrainingChild, type TrainingProcessHandle } from './training-process.ts'
@@ -175,7 +176,7 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       },
       (error: unknown) => {
         const msg = error instanceof Error ? error.message : String(error)
-        current.state = /cancelled/.test(msg) ? (pausing ? 'paused' : 'cancelled') : 'failed'
+        current.state = isCancelled(error) ? (pausing ? 'paused' : 'cancelled') : 'failed'
         current.error = current.state === 'failed' ? (error instanceof TooLittleDataError || (error instanceof Error && error.name === 'TooLittleDataError') ? msg : `training failed: ${msg}`) : null
         emit(true)
         throw error

@@ -18,7 +18,8 @@
 //   and trailing separators do not matter. A folder whose name only starts the
 //   same is not inside.
 // - from / to: the date taken, inclusive. A date-only `to` (YYYY-MM-DD) covers
-//   that whole day (UTC, as the timeline's months are). A photo without a date
+//   that whole day on the photo's own clock, as the timeline's months and the
+//   search's day words are ([Note: dates taken are wall-clock]). A photo without a date
 //   taken never matches a date range.
 // - camera: a case-insensitive part of "make model" ("fuji", "X-T3").
 import { EngineError } from '../errors.ts'

@@ -1,4 +1,4 @@
-// Beam search = the paper's `generate_beam` (SPEC §7.2), batched across photos:
+// Beam search = the paper's `generate_beam`, batched across photos:
 // every photo has one row per UNSTOPPED beam in the decoding batch until all its
 // beams have stopped; `cache_order` reorders the KV cache to follow the chosen
 // hypotheses and drops finished rows (see [Note: batched decoding over one KV
@@ -89,7 +89,7 @@ export async function generateBeam(
     states.push(state)
   }
   // [Note: stopped beams skip the model]
-  // A stopped beam's logits are replaced by "token 0 at cost 0" (SPEC §7.2) and
+  // A stopped beam's logits are replaced by "token 0 at cost 0" and
   // it can only ever produce stopped beams, so its row is never needed again:
   // only unstopped beams are run. Same tokens and scores as running them all,
   // less work as soon as captions end with ".".

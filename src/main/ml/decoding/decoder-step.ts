@@ -73,7 +73,7 @@ export function greedyToken(out: DecoderRunOutput, r: number, vocab: number): nu
   return argmaxRow(out.logits, r, vocab)
 }
 
-/** Row `r`'s `k` best tokens, best first, with their log-probs log(softmax(x)) in float64 (SPEC §7.2). */
+/** Row `r`'s `k` best tokens, best first, with their log-probs log(softmax(x)) in float64. */
 export function rowTopLogProbs(out: DecoderRunOutput, r: number, vocab: number, k: number): { tokens: number[]; logProbs: number[] } {
   const s = out.topK
   if (s && s.k >= k) {

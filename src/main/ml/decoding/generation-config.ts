@@ -1,4 +1,6 @@
-// Generation constants of the paper's predict.py (SPEC §7).
+// Generation constants of the paper's predict.py.
+
+import { CancelledError } from '../cancelled.ts'
 
 export interface GenerationConfig {
   /** GPT-2 id of "." (tokenizer.encode('.')[0]). */
@@ -10,7 +12,8 @@ export interface GenerationConfig {
 
 export const paperGeneration: GenerationConfig = { stopTokenId: 13, maxTokens: 67, beamSize: 5 }
 
-export class DecodeAbortedError extends Error {
+/** An aborted decode: a CancelledError (code 'cancelled'), named as the platform names an abort. */
+export class DecodeAbortedError extends CancelledError {
   constructor() {
     super('decoding was cancelled')
     this.name = 'AbortError'

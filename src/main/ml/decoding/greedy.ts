@@ -1,4 +1,4 @@
-// Greedy decoding = the paper's `generate2` (SPEC §7.1), batched across photos
+// Greedy decoding = the paper's `generate2`, batched across photos
 // with the KV cache (see [Note: batched decoding over one KV cache] in
 // decoder-step.ts).
 //

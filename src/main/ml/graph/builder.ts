@@ -1,6 +1,6 @@
 // GraphBuilder: typed helpers that append nodes to a Graph (see ir.ts) and
 // infer each output's dtype and symbolic shape, so model builders read like the
-// math in SPEC.md and training can walk shapes when it writes gradients.
+// papers' equations and training can walk shapes when it writes gradients.
 //
 // [Note: primitive ops] Helpers that are not ONNX ops (gelu, quickGelu,
 // l2Normalize, linear, ...) expand into the primitive ops listed in

@@ -1,4 +1,4 @@
-// The ResNet CLIP tower against golden/clip_rn_tiny (SPEC §13.4): every stage
+// The ResNet CLIP tower against golden/clip_rn_tiny: every stage
 // of OpenAI's ModifiedResNet, the attention pool, image and text embeddings,
 // from open_clip's files (config + safetensors here; the PyTorch .bin of the
 // same weights from ../shared when it is present).

@@ -1,4 +1,4 @@
-// OpenAI CLIP's ModifiedResNet image tower (SPEC §13.2; openai/CLIP clip/model.py):
+// OpenAI CLIP's ModifiedResNet image tower (openai/CLIP clip/model.py):
 // a stem of three 3×3 convolutions with a 2×2 average pool, four stages of
 // Bottleneck blocks whose strides are average pools ("anti-aliased": after the
 // 3×3 convolution, and before the 1×1 convolution of the downsample branch),

@@ -1,4 +1,4 @@
-// CLIP vision and text towers (SPEC §4; HF CLIPModel names, openai/CLIP math):
+// CLIP vision and text towers (HF CLIPModel names, openai/CLIP math):
 // image_embeds / text_embeds are projected and NOT normalised.
 import { GraphBuilder, type Value } from '../graph/builder.ts'
 import type { Graph } from '../graph/ir.ts'

@@ -27,7 +27,7 @@ export interface ClipVisionConfig extends ClipTowerConfig {
   patchSize: number
 }
 
-/** OpenAI's ModifiedResNet image tower (SPEC §13; parsed by open-clip-config.ts). */
+/** OpenAI's ModifiedResNet image tower (parsed by open-clip-config.ts). */
 export interface ClipResNetVisionConfig {
   architecture: 'resnet'
   imageSize: number

@@ -1,7 +1,7 @@
-// GPT-2 (HF GPT2LMHeadModel math, SPEC §3) over the graph builder.
+// GPT-2 (HF GPT2LMHeadModel math) over the graph builder.
 //
 // [Note: one decoder graph] Inference uses ONE graph for prefill and decode
-// (CONTRACTS.md): prefix embeddings and token ids are embedded and
+// (buildGpt2DecoderGraph below): prefix embeddings and token ids are embedded and
 // concatenated in-graph, the per-layer past is reordered by `cache_order`
 // (beam reordering / dropping finished rows) with a Gather on axis 0, and only
 // the last position's logits are computed, so a decode step costs O(B·V·E) in
@@ -108,7 +108,7 @@ export interface Gpt2GraphOptions {
 }
 
 /**
- * The inference decoder graph with the exact I/O of CONTRACTS.md:
+ * The inference decoder graph, with the I/O the decoder session (pipeline/gpt2-decoder-step.ts) relies on:
  * inputs prefix_embeds, input_ids, attention_mask, position_ids, cache_order,
  * top_k [1], past.{i}.key/value; outputs logits [B,V], the decoding summaries
  * next_token, top_values, top_ids, row_max, row_sum_exp ([Note: decoding

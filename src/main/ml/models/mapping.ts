@@ -1,4 +1,4 @@
-// ClipCap mapping networks (SPEC §5, the paper's train.py classes):
+// ClipCap mapping networks (the paper's train.py classes):
 // MLP (Linear → Tanh → Linear → view [B,K,E]) and TransformerMapper
 // (Linear → view [B,L,E], append prefix_const, 8-head pre-LN layers without
 // q/kv bias and with a ReLU MLP, output the last K rows).

@@ -1,4 +1,4 @@
-// open_clip's `open_clip_config.json` (SPEC §13.1): the config of a CLIP saved by
+// open_clip's `open_clip_config.json`: the config of a CLIP saved by
 // open_clip, the only form in which OpenAI's ResNet CLIPs (RN50 … RN50x64) are
 // published on the Hub. `model_cfg.vision_cfg.layers` being a list of four
 // stage depths (and `patch_size` null) is what makes the image tower a

@@ -1,9 +1,9 @@
-// Weights of an OpenAI / open_clip ResNet CLIP (SPEC §13.1) in canonical names:
+// Weights of an OpenAI / open_clip ResNet CLIP in canonical names:
 // - the image tower keeps OpenAI's own names (`visual.conv1.weight`,
 //   `visual.layer{s}.{b}.bn2.running_var`, `visual.attnpool.q_proj.weight`, …):
 //   there is no Hugging Face class for it, so no other name set exists;
-// - the text tower is renamed to the Hugging Face names the ViT packs use
-//   (SPEC §4.3), so clip.ts builds it unchanged: `in_proj_weight` is split into
+// - the text tower is renamed to the Hugging Face names the ViT packs use,
+//   so clip.ts builds it unchanged: `in_proj_weight` is split into
 //   q/k/v, `text_projection [w,D]` becomes `text_projection.weight [D,w]`.
 // `*.num_batches_tracked` (BatchNorm bookkeeping) is ignored.
 import type { HostTensor } from '../weights/tensor.ts'

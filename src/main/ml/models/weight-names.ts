@@ -1,4 +1,4 @@
-// Weight-name normalisation (SPEC §3.5, §4.3, §5, §11): every checkpoint
+// Weight-name normalisation: every checkpoint
 // layout we accept is mapped to one canonical name set per model, and every
 // expected tensor is checked against the shape the config implies.
 //

@@ -1,4 +1,4 @@
-// Opening a model pack folder (issue 2 "Model packs"): pack.json + clip/ + gpt2/
+// Opening a model pack folder: pack.json + clip/ + gpt2/
 // + mapping/. Everything a later stage needs is resolved and validated here, so
 // a missing or corrupt pack fails early with an error naming the file and why.
 import fs from 'node:fs'

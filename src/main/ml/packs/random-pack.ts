@@ -210,7 +210,7 @@ export function realSizeSpec(mapping: RandomPackSpec['mapping']): RandomPackSpec
   }
 }
 
-/** The paper's third model at real size with random weights: CLIP RN50x4 (SPEC §13.5), GPT-2 124M, the transformer mapping. */
+/** The paper's third model at real size with random weights: CLIP RN50x4, GPT-2 124M, the transformer mapping. */
 export function realSizeRn50x4Spec(mapping: RandomPackSpec['mapping']): RandomPackSpec {
   return {
     name: `random-rn50x4-gpt2-${mapping.type}-p${mapping.prefixLength}`,

@@ -93,7 +93,7 @@ describe('the clipcap-transformer-rn50x4 manifest', () => {
     expect(pack).toMatchObject({ image_size: 288, clip_format: 'open_clip', mapping_weights: 'transformer_weights.pt' })
     const mapping = parseMappingConfig(content('mapping/config.json'))
     expect(mapping).toMatchObject({ type: 'transformer', prefixLength: 40, clipLength: 40, numLayers: 8, clipDim: 640, prefixDim: 768, normalizePrefix: true })
-    // open_clip model_configs/RN50x4.json (SPEC §13.5): the sizes the manifest's mapping must fit
+    // open_clip model_configs/RN50x4.json: the sizes the manifest's mapping must fit
     const rn50x4 = parseOpenClipConfig({
       model_cfg: { embed_dim: 640, quick_gelu: true, vision_cfg: { image_size: 288, layers: [4, 6, 10, 6], width: 80, patch_size: null }, text_cfg: { context_length: 77, vocab_size: 49408, width: 640, heads: 10, layers: 12 } },
     })

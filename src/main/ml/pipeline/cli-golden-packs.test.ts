@@ -1,4 +1,4 @@
-// The contract test of issue 2 "Proof": for the reference packs in
+// The contract test of the reference packs: for the reference packs in
 // ../shared/reference/packs, `photocap caption --pack` prints every expected.json
 // case's greedy and beam tokens (each case the generator marked stable under
 // sharp preprocessing), from mapping/model.safetensors and from clipcap.pt alike;
@@ -132,12 +132,12 @@ describe.skipIf(kinds.length === 0).each(kinds.length ? kinds : ['none'])('refer
       const want = tensors.get(`${c.id}.image_embeds`)!.data as Float32Array
       expect(r.embedding).toHaveLength(want.length)
       if (c.geometry ? c.geometry.resize_skipped : c.id.startsWith('exact_')) {
-        // No resampling: the pixels are the golden ones, so the model tolerance applies (SPEC §1.2).
+        // No resampling: the pixels are the golden ones, so the model tolerance applies.
         r.embedding.forEach((x, j) => expect(Math.abs(x - want[j]!), `${c.id}[${j}]`).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(want[j]!)))
         return
       }
       // Resized images: sharp's Catmull-Rom lands a few grey levels from Pillow's
-      // bicubic on some pixels (SPEC §6.5), which moves these tiny random
+      // bicubic on some pixels, which moves these tiny random
       // embeddings by up to ~1.2% of their largest entry (measured).
       const maxAbs = Math.max(...Array.from(want, Math.abs))
       let dot = 0

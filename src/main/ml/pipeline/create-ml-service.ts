@@ -2,7 +2,7 @@
 // the CLI call to get an MlService.
 import path from 'node:path'
 import type { MlService } from '../service.ts'
-import { isProviderRequest, type ProviderRequest } from '../runtime/providers.ts'
+import { isProviderRequest, PROVIDER_REQUESTS_TEXT, type ProviderRequest } from '../runtime/providers.ts'
 import { resolveDefaultPack } from '../packs/default-pack.ts'
 import { PackRuntime } from './pack-runtime.ts'
 import { InProcessMlService, type BatchSizes } from './in-process-service.ts'
@@ -33,7 +33,7 @@ export function compileCacheDir(dataDir: string): string {
 /** Callers may pass user input through untyped paths (dynamic imports): check it here. */
 function checkProvider(provider: unknown): void {
   if (provider !== undefined && (typeof provider !== 'string' || !isProviderRequest(provider))) {
-    throw new Error(`unknown execution provider ${JSON.stringify(provider)} (expected auto, cpu, cuda, dml, coreml or webgpu)`)
+    throw new Error(`unknown execution provider ${JSON.stringify(provider)} (expected ${PROVIDER_REQUESTS_TEXT})`)
   }
 }
 

@@ -1,5 +1,5 @@
 // The decoding algorithms on the real GPT-2 graph, against the golden e2e
-// captions (SPEC §7; golden/e2e/captions.json): greedy tokens and all five
+// captions (golden/e2e/captions.json): greedy tokens and all five
 // beams (tokens, lengths, order, scores) from the stored prefixes; KV-cache
 // decoding equals full recomputation; batched equals one by one.
 import fs from 'node:fs'

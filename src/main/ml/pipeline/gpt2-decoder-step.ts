@@ -1,4 +1,4 @@
-// The GPT-2 decoder ONNX session (CONTRACTS.md "GPT-2 decoder") as a
+// The GPT-2 decoder ONNX session (the decoder graph of models/gpt2.ts) as a
 // DecoderStep: the KV cache is the previous run's `present.*` tensors, kept as
 // ORT tensors and handed back as `past.*`; `cache_order` reorders or drops rows
 // inside the graph (see [Note: batched decoding over one KV cache]). Only the

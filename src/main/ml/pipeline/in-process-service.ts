@@ -26,7 +26,7 @@ export interface BatchSizes {
   beam: number
 }
 
-// From `npm run bench -- caption` (issue 15; real-size random pack, 20-token
+// From `npm run bench -- caption` (real-size random pack, 20-token
 // captions, 2-core CPU at load 18-25, so judged by CPU seconds per image, which
 // a busy machine disturbs least): greedy batch 16 / 32 / 64 took 0.157 / 0.143 /
 // 0.148 CPU-s per image (wall 1.35 / 1.39 / 1.10 images/s), beam 5 at 4 / 8 / 16

@@ -1,5 +1,5 @@
 // Geometry of CLIP's `_transform(size)`: torchvision Resize(size) on the shorter
-// side, then CenterCrop(size) (SPEC §6.1 steps 2-3). Pure arithmetic.
+// side, then CenterCrop(size). Pure arithmetic.
 
 /** Python's round(): half to even (0.5 -> 0, 1.5 -> 2, 2.5 -> 2). */
 export function pyRound(x: number): number {

@@ -36,7 +36,7 @@ function stats(actual: Uint8Array, want: Uint8Array, size: number, mask?: (pixel
   return { mean, p99, max: diffs[diffs.length - 1]! }
 }
 
-describe('CLIP preprocessing against the golden images (SPEC §6.6 tolerance classes)', () => {
+describe('CLIP preprocessing against the golden images', () => {
   for (const c of golden.cases) {
     const name = path.basename(c.file)
     it(`${name} (${c.tolerance_class})`, async () => {
@@ -155,6 +155,25 @@ describe('decoding every supported format (images generated with sharp)', () => 
     const got = await clipRgbFromBuffer(gif, 'anim.gif')
     expect(Array.from(got.rgb.subarray(0, 3))).toEqual([255, 0, 0])
     expect(Array.from(got.rgb.subarray(got.rgb.length - 3))).toEqual([255, 0, 0])
+  })
+
+  it('WebP: the first frame of an animation', async () => {
+    const red = await sharp({ create: { width: W, height: H, channels: 3, background: '#ff0000' } }).png().toBuffer()
+    const blue = await sharp({ create: { width: W, height: H, channels: 3, background: '#0000ff' } }).png().toBuffer()
+    const webp = await sharp([red, blue], { join: { animated: true } }).webp({ lossless: true }).toBuffer()
+    expect((await sharp(webp).metadata()).pages).toBe(2)
+    const got = await clipRgbFromBuffer(webp, 'anim.webp')
+    expect(Array.from(got.rgb.subarray(0, 3))).toEqual([255, 0, 0])
+    expect(Array.from(got.rgb.subarray(got.rgb.length - 3))).toEqual([255, 0, 0])
+  })
+
+  it('AVIF: the still first frame of an animated AVIF (brand avis), not a refusal', async () => {
+    const file = path.resolve(import.meta.dirname, '../../../../test/fixtures/images/generated/animated_64x48.avif')
+    expect(heifBrand(fs.readFileSync(file))).toBe('avis')
+    const got = await loadClipRgb(file)
+    expect([got.width, got.height]).toEqual([64, 48])
+    const [r, g, b] = Array.from(got.rgb.subarray(0, 3))
+    expect(Math.abs(r! - 220) + Math.abs(g! - 30) + Math.abs(b! - 40)).toBeLessThan(40)
   })
 
   it('16-bit PNG decodes to 8-bit within one step', async () => {

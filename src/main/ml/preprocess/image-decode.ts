@@ -21,8 +21,10 @@ export class ImageLoadError extends Error {
 // [Note: decompression bombs]
 // The limit is checked on the header's dimensions before any pixel is decoded
 // (and handed to libvips as limitInputPixels as a second guard). The default is
-// Pillow's DecompressionBombError threshold (2 x 89,478,485 px), which admits the
-// 200-megapixel phone sensors of today.
+// Pillow's DecompressionBombError threshold (2 x 89,478,485 px, "179 MP" in the
+// README). A 200-megapixel phone sensor's full-resolution mode (16320x12240,
+// 199.8 MP) is above it; those phones' usual binned 12.5 and 50 MP shots are
+// far below.
 export const DEFAULT_MAX_PIXELS = 178_956_970
 
 export interface ClipImageOptions {
@@ -66,6 +68,24 @@ function heifBrands(buf: Uint8Array): string[] | undefined {
   const brands = [ascii(8, 12)]
   for (let p = 16; p + 4 <= boxSize; p += 4) brands.push(ascii(p, p + 4))
   return brands
+}
+
+/**
+ * [Note: animated AVIF]
+ * An animated AVIF has the major brand `avis` (an image sequence), and libvips
+ * refuses that brand outright ("unsupported image format"), although encoders
+ * also store the first frame as the file's still primary image (as MIAF asks
+ * of a file that lists `avif` among its compatible brands). We hand sharp a
+ * copy whose major brand reads `avif`, so it decodes that still image: an
+ * animated AVIF shows its first frame, as animated GIF and WebP do (sharp's
+ * pages 1, page 0). A sequence without a still image stays refused, with
+ * libheif's own reason. The original file is never written.
+ */
+export function asStillAvif(buf: Uint8Array): Buffer | null {
+  if (heifBrand(buf) !== 'avis') return null
+  const copy = Buffer.from(buf)
+  copy.write('avif', 8, 'latin1')
+  return copy
 }
 
 /**
@@ -165,6 +185,7 @@ export async function clipRgbFromBuffer(buf: Uint8Array, file: string, options: 
   const size = options.size ?? 224
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS
   if (buf.length === 0) throw new ImageLoadError(file, 'empty', 'empty file (0 bytes), not an image')
+  buf = asStillAvif(buf) ?? buf
   const route = heifRoute(buf)
   if (route === 'hevc') return clipRgbFromHeic(buf, file, options)
   try {

@@ -1,6 +1,6 @@
 // Pixel stages after the resize, as pure functions over typed arrays:
 // centre crop + "convert to RGB" (grey replicated, alpha dropped without
-// compositing, SPEC §6.1 step 4) and ToTensor + Normalize in float32 (step 5).
+// compositing, as the reference's PIL convert('RGB')) and ToTensor + Normalize in float32.
 
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const
 export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const

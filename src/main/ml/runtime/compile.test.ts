@@ -114,7 +114,7 @@ describe('compiled models end to end (golden pixels -> tokens)', () => {
       const out = await mappings[c.variant]!.run({ clip_embedding: f32Tensor(embeds, [1, embeds.length]) })
       const prefix = out.prefix!.data as Float32Array
       expect(allcloseReport(prefix, out.prefix!.dims, tensor(e2e, `${c.id}.prefix_embeds`), 5e-5, 1e-4)).toBeNull()
-      // from the golden prefix, tokens must be exact (SPEC §1.2)
+      // from the golden prefix, tokens must be exact
       const goldenPrefix = tensor(e2e, `${c.id}.prefix_embeds`)
       expect(await greedy(goldenPrefix.data as Float32Array, goldenPrefix.shape[1]!)).toEqual(c.greedy.tokens)
     })

@@ -5,7 +5,7 @@
 //   clip-vision.onnx   pixel_values [B,3,S,S]      -> image_embeds [B,proj]
 //   clip-text.onnx     input_ids int64 [B,T]       -> text_embeds [B,proj]
 //   mapping.onnx       clip_embedding [B,clip_dim] -> prefix [B,K,E]
-//   gpt2-decoder.onnx  the KV-cache decoder of CONTRACTS.md
+//   gpt2-decoder.onnx  the KV-cache decoder (its I/O: buildGpt2DecoderGraph in models/gpt2.ts)
 // Callers (the pack cache) own the folder's atomicity; each file is itself
 // written under a temporary name and renamed.
 import type { Graph } from '../graph/ir.ts'

@@ -8,13 +8,15 @@
 // the CPU provider. A provider that fails to create a session is skipped and
 // its error becomes the reported fallback reason.
 
-export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu'
-export type ProviderRequest = 'auto' | ProviderName
+import type { ProviderRequest, ProviderName } from '../../../shared/ml-options.ts'
 
-export const PROVIDER_NAMES: readonly ProviderName[] = ['cpu', 'cuda', 'dml', 'coreml', 'webgpu']
+// The names are the one list in shared/ml-options.ts (the API, settings and the CLI read it too).
+export { isProviderRequest, PROVIDER_NAMES, PROVIDER_REQUESTS, PROVIDER_REQUESTS_TEXT, type ProviderName, type ProviderRequest } from '../../../shared/ml-options.ts'
 
-export function isProviderRequest(x: string): x is ProviderRequest {
-  return x === 'auto' || (PROVIDER_NAMES as readonly string[]).includes(x)
+/** What a person can choose on `platform`: 'auto', the CPU, the platform's accelerator and WebGPU. */
+export function platformProviderChoices(platform: NodeJS.Platform): ProviderRequest[] {
+  const accelerator: ProviderName = platform === 'win32' ? 'dml' : platform === 'darwin' ? 'coreml' : 'cuda'
+  return ['auto', 'cpu', accelerator, 'webgpu']
 }
 
 export interface ProviderEnvironment {

@@ -1,4 +1,4 @@
-// CLIP's BPE tokenizer (openai/CLIP simple_tokenizer.py + clip.tokenize, SPEC §8.2):
+// CLIP's BPE tokenizer (openai/CLIP simple_tokenizer.py + clip.tokenize):
 // clean, pre-tokenise (digits one per token, no spaces in tokens), byte symbols
 // with `</w>` on each chunk's last symbol, merge by rank; `tokenize` wraps in
 // <|startoftext|> ... <|endoftext|> and zero-pads to the context length.

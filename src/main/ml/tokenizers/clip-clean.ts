@@ -1,4 +1,4 @@
-// Text cleaning of CLIP's tokenizer (SPEC §8.2): openai/CLIP runs ftfy.fix_text,
+// Text cleaning of CLIP's tokenizer: openai/CLIP runs ftfy.fix_text,
 // html.unescape twice, strips, collapses whitespace and lowercases. ftfy is
 // reproduced by our own implementation of its rules (ftfy.ts).
 import { fixText } from './ftfy.ts'

@@ -5,7 +5,7 @@
 // primes, combining marks, lone surrogates). The cases are third-party text, so
 // they are read from ../shared and never copied here; without that folder the test
 // skips, saying so. Strings with characters newer than Python 3.11's Unicode 14.0
-// tables may legitimately differ (SPEC §8.1): they are listed, not counted.
+// tables may legitimately differ: they are listed, not counted.
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'

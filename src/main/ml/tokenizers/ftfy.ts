@@ -1,5 +1,5 @@
 // `ftfy.fix_text` with ftfy 6.3.1's default configuration, which OpenAI CLIP's
-// tokenizer runs on every text (SPEC §8.2). Our own implementation of ftfy's
+// tokenizer runs on every text. Our own implementation of ftfy's
 // rules, step for step, so that the token ids match OpenAI's exactly:
 //
 // fixText splits the text after each "\n" and fixes each piece until nothing

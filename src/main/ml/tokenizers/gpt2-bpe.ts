@@ -1,4 +1,4 @@
-// GPT-2 byte-level BPE, exactly as openai/gpt-2 `encoder.py` (SPEC §8.1):
+// GPT-2 byte-level BPE, exactly as openai/gpt-2 `encoder.py`:
 // pre-tokenise with the GPT-2 pattern, map each chunk's UTF-8 bytes to symbols,
 // merge by rank, look the symbols up. Decoding maps symbols back to bytes and
 // decodes UTF-8 with replacement.
@@ -10,7 +10,7 @@ export const GPT2_EOS_ID = 50256
 // [Note: Python whitespace in the pre-tokeniser]
 // encoder.py uses the `regex` module, whose \s is Unicode White_Space: it contains
 // U+0085 and not U+FEFF; JavaScript's \s is the opposite. \p{White_Space} gives
-// Python's behaviour (SPEC §8.1 "JavaScript regex caveats").
+// Python's behaviour.
 const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu
 
 export interface Gpt2Vocab {
@@ -78,7 +78,7 @@ export class Gpt2Tokenizer {
     return byteSymbolsToBytes(ids.map((id) => this.symbol(id)).join(''))
   }
 
-  /** encoder.py decode; with `hfCleanup` also HF's clean_up_tokenization_spaces (SPEC §7.3). */
+  /** encoder.py decode; with `hfCleanup` also HF's clean_up_tokenization_spaces. */
   decode(ids: readonly number[], options: { hfCleanup?: boolean } = {}): string {
     const text = decodeUtf8(this.decodeBytes(ids))
     return options.hfCleanup ? cleanUpTokenizationSpaces(text) : text

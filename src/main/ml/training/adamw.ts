@@ -1,5 +1,5 @@
 // transformers.AdamW (v4.10), the optimizer of the paper's train.py — NOT
-// torch.optim.AdamW (PACKS-AND-TRAINING.md §4). Per parameter at its t-th step:
+// torch.optim.AdamW (their bias correction and weight decay differ). Per parameter at its t-th step:
 //   m = β1·m + (1−β1)·g ;  v = β2·v + (1−β2)·g²
 //   step = lr·sqrt(1−β2^t)/(1−β1^t)            (bias correction folded into the step)
 //   p ← p − step·m/(sqrt(v) + eps)             (eps added to sqrt(v), not to sqrt(v̂))

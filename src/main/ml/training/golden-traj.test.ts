@@ -1,7 +1,7 @@
 // 5-step trajectories vs the PyTorch goldens: every command in
 // traj/*/expected.json is run through the real CLI (main() of
 // src/main/cli/index.ts) with cwd = the set folder, and its written tensors are
-// compared with expected.safetensors (PACKS-AND-TRAINING.md §6–7).
+// compared with expected.safetensors.
 // Runs on the fixture copy (test/fixtures/train, a fresh clone has it) and,
 // when present, on ../shared/reference itself.
 import fs from 'node:fs'

@@ -2,7 +2,8 @@
 // get_linear_schedule_with_warmup as a LambdaLR stepped after every optimizer
 // step. Optimizer step k (0-based) uses lr·k/W during warm-up, then decays
 // linearly to 0 at S. [Note: step 0] With W > 0 step 0 runs with lr 0 — and
-// still advances Adam's m, v and t (PACKS-AND-TRAINING.md §4, gotcha 2).
+// still advances Adam's m, v and t, as the paper's train.py does (the golden
+// trajectories in test/fixtures/train depend on it).
 
 export interface ScheduleConfig {
   /** Peak learning rate. */

@@ -1,4 +1,4 @@
-// Proof of "Learn my style" (issue 17), the CI case of `npm run bench --
+// Proof of "Learn my style", the CI case of `npm run bench --
 // learn-style`: a base model that captions the generated shapes in one
 // template ("a red circle.") learns a person's style ("Photo of a circle in
 // red.") from 40 of their captions, GPT-2 frozen, with planTraining's defaults;

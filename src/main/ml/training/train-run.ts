@@ -5,6 +5,7 @@
 // training jobs. Optional checkpoints make a killed run resumable.
 import fs from 'node:fs'
 import path from 'node:path'
+import { CancelledError } from '../cancelled.ts'
 import type { MappingConfig } from '../models/config.ts'
 import { mappingWeightSpec, type WeightMap } from '../models/weight-names.ts'
 import { openSafetensors, readSafetensors, writeSafetensors } from '../weights/safetensors.ts'
@@ -167,7 +168,7 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
     let order: number[][] = []
     let orderEpoch = -1
     for (let k = start; k < opts.steps; k++) {
-      if (opts.signal?.aborted) throw new Error('training cancelled')
+      if (opts.signal?.aborted) throw new CancelledError('training cancelled')
       const epoch = Math.floor(k / spe)
       if (epoch !== orderEpoch) {
         order = batchOrder(items.length, B, { shuffle: opts.shuffle, seed: opts.seed, epoch })

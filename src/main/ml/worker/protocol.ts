@@ -7,9 +7,10 @@
 //   parent -> worker: init (once), call (method + args), cancel (call id)
 //   worker -> parent: ready | init-error, result | error (per call id), log
 import { z } from 'zod'
+import { decodeOptionsShape, ProviderRequestSchema } from '../../../shared/ml-options.ts'
 
 const f32 = z.instanceof(Float32Array)
-const provider = z.enum(['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'])
+const provider = ProviderRequestSchema
 
 export const workerInitSchema = z.object({
   packDir: z.string(),
@@ -22,7 +23,7 @@ export const workerInitSchema = z.object({
 })
 export type WorkerInit = z.infer<typeof workerInitSchema>
 
-const decodeOptions = z.object({ method: z.enum(['greedy', 'beam']), beamSize: z.number().int().positive(), maxTokens: z.number().int().positive() }).partial()
+const decodeOptions = z.object(decodeOptionsShape).partial()
 
 export const callSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('info'), args: z.tuple([]) }),
@@ -60,7 +61,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('init-error'), message: z.string() }),
   z.object({ type: z.literal('result'), id: z.number().int(), value: z.unknown() }),
-  z.object({ type: z.literal('error'), id: z.number().int(), name: z.string(), message: z.string() }),
+  z.object({ type: z.literal('error'), id: z.number().int(), name: z.string(), message: z.string(), code: z.string().optional() }),
   z.object({ type: z.literal('log'), text: z.string() }),
 ])
 export type FromWorker = z.infer<typeof fromWorkerSchema>

@@ -7,6 +7,7 @@
 // the call at once and tells the worker to stop it.
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { CancelledError, reviveError } from '../cancelled.ts'
 import { defaultDecodeOptions, type CaptionResult, type DecodeOptions, type ImageEmbedResult, type MlInfo, type MlService } from '../service.ts'
 import type { ChildProcessLike } from './child-process.ts'
 import { fromWorkerSchema, resultValueSchemas, type ToWorker, type WorkerCall, type WorkerInit } from './protocol.ts'
@@ -22,7 +23,7 @@ export class MlWorkerCrashedError extends Error {
 }
 
 function abortError(): Error {
-  const e = new Error('ML call was cancelled')
+  const e = new CancelledError('ML call was cancelled')
   e.name = 'AbortError'
   return e
 }
@@ -94,9 +95,7 @@ export class WorkerMlService implements MlService {
           if (!p) return // cancelled meanwhile
           this.pending.delete(msg.id)
           if (msg.type === 'error') {
-            const e = new Error(msg.message)
-            e.name = msg.name
-            p.reject(e)
+            p.reject(reviveError(msg))
           } else {
             const v = resultValueSchemas[p.method].safeParse(msg.value)
             if (v.success) p.resolve(v.data)

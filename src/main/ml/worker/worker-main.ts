@@ -1,5 +1,6 @@
 // The ML worker process: hosts one InProcessMlService and answers calls from
 // its parent (see [Note: ML worker protocol] in protocol.ts).
+import { serializeError } from '../cancelled.ts'
 import { createInProcessMlService } from '../pipeline/create-ml-service.ts'
 import type { InProcessMlService } from '../pipeline/in-process-service.ts'
 import { toWorkerSchema, type FromWorker, type WorkerCall } from './protocol.ts'
@@ -65,7 +66,7 @@ process.on('message', (raw: unknown) => {
   running.set(msg.id, ac)
   dispatch(msg.call, ac.signal).then(
     (value) => send({ type: 'result', id: msg.id, value }),
-    (error: unknown) => send({ type: 'error', id: msg.id, name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) => send({ type: 'error', id: msg.id, ...serializeError(error) }),
   ).finally(() => running.delete(msg.id))
 })
 

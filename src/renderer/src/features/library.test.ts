@@ -61,7 +61,7 @@ describe('library grid semantics', () => {
     await renderApp(library(3))
     await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })
     const key = screen.getByText('Status key').closest('details') as HTMLElement
-    expect(within(key).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual(['Yours', 'Queued', 'Processing', 'Failed', 'Missing', 'No mark'])
+    expect(within(key).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual(['Yours', 'Queued', 'Processing', 'Could not be read', 'Missing', 'No mark'])
   })
 })
 
@@ -75,8 +75,8 @@ describe('library grid', () => {
 
   it('badges failures with their reason and user-written captions', async () => {
     await renderApp(library(5))
-    const failed = await screen.findByRole('gridcell', { name: 'IMG_0003.jpg: could not be processed, Failed' })
-    expect(description(failed)).toMatch(/^IMG_0003\.jpg: could not be processed\. Input file is truncated Enter opens/)
+    const failed = await screen.findByRole('gridcell', { name: 'IMG_0003.jpg: could not be read' })
+    expect(description(failed)).toMatch(/^IMG_0003\.jpg: could not be read\. Input file is truncated Enter opens/)
     expect(screen.getByRole('gridcell', { name: 'My own words. Yours' })).toBeTruthy()
   })
 

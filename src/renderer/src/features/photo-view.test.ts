@@ -80,10 +80,37 @@ describe('photo view', () => {
     await waitFor(() => expect(model.photo.id).toBeNull())
   })
 
-  it('shows why a photo failed', async () => {
+  it('says a file that could not be read is damaged or incomplete, the reason behind a disclosure, and asks for no image', async () => {
     const fake = new FakeTransport()
-    fake.reply('photos.get', samplePhotoDetail(3, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null }))
+    fake.reply('photos.get', samplePhotoDetail(3, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null, hasImage: false }))
     await openPhoto(fake)
-    expect(screen.getByText(/Input file is truncated/)).toBeTruthy()
+    expect(screen.getByRole('heading', { name: 'This file is damaged or incomplete' })).toBeTruthy()
+    const reason = screen.getByText('Input file is truncated')
+    expect(reason.closest('details')?.querySelector('summary')?.textContent).toBe('Technical reason')
+    expect(screen.getByRole('img', { name: 'IMG_0003.jpg: could not be read' }).tagName).not.toBe('IMG')
+    expect(document.querySelector('.stage img')).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Show in folder' })).toBeNull()
+  })
+
+  it('retries a file that could not be read and shows it again', async () => {
+    const fake = new FakeTransport()
+    let retried = false
+    fake.reply('photos.get', () => (retried ? samplePhotoDetail(1, { status: 'queued', caption: null, captionInfo: null, provenance: null }) : samplePhotoDetail(1, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null, hasImage: false })))
+    fake.reply('jobs.retry', () => {
+      retried = true
+      return { queued: 1 }
+    })
+    await openPhoto(fake)
+    await fireEvent.click(screen.getByRole('button', { name: 'Retry' }))
+    await waitFor(() => expect(screen.queryByRole('heading', { name: 'This file is damaged or incomplete' })).toBeNull())
+    expect(fake.callsOf('jobs.retry')).toEqual([{ photoIds: [1] }])
+  })
+
+  it('shows the placeholder, not a broken image, when an image fails to load', async () => {
+    await openPhoto()
+    const img = document.querySelector('.stage img')!
+    await fireEvent.error(img)
+    await waitFor(() => expect(document.querySelector('.stage img')).toBeNull())
+    expect(screen.getByRole('img', { name: /could not be read/ })).toBeTruthy()
   })
 })

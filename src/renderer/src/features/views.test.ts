@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { sampleActivity, sampleModels, sampleOutputs, samplePhoto, sampleTraining } from '../../../shared/api-samples.ts'
 import { FakeTransport } from '../lib/testing/fake-transport.ts'
 import { renderApp } from '../lib/testing/render-app.ts'
+import type { TrainingInfo } from '../../../shared/types.ts'
 
 describe('search', () => {
   it('searches as you type in the field labelled Search, with highlighted matches', async () => {
@@ -134,9 +135,8 @@ describe('training', () => {
     fake.reply('training.info', { ...sampleTraining, userCaptions: 40 })
     await renderApp(fake)
     await fireEvent.click(screen.getByRole('button', { name: /^Training/ }))
-    await fireEvent.click(await screen.findByRole('button', { name: 'Start training' }))
-    expect(fake.callsOf('training.start')).toEqual([{}]) // the engine's planTraining picks the settings
-    fake.emit('training.progressed', {
+    const start = await screen.findByRole('button', { name: 'Start training' })
+    const progressed: TrainingInfo = {
       ...sampleTraining,
       userCaptions: 40,
       run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, provider: 'cpu', fallbackReason: null, points: [{ step: 10, loss: 3.2, valLoss: 3.4 }, { step: 20, loss: 2.5, valLoss: 2.9 }] },
@@ -144,11 +144,47 @@ describe('training', () => {
         { id: 'pack', createdAt: '2024-05-01T00:00:00Z', label: 'Pack model', active: true, valLoss: 3.4, bleu4: 0.1, cider: 0.3 },
         { id: 'v2', createdAt: '2024-05-02T00:00:00Z', label: 'My style 1', active: false, valLoss: 2.9, bleu4: 0.2, cider: 0.5 },
       ],
-    })
+    }
+    // What the engine says from now on, whether asked or pushed.
+    fake.reply('training.info', progressed)
+    await fireEvent.click(start)
+    expect(fake.callsOf('training.start')).toEqual([{}]) // the engine's planTraining picks the settings
+    fake.emit('training.progressed', progressed)
     expect(await screen.findByRole('img', { name: /training loss 2\.500, validation loss 2\.900 at step 20/ })).toBeTruthy()
+    // Switching asks first; Cancel does nothing and gives focus back.
     await fireEvent.click(screen.getByRole('button', { name: 'Use My style 1' }))
+    expect(fake.callsOf('training.activate')).toEqual([])
+    expect(await screen.findByRole('group', { name: /^Use My style 1 for new captions\? Automatic captions nobody reviewed are rewritten/ })).toBeTruthy()
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }))
+    expect(fake.callsOf('training.activate')).toEqual([])
+    await fireEvent.click(await screen.findByRole('button', { name: 'Use My style 1' }))
+    await fireEvent.click(await screen.findByRole('button', { name: 'Use it' }))
     expect(fake.callsOf('training.activate')).toEqual([{ versionId: 'v2' }])
     void samplePhoto
+  })
+
+  it('asks before going back to the pack model and before cancelling a training run', async () => {
+    const fake = new FakeTransport()
+    fake.reply('training.info', {
+      ...sampleTraining,
+      userCaptions: 40,
+      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, provider: 'cpu', fallbackReason: null, points: [] },
+      versions: [
+        { id: 'pack', createdAt: '2024-05-01T00:00:00Z', label: 'Pack model', active: false, valLoss: 3.4, bleu4: 0.1, cider: 0.3 },
+        { id: 'v2', createdAt: '2024-05-02T00:00:00Z', label: 'My style 1', active: true, valLoss: 2.9, bleu4: 0.2, cider: 0.5 },
+      ],
+    })
+    await renderApp(fake)
+    await fireEvent.click(screen.getByRole('button', { name: /^Training/ }))
+    await fireEvent.click(await screen.findByRole('button', { name: 'Use Pack model' }))
+    expect(await screen.findByRole('group', { name: /^Go back to Pack model, the model before your training\?/ })).toBeTruthy()
+    expect(fake.callsOf('training.activate')).toEqual([])
+    await fireEvent.click(screen.getByRole('button', { name: 'Go back to it' }))
+    expect(fake.callsOf('training.activate')).toEqual([{ versionId: 'pack' }])
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel training' }))
+    expect(fake.callsOf('training.cancel')).toEqual([])
+    await fireEvent.click(await screen.findByRole('button', { name: 'Stop training' }))
+    expect(fake.callsOf('training.cancel')).toEqual([{}])
   })
 
   it('says which captions teach, the result in words with metrics behind a disclosure (both rows), the provider, and the keep-learning setting', async () => {

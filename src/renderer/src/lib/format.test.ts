@@ -9,7 +9,7 @@ describe('format', () => {
   })
   it('uses the caption as alt text, else says what is known', () => {
     expect(altText({ caption: 'A cat.', name: 'a.jpg', status: 'done', error: null })).toBe('A cat.')
-    expect(altText({ caption: null, name: 'a.jpg', status: 'failed', error: 'truncated' })).toBe('a.jpg: could not be processed')
+    expect(altText({ caption: null, name: 'a.jpg', status: 'failed', error: 'truncated' })).toBe('a.jpg: could not be read')
     expect(altText({ caption: null, name: 'a.jpg', status: 'queued', error: null })).toBe('a.jpg: not captioned yet')
   })
   it('formats sizes and durations for people', () => {

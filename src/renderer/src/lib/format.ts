@@ -64,10 +64,19 @@ export function snippetParts(snippet: string): { text: string; mark: boolean }[]
   return parts
 }
 
+/**
+ * The one name of a photo whose file Photocap could not read (damaged,
+ * incomplete, or a format it cannot decode): the grid's label, the status
+ * badge, the filter and the alt text all say it this way.
+ */
+export const unreadableLabel = 'Could not be read'
+/** What the photo view and the review flow say about such a file, before the technical reason. */
+export const unreadableTitle = 'This file is damaged or incomplete'
+
 /** The alt text of a photo in the grid: its caption, or what we know so far. */
 export function altText(p: { caption: string | null; name: string; status: string; error: string | null }): string {
   if (p.caption) return p.caption
-  if (p.status === 'failed') return `${p.name}: could not be processed`
+  if (p.status === 'failed') return `${p.name}: could not be read`
   if (p.status === 'missing') return `${p.name}: file missing`
   return `${p.name}: not captioned yet`
 }

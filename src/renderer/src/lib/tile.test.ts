@@ -15,14 +15,14 @@ describe('tile names', () => {
     expect(tileName(samplePhoto(1))).toBe('A photo number 1 of a quiet street.')
     expect(tileName(samplePhoto(1, { provenance: 'user', caption: 'Rex asleep' }))).toBe('Rex asleep, Yours')
     const failed = samplePhoto(3, { status: 'failed', caption: null, provenance: null, error: 'Input file is truncated' })
-    expect(tileName(failed)).toBe('IMG_0003.jpg: could not be processed, Failed')
-    expect(tileDescription(failed)).toBe('IMG_0003.jpg: could not be processed. Input file is truncated')
+    expect(tileName(failed)).toBe('IMG_0003.jpg: could not be read')
+    expect(tileDescription(failed)).toBe('IMG_0003.jpg: could not be read. Input file is truncated')
   })
 
   it('an automatic caption has no badge; every other state has one', () => {
     expect(badgeOf('done', 'auto')).toBeNull()
     expect(badgeOf('done', 'user')?.text).toBe('Yours')
-    expect(badgeOf('failed', null)?.text).toBe('Failed')
+    expect(badgeOf('failed', null)?.text).toBe('Could not be read')
     expect(badgeOf('queued', null)?.text).toBe('Queued')
   })
 })

@@ -3,7 +3,7 @@
 // description, and the state badge's words. One place, so the grid, the search
 // results and the status legend say the same thing.
 import type { PhotoStatus, Provenance } from '../../../shared/types.ts'
-import { altText } from './format.ts'
+import { altText, unreadableLabel } from './format.ts'
 
 /** Longest tile name before it is cut (a screen reader reads the rest as the description). */
 export const SHORT_NAME = 60
@@ -32,7 +32,7 @@ export const BADGES: readonly Badge[] = [
   { kind: 'user', text: 'Yours', help: 'Caption written or edited by you' },
   { kind: 'queued', text: 'Queued', help: 'Waiting to be captioned' },
   { kind: 'processing', text: 'Processing', help: 'Being captioned now' },
-  { kind: 'failed', text: 'Failed', help: 'Could not be read' },
+  { kind: 'failed', text: unreadableLabel, help: 'The file is damaged or incomplete' },
   { kind: 'missing', text: 'Missing', help: 'The file is not where it was' },
 ]
 
@@ -45,9 +45,9 @@ export function badgeOf(status: PhotoStatus, provenance: Provenance | null): Bad
 
 type TilePhoto = { caption: string | null; name: string; status: PhotoStatus; provenance: Provenance | null; error: string | null }
 
-/** The tile's accessible name: the caption cut short, then its state ("…, Failed"). */
+/** The tile's accessible name: the caption cut short, then its state ("…, Yours"); an unreadable or missing file's text says its state already. */
 export function tileName(p: TilePhoto): string {
-  const badge = badgeOf(p.status, p.provenance)
+  const badge = p.status === 'failed' || p.status === 'missing' ? null : badgeOf(p.status, p.provenance)
   const text = shortText(altText(p))
   if (!badge) return text
   return /[.!?]$/.test(text) ? `${text} ${badge.text}` : `${text}, ${badge.text}`

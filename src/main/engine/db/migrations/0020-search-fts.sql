@@ -1,4 +1,4 @@
--- Word search (issue 5): one FTS5 document per photo with its current caption
+-- Word search: one FTS5 document per photo with its current caption
 -- (auto or user), its file and folder names, and searchable EXIF text.
 -- [Note: FTS kept in sync by triggers]
 -- The document is rebuilt from the photo_fts_source view by triggers on every

@@ -1,4 +1,4 @@
--- Meaning search (issue 5) keeps an in-memory matrix of embeddings. It learns
+-- Meaning search keeps an in-memory matrix of embeddings. It learns
 -- what changed since it last looked from this log, written by triggers, so any
 -- writer (the indexer, another process) keeps it in sync and a query pays only
 -- for the changes since the previous one. The index prunes entries it has read

@@ -1,4 +1,4 @@
--- On-device training (issue 6): every trained model is a version. A version is
+-- On-device training: every trained model is a version. A version is
 -- a complete pack folder (pack_dir) whose mapping (and, when GPT-2 was tuned,
 -- gpt2) was trained here; the others are hard links or copies of the base pack.
 -- state: training (a run in progress or interrupted: checkpoint_dir holds its

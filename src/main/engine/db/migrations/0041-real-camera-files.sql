@@ -1,4 +1,4 @@
--- Real camera files (issue 10).
+-- Real camera files.
 -- taken_at is now the photo's local wall-clock time stored as if UTC
 -- ([Note: dates taken are wall-clock] in library/dates.ts); taken_offset is the
 -- camera's offset from UTC in minutes when the file records it; taken_source

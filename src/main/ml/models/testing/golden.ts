@@ -1,6 +1,6 @@
 // Test support for the golden-vector tests of the ML models: fixture paths
 // (copies of ../shared/reference/golden in test/fixtures/golden), tolerance
-// checks as SPEC §1.2 defines them, and compile-and-open helpers.
+// checks (exact tokens, absolute/relative tolerances per tensor class), and compile-and-open helpers.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

@@ -1,4 +1,4 @@
-// The shipped manifests (resources/models/*.json) against the rules of issue 11:
+// The shipped manifests (resources/models/*.json) against the download rules:
 // every Hugging Face URL pinned to a commit (or, for a trust-on-first-use file
 // with no public commit, saying why not); every public sha256 present and equal
 // to ../shared/reference/REAL-PACKS.md; every file without one marked
