@@ -43,7 +43,7 @@ const THREADS = Math.min(2, os.cpus().length)
  * grain 7 gives ~1.9 MB, a clean daylight phone photo. JPEG decode time grows
  * with the bytes, so both are measured.
  */
-async function twelveMegapixel(seed: number, grain: 31 | 7 = 31): Promise<Buffer> {
+export async function twelveMegapixel(seed: number, grain: 31 | 7 = 31): Promise<Buffer> {
   const w = 4000
   const h = 3000
   const raw = Buffer.alloc(w * h * 3)
@@ -66,7 +66,7 @@ async function twelveMegapixel(seed: number, grain: 31 | 7 = 31): Promise<Buffer
 }
 
 /** Distinct files from a few encoded images: a different JPEG comment in each (cheap, real content difference). */
-async function writeVariants(dir: string, bases: Buffer[], count: number, prefix = 'img'): Promise<string[]> {
+export async function writeVariants(dir: string, bases: Buffer[], count: number, prefix = 'img'): Promise<string[]> {
   await fs.mkdir(dir, { recursive: true })
   const files: string[] = []
   for (let i = 0; i < count; i++) {

@@ -1,12 +1,15 @@
 /// <reference lib="dom" />
 // The photo view in Chromium against a real `photocap serve` with the tiny pack:
 // a file that cannot be read (a plain message, the reason on request, Retry, no
-// image request that 404s). Steps share one small library and run in order;
-// waits are on states of the page, never on time.
+// image request that 404s); a 5640 px photo shown with a preview sized to the
+// screen, the details panel folded away (remembered), zoom to its real pixels
+// and full screen from the keyboard. Steps share one small library and run in
+// order; waits are on states of the page, never on time.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Page, Response } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { haveChromium, launchBrowser } from './support/browser.ts'
 import { lookAt, type Violation } from './support/audit.ts'
@@ -46,7 +49,12 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-photo-'))
     photosDir = path.join(tmp, 'Album')
-    await writeLibrary(photosDir, PHOTOS)
+    await writeLibrary(photosDir, PHOTOS - 1)
+    // A big photo, the size of a 21 MP camera's: the photo view used to show it at 960 px at most.
+    const w = 5640
+    const h = 3760
+    const stripes = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#3a6ea5"/>${Array.from({ length: 40 }, (_, i) => `<rect x="${i * 141}" y="0" width="70" height="${h}" fill="#f2c14e"/>`).join('')}<circle cx="${w / 2}" cy="${h / 2}" r="900" fill="#c0392b"/></svg>`
+    await sharp(Buffer.from(stripes)).jpeg({ quality: 80 }).toFile(path.join(photosDir, 'big.jpg'))
     server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
     browser = await launchBrowser()
     page = await browser.context.newPage()
@@ -99,6 +107,62 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     await page.getByRole('heading', { name: 'This file is damaged or incomplete' }).waitFor(WAIT)
     page.off('response', onResponse)
     expect(notFound).toEqual([])
+  })
+
+  it('shows a big photo with a preview sized to the screen, the details folded away and remembered', async () => {
+    await page.goto(server.url)
+    await grid().getByRole('img').first().waitFor()
+    await openByName('big.jpg')
+    page.on('response', onResponse)
+    const img = page.locator('.stage img')
+    const loaded = async (): Promise<{ natural: number; src: string }> =>
+      img.evaluate(async (el: HTMLImageElement) => {
+        if (!el.complete || el.naturalWidth === 0) await el.decode().catch(() => undefined)
+        return { natural: el.naturalWidth, src: new URL(el.src).searchParams.get('w') ?? '' }
+      })
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await expect.poll(async () => (await loaded()).natural).toBeGreaterThan(0)
+    violations.push(...(await lookAt(page, 'photo-view')))
+    // Fold the details away: the stage is ~1200 px wide, more than the old 960 px preview had.
+    const toggle = page.getByRole('button', { name: 'Hide details' })
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true')
+    await toggle.click()
+    await page.getByRole('button', { name: 'Show details' }).waitFor()
+    expect(await page.getByRole('button', { name: 'Show details' }).getAttribute('aria-expanded')).toBe('false')
+    await expect.poll(async () => (await loaded()).natural).toBe(1600)
+    expect((await loaded()).src).toBe('1600')
+    // Remembered: a reload keeps the photo large.
+    await page.reload()
+    await page.getByRole('heading', { level: 1, name: 'big.jpg' }).waitFor()
+    await page.getByRole('button', { name: 'Show details' }).waitFor()
+    violations.push(...(await lookAt(page, 'photo-view-wide')))
+    // Zoom with the keyboard to the photo's real pixels: the full 5640 px, never upscaled.
+    await page.locator('body').focus()
+    for (let i = 0; i < 6; i++) await page.keyboard.press('+')
+    await page.getByRole('button', { name: '400 %, fit to the screen' }).waitFor()
+    await expect.poll(async () => (await loaded()).natural).toBe(5640)
+    await page.keyboard.press('-')
+    await page.getByRole('button', { name: '200 %, fit to the screen' }).waitFor()
+    await page.keyboard.press('-')
+    await page.getByRole('button', { name: '100 %, fit to the screen' }).waitFor()
+    violations.push(...(await lookAt(page, 'photo-zoomed')))
+    // Escape leaves the zoom first, the photo only after.
+    await page.keyboard.press('Escape')
+    await page.getByRole('button', { name: /^Fit \(/ }).waitFor()
+    // Full screen with F, left with Escape.
+    await page.keyboard.press('f')
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement?.classList.contains('stage') ?? false)).toBe(true)
+    await page.getByRole('button', { name: 'Full screen', pressed: true }).waitFor()
+    await page.keyboard.press('Escape')
+    await expect.poll(() => page.evaluate(() => document.fullscreenElement === null)).toBe(true)
+    await page.getByRole('heading', { level: 1, name: 'big.jpg' }).waitFor()
+    // Put the panel back for the next visitor of this profile.
+    await page.getByRole('button', { name: 'Show details' }).click()
+    page.off('response', onResponse)
+    expect(notFound).toEqual([])
+    // The original is read, never written.
+    const meta = await sharp(path.join(photosDir, 'big.jpg')).metadata()
+    expect([meta.width, meta.height]).toEqual([5640, 3760])
   })
 
   it('has no accessibility violations on the screens it visited, in light and dark', () => {

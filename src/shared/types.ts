@@ -16,6 +16,7 @@ export type FolderCount = z.output<typeof api.FolderCount>
 export type MonthGroup = z.output<typeof api.MonthGroup>
 export type PhotoFilter = z.output<typeof api.PhotoFilter>
 export type JobKind = z.output<typeof api.JobKind>
+export type LibraryJobKind = z.output<typeof api.LibraryJobKind>
 export type JobProgress = z.output<typeof api.JobProgress>
 export type Failure = z.output<typeof api.Failure>
 export type Activity = z.output<typeof api.Activity>
@@ -43,7 +44,8 @@ export interface Transport {
   /** Subscribe to an event; returns the function that unsubscribes. */
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void
   /** URL of a photo's thumbnail or preview, by id only. */
-  imageUrl(kind: ImageKind, id: PhotoId, version?: string | number): string
+  /** `width`: for a preview, the long side in device pixels the screen needs (the server rounds it to a size bucket). */
+  imageUrl(kind: ImageKind, id: PhotoId, version?: string | number, width?: number): string
   /**
    * Hear when the live link to the backend opens (true) or drops (false): the
    * event socket under `photocap serve`. Absent where the link cannot drop on

@@ -141,8 +141,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   await engine.start({ watch: options.watch ?? true })
   void loadMl()
 
-  const images: ImageSource = async (kind, id) => {
-    const file = kind === 'thumb' ? engine.photos.thumbnailPath(id, 'small') : await engine.photos.preview(id)
+  const images: ImageSource = async (kind, id, width) => {
+    const file = kind === 'thumb' ? engine.photos.thumbnailPath(id, 'small') : await engine.photos.preview(id, width)
     if (!file || !fs.existsSync(file)) return null
     return { mime: 'image/jpeg', file }
   }

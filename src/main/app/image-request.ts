@@ -13,8 +13,12 @@ export interface ImageBody {
   file?: string
 }
 
-/** Looks an image up by id; null when the photo (or its image) does not exist. */
-export type ImageSource = (kind: ImageKind, id: number) => Promise<ImageBody | null>
+/**
+ * Looks an image up by id; null when the photo (or its image) does not exist.
+ * `width` (previews only): the long side the screen needs, in device pixels
+ * ([Note: screen-sized previews] in engine/library/images.ts).
+ */
+export type ImageSource = (kind: ImageKind, id: number, width?: number) => Promise<ImageBody | null>
 
 export type ImageRequest = { ok: true; kind: ImageKind; id: number } | { ok: false; reason: string }
 
@@ -26,6 +30,12 @@ export function parseImageRequest(kind: string, id: string): ImageRequest {
   const n = Number(id)
   if (!Number.isSafeInteger(n)) return { ok: false, reason: 'photo id out of range' }
   return { ok: true, kind: kind as ImageKind, id: n }
+}
+
+/** The `w` a preview is asked at: a decimal number of pixels, or nothing (the default preview); anything else is ignored. */
+export function parseImageWidth(raw: string | null): number | undefined {
+  if (raw === null || !/^[1-9][0-9]{0,5}$/.test(raw)) return undefined
+  return Number(raw)
 }
 
 /** Parse a path like /img/thumb/12 (HTTP) or the host+path of photocap-img://thumb/12. */

@@ -12,6 +12,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createBackend, type Backend } from '../app/backend.ts'
+import { parseImageWidth } from '../app/image-request.ts'
 import { startHttpBridge, type HttpBridge } from './http-bridge.ts'
 
 let dir: string
@@ -150,6 +151,15 @@ describe('HTTP bridge security', () => {
     expect(r.status).toBe(200)
     expect(r.headers['content-type']).toBe('image/jpeg')
     expect((await request('GET', `/img/preview/${photoId}?token=${bridge.token}`)).status).toBe(200)
+    // A screen-sized preview (w=…) and a nonsense width (ignored: the default preview) are both served.
+    expect((await request('GET', `/img/preview/${photoId}?token=${bridge.token}&w=2560`)).status).toBe(200)
+    expect((await request('GET', `/img/preview/${photoId}?token=${bridge.token}&w=..%2F1`)).status).toBe(200)
+  })
+
+  it('reads a preview width as a plain number of pixels, nothing else', () => {
+    expect(parseImageWidth('2560')).toBe(2560)
+    expect(parseImageWidth(null)).toBeUndefined()
+    for (const bad of ['0', '-5', '1e4', '12.5', '9999999', '../1', '']) expect(parseImageWidth(bad)).toBeUndefined()
   })
 
   it('refuses image requests without the token', async () => {

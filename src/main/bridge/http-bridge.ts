@@ -34,7 +34,7 @@ import type { EventBus } from '../../shared/events.ts'
 import type { Envelope } from '../../shared/types.ts'
 import { tokenHeader } from '../../shared/transport/http-client.ts'
 import type { Dispatcher } from '../app/dispatcher.ts'
-import { parseImagePath, type ImageSource } from '../app/image-request.ts'
+import { parseImagePath, parseImageWidth, type ImageSource } from '../app/image-request.ts'
 
 export interface HttpBridgeOptions {
   dispatcher: Dispatcher
@@ -169,7 +169,7 @@ export async function startHttpBridge(options: HttpBridgeOptions): Promise<HttpB
     if (!tokenOk(url.searchParams.get('token'))) return refuse(res, 401, 'forbidden', 'missing or wrong session token')
     const parsed = parseImagePath(url.pathname.slice('/img/'.length))
     if (!parsed.ok) return refuse(res, 400, 'invalid_input', parsed.reason)
-    const body = await options.images(parsed.kind, parsed.id)
+    const body = await options.images(parsed.kind, parsed.id, parseImageWidth(url.searchParams.get('w')))
     if (!body) return refuse(res, 404, 'not_found', `no ${parsed.kind} for photo ${parsed.id}`)
     res.setHeader('cache-control', 'private, max-age=3600')
     res.setHeader('content-type', body.mime)

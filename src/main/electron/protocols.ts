@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { net, protocol } from 'electron'
-import { parseImageRequest, type ImageSource } from '../app/image-request.ts'
+import { parseImageRequest, parseImageWidth, type ImageSource } from '../app/image-request.ts'
 import { APP_CSP, APP_SCHEME, resolveAppFile } from './policy.ts'
 
 export const IMAGE_SCHEME = 'photocap-img'
@@ -35,7 +35,7 @@ export function handleProtocols(rendererDir: string, images: ImageSource): void 
     const url = new URL(request.url)
     const parsed = parseImageRequest(url.host, url.pathname.replace(/^\//, ''))
     if (!parsed.ok) return text(400, parsed.reason)
-    const body = await images(parsed.kind, parsed.id)
+    const body = await images(parsed.kind, parsed.id, parseImageWidth(url.searchParams.get('w')))
     if (!body) return text(404, `no ${parsed.kind} for photo ${parsed.id}`)
     if (body.data) return new Response(body.data as unknown as ConstructorParameters<typeof Response>[0], { headers: { 'content-type': body.mime } })
     if (body.file) return net.fetch(pathToFileURL(body.file).toString())

@@ -8,7 +8,7 @@ import type { DecodeOptions, MlInfo, MlService } from '../ml/service.ts'
 import { openDatabase, type LibraryDb } from './db/database.ts'
 import { EngineError } from './errors.ts'
 import { Emitter } from './events.ts'
-import { makePreview, thumbnailPath, type ThumbnailSize } from './library/images.ts'
+import { makePreview, previewPath, previewSize, thumbnailPath, type ThumbnailSize } from './library/images.ts'
 import type { WalkFs } from './library/scanner.ts'
 import type { FastIdentity } from './library/identity.ts'
 import { LibraryStore } from './library/store.ts'
@@ -19,6 +19,7 @@ import { readInternal, readSettings, writeInternal, writeSettings } from './sett
 import type {
   Caption, EngineEvents, JobFailure, JobKind, JobProgress, LibraryStatus, PhotoDetail, PhotoQuery, PhotoStatus, PhotoSummary, Root, RootOptions, Settings,
 } from './types.ts'
+import { runnableJobKinds } from './types.ts'
 import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
 import { createLibraryViews, type LibraryViews } from './views/library-views.ts'
 import { SearchService } from './search/search-service.ts'
@@ -80,9 +81,10 @@ export interface Engine {
      * The photo view's 960 px preview, made from the original the first time
      * it is asked for ([Note: thumbnail and preview] in library/images.ts); the
      * thumbnail when the original is away or cannot be decoded; null before
-     * the photo has a thumbnail.
+     * the photo has a thumbnail. `width`: the long side the screen needs,
+     * served at a size bucket ([Note: screen-sized previews]).
      */
-    preview(id: number): Promise<string | null>
+    preview(id: number, width?: number): Promise<string | null>
     /** A present original, for a full-size preview (read it, never write it). */
     originalPath(id: number): string | null
   }
@@ -144,7 +146,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   const runner = new JobRunner({
     queue, pipeline, events,
-    runnableKinds: () => (ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']),
+    runnableKinds: () => runnableJobKinds(ml !== null),
   })
   const views = createLibraryViews(db, () => store.listRoots())
   // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
@@ -270,8 +272,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       const check = (): void => {
         if (runner.fatal) return finish(runner.fatal)
         if (signal?.aborted) return finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-        const kinds: JobKind[] = ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']
-        if (runner.isIdle && queue.nextKind(kinds) === null) return finish(null)
+        if (runner.isIdle && queue.nextKind(runnableJobKinds(ml !== null)) === null) return finish(null)
         timer = setTimeout(check, 100)
       }
       const finish = (error: Error | null): void => {
@@ -440,24 +441,29 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
         return r?.thumb_key ? thumbnailPath(cacheDir, r.thumb_key, size) : null
       },
-      async preview(id) {
-        const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
+      async preview(id, width) {
+        const r = db.stmt(`SELECT thumb_key, width, height FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null; width: number | null; height: number | null } | undefined
         if (!r?.thumb_key) return null
         const key = r.thumb_key
-        const large = thumbnailPath(cacheDir, key, 'large')
+        const size = previewSize(width, r.width !== null && r.height !== null ? Math.max(r.width, r.height) : null)
+        const large = previewPath(cacheDir, key, size)
         if (!fsSync.existsSync(large)) {
           const original = store.presentPath(id)
           if (original) {
             // Two views asking at once share one decode.
-            let making = previewsInFlight.get(key)
+            const slot = `${key}-${size}`
+            let making = previewsInFlight.get(slot)
             if (!making) {
-              making = makePreview(original, cacheDir, key).then(() => undefined).finally(() => previewsInFlight.delete(key))
-              previewsInFlight.set(key, making)
+              making = makePreview(original, cacheDir, key, size).then(() => undefined).finally(() => previewsInFlight.delete(slot))
+              previewsInFlight.set(slot, making)
             }
             await making.catch(() => undefined)
           }
         }
         if (fsSync.existsSync(large)) return large
+        // The default preview, made earlier, is better than the thumbnail while the original is away.
+        const standard = thumbnailPath(cacheDir, key, 'large')
+        if (fsSync.existsSync(standard)) return standard
         const small = thumbnailPath(cacheDir, key, 'small')
         return fsSync.existsSync(small) ? small : null
       },

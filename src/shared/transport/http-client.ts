@@ -102,9 +102,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     on(event, handler) {
       return bus.on(event, handler)
     },
-    imageUrl(kind, id, version) {
+    imageUrl(kind, id, version, width) {
       const v = version === undefined ? '' : `&v=${encodeURIComponent(String(version))}`
-      return `${options.origin}/img/${kind}/${id}?token=${encodeURIComponent(options.token)}${v}`
+      const w = width === undefined ? '' : `&w=${Math.round(width)}`
+      return `${options.origin}/img/${kind}/${id}?token=${encodeURIComponent(options.token)}${v}${w}`
     },
     onConnection(listener) {
       connectionListeners.add(listener)

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { bombPng, jpegBytes, tempDir } from '../../../../test/helpers/photo-folders.ts'
-import { ImageRejectedError, makePreview, makeThumbnail, maxPixels, probeImage, thumbnailPath } from './images.ts'
+import { ImageRejectedError, makePreview, makeThumbnail, maxPixels, previewBuckets, previewPath, previewSize, probeImage, thumbnailPath } from './images.ts'
 
 /** Both cached sizes, as ingest (thumbnail) and a first view (preview) make them. */
 async function makeBoth(file: string, cache: string, key: string): Promise<void> {
@@ -99,6 +99,38 @@ describe('thumbnails', () => {
     const s = await sharp(thumbnailPath(dir, 'big1', 'small')).metadata()
     expect([l.width, l.height]).toEqual([960, 720])
     expect([s.width, s.height]).toEqual([320, 240])
+  })
+
+  it('makes a screen-sized preview at a size bucket, never above the photo and never writing the original', async () => {
+    const dir = await tempDir()
+    const file = path.join(dir, 'wide.jpg')
+    await fs.writeFile(file, await jpegBytes({ width: 3000, height: 2000 }))
+    const original = await fs.readFile(file)
+    // A 1440 px wide stage at devicePixelRatio 1 asks for 1440: the 1600 bucket.
+    expect(previewSize(1440, 3000)).toBe(1600)
+    await makePreview(file, dir, 'wide1', previewSize(1440, 3000))
+    const m = await sharp(previewPath(dir, 'wide1', 1600)).metadata()
+    expect([m.width, m.height]).toEqual([1600, 1067])
+    // Zoomed to 100%: the photo's own size, not the 3840 bucket.
+    expect(previewSize(3000, 3000)).toBe(3000)
+    expect(previewSize(5000, 3000)).toBe(3000)
+    await makePreview(file, dir, 'wide1', previewSize(5000, 3000))
+    const full = await sharp(previewPath(dir, 'wide1', 3000)).metadata()
+    expect([full.width, full.height]).toEqual([3000, 2000])
+    expect((await fs.readFile(file)).equals(original)).toBe(true)
+  })
+
+  it('rounds preview sizes to buckets: the default 960, a small photo at its own size in one file, huge photos capped', () => {
+    expect(previewSize(undefined, 5640)).toBe(960)
+    expect(previewSize(1, 5640)).toBe(960)
+    expect(previewSize(961, 5640)).toBe(1600)
+    expect(previewSize(2561, 5640)).toBe(3840)
+    expect(previewSize(3841, 5640)).toBe(5640)
+    expect(previewSize(8000, 20000)).toBe(8192)
+    // A 320 px photo has one preview, the default one, whatever the screen asks.
+    expect(previewSize(2560, 320)).toBe(960)
+    expect(previewSize(5000, null)).toBe(3840)
+    expect(previewBuckets[0]).toBe(960)
   })
 
   it('does not redo thumbnails that already exist for the same content', async () => {

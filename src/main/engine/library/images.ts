@@ -158,9 +158,39 @@ export async function makeThumbnail(file: string, cacheDir: string, key: string)
   return await renderCached(file, thumbnailPath(cacheDir, key, 'small'), thumbnailSizes.small, 78)
 }
 
-/** The photo view's 960 px preview (see [Note: thumbnail and preview]). */
-export async function makePreview(file: string, cacheDir: string, key: string): Promise<DecodeResult> {
-  return await renderCached(file, thumbnailPath(cacheDir, key, 'large'), thumbnailSizes.large, 82)
+/**
+ * [Note: screen-sized previews]
+ * The photo view asks for the long side its screen needs (stage size times
+ * devicePixelRatio), and for the photo's own size when zoomed in. The request
+ * is rounded up to a few buckets, so a window resized by a few pixels reuses
+ * the cached file and a page cannot fill the cache with one file per width;
+ * it is never above the photo's own long side (no upscaling, and a small
+ * photo has one preview whatever is asked), and at most `fullSizeCap` px.
+ * Previews are written to the cache only; the original is read, never written.
+ */
+export const previewBuckets = [960, 1600, 2560, 3840] as const
+/** The largest "full resolution" preview: past it (panoramas, scans) the file is shown at this long side. */
+export const fullSizeCap = 8192
+
+/** The long side to render a preview at, for a requested width and the photo's long side (null: unknown). */
+export function previewSize(requested: number | undefined, longSide: number | null): number {
+  const want = requested === undefined ? thumbnailSizes.large : requested
+  const bucket = previewBuckets.find((b) => b >= want)
+  // Past the largest bucket, the photo's own size (zoom to 100%).
+  const size = bucket ?? Math.min(fullSizeCap, longSide ?? 3840)
+  // A photo smaller than the bucket is shown at its own size: one file, the smallest bucket's when it fits in it.
+  if (longSide !== null && longSide > 0 && longSide < size) return Math.max(thumbnailSizes.large, Math.min(longSide, fullSizeCap))
+  return size
+}
+
+/** Where a preview of content `key` at long side `size` lives; 960 is the default preview's own file. */
+export function previewPath(cacheDir: string, key: string, size: number): string {
+  return path.join(cacheDir, 'thumbnails', key.slice(0, 2), `${key}-${size}.jpg`)
+}
+
+/** The photo view's preview, 960 px unless a size is given (see [Note: thumbnail and preview], [Note: screen-sized previews]). */
+export async function makePreview(file: string, cacheDir: string, key: string, size: number = thumbnailSizes.large): Promise<DecodeResult> {
+  return await renderCached(file, previewPath(cacheDir, key, size), size, size > thumbnailSizes.large ? 86 : 82)
 }
 
 export interface DecodeResult {

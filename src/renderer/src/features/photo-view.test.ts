@@ -114,3 +114,42 @@ describe('photo view', () => {
     expect(screen.getByRole('img', { name: /could not be read/ })).toBeTruthy()
   })
 })
+
+describe('photo view: a larger photo', () => {
+  it('asks for a preview sized to the stage, and for more pixels when zoomed in with + and back with - and 0', async () => {
+    const fake = new FakeTransport()
+    fake.reply('photos.get', samplePhotoDetail(1, { width: 5640, height: 3760 }))
+    await openPhoto(fake)
+    const img = (): HTMLImageElement => document.querySelector('.stage img') as HTMLImageElement
+    // Fitted: a size bucket for the stage (the test DOM's stage is 1000 px wide), far below the photo's 5640.
+    expect(img().getAttribute('src')).toMatch(/^test-img:\/\/preview\/1\?w=(960|1600)$/)
+    expect(screen.getByRole('button', { name: /^Fit \(\d+ % of the real size\)$/ })).toBeTruthy()
+    await fireEvent.keyDown(document.body, { key: '+' })
+    await waitFor(() => expect(screen.getByRole('button', { name: '25 %, fit to the screen' })).toBeTruthy())
+    expect(img().getAttribute('src')).toBe('test-img://preview/1?w=1600')
+    await fireEvent.keyDown(document.body, { key: '+' })
+    await fireEvent.keyDown(document.body, { key: '+' })
+    await waitFor(() => expect(img().getAttribute('src')).toBe('test-img://preview/1?w=5640'))
+    expect(img().style.width).toBe('5640px')
+    await fireEvent.keyDown(document.body, { key: '-' })
+    await waitFor(() => expect(screen.getByRole('button', { name: '50 %, fit to the screen' })).toBeTruthy())
+    // Escape first leaves the zoom, and only then the photo.
+    await fireEvent.keyDown(document.body, { key: 'Escape' })
+    await waitFor(() => expect(screen.getByRole('button', { name: /^Fit \(\d+ % of the real size\)$/ })).toBeTruthy())
+    expect(screen.getByRole('heading', { level: 1, name: 'IMG_0001.jpg' })).toBeTruthy()
+  })
+
+  it('folds the details panel away for a larger photo and remembers it', async () => {
+    localStorage.removeItem('photocap.layout.photoPanel')
+    const r = await openPhoto()
+    const toggle = screen.getByRole('button', { name: 'Hide details' })
+    expect(toggle.getAttribute('aria-expanded')).toBe('true')
+    expect(toggle.getAttribute('aria-controls')).toBe('photo-panel')
+    await fireEvent.click(toggle)
+    expect(screen.getByRole('button', { name: 'Show details' }).getAttribute('aria-expanded')).toBe('false')
+    expect(document.getElementById('photo-panel')!.hidden).toBe(true)
+    expect(localStorage.getItem('photocap.layout.photoPanel')).toBe('0')
+    r.model.photo.close()
+    localStorage.removeItem('photocap.layout.photoPanel')
+  })
+})

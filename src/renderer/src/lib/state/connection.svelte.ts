@@ -44,7 +44,7 @@ export class ConnectionState {
         }
       },
       on: (event, handler) => transport.on(event, handler),
-      imageUrl: (kind, id, version) => transport.imageUrl(kind, id, version),
+      imageUrl: (kind, id, version, width) => transport.imageUrl(kind, id, version, width),
     }
     this.#probe = () => options.probe(watched)
     this.#onBack = options.onBack

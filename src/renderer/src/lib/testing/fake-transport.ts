@@ -57,7 +57,7 @@ export class FakeTransport implements Transport {
     this.#bus.emit(event, payload)
   }
 
-  imageUrl(kind: string, id: number): string {
-    return `test-img://${kind}/${id}`
+  imageUrl(kind: string, id: number, _version?: string | number, width?: number): string {
+    return `test-img://${kind}/${id}${width === undefined ? '' : `?w=${width}`}`
   }
 }
