@@ -138,7 +138,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Library' }).click()
     await grid().getByRole('img').first().waitFor()
     // Open photo-1.jpg: tiles are named by caption, so open them until its name shows.
-    const tiles = grid().getByRole('button')
+    const tiles = grid().getByRole('gridcell')
     const heading = page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Loading…' })
     for (let i = 0; i < (await tiles.count()); i++) {
       await tiles.nth(i).click()

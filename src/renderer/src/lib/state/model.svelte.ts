@@ -10,6 +10,7 @@ import { ConnectionState } from './connection.svelte.ts'
 import { Drafts } from './drafts.ts'
 import { ExportState } from './export.svelte.ts'
 import { FolderBrowserState } from './folder-browser.svelte.ts'
+import { GridPrefs } from './grid-prefs.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
 import { PhotoState } from './photo.svelte.ts'
 import { SearchState } from './search.svelte.ts'
@@ -33,11 +34,12 @@ export class AppModel {
   readonly folders: FolderBrowserState
   readonly exporter: ExportState
   readonly selection: SelectionState
+  readonly gridPrefs: GridPrefs
   #offs: (() => void)[] = []
   /** True once the first load (and the address the page was opened at) is applied. */
   started = $state(false)
 
-  constructor(backend: Transport, options: { drafts?: Drafts } = {}) {
+  constructor(backend: Transport, options: { drafts?: Drafts; gridPrefs?: GridPrefs } = {}) {
     const transport = this.connection.watch(backend, { probe: (t) => t.call('app.info', {}), onBack: () => this.#back() })
     this.app = new AppState(transport)
     this.library = new LibraryState(transport, this.announcer)
@@ -50,6 +52,7 @@ export class AppModel {
     this.folders = new FolderBrowserState(transport)
     this.exporter = new ExportState(transport, this.announcer)
     this.selection = new SelectionState(this.announcer, this.library)
+    this.gridPrefs = options.gridPrefs ?? new GridPrefs()
     this.#offs.push(
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
       transport.on('photos.added', () => this.library.scheduleRefresh()),
@@ -136,9 +139,14 @@ export class AppModel {
   /** Leave the photo view; the grid focuses the photo that was open. */
   closePhoto(): void {
     if (this.photo.id === null) return
-    const i = this.library.indexOf(this.photo.id)
-    if (i >= 0) this.library.focusIndex = i
-    this.library.returnFocus = true
+    // Back to the results it was opened from: focus that result; else the grid's tile.
+    if (this.search.active && this.search.hits.some((h) => h.photo.id === this.photo.id)) {
+      this.search.returnFocusId = this.photo.id
+    } else {
+      const i = this.library.indexOf(this.photo.id)
+      if (i >= 0) this.library.focusIndex = i
+      this.library.returnFocus = true
+    }
     this.photo.close()
   }
 
