@@ -49,6 +49,17 @@ describe('library selection', () => {
     expect(screen.getByRole('group', { name: 'Selection' }).textContent).toContain('2 selected')
   })
 
+  it('the round check a tile shows on hover picks it without opening it', async () => {
+    const { fake } = await renderApp(library(5))
+    const second = await tile(2)
+    await fireEvent.click(second.querySelector('.check') as HTMLElement)
+    expect(second.getAttribute('aria-selected')).toBe('true')
+    expect(screen.getByRole('group', { name: 'Selection' }).textContent).toContain('1 selected')
+    expect(fake.callsOf('photos.get')).toEqual([])
+    await fireEvent.click(second.querySelector('.check') as HTMLElement)
+    expect(second.getAttribute('aria-selected')).toBe('false')
+  })
+
   it('a plain click still opens the photo, and does not select it', async () => {
     const { fake } = await renderApp(library(5))
     await fireEvent.click(await tile(3))
