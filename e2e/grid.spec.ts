@@ -95,6 +95,13 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
     await region().getByRole('gridcell').first().focus()
     await page.keyboard.press('ArrowRight')
     violations.push(...(await lookAt(page, 'library-grid-focus')))
+    // Larger thumbnails: fewer per row, remembered.
+    const tileWidth = async (): Promise<number> => (await region().getByRole('gridcell').first().boundingBox())!.width
+    expect(await tileWidth()).toBeLessThan(200)
+    await page.getByRole('combobox', { name: 'Size' }).selectOption('large')
+    await expect.poll(tileWidth).toBeGreaterThan(230)
+    violations.push(...(await lookAt(page, 'library-grid-large')))
+    await page.getByRole('combobox', { name: 'Size' }).selectOption('medium')
     expect(violations).toEqual([])
   })
 
@@ -104,12 +111,23 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
     await page.mouse.wheel(0, 1500)
     await page.waitForFunction(() => document.querySelector('[aria-label="Photos, newest first"]')!.scrollTop > 1000)
+    // The month stays named at the top while its own heading is scrolled away.
+    await page.locator('.pinned').getByText('No date: sorted by file date').waitFor()
     await page.getByText('Status key').focus()
     await page.keyboard.press('Tab')
     const f = await focused()
     expect(f.role).toBe('gridcell')
     expect(f.inView).toBe(true)
     expect(f.index).toBeGreaterThan(0)
+    // Picked (accent frame and check mark inside) and focused (ring outside) look different.
+    await page.keyboard.press('Space')
+    await page.keyboard.press('ArrowRight')
+    await page.getByRole('group', { name: 'Selection' }).waitFor()
+    expect(await region().getByRole('gridcell', { selected: true }).count()).toBe(1)
+    violations.push(...(await lookAt(page, 'library-grid-scrolled-selected')))
+    await page.keyboard.press('Escape')
+    await page.getByRole('group', { name: 'Selection' }).waitFor({ state: 'detached' })
+    expect(violations).toEqual([])
   })
 
   it('End and Home move focus to the last and first photo, loading them first', async () => {

@@ -57,6 +57,17 @@ describe('library grid semantics', () => {
     await waitFor(() => expect(document.querySelector('.line')?.textContent).toBe('A photo number 1 of a quiet street.'))
   })
 
+  it('the thumbnail size control gives fewer, larger tiles per row', async () => {
+    const { model } = await renderApp(library(20))
+    const grid = await screen.findByRole('grid', { name: 'May 2024, 20 photos' })
+    const medium = Number(grid.getAttribute('aria-colcount'))
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Size' }), { target: { value: 'large' } })
+    expect(model.gridPrefs.size).toBe('large')
+    await waitFor(() => expect(Number(grid.getAttribute('aria-colcount'))).toBeLessThan(medium))
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Size' }), { target: { value: 'small' } })
+    await waitFor(() => expect(Number(grid.getAttribute('aria-colcount'))).toBeGreaterThan(medium))
+  })
+
   it('the status key names every mark the tiles show', async () => {
     await renderApp(library(3))
     await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })

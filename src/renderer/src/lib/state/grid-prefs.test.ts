@@ -24,4 +24,13 @@ describe('grid preferences', () => {
     prefs.captions = true
     expect(prefs.captions).toBe(true)
   })
+
+  it('remembers the thumbnail size, medium at first, and ignores an unknown stored value', () => {
+    const store = memory()
+    expect(new GridPrefs(store).size).toBe('medium')
+    new GridPrefs(store).size = 'large'
+    expect(new GridPrefs(store).size).toBe('large')
+    store.data.set('photocap.grid.size', 'huge')
+    expect(new GridPrefs(store).size).toBe('medium')
+  })
 })

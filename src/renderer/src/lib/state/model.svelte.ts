@@ -18,7 +18,7 @@ import { ReviewState } from './review.svelte.ts'
 import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
-import type { Route } from '../route.ts'
+import { formatRoute, type Route } from '../route.ts'
 
 export class AppModel {
   readonly announcer = new Announcer()
@@ -72,8 +72,11 @@ export class AppModel {
     await this.app.load()
     if (this.app.fatal) return
     if (this.app.info) this.photo.drafts.setScope(this.app.info.dbPath)
+    // The grid shows as soon as the library is loaded; a photo opened (or a view
+    // chosen) while the rest loads must not be undone by the opening address.
+    const before = formatRoute(this.route)
     await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load(), this.review.load()])
-    if (initial) await this.applyRoute(initial)
+    if (initial && formatRoute(this.route) === before) await this.applyRoute(initial)
     this.started = true
   }
 
