@@ -100,7 +100,7 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
   })
 
   it('shows why a corrupt file could not be read', async () => {
-    await grid().getByRole('button', { name: /corrupt\.jpg: could not be read/ }).click()
+    await grid().getByRole('gridcell', { name: /corrupt\.jpg: could not be read/ }).click()
     await page.getByRole('heading', { level: 1, name: 'corrupt.jpg' }).waitFor()
     await page.getByRole('heading', { name: 'This file is damaged or incomplete' }).waitFor()
     await page.getByText('Technical reason').click()
@@ -177,7 +177,7 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
 /** Open tiles one by one until the photo with this file name is showing. */
 async function openPhotoNamed(name: string): Promise<void> {
   await grid().getByRole('img').first().waitFor()
-  const tiles = grid().getByRole('button')
+  const tiles = grid().getByRole('gridcell')
   const n = await tiles.count()
   for (let i = 0; i < n; i++) {
     await tiles.nth(i).click()

@@ -76,11 +76,11 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     await page.getByText(photosDir, { exact: true }).waitFor()
     violations.push(...(await lookAt(page, 'welcome-with-folder')))
     await page.getByRole('button', { name: 'Start' }).click()
-    await grid().getByRole('button').first().waitFor(WAIT)
+    await grid().getByRole('gridcell').first().waitFor(WAIT)
   })
 
   it('keeps a caption draft across leaving the photo, searching and reloading', async () => {
-    await grid().getByRole('button').first().click()
+    await grid().getByRole('gridcell').first().click()
     await photoHeading().waitFor()
     const name = await photoHeading().textContent()
     const address = new URL(page.url()).hash
@@ -89,7 +89,7 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     // Leave by the back button…
     await page.getByRole('button', { name: 'Back to library' }).click()
     await grid().waitFor()
-    await grid().getByRole('button').first().click()
+    await grid().getByRole('gridcell').first().click()
     await photoHeading().filter({ hasText: name! }).waitFor()
     expect(await editor().inputValue()).toBe('A draft I have not saved yet.')
     // …by Escape twice (the first leaves the editor and keeps the words)…
@@ -184,9 +184,9 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     expect(await page.getByText(/missing or wrong session token/).count()).toBe(0)
     violations.push(...(await lookAt(page, 'session-ended')))
     await page.goto(server.url)
-    await grid().getByRole('button').first().waitFor(WAIT)
+    await grid().getByRole('gridcell').first().waitFor(WAIT)
     // The draft typed while offline is still there for that photo.
-    const tiles = grid().getByRole('button')
+    const tiles = grid().getByRole('gridcell')
     for (let i = 0; i < (await tiles.count()); i++) {
       await tiles.nth(i).click()
       await photoHeading().waitFor()

@@ -90,13 +90,18 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     // (photos without a date sort by when they were added, which varies with
     // load): it has no automatic caption to accept, so it is skipped.
     const failedHeading = page.getByRole('heading', { name: 'This file is damaged or incomplete' })
-    for (let n = 1; n <= 10; n++) {
+    // The editor is read-only while the next photo loads: act once it is that photo's.
+    const ready = async (): Promise<void> => {
       await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
+      await expect.poll(() => editor().getAttribute('readonly')).toBeNull()
+    }
+    for (let n = 1; n <= 10; n++) {
+      await ready()
       if (await failedHeading.isVisible()) {
         const at = shown()
         await page.keyboard.press('PageDown')
         await expect.poll(shown).not.toBe(at)
-        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('review-caption')
+        await ready()
       }
       if (n === 4) {
         // Edit in place, then accept: the words become the person's caption.
@@ -138,7 +143,7 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Library' }).click()
     await grid().getByRole('img').first().waitFor()
     // Open photo-1.jpg: tiles are named by caption, so open them until its name shows.
-    const tiles = grid().getByRole('button')
+    const tiles = grid().getByRole('gridcell')
     const heading = page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Loading…' })
     for (let i = 0; i < (await tiles.count()); i++) {
       await tiles.nth(i).click()

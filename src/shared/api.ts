@@ -99,11 +99,19 @@ export const PhotoFilter = z.strictObject({
   to: z.string().max(40).optional(),
 })
 
-export const JobKind = z.enum(['scan', 'thumbnail', 'embed', 'caption', 'train', 'export', 'install'])
+/**
+ * The library's stages as the activity reports them (the engine's scan and
+ * ingest are one stage here: finding photos). A training run reports through
+ * training.progressed and a pack download through models.info, so a
+ * JobProgress is only ever one of these.
+ */
+export const LibraryJobKind = z.enum(['scan', 'thumbnail', 'embed', 'caption'])
+/** What jobs.cancel stops: a library stage, a training run, a pack download or an export. */
+export const JobKind = z.enum([...LibraryJobKind.options, 'train', 'export', 'install'])
 export const JobState = z.enum(['idle', 'running', 'paused'])
 
 export const JobProgress = z.object({
-  kind: JobKind,
+  kind: LibraryJobKind,
   label: z.string(),
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),

@@ -16,6 +16,7 @@ export type FolderCount = z.output<typeof api.FolderCount>
 export type MonthGroup = z.output<typeof api.MonthGroup>
 export type PhotoFilter = z.output<typeof api.PhotoFilter>
 export type JobKind = z.output<typeof api.JobKind>
+export type LibraryJobKind = z.output<typeof api.LibraryJobKind>
 export type JobProgress = z.output<typeof api.JobProgress>
 export type Failure = z.output<typeof api.Failure>
 export type Activity = z.output<typeof api.Activity>

@@ -11,7 +11,7 @@ import type { MethodOutput } from '../../shared/api.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { EventBus } from '../../shared/events.ts'
 import { overallProgress } from './overall-progress.ts'
-import type { Activity, Caption, JobProgress, PhotoSummary, SearchHit } from '../../shared/types.ts'
+import type { Activity, Caption, JobProgress, LibraryJobKind, PhotoSummary, SearchHit } from '../../shared/types.ts'
 import type { Engine } from '../engine/engine.ts'
 import type { SearchItem } from '../engine/search/search-service.ts'
 import { EngineError } from '../engine/errors.ts'
@@ -51,7 +51,7 @@ export interface HandlerDeps {
 const ok = { ok: true as const }
 
 /** The engine's queue kinds behind each library kind the API names ('scan' covers finding and reading files). */
-const libraryJobKinds = { scan: ['scan', 'ingest'], thumbnail: ['thumbnail'], embed: ['embed'], caption: ['caption'] } as const satisfies Record<string, EngineJobKind[]>
+const libraryJobKinds = { scan: ['scan', 'ingest'], thumbnail: ['thumbnail'], embed: ['embed'], caption: ['caption'] } as const satisfies Record<LibraryJobKind, EngineJobKind[]>
 
 
 /** Drop undefined fields (zod's partial() output) so a patch never erases a value. */

@@ -19,6 +19,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   similar: { summary: 'photos that look like a given photo', load: () => import('./commands/similar.ts') },
   export: { summary: 'export captions as alt text (csv, json, html, xmp)', load: () => import('./commands/export.ts') },
   train: { summary: 'train the mapping network on your captions or a dataset', load: () => import('./commands/train.ts') },
+  versions: { summary: 'list trained model versions, activate one or revert', load: () => import('./commands/versions.ts') },
   serve: { summary: 'serve the app over HTTP on 127.0.0.1 (headless use, tests)', load: () => import('./commands/serve.ts') },
 }
 

@@ -8,7 +8,7 @@ import { defaultDataDir } from '../engine/data-dir.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 import { isProviderRequest, PROVIDER_REQUESTS_TEXT, type ProviderRequest } from '../ml/runtime/providers.ts'
 import type { MlInfo, MlService } from '../ml/service.ts'
-import { createMlService } from '../ml/pipeline/create-ml-service.ts'
+import { loadMlService, TINY_PACK_WARNING } from './support.ts'
 import type { WeightFormat } from '../ml/graph/quantize.ts'
 
 export class UsageError extends Error {}
@@ -36,15 +36,8 @@ export async function openCliService(io: CliIo, command: string, packArg: string
     packDir = def.dir
   }
   // `photocap caption/embed` serve no UI, so the models run in this process
-  // (saves the worker's start-up); PHOTOCAP_ML_WORKER=1 uses the worker instead.
-  const service = await createMlService({
-    packDir,
-    dataDir,
-    provider,
-    ...(weights !== 'float32' ? { weights } : {}),
-    inProcess: io.env.PHOTOCAP_ML_WORKER !== '1',
-    log: (text) => io.err(`photocap ${command}: ${text}`),
-  })
+  // unless PHOTOCAP_ML_IN_PROCESS=0 (support.ts's switch).
+  const service = await loadMlService({ packDir, dataDir, provider, weights, inProcessByDefault: true, log: (text) => io.err(`photocap ${command}: ${text}`) }, io.env)
   let info: MlInfo
   try {
     info = await service.info()
@@ -53,7 +46,7 @@ export async function openCliService(io: CliIo, command: string, packArg: string
     throw error
   }
   if (info.isTinyPack) {
-    io.err(`photocap ${command}: using the generated tiny pack (random weights, ${path.basename(packDir)}): captions and embeddings are meaningless. Install a real pack with 'photocap models install NAME' or pass --pack DIR.`)
+    io.err(`photocap ${command}: ${TINY_PACK_WARNING}`)
   }
   if (info.providerFallbackReason && provider !== 'auto' && provider !== info.provider) {
     io.err(`photocap ${command}: provider ${provider} not used (${info.providerFallbackReason}); running on ${info.provider}`)

@@ -2,6 +2,8 @@
 // where the database is, how the ML service is loaded, how progress is drawn.
 import path from 'node:path'
 import type { MlService } from '../ml/service.ts'
+import type { WeightFormat } from '../ml/graph/quantize.ts'
+import type { ProviderRequest } from '../ml/runtime/providers.ts'
 import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.ts'
 import type { JobProgress } from '../engine/types.ts'
 
@@ -21,12 +23,35 @@ export interface MlOptions {
   packDir?: string | null
   dataDir: string
   provider?: string
+  threads?: number
+  weights?: WeightFormat
+  log?: (text: string) => void
+  /**
+   * Where the models run when PHOTOCAP_ML_IN_PROCESS does not say: the ML
+   * worker for commands that serve or index (default), this process for the
+   * one-shot `caption` and `embed` (no UI to keep responsive; saves the
+   * worker's start-up).
+   */
+  inProcessByDefault?: boolean
 }
 
 /**
- * The ML service of the ML engine (src/main/ml/pipeline), loaded lazily so
- * commands that do not caption never load ONNX Runtime. The worker process
- * is used unless PHOTOCAP_ML_IN_PROCESS=1.
+ * The one switch for where the CLI runs the models: PHOTOCAP_ML_IN_PROCESS=1
+ * in this process, =0 in the ML worker process; unset, the command's default.
+ * PHOTOCAP_ML_WORKER=1, the older spelling of =0, is still understood.
+ */
+export function mlInProcess(env: NodeJS.ProcessEnv, byDefault: boolean): boolean {
+  const v = env.PHOTOCAP_ML_IN_PROCESS
+  if (v === '1') return true
+  if (v === '0') return false
+  if (env.PHOTOCAP_ML_WORKER === '1') return false
+  return byDefault
+}
+
+/**
+ * The CLI's one way to get an ML service (every command that captions or
+ * embeds calls it): the ML engine's factory, loaded lazily so commands that do
+ * not caption never load ONNX Runtime, with the switch above.
  */
 export async function loadMlService(options: MlOptions, env: NodeJS.ProcessEnv = process.env): Promise<MlService> {
   const { createMlService } = await import('../ml/pipeline/index.ts')
@@ -34,10 +59,17 @@ export async function loadMlService(options: MlOptions, env: NodeJS.ProcessEnv =
     dataDir: options.dataDir,
     ...(options.packDir ? { packDir: options.packDir } : {}),
     // createMlService validates the name (a setting is user input).
-    ...(options.provider && options.provider !== 'auto' ? { provider: options.provider as 'cpu' } : {}),
-    inProcess: env.PHOTOCAP_ML_IN_PROCESS === '1',
+    ...(options.provider && options.provider !== 'auto' ? { provider: options.provider as ProviderRequest } : {}),
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.weights !== undefined && options.weights !== 'float32' ? { weights: options.weights } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    inProcess: mlInProcess(env, options.inProcessByDefault ?? false),
   })
 }
+
+/** The one wording of the warning every command prints while the generated tiny pack is in use. */
+export const TINY_PACK_WARNING =
+  "the generated tiny test pack is in use (random weights): its captions and embeddings are meaningless; install a real pack with 'photocap models install NAME' or pass --pack DIR"
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--'

@@ -12,7 +12,7 @@ import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.t
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 import { forwardEvents, registerIpcHandlers } from './ipc.ts'
 import { utilityMlLauncher } from './ml-utility.ts'
-import { WorkerMlService } from '../ml/worker/worker-client.ts'
+import { createMlService } from '../ml/pipeline/create-ml-service.ts'
 import { APP_URL, devServerUrlFor, externalLinkTarget, isTrustedAppUrl, WEB_PREFERENCES } from './policy.ts'
 import { hardenSession, hardenWebContents, type SessionLike, type WebContentsLike } from './session-policy.ts'
 import { handleProtocols, registerSchemes } from './protocols.ts'
@@ -95,9 +95,8 @@ export async function startElectronApp(): Promise<void> {
       createMl: async (o) => {
         const packDir = o.packDir ?? resolveDefaultPack(o.dataDir).dir
         const provider = o.provider as ProviderRequest
-        const ml = new WorkerMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads }, (t) => console.log(t), utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here))
-        await ml.start()
-        return ml
+        // The one ML factory, with the worker in an Electron utility process.
+        return createMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads, log: (t) => console.log(t), launch: utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here) })
       },
       // Training runs in its own utility process, never in this one.
       launchTraining: utilityTrainingLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here),

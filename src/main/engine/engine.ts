@@ -19,6 +19,7 @@ import { readInternal, readSettings, writeInternal, writeSettings } from './sett
 import type {
   Caption, EngineEvents, JobFailure, JobKind, JobProgress, LibraryStatus, PhotoDetail, PhotoQuery, PhotoStatus, PhotoSummary, Root, RootOptions, Settings,
 } from './types.ts'
+import { runnableJobKinds } from './types.ts'
 import { LibraryWatcher, type WatchChange } from './watch/watcher.ts'
 import { createLibraryViews, type LibraryViews } from './views/library-views.ts'
 import { SearchService } from './search/search-service.ts'
@@ -145,7 +146,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   })
   const runner = new JobRunner({
     queue, pipeline, events,
-    runnableKinds: () => (ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']),
+    runnableKinds: () => runnableJobKinds(ml !== null),
   })
   const views = createLibraryViews(db, () => store.listRoots())
   // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
@@ -271,8 +272,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       const check = (): void => {
         if (runner.fatal) return finish(runner.fatal)
         if (signal?.aborted) return finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-        const kinds: JobKind[] = ml ? ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] : ['scan', 'ingest', 'thumbnail']
-        if (runner.isIdle && queue.nextKind(kinds) === null) return finish(null)
+        if (runner.isIdle && queue.nextKind(runnableJobKinds(ml !== null)) === null) return finish(null)
         timer = setTimeout(check, 100)
       }
       const finish = (error: Error | null): void => {

@@ -101,7 +101,13 @@ export interface PhotoQuery {
   order?: 'added' | 'taken' | 'id'
 }
 
-export type JobKind = 'scan' | 'ingest' | 'thumbnail' | 'embed' | 'caption'
+/** The library queue's job kinds, in pipeline order: the one list the queue, runner and progress read. */
+export const JOB_KINDS = ['scan', 'ingest', 'thumbnail', 'embed', 'caption'] as const
+export type JobKind = (typeof JOB_KINDS)[number]
+/** The kinds that need the ML engine (without one, the library still finds, reads and thumbnails photos). */
+export const ML_JOB_KINDS: readonly JobKind[] = ['embed', 'caption']
+/** What the runner may run: every kind with an ML engine, the kinds without ML otherwise. */
+export const runnableJobKinds = (withMl: boolean): JobKind[] => JOB_KINDS.filter((k) => withMl || !ML_JOB_KINDS.includes(k))
 
 export interface JobProgress {
   /** Jobs finished (done or failed) since the queue last became idle. */

@@ -5,7 +5,10 @@
 //     Electron): what the app, `photocap serve` and the library commands
 //     (index, watch) use, so inference never stalls a process that serves a UI;
 //   - an in-process implementation over the same code: `photocap caption` and
-//     `embed` (no UI to keep responsive) and the unit tests.
+//     `embed` (no UI to keep responsive), the training child's evaluation and
+//     the unit tests.
+// pipeline/create-ml-service.ts builds either; the CLI's PHOTOCAP_ML_IN_PROCESS
+// (cli/support.ts) moves any command from one to the other.
 // Both implementations run the real models; nothing here is a fake.
 
 // A decode's options and their limits are the one definition every door shares.

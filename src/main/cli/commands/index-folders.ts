@@ -4,7 +4,7 @@
 // files are recognised by size and mtime, moved ones by content.
 import { parseArgs } from 'node:util'
 import { createEngine, type Engine } from '../../engine/engine.ts'
-import { libraryLocation, loadMlService, progressLine } from '../support.ts'
+import { libraryLocation, loadMlService, progressLine, TINY_PACK_WARNING } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
@@ -44,7 +44,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       await engine.ml.use(ml)
       const info = engine.ml.info()!
       if (io.interactive) io.err(`model pack ${info.packName} on ${info.provider}${info.providerFallbackReason ? ` (${info.providerFallbackReason})` : ''}`)
-      if (info.isTinyPack) io.err('note: using the generated tiny test pack; its captions are meaningless (install a real pack with `photocap models`)')
+      if (info.isTinyPack) io.err(`photocap index: ${TINY_PACK_WARNING}`)
     }
     for (const folder of folders) await engine.roots.add(folder)
     await engine.start({ watch: false })

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createBackend } from '../../app/backend.ts'
 import { startHttpBridge } from '../../bridge/http-bridge.ts'
-import { libraryLocation } from '../support.ts'
+import { libraryLocation, loadMlService } from '../support.ts'
 import { isProviderRequest } from '../../ml/runtime/providers.ts'
 import type { CliIo } from '../io.ts'
 
@@ -66,17 +66,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     packDir: values.pack ? path.resolve(io.cwd, values.pack) : null,
     createMl: values['no-ml']
       ? null
-      : async (o) => {
-          // The ML worker process (in this process with PHOTOCAP_ML_IN_PROCESS=1), with the interface's thread count.
-          const { createMlService } = await import('../../ml/pipeline/index.ts')
-          return createMlService({
-            dataDir: o.dataDir,
-            threads: o.threads,
-            inProcess: io.env.PHOTOCAP_ML_IN_PROCESS === '1',
-            ...(o.packDir ? { packDir: o.packDir } : {}),
-            ...(o.provider !== 'auto' && isProviderRequest(o.provider) ? { provider: o.provider } : {}),
-          })
-        },
+      : // The ML worker process (support.ts's switch), with the interface's thread count.
+        (o) => loadMlService({ dataDir: o.dataDir, threads: o.threads, packDir: o.packDir ?? null, ...(isProviderRequest(o.provider) ? { provider: o.provider } : {}) }, io.env),
     watch: !values['no-watch'],
     log: (text) => io.err(text),
   })

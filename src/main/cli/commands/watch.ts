@@ -3,7 +3,7 @@
 // transaction never commits, so the jobs are simply done again next time.
 import { parseArgs } from 'node:util'
 import { createEngine } from '../../engine/engine.ts'
-import { libraryLocation, loadMlService, progressLine } from '../support.ts'
+import { libraryLocation, loadMlService, progressLine, TINY_PACK_WARNING } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
 import type { CliIo } from '../io.ts'
 
@@ -21,7 +21,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       const settings = engine.settings.get()
       ml = await loadMlService({ packDir: values.pack ?? settings.activePack, dataDir: loc.dataDir, provider: settings.provider }, io.env)
       await engine.ml.use(ml)
-      if (engine.ml.info()?.isTinyPack) io.err('note: using the generated tiny test pack; its captions are meaningless')
+      if (engine.ml.info()?.isTinyPack) io.err(`photocap watch: ${TINY_PACK_WARNING}`)
     }
     const stopped = new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'))

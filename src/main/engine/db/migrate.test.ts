@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from './database.ts'
-import { DatabaseFromNewerVersionError, loadMigrations, migrate, migrationsDir, type Migration } from './migrate.ts'
+import { DatabaseFromNewerVersionError, defaultMigrationsDir, loadMigrations, migrate, type Migration } from './migrate.ts'
 
 const tmp = (): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-db-')), 'lib.db')
 const libraryMigrations = (): Migration[] => loadMigrations().filter((m) => m.version < 20)
@@ -59,7 +59,7 @@ describe('migration runner', () => {
 
   it('every migration file in the folder applies cleanly on an empty database', () => {
     const db = new Database(':memory:')
-    const all = loadMigrations(migrationsDir)
+    const all = loadMigrations(defaultMigrationsDir())
     expect(migrate(db, all)).toBe(all.at(-1)!.version)
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
     expect(db.pragma('foreign_key_check')).toEqual([])

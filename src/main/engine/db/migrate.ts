@@ -23,12 +23,7 @@ export interface Migration {
 /**
  * The .sql files, next to this module in development and under tsx. A bundled
  * build (electron-vite) ships the folder as a resource and points
- * PHOTOCAP_MIGRATIONS_DIR at it.
- */
-export const migrationsDir = process.env.PHOTOCAP_MIGRATIONS_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
-
-/**
- * Read at call time, not load time: in the desktop bundle this module sits in a
+ * PHOTOCAP_MIGRATIONS_DIR at it. Read at call time, not load time: in the desktop bundle this module sits in a
  * shared chunk that is evaluated before the Electron composition sets
  * PHOTOCAP_MIGRATIONS_DIR (see [Note: bundled resource folders]).
  */

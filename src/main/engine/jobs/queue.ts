@@ -10,7 +10,7 @@
 // Finished jobs are deleted (the queue stays small); failed ones stay, with
 // their error, until retried or until their photo is forgotten.
 import type { LibraryDb } from '../db/database.ts'
-import type { JobKind } from '../types.ts'
+import { JOB_KINDS, type JobKind } from '../types.ts'
 
 export interface JobRow {
   id: number
@@ -27,7 +27,7 @@ export interface JobRow {
 export const Priority = { user: 0, fresh: 10, backlog: 50 } as const
 
 /** Later pipeline stages go first, so a photo that started finishes soon. */
-export const stageOrder: JobKind[] = ['caption', 'embed', 'thumbnail', 'ingest', 'scan']
+export const stageOrder: JobKind[] = [...JOB_KINDS].reverse()
 
 export interface Subject {
   rootId?: number | null

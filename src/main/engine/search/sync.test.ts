@@ -198,10 +198,11 @@ describe('words first, meaning when ready', () => {
   it('a text tower swapped while loading never answers for the new one', async () => {
     const slow = conceptTextEncoder(lib.fixture, { delayMs: 150, modelId: 'old-model' })
     const service = new SearchService(db, { text: slow })
-    void service.warmUp()
+    const oldLoad = service.warmUp()
     await service.useText(conceptTextEncoder(lib.fixture))
-    await new Promise((r) => setTimeout(r, 200))
-    // the old tower finished loading after the swap: "more like this" must still use the new model
+    // the old tower finishes loading after the swap (its load settles only once it has): "more like this" must still use the new model
+    await oldLoad
+    expect(slow.calls).toBe(1)
     expect(service.similar(lib.ids.get('Home/IMG_2041.jpg')!).modelId).toBe(FIXTURE_MODEL)
     const done = await service.search('cat').complete
     expect(done.modelId).toBe(FIXTURE_MODEL)

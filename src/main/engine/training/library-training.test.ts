@@ -6,7 +6,7 @@ import { openDatabase } from '../db/database.ts'
 import { ensureTinyPack } from '../../ml/packs/tiny-pack.ts'
 import { captionsSnapshot, seedLibrary } from './training-test-support.ts'
 import { readSettings } from '../settings.ts'
-import { availableCaptions, recaptionLibrary, teachingSummary, trainFromLibrary, TooLittleDataError } from './library-training.ts'
+import { availableCaptions, teachingSummary, trainFromLibrary, TooLittleDataError } from './library-training.ts'
 import { readUserCaptions } from './db-dataset.ts'
 import { activateVersion, listVersions, revertActive } from './versions.ts'
 
@@ -91,12 +91,6 @@ describe('training from the library', () => {
     expect(revertActive(db)).toEqual({ activePack: null, activeVersion: null })
     expect(readSettings(db).activePack).toBe(null)
     expect(() => revertActive(db)).toThrow(/nothing to revert/)
-
-    const enqueued: number[] = []
-    expect(recaptionLibrary(db, (id) => enqueued.push(id))).toBe(0) // every photo has a user caption: none is re-captioned
-    db.stmt(`UPDATE photos SET caption_id = (SELECT id FROM captions WHERE photo_id = photos.id AND provenance = 'auto') WHERE id <= 2`).run()
-    expect(recaptionLibrary(db, (id) => enqueued.push(id))).toBe(2)
-    expect(enqueued).toEqual([1, 2])
     db.close()
   }, 600_000)
 })

@@ -273,21 +273,3 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
     throw e
   }
 }
-
-/**
- * Re-captioning with the active model: enqueue a caption job for every photo
- * with an embedding whose current caption is automatic (or missing). Photos
- * whose current caption is the user's are skipped, and the caption stage never
- * replaces a `user` caption anyway, so user captions are never touched.
- */
-export function recaptionLibrary(db: LibraryDb, enqueue: (photoId: number) => void): number {
-  const ids = db
-    .stmt(
-      `SELECT DISTINCT p.id AS id FROM photos p JOIN embeddings e ON e.photo_id = p.id
-        LEFT JOIN captions c ON c.id = p.caption_id
-        WHERE c.id IS NULL OR c.provenance <> 'user' ORDER BY p.id`,
-    )
-    .all() as { id: number }[]
-  for (const { id } of ids) enqueue(id)
-  return ids.length
-}

@@ -9,13 +9,20 @@ import type { LibraryDb } from '../db/database.ts'
 import type { Root } from '../types.ts'
 import { compileFilter, UNREVIEWED_AUTO, type PhotoFilter, PHOTO_STATES, type PhotoState } from './photo-filter.ts'
 
-/** The date a photo sorts by: when it was taken, else when it was added. */
-const SORT_KEY = 'coalesce(ph.taken_at, ph.added_at)'
+/**
+ * Grid order: photos with a date taken, newest first, then the undated ones
+ * (newest file modification date first, else when added) in a group of their own, so an undated photo is
+ * never filed under the month it happened to be copied in.
+ */
+const ORDER = `(ph.taken_at IS NULL), coalesce(ph.taken_at, (SELECT max(fp.mtime_ms) FROM paths fp WHERE fp.photo_id = ph.id), ph.added_at) DESC, ph.id DESC`
+/** The group key of the undated photos in the timeline. */
+export const UNDATED = 'undated'
+export const UNDATED_LABEL = 'No date: sorted by file date'
 /** Cached filters per view before the cache starts over (a person uses a handful). */
 const CACHED_FILTERS = 20
 
 export interface MonthCount {
-  /** 'YYYY-MM', or 'unknown'. */
+  /** 'YYYY-MM' of the date taken, or 'undated' (the last group) for photos without one. */
   month: string
   label: string
   count: number
@@ -77,7 +84,7 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
     const cached = sortedIds.get(key)
     if (cached) return cached
     const w = compileFilter(filter)
-    const rows = db.stmt(`SELECT ph.id FROM photos ph WHERE ${w.sql} ORDER BY ${SORT_KEY} DESC, ph.id DESC`).all(...w.args) as { id: number }[]
+    const rows = db.stmt(`SELECT ph.id FROM photos ph WHERE ${w.sql} ORDER BY ${ORDER}`).all(...w.args) as { id: number }[]
     return remember(sortedIds, key, rows.map((r) => r.id))
   }
 
@@ -94,9 +101,12 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
       if (cached) return cached
       const w = compileFilter(filter)
       const rows = db
-        .stmt(`SELECT strftime('%Y-%m', ${SORT_KEY} / 1000, 'unixepoch') AS month, count(*) AS n FROM photos ph WHERE ${w.sql} GROUP BY month ORDER BY month DESC`)
+        .stmt(
+          `SELECT CASE WHEN ph.taken_at IS NULL THEN '${UNDATED}' ELSE strftime('%Y-%m', ph.taken_at / 1000, 'unixepoch') END AS month, count(*) AS n
+           FROM photos ph WHERE ${w.sql} GROUP BY month ORDER BY (month = '${UNDATED}'), month DESC`,
+        )
         .all(...w.args) as { month: string | null; n: number }[]
-      const months = rows.map((r) => ({ month: r.month ?? 'unknown', label: monthLabel(r.month ?? ''), count: r.n }))
+      const months = rows.map((r) => (r.month === UNDATED || r.month === null ? { month: UNDATED, label: UNDATED_LABEL, count: r.n } : { month: r.month, label: monthLabel(r.month), count: r.n }))
       return remember(timelines, key, { total: months.reduce((a, m) => a + m.count, 0), months })
     },
 
@@ -133,7 +143,7 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
     reviewQueue(filter) {
       const w = compileFilter(filter)
       const pending = db
-        .stmt(`SELECT ph.id FROM photos ph WHERE (${w.sql}) AND (${UNREVIEWED_AUTO} OR ph.status = 'failed') ORDER BY ${SORT_KEY} DESC, ph.id DESC`)
+        .stmt(`SELECT ph.id FROM photos ph WHERE (${w.sql}) AND (${UNREVIEWED_AUTO} OR ph.status = 'failed') ORDER BY ${ORDER}`)
         .all(...w.args) as { id: number }[]
       const done = db
         .stmt(`SELECT count(*) AS n FROM photos ph JOIN captions rc ON rc.id = ph.caption_id WHERE (${w.sql}) AND ph.status <> 'failed' AND (rc.provenance = 'user' OR rc.reviewed_at IS NOT NULL)`)

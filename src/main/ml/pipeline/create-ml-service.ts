@@ -4,9 +4,11 @@ import path from 'node:path'
 import type { MlService } from '../service.ts'
 import { isProviderRequest, PROVIDER_REQUESTS_TEXT, type ProviderRequest } from '../runtime/providers.ts'
 import { resolveDefaultPack } from '../packs/default-pack.ts'
-import { PackRuntime } from './pack-runtime.ts'
-import { InProcessMlService, type BatchSizes } from './in-process-service.ts'
+// The in-process implementation (ONNX Runtime and the compile cache) loads only when asked for, so a
+// process that runs the models in the worker (the desktop app's main process) never loads it.
+import type { BatchSizes, InProcessMlService } from './in-process-service.ts'
 import type { WeightFormat } from '../graph/quantize.ts'
+import type { WorkerChild } from '../worker/worker-client.ts'
 
 export interface CreateMlServiceOptions {
   /** The pack folder; default: the installed default pack, else the generated tiny pack. */
@@ -24,6 +26,8 @@ export interface CreateMlServiceOptions {
   weights?: WeightFormat
   batchSizes?: Partial<BatchSizes>
   log?: (text: string) => void
+  /** Starts the ML worker's process (the desktop app: an Electron utility process); default child_process.fork. */
+  launch?: () => WorkerChild
 }
 
 export function compileCacheDir(dataDir: string): string {
@@ -45,7 +49,8 @@ export function resolvePackDir(options: Pick<CreateMlServiceOptions, 'packDir' |
 /** An MlService in this process (tests, benchmarks, the worker itself). */
 export async function createInProcessMlService(options: CreateMlServiceOptions): Promise<InProcessMlService> {
   checkProvider(options.provider)
-  const { defaultBatchSizes } = await import('./in-process-service.ts')
+  const { defaultBatchSizes, InProcessMlService } = await import('./in-process-service.ts')
+  const { PackRuntime } = await import('./pack-runtime.ts')
   const runtime = await PackRuntime.open(resolvePackDir(options), {
     cacheDir: options.cacheDir ?? compileCacheDir(options.dataDir),
     ...(options.provider !== undefined ? { provider: options.provider } : {}),
@@ -64,8 +69,8 @@ export async function createMlService(options: CreateMlServiceOptions): Promise<
   checkProvider(options.provider)
   if (options.inProcess) return createInProcessMlService(options)
   const { WorkerMlService } = await import('../worker/worker-client.ts')
-  const { log, ...rest } = options
-  const client = new WorkerMlService({ ...rest, packDir: resolvePackDir(options) }, log)
+  const { log, launch, inProcess: _inProcess, ...rest } = options
+  const client = new WorkerMlService({ ...rest, packDir: resolvePackDir(options) }, log, launch)
   await client.start()
   return client
 }

@@ -14,16 +14,16 @@ function library(total: number) {
   return fake
 }
 
-const tile = (n: number) => screen.findByRole('button', { name: `A photo number ${n} of a quiet street.` })
+const tile = (n: number) => screen.findByRole('gridcell', { name: `A photo number ${n} of a quiet street.` })
 
 describe('library selection', () => {
   it('exports exactly the photos picked with Ctrl+click, to the folder chosen', async () => {
     const { fake } = await renderApp(library(5))
     await fireEvent.click(await tile(2), { ctrlKey: true })
     await fireEvent.click(await tile(4), { metaKey: true })
-    expect((await tile(2)).getAttribute('aria-pressed')).toBe('true')
-    expect((await tile(4)).getAttribute('aria-pressed')).toBe('true')
-    expect((await tile(3)).getAttribute('aria-pressed')).toBe('false')
+    expect((await tile(2)).getAttribute('aria-selected')).toBe('true')
+    expect((await tile(4)).getAttribute('aria-selected')).toBe('true')
+    expect((await tile(3)).getAttribute('aria-selected')).toBe('false')
     expect(fake.callsOf('photos.get')).toEqual([])
     const bar = screen.getByRole('group', { name: 'Selection' })
     expect(within(bar).getByText('2 selected')).toBeTruthy()
@@ -45,8 +45,19 @@ describe('library selection', () => {
     expect(screen.getByRole('group', { name: 'Selection' }).textContent).toContain('3 selected')
     const third = await tile(3)
     await fireEvent.keyDown(third, { key: ' ' })
-    expect(third.getAttribute('aria-pressed')).toBe('false')
+    expect(third.getAttribute('aria-selected')).toBe('false')
     expect(screen.getByRole('group', { name: 'Selection' }).textContent).toContain('2 selected')
+  })
+
+  it('the round check a tile shows on hover picks it without opening it', async () => {
+    const { fake } = await renderApp(library(5))
+    const second = await tile(2)
+    await fireEvent.click(second.querySelector('.check') as HTMLElement)
+    expect(second.getAttribute('aria-selected')).toBe('true')
+    expect(screen.getByRole('group', { name: 'Selection' }).textContent).toContain('1 selected')
+    expect(fake.callsOf('photos.get')).toEqual([])
+    await fireEvent.click(second.querySelector('.check') as HTMLElement)
+    expect(second.getAttribute('aria-selected')).toBe('false')
   })
 
   it('a plain click still opens the photo, and does not select it', async () => {
@@ -64,7 +75,7 @@ describe('library selection', () => {
     await fireEvent.click(await tile(2), { ctrlKey: true })
     await fireEvent.keyDown(first, { key: 'Escape' })
     expect(screen.queryByRole('group', { name: 'Selection' })).toBeNull()
-    expect(first.getAttribute('aria-pressed')).toBe('false')
+    expect(first.getAttribute('aria-selected')).toBe('false')
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Selection cleared'))
 
     await fireEvent.click(first, { ctrlKey: true })

@@ -16,6 +16,66 @@ function library(total: number) {
   return fake
 }
 
+/** The accessible description: the text of the elements aria-describedby names, in order. */
+function description(el: HTMLElement): string {
+  const ids = (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)
+  return ids.map((id) => document.getElementById(id)?.textContent?.trim() ?? '').filter(Boolean).join(' ')
+}
+
+describe('library grid semantics', () => {
+  it('each month is a grid named "May 2024, 5 photos", with row and column positions; tiles are cells, not toggle buttons', async () => {
+    await renderApp(library(5))
+    const grid = await screen.findByRole('grid', { name: 'May 2024, 5 photos' })
+    expect(grid.getAttribute('aria-multiselectable')).toBe('true')
+    expect(grid.getAttribute('aria-rowcount')).toBe(String(Math.ceil(5 / Number(grid.getAttribute('aria-colcount')))))
+    const rows = within(grid).getAllByRole('row')
+    expect(rows[0]!.getAttribute('aria-rowindex')).toBe('1')
+    const cells = within(rows[0]!).getAllByRole('gridcell')
+    expect(cells.map((c) => c.getAttribute('aria-colindex'))).toEqual(cells.map((_, i) => String(i + 1)))
+    expect(cells[0]!.getAttribute('aria-selected')).toBe('false')
+    expect(cells[0]!.hasAttribute('aria-pressed')).toBe(false)
+    expect(within(grid).queryAllByRole('button')).toEqual([])
+    expect(screen.getByRole('heading', { name: 'May 2024, 5 photos' })).toBeTruthy()
+  })
+
+  it('a long caption gives a short tile name, and the whole caption is its description', async () => {
+    const long = 'A golden retriever with a red collar runs along the wet sand of a wide beach at sunset while gulls lift off the water'
+    const fake = library(1)
+    fake.reply('photos.list', () => ({ total: 1, items: [samplePhoto(1, { caption: long })] }))
+    await renderApp(fake)
+    const cell = await screen.findByRole('gridcell', { name: 'A golden retriever with a red collar runs along the wet…' })
+    expect(description(cell)).toBe(`${long} Enter opens a photo. Space or Control-click selects it, Shift selects a range, Escape clears the selection.`)
+    expect(screen.getByRole('img', { name: long })).toBeTruthy()
+  })
+
+  it('the caption line under each tile is off at first, and the toolbar toggle shows it', async () => {
+    const { model } = await renderApp(library(3))
+    await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })
+    expect(document.querySelector('.line')).toBeNull()
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'Captions under photos' }))
+    expect(model.gridPrefs.captions).toBe(true)
+    await waitFor(() => expect(document.querySelector('.line')?.textContent).toBe('A photo number 1 of a quiet street.'))
+  })
+
+  it('the thumbnail size control gives fewer, larger tiles per row', async () => {
+    const { model } = await renderApp(library(20))
+    const grid = await screen.findByRole('grid', { name: 'May 2024, 20 photos' })
+    const medium = Number(grid.getAttribute('aria-colcount'))
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Size' }), { target: { value: 'large' } })
+    expect(model.gridPrefs.size).toBe('large')
+    await waitFor(() => expect(Number(grid.getAttribute('aria-colcount'))).toBeLessThan(medium))
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Size' }), { target: { value: 'small' } })
+    await waitFor(() => expect(Number(grid.getAttribute('aria-colcount'))).toBeGreaterThan(medium))
+  })
+
+  it('the status key names every mark the tiles show', async () => {
+    await renderApp(library(3))
+    await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })
+    const key = screen.getByText('Status key').closest('details') as HTMLElement
+    expect(within(key).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual(['Yours', 'Queued', 'Processing', 'Could not be read', 'Missing', 'No mark'])
+  })
+})
+
 describe('library grid', () => {
   it('shows photos as img elements whose alt is the caption, grouped by month', async () => {
     await renderApp(library(5))
@@ -26,9 +86,9 @@ describe('library grid', () => {
 
   it('badges failures with their reason and user-written captions', async () => {
     await renderApp(library(5))
-    const failed = await screen.findByRole('button', { name: /IMG_0003\.jpg: could not be read.*Could not be read: Input file is truncated/ })
-    expect(failed).toBeTruthy()
-    expect(screen.getByRole('button', { name: /My own words\. Yours/ })).toBeTruthy()
+    const failed = await screen.findByRole('gridcell', { name: 'IMG_0003.jpg: could not be read' })
+    expect(description(failed)).toMatch(/^IMG_0003\.jpg: could not be read\. Input file is truncated Enter opens/)
+    expect(screen.getByRole('gridcell', { name: 'My own words. Yours' })).toBeTruthy()
   })
 
   it('virtualises: 100,000 photos render only the rows in view and fetch only their pages', async () => {
@@ -41,12 +101,12 @@ describe('library grid', () => {
 
   it('moves focus with the arrow keys and opens a photo with Enter', async () => {
     const { fake } = await renderApp(library(5))
-    const first = await screen.findByRole('button', { name: 'A photo number 1 of a quiet street.' })
+    const first = await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })
     expect(first.tabIndex).toBe(0)
     first.focus()
     await fireEvent.keyDown(first, { key: 'ArrowRight' })
     await waitFor(() => expect(document.activeElement?.getAttribute('data-photo-id')).toBe('2'))
-    await fireEvent.click(document.activeElement as HTMLElement)
+    await fireEvent.keyDown(document.activeElement as HTMLElement, { key: 'Enter' })
     await screen.findByRole('textbox', { name: 'Caption' })
     expect(fake.callsOf('photos.get')).toEqual([{ id: 2 }])
   })

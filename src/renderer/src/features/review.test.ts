@@ -50,6 +50,25 @@ describe('review flow', () => {
     expect(model.review.reviewed).toBe(39)
   })
 
+  it('while the next photo loads, the editor is read-only, so typing never lands on the photo leaving', async () => {
+    const fake = reviewBackend()
+    let release = (): void => {}
+    fake.reply('photos.get', ({ id }) => {
+      const detail = samplePhotoDetail(id, { name: `IMG_${id}.jpg`, caption: `Automatic caption ${id}.` })
+      return id === 1 ? detail : new Promise((resolve) => (release = () => resolve(detail)))
+    })
+    const { model } = await renderApp(fake)
+    model.app.go('review')
+    await showing(1)
+    expect(editor().readOnly).toBe(false)
+    await fireEvent.keyDown(editor(), { key: 'Enter' })
+    await waitFor(() => expect(editor().readOnly).toBe(true))
+    expect(editor().getAttribute('aria-busy')).toBe('true')
+    release()
+    await showing(2)
+    expect(editor().readOnly).toBe(false)
+  })
+
   it('says when everything is reviewed', async () => {
     const fake = new FakeTransport()
     fake.reply('review.queue', { ids: [], reviewed: 5, total: 5 })

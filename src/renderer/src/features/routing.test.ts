@@ -1,6 +1,6 @@
 import { fireEvent, screen, waitFor } from '@testing-library/svelte'
 import { describe, expect, it } from 'vitest'
-import { samplePhotoDetail } from '../../../shared/api-samples.ts'
+import { sampleOutputs, samplePhotoDetail } from '../../../shared/api-samples.ts'
 import { AppModel } from '../lib/state/model.svelte.ts'
 import { FakeTransport } from '../lib/testing/fake-transport.ts'
 import { renderApp } from '../lib/testing/render-app.ts'
@@ -11,6 +11,23 @@ const go = (hash: string): void => {
 }
 
 describe('addresses', () => {
+  it('a photo opened while the rest of the app still loads stays open (the opening address does not undo it)', async () => {
+    const fake = new FakeTransport()
+    let release!: () => void
+    const slow = new Promise<void>((r) => (release = r))
+    fake.reply('settings.get', async () => {
+      await slow
+      return sampleOutputs['settings.get']
+    })
+    const model = new AppModel(fake)
+    const started = model.start({ view: 'library' })
+    await waitFor(() => expect(model.library.loaded).toBe(true))
+    await model.photo.open(1)
+    release()
+    await started
+    expect(model.photo.id).toBe(1)
+  })
+
   it('the address follows the screen: photo, search, view', async () => {
     const { model } = await renderApp()
     await model.photo.open(1)

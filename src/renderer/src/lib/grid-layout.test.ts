@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildLayout, rowsInView, topOfIndex } from './grid-layout.ts'
+import { buildLayout, groupRows, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
 
 const months = [
   { month: '2024-05', label: 'May 2024', count: 7 },
@@ -36,5 +36,27 @@ describe('grid layout', () => {
     const inView = rowsInView(l, l.height / 2, l.height / 2 + 900)
     expect(inView.length).toBeLessThanOrEqual(7)
     expect(inView.length).toBeGreaterThan(3)
+  })
+})
+
+describe('grid groups and the Tab target', () => {
+  it('gathers the rows in view by month, each with its heading and row positions', () => {
+    const l = buildLayout(months, 3, 100, 40)
+    const g = groupRows(l, rowsInView(l, 150, 420))
+    expect(g.map((x) => [x.month, x.rows, x.photoRows.map((r) => r.row)])).toEqual([
+      ['2024-05', 3, [1, 2]],
+      ['2024-04', 1, [0]],
+    ])
+    expect(g[0]!.top).toBe(0)
+  })
+
+  it('Tab reaches the remembered tile while it is rendered, else the first tile in view', () => {
+    const l = buildLayout(months, 3, 100, 40)
+    const rows = rowsInView(l, 0, 480)
+    expect(tabTarget(4, rows, 0)).toBe(4)
+    const far = rowsInView(l, 300, 480)
+    expect(tabTarget(0, far, 300)).toBe(6)
+    expect(tabTarget(0, rowsInView(l, 200, 480), 250)).toBe(6)
+    expect(tabTarget(0, [], 0)).toBeNull()
   })
 })

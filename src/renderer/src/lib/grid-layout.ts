@@ -5,14 +5,15 @@
 import type { MonthGroup } from '../../../shared/types.ts'
 
 export type Row =
-  | { kind: 'header'; top: number; height: number; label: string; count: number; month: string }
-  | { kind: 'photos'; top: number; height: number; start: number; count: number }
+  | { kind: 'header'; top: number; height: number; label: string; count: number; month: string; group: number }
+  /** `row` counts from 0 within its month (the grid's row position). */
+  | { kind: 'photos'; top: number; height: number; start: number; count: number; group: number; row: number }
 
 export interface GridLayout {
   rows: Row[]
   height: number
   /** Index of the first photo of each month, and the top of its header. */
-  groups: { start: number; count: number; top: number }[]
+  groups: { start: number; count: number; top: number; month: string; label: string; rows: number }[]
 }
 
 export function buildLayout(months: readonly MonthGroup[], columns: number, rowHeight: number, headerHeight: number): GridLayout {
@@ -22,11 +23,12 @@ export function buildLayout(months: readonly MonthGroup[], columns: number, rowH
   let start = 0
   for (const m of months) {
     if (m.count <= 0) continue
-    groups.push({ start, count: m.count, top })
-    rows.push({ kind: 'header', top, height: headerHeight, label: m.label, count: m.count, month: m.month })
+    const group = groups.length
+    groups.push({ start, count: m.count, top, month: m.month, label: m.label, rows: Math.ceil(m.count / columns) })
+    rows.push({ kind: 'header', top, height: headerHeight, label: m.label, count: m.count, month: m.month, group })
     top += headerHeight
     for (let i = 0; i < m.count; i += columns) {
-      rows.push({ kind: 'photos', top, height: rowHeight, start: start + i, count: Math.min(columns, m.count - i) })
+      rows.push({ kind: 'photos', top, height: rowHeight, start: start + i, count: Math.min(columns, m.count - i), group, row: i / columns })
       top += rowHeight
     }
     start += m.count
@@ -68,4 +70,49 @@ export function topOfIndex(layout: GridLayout, index: number, columns: number, r
   const g = groups[lo]!
   if (index < g.start || index >= g.start + g.count) return null
   return g.top + headerHeight + Math.floor((index - g.start) / columns) * rowHeight
+}
+
+export interface VisibleGroup {
+  group: number
+  month: string
+  label: string
+  count: number
+  /** Top of the month's heading, and how many rows of tiles it has (the grid's row count). */
+  top: number
+  rows: number
+  photoRows: Extract<Row, { kind: 'photos' }>[]
+}
+
+/**
+ * The rows in view gathered by month, so each month renders as one grid
+ * labelled by its heading; a month whose heading has scrolled away still gets
+ * it (one element), so the grid keeps its name.
+ */
+export function groupRows(layout: GridLayout, rows: readonly Row[]): VisibleGroup[] {
+  const out: VisibleGroup[] = []
+  for (const r of rows) {
+    let g = out[out.length - 1]
+    if (!g || g.group !== r.group) {
+      const info = layout.groups[r.group]!
+      g = { group: r.group, month: info.month, label: info.label, count: info.count, top: info.top, rows: info.rows, photoRows: [] }
+      out.push(g)
+    }
+    if (r.kind === 'photos') g.photoRows.push(r)
+  }
+  return out
+}
+
+/**
+ * The tile that Tab reaches: the remembered one while it is rendered, else the
+ * first tile in view (after scrolling with the mouse the remembered tile may be
+ * far away and not rendered at all, and Tab would skip the grid).
+ */
+export function tabTarget(focusIndex: number, rows: readonly Row[], from: number): number | null {
+  let first: number | null = null
+  for (const r of rows) {
+    if (r.kind !== 'photos') continue
+    if (focusIndex >= r.start && focusIndex < r.start + r.count) return focusIndex
+    if (first === null && r.top + r.height > from) first = r.start
+  }
+  return first
 }

@@ -1,4 +1,4 @@
--- Day words in word search (issue 10): a photo is found by the weekday and the
+-- Day words in word search: a photo is found by the weekday and the
 -- day of the month it was taken ("sunday", "1 april", "april 1"), beside the
 -- year and month words of 0020. All four come from taken_at, which is the
 -- photo's own wall-clock time stored as if UTC ([Note: dates taken are

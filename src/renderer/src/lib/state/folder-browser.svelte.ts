@@ -10,7 +10,13 @@ export class FolderBrowserState {
   listing = $state.raw<FolderListing | null>(null)
   error = $state<string | null>(null)
   loading = $state(false)
+  /** The path field. A listing fills it in only if the person has not typed since asking for it. */
+  typed = $state('')
   #resolve: ((path: string | null) => void) | null = null
+  // Listings can come back out of order (the home folder asked for on opening
+  // may answer after the folder typed since): only the latest request counts.
+  #request = 0
+  #edits = 0
 
   constructor(transport: Transport) {
     this.#t = transport
@@ -26,19 +32,31 @@ export class FolderBrowserState {
       }
     }
     this.open = true
+    this.typed = ''
     void this.browse()
     return new Promise((resolve) => (this.#resolve = resolve))
   }
 
+  /** The person typed in the path field. */
+  edit(text: string): void {
+    this.typed = text
+    this.#edits++
+  }
+
   async browse(path?: string): Promise<void> {
+    const request = ++this.#request
+    const edits = this.#edits
     this.loading = true
     try {
-      this.listing = await this.#t.call('folders.browse', path === undefined ? {} : { path })
+      const listing = await this.#t.call('folders.browse', path === undefined ? {} : { path })
+      if (request !== this.#request) return
+      this.listing = listing
+      if (this.#edits === edits) this.typed = listing.path
       this.error = null
     } catch (error) {
-      this.error = errorMessage(error)
+      if (request === this.#request) this.error = errorMessage(error)
     } finally {
-      this.loading = false
+      if (request === this.#request) this.loading = false
     }
   }
 
@@ -47,7 +65,7 @@ export class FolderBrowserState {
    * not show yet is opened first, and only a folder that exists is used. The
    * folder on screen never silently wins over the one typed.
    */
-  async useTyped(typed: string): Promise<void> {
+  async useTyped(typed: string = this.typed): Promise<void> {
     const wanted = typed.trim()
     if (wanted !== '' && wanted !== this.listing?.path) {
       await this.browse(wanted)

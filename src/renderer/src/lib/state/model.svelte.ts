@@ -10,6 +10,7 @@ import { ConnectionState } from './connection.svelte.ts'
 import { Drafts } from './drafts.ts'
 import { ExportState } from './export.svelte.ts'
 import { FolderBrowserState } from './folder-browser.svelte.ts'
+import { GridPrefs } from './grid-prefs.svelte.ts'
 import { LibraryState } from './library.svelte.ts'
 import { PhotoState } from './photo.svelte.ts'
 import { SearchState } from './search.svelte.ts'
@@ -17,7 +18,7 @@ import { ReviewState } from './review.svelte.ts'
 import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
-import type { Route } from '../route.ts'
+import { formatRoute, type Route } from '../route.ts'
 
 export class AppModel {
   readonly announcer = new Announcer()
@@ -33,13 +34,14 @@ export class AppModel {
   readonly folders: FolderBrowserState
   readonly exporter: ExportState
   readonly selection: SelectionState
+  readonly gridPrefs: GridPrefs
   /** Whether the sidebar is shown on a narrow window (below 1000 px it folds behind the Menu button). */
   sidebarOpen = $state(false)
   #offs: (() => void)[] = []
   /** True once the first load (and the address the page was opened at) is applied. */
   started = $state(false)
 
-  constructor(backend: Transport, options: { drafts?: Drafts } = {}) {
+  constructor(backend: Transport, options: { drafts?: Drafts; gridPrefs?: GridPrefs } = {}) {
     const transport = this.connection.watch(backend, { probe: (t) => t.call('app.info', {}), onBack: () => this.#back() })
     this.app = new AppState(transport)
     this.library = new LibraryState(transport, this.announcer)
@@ -52,6 +54,7 @@ export class AppModel {
     this.folders = new FolderBrowserState(transport)
     this.exporter = new ExportState(transport, this.announcer)
     this.selection = new SelectionState(this.announcer, this.library)
+    this.gridPrefs = options.gridPrefs ?? new GridPrefs()
     this.#offs.push(
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
       transport.on('photos.added', () => this.library.scheduleRefresh()),
@@ -71,8 +74,11 @@ export class AppModel {
     await this.app.load()
     if (this.app.fatal) return
     if (this.app.info) this.photo.drafts.setScope(this.app.info.dbPath)
+    // The grid shows as soon as the library is loaded; a photo opened (or a view
+    // chosen) while the rest loads must not be undone by the opening address.
+    const before = formatRoute(this.route)
     await Promise.all([this.library.load(), this.activity.load(), this.settings.load(), this.training.load(), this.review.load()])
-    if (initial) await this.applyRoute(initial)
+    if (initial && formatRoute(this.route) === before) await this.applyRoute(initial)
     this.started = true
   }
 
@@ -138,9 +144,14 @@ export class AppModel {
   /** Leave the photo view; the grid focuses the photo that was open. */
   closePhoto(): void {
     if (this.photo.id === null) return
-    const i = this.library.indexOf(this.photo.id)
-    if (i >= 0) this.library.focusIndex = i
-    this.library.returnFocus = true
+    // Back to the results it was opened from: focus that result; else the grid's tile.
+    if (this.search.active && this.search.hits.some((h) => h.photo.id === this.photo.id)) {
+      this.search.returnFocusId = this.photo.id
+    } else {
+      const i = this.library.indexOf(this.photo.id)
+      if (i >= 0) this.library.focusIndex = i
+      this.library.returnFocus = true
+    }
     this.photo.close()
   }
 

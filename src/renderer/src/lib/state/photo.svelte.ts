@@ -25,6 +25,8 @@ export class PhotoState {
   error = $state<string | null>(null)
   previous = $state<number | null>(null)
   next = $state<number | null>(null)
+  /** When opened from a list that is not the library (search results): ‹ › move within it, in its order. */
+  #within: readonly number[] | null = null
   dirty = $derived(this.detail !== null && this.draft.trim() !== (this.detail.caption ?? '').trim() && this.draft.trim() !== '')
   #seq = 0
 
@@ -52,14 +54,17 @@ export class PhotoState {
     } else this.drafts.set(id, text, saved)
   }
 
-  async open(id: number): Promise<void> {
+  /** Open a photo; `within` the list it was opened from (search results), else the library order applies. */
+  async open(id: number, options: { within?: readonly number[] } = {}): Promise<void> {
     const seq = ++this.#seq
     this.id = id
     this.error = null
+    this.#within = options.within && options.within.includes(id) ? [...options.within] : null
+    const within = this.#within
     try {
       const [detail, nb] = await Promise.all([
         this.#t.call('photos.get', { id }),
-        this.#t.call('photos.neighbours', { id, filter: this.#library.filter }),
+        within ? Promise.resolve(neighboursIn(within, id)) : this.#t.call('photos.neighbours', { id, filter: this.#library.filter }),
       ])
       if (seq !== this.#seq) return
       this.#show(detail)
@@ -74,6 +79,7 @@ export class PhotoState {
     if (this.dirty) this.#announcer.say('Your unsaved caption is kept as a draft; it comes back when you open this photo again.')
     this.#seq++
     this.id = null
+    this.#within = null
     this.detail = null
     this.#draft = ''
     this.restoredDraftAt = null
@@ -83,7 +89,7 @@ export class PhotoState {
   async go(direction: 'previous' | 'next'): Promise<boolean> {
     const target = direction === 'next' ? this.next : this.previous
     if (target === null) return false
-    await this.open(target)
+    await this.open(target, this.#within ? { within: this.#within } : {})
     return true
   }
 
@@ -187,4 +193,11 @@ export class PhotoState {
   retryIfFailed(): void {
     if (this.id !== null && this.detail === null) void this.open(this.id)
   }
+}
+
+/** The photos before and after `id` in a list. */
+export function neighboursIn(list: readonly number[], id: number): { previous: number | null; next: number | null } {
+  const i = list.indexOf(id)
+  if (i < 0) return { previous: null, next: null }
+  return { previous: list[i - 1] ?? null, next: list[i + 1] ?? null }
 }

@@ -25,6 +25,10 @@ export class SearchState {
   /** How many results to ask for; "Show more" raises it (the API answers at most MAX_RESULTS). */
   limit = $state(200)
   readonly canShowMore = $derived(this.hits.length >= this.limit && this.limit < MAX_RESULTS)
+  /** The result that has the keyboard (one tab stop for the results; arrows move it). */
+  focusIndex = $state(0)
+  /** A result to focus when the results show again (the photo opened from them was closed). */
+  returnFocusId = $state<number | null>(null)
   #seq = 0
   #timer: ReturnType<typeof setTimeout> | null = null
   debounceMs = 150
@@ -48,6 +52,8 @@ export class SearchState {
 
   clear(): void {
     this.#seq++
+    this.focusIndex = 0
+    this.returnFocusId = null
     this.text = ''
     this.similarTo = null
     this.hits = []
