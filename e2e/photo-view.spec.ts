@@ -34,7 +34,7 @@ const grid = (): ReturnType<Page['getByRole']> => page.getByRole('region', { nam
 
 /** The id of the photo with this file name, from the address the grid opens. */
 async function openByName(name: string): Promise<void> {
-  const tiles = grid().getByRole('button')
+  const tiles = grid().getByRole('gridcell')
   const heading = page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Loading…' })
   for (let i = 0; i < (await tiles.count()); i++) {
     await tiles.nth(i).click()
