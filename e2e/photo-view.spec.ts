@@ -205,27 +205,33 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     const overlapping = (): Promise<string[]> =>
       page.evaluate(() => {
         const found: string[] = []
-        const groups = [
-          ['.top > *'],
-          ['.photo-bar > *', '.photo-bar .row > *'],
-          ['.side .nav button', '.side .folders button', '.side .add'],
-        ]
-        const visible = (e: Element): boolean => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 }
+        const groups = [['.top > *'], ['.photo-bar > *', '.photo-bar .row > *'], ['.side .nav button', '.side .folders button', '.side .add']]
+        const visible = (e: Element): boolean => {
+          const r = e.getBoundingClientRect()
+          return r.width > 0 && r.height > 0
+        }
         for (const sels of groups) {
           const els = sels.flatMap((s) => [...document.querySelectorAll(s)]).filter(visible)
           for (let i = 0; i < els.length; i++)
             for (let j = i + 1; j < els.length; j++) {
-              const a = els[i]!, b = els[j]!
+              const a = els[i]!,
+                b = els[j]!
               if (a.contains(b) || b.contains(a)) continue
-              const r = a.getBoundingClientRect(), q = b.getBoundingClientRect()
-              if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1) found.push(`${a.className || a.tagName} × ${b.className || b.tagName}`)
+              const r = a.getBoundingClientRect(),
+                q = b.getBoundingClientRect()
+              if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1)
+                found.push(`${a.className || a.tagName} × ${b.className || b.tagName}`)
             }
         }
         // Names cut to "20…": an ellipsis hides text.
-        for (const e of document.querySelectorAll('.side .name, .top .brand span')) if (visible(e) && e.scrollWidth > e.clientWidth + 1) found.push(`cut: ${e.textContent}`)
+        for (const e of document.querySelectorAll('.side .name, .top .brand span'))
+          if (visible(e) && e.scrollWidth > e.clientWidth + 1) found.push(`cut: ${e.textContent}`)
         return found
       })
-    for (const size of [{ width: 1440, height: 900 }, { width: 900, height: 700 }]) {
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 900, height: 700 },
+    ]) {
       await page.setViewportSize(size)
       if (size.width < 1000) await page.getByRole('button', { name: 'Menu' }).click()
       expect(await overlapping(), `library at ${size.width}px`).toEqual([])
@@ -233,7 +239,10 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     }
     violations.push(...(await lookAt(page, 'text-200-library')))
     await openByName('photo-1.jpg')
-    for (const size of [{ width: 1440, height: 900 }, { width: 900, height: 700 }]) {
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 900, height: 700 },
+    ]) {
       await page.setViewportSize(size)
       expect(await overlapping(), `photo view at ${size.width}px`).toEqual([])
     }

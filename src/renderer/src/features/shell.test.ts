@@ -47,7 +47,11 @@ describe('app shell', () => {
     await fireEvent.click(await within(screen.getByRole('navigation', { name: 'Main' })).findByRole('button', { name: /^July by the sea/ }))
     expect(await screen.findByRole('heading', { level: 1, name: 'July by the sea' })).toBeTruthy()
     const crumbs = screen.getByRole('navigation', { name: 'Folder path' })
-    expect(within(crumbs).getAllByRole('button').map((b) => b.textContent)).toEqual(['All photos', 'photos', '2019'])
+    expect(
+      within(crumbs)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['All photos', 'photos', '2019'])
     await fireEvent.click(within(crumbs).getByRole('button', { name: '2019' }))
     await waitFor(() => expect(model.library.filter.folder).toBe('/photos/2019'))
     expect(await screen.findByRole('heading', { level: 1, name: '2019' })).toBeTruthy()

@@ -30,7 +30,13 @@ describe('folder tree', () => {
   })
 
   it('does not take a sibling with a longer name for a parent', () => {
-    const tree = folderTree([{ rootId: 1, path: '/photos/2019', count: 1 }, { rootId: 1, path: '/photos/2019-extra', count: 1 }], roots.slice(0, 1))
+    const tree = folderTree(
+      [
+        { rootId: 1, path: '/photos/2019', count: 1 },
+        { rootId: 1, path: '/photos/2019-extra', count: 1 },
+      ],
+      roots.slice(0, 1),
+    )
     expect(tree[0]!.children.map((c) => c.name)).toEqual(['2019', '2019-extra'])
   })
 
@@ -40,7 +46,11 @@ describe('folder tree', () => {
       { path: '/photos/2019', name: '2019' },
       { path: '/photos/2019/July', name: 'July' },
     ])
-    expect(folderTrail('C:\\Users\\Ann\\Pictures\\Rome', [{ id: 3, path: 'C:\\Users\\Ann\\Pictures', photoCount: 1, exclusions: [], problem: null }]).map((t) => t.path)).toEqual(['C:\\Users\\Ann\\Pictures', 'C:\\Users\\Ann\\Pictures\\Rome'])
+    expect(
+      folderTrail('C:\\Users\\Ann\\Pictures\\Rome', [{ id: 3, path: 'C:\\Users\\Ann\\Pictures', photoCount: 1, exclusions: [], problem: null }]).map(
+        (t) => t.path,
+      ),
+    ).toEqual(['C:\\Users\\Ann\\Pictures', 'C:\\Users\\Ann\\Pictures\\Rome'])
     expect(folderTrail('/elsewhere/x', roots)).toEqual([{ path: '/elsewhere/x', name: 'x' }])
   })
 })

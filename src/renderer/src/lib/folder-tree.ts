@@ -30,15 +30,31 @@ export function isInside(child: string, parent: string): boolean {
 export function folderTree(folders: FolderCount[], roots: Root[]): FolderNode[] {
   const out: FolderNode[] = []
   for (const root of roots) {
-    const mine = folders.filter((f) => f.rootId === root.id && f.path !== root.path).sort((x, y) => split(x.path).length - split(y.path).length || x.path.localeCompare(y.path))
+    const mine = folders
+      .filter((f) => f.rootId === root.id && f.path !== root.path)
+      .sort((x, y) => split(x.path).length - split(y.path).length || x.path.localeCompare(y.path))
     const own = folders.find((f) => f.rootId === root.id && f.path === root.path)
-    const top: FolderNode = { path: root.path, name: split(root.path).pop() ?? root.path, count: own?.count ?? root.photoCount, rootId: root.id, depth: 0, children: [] }
+    const top: FolderNode = {
+      path: root.path,
+      name: split(root.path).pop() ?? root.path,
+      count: own?.count ?? root.photoCount,
+      rootId: root.id,
+      depth: 0,
+      children: [],
+    }
     const placed: FolderNode[] = [top]
     for (const f of mine) {
       // The deepest folder already placed that holds this one.
       let parent = top
       for (const n of placed) if (isInside(f.path, n.path) && split(n.path).length > split(parent.path).length) parent = n
-      const node: FolderNode = { path: f.path, name: split(f.path).slice(split(parent.path).length).join('/'), count: f.count, rootId: root.id, depth: parent.depth + 1, children: [] }
+      const node: FolderNode = {
+        path: f.path,
+        name: split(f.path).slice(split(parent.path).length).join('/'),
+        count: f.count,
+        rootId: root.id,
+        depth: parent.depth + 1,
+        children: [],
+      }
       parent.children.push(node)
       placed.push(node)
     }
