@@ -50,4 +50,30 @@ describe.skipIf(!bin.path)(`desktop app in Electron${bin.path ? '' : ` (skipped:
       fs.rmSync(data, { recursive: true, force: true })
     }
   })
+
+  it('shows "restarting the engine" when the ML process dies, and clears when a fresh one answers', async (ctx) => {
+    // Uses the build the test above made, and the default pack the desktop app finds (skips without one).
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-electron-'))
+    const app = await electron.launch({ executablePath: bin.path!, args: [path.join(repoRoot, 'out/main/index.js')], env: { ...process.env, PHOTOCAP_DATA_DIR: data } })
+    try {
+      const page = await app.firstWindow()
+      await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor({ timeout: 60_000 })
+      const mlPid = async (): Promise<number | null> =>
+        app.evaluate(({ app: a }) => a.getAppMetrics().find((m) => m.type === 'Utility' && m.serviceName === 'Photocap ML')?.pid ?? null)
+      // The worker starts once a pack is there; without one there is nothing to kill.
+      const started = await expect
+        .poll(mlPid, { timeout: 30_000 })
+        .not.toBeNull()
+        .then(() => true, () => false)
+      const pid = started ? await mlPid() : null
+      if (pid === null) return ctx.skip()
+      process.kill(pid, 'SIGKILL')
+      await page.getByRole('alert', { name: 'Restarting the engine' }).waitFor({ timeout: 30_000 })
+      await page.getByRole('alert', { name: 'Restarting the engine' }).waitFor({ state: 'detached', timeout: 120_000 })
+      expect(await mlPid()).not.toBe(pid)
+    } finally {
+      await app.close()
+      fs.rmSync(data, { recursive: true, force: true })
+    }
+  })
 })

@@ -171,4 +171,5 @@ export const samplePayloads: { [E in EventName]: EventPayload<E> } = {
   'roots.changed': {},
   'models.progressed': sampleModels,
   'training.progressed': sampleTraining,
+  'engine.state': { state: 'restarting', reason: 'ML worker exited unexpectedly (signal SIGKILL)' },
 }

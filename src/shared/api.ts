@@ -435,6 +435,12 @@ export const events = {
   'roots.changed': z.object({}),
   'models.progressed': ModelsInfo,
   'training.progressed': TrainingInfo,
+  /**
+   * The desktop app's engine process (the ML utility process) stopped
+   * unexpectedly and is being started again, or is back: the page shows a
+   * "restarting the engine" state meanwhile. `photocap serve` never sends it.
+   */
+  'engine.state': z.object({ state: z.enum(['running', 'restarting']), reason: z.string().nullable() }),
 } as const
 
 export type Methods = typeof methods

@@ -12,6 +12,7 @@ import { cacheDirFor, defaultDataDir, defaultDbPath } from '../engine/data-dir.t
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
 import { forwardEvents, registerIpcHandlers } from './ipc.ts'
 import { utilityMlLauncher } from './ml-utility.ts'
+import { watchEngine } from './engine-watch.ts'
 import { createMlService } from '../ml/pipeline/create-ml-service.ts'
 import { APP_URL, devServerUrlFor, externalLinkTarget, isTrustedAppUrl, WEB_PREFERENCES } from './policy.ts'
 import { hardenSession, hardenWebContents, type SessionLike, type WebContentsLike } from './session-policy.ts'
@@ -84,7 +85,9 @@ export async function startElectronApp(): Promise<void> {
   // The same library the CLI uses by default, so `photocap list` sees the app's work.
   const dataDir = defaultDataDir()
   const dbPath = defaultDbPath(dataDir)
-  let backend: Backend
+  let backend: Backend | undefined
+  // The page shows "restarting the engine" while a crashed ML process starts again ([Note: engine restarts in the desktop app]).
+  const reportEngine = (state: 'running' | 'restarting', reason: string | null): void => backend?.events.emit('engine.state', { state, reason })
   try {
     backend = await createBackend({
       mode: 'electron',
@@ -95,8 +98,12 @@ export async function startElectronApp(): Promise<void> {
       createMl: async (o) => {
         const packDir = o.packDir ?? resolveDefaultPack(o.dataDir).dir
         const provider = o.provider as ProviderRequest
-        // The one ML factory, with the worker in an Electron utility process.
-        return createMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads, log: (t) => console.log(t), launch: utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here) })
+        // The one ML factory, with the worker in an Electron utility process, watched for crashes.
+        let service: { start?: () => Promise<unknown> } | undefined
+        const launch = watchEngine(utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here), reportEngine, async () => service?.start?.())
+        const ml = await createMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads, log: (t) => console.log(t), launch })
+        service = ml as unknown as { start?: () => Promise<unknown> }
+        return ml
       },
       // Training runs in its own utility process, never in this one.
       launchTraining: utilityTrainingLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here),

@@ -22,6 +22,41 @@ describe('connection state', () => {
     await waitFor(() => expect(fake.callsOf('photos.timeline').length).toBeGreaterThan(listsBefore))
   })
 
+  it('in the desktop app, shows "restarting the engine" while its engine process starts again, refuses edits, and clears when it is back', async () => {
+    const fake = new FakeTransport()
+    const { model } = await renderApp(fake)
+    fake.emit('engine.state', { state: 'restarting', reason: 'the engine process stopped unexpectedly (signal SIGKILL)' })
+    const banner = await screen.findByRole('alert', { name: 'Restarting the engine' })
+    expect(banner.textContent).toMatch(/starting again/)
+    expect(model.connection.status).toBe('restarting')
+    expect(model.connection.online).toBe(false)
+    expect(screen.getByRole('button', { name: 'Progress: waiting while the engine restarts' })).toBeTruthy()
+    // A successful call meanwhile does not clear it (the database answers; the engine is still starting).
+    await model.library.refresh()
+    expect(model.connection.status).toBe('restarting')
+    // Edits wait, with the draft kept.
+    await model.photo.open(1)
+    model.photo.draft = 'Words typed while the engine restarts.'
+    await model.photo.save()
+    expect(fake.callsOf('captions.set')).toEqual([])
+    const listsBefore = fake.callsOf('photos.timeline').length
+    fake.emit('engine.state', { state: 'running', reason: null })
+    await waitFor(() => expect(model.connection.status).toBe('online'))
+    expect(screen.queryByRole('alert', { name: 'Restarting the engine' })).toBeNull()
+    await waitFor(() => expect(fake.callsOf('photos.timeline').length).toBeGreaterThan(listsBefore))
+  })
+
+  it('a session that ended stays ended whatever the engine says', async () => {
+    const fake = new FakeTransport()
+    const { model } = await renderApp(fake)
+    fake.down = 'new-token'
+    await model.library.refresh()
+    expect(model.connection.status).toBe('session-ended')
+    fake.emit('engine.state', { state: 'restarting', reason: null })
+    fake.emit('engine.state', { state: 'running', reason: null })
+    expect(model.connection.status).toBe('session-ended')
+  })
+
   it('a failed call is enough to notice; the next successful one clears it', async () => {
     const fake = new FakeTransport()
     const { model } = await renderApp(fake)

@@ -4,14 +4,17 @@
 //                  the app keeps trying by itself and refuses edits visibly;
 //   session-ended  a server answers but refuses this page's session token: it
 //                  was restarted and printed a new address, which the person
-//                  has to open (a page cannot learn the new token by itself).
+//                  has to open (a page cannot learn the new token by itself);
+//   restarting     the desktop app's engine process died and is being started
+//                  again (the `engine.state` event): like offline, edits wait,
+//                  and it clears by itself when the engine answers.
 // Evidence comes from two places: the event socket opening or closing, and
 // every call's outcome (a call that cannot reach the server, or one refused for
 // its token). `watch` wraps the transport so no state module has to know.
 import type { Transport } from '../../../../shared/types.ts'
 import { ApiError } from '../../../../shared/errors.ts'
 
-export type ConnectionStatus = 'online' | 'offline' | 'session-ended'
+export type ConnectionStatus = 'online' | 'offline' | 'session-ended' | 'restarting'
 
 /** The bridge's refusal of a page whose token belongs to an earlier run. */
 const isStaleSession = (error: unknown): boolean => error instanceof ApiError && error.code === 'forbidden' && /session token/i.test(error.message)
@@ -76,6 +79,19 @@ export class ConnectionState {
     }
   }
 
+  /** What the desktop app says of its engine process: restarting after a crash, or running again. */
+  engine(state: 'running' | 'restarting'): void {
+    if (state === 'restarting') {
+      if (this.status === 'session-ended') return
+      if (this.status === 'online') this.since = Date.now()
+      this.status = 'restarting'
+    } else if (this.status === 'restarting') {
+      this.status = 'online'
+      this.since = null
+      this.#onBack?.()
+    }
+  }
+
   #reached(): void {
     if (this.status !== 'offline') return
     this.status = 'online'
@@ -87,6 +103,7 @@ export class ConnectionState {
 /** The sentence shown (and announced) for a state, one place for the wording. */
 export function connectionMessage(status: ConnectionStatus): string {
   if (status === 'offline') return 'Photocap’s server is not answering. Trying again by itself; your caption drafts are kept on this device.'
+  if (status === 'restarting') return 'Photocap’s engine stopped unexpectedly and is starting again. This clears by itself in a moment; your caption drafts are kept on this device and saving waits until it is back.'
   if (status === 'session-ended') return 'Photocap was restarted, so this page’s session has ended. Open the new address that photocap serve printed when it started (it contains a new session key). Unsaved caption drafts are kept on this device and come back when you open the same photo.'
   return ''
 }

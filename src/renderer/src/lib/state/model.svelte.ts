@@ -57,6 +57,7 @@ export class AppModel {
     this.gridPrefs = options.gridPrefs ?? new GridPrefs()
     this.#offs.push(
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
+      transport.on('engine.state', (e) => this.connection.engine(e.state)),
       transport.on('photos.added', () => this.library.scheduleRefresh()),
       transport.on('photos.removed', () => this.library.scheduleRefresh()),
       transport.on('photos.changed', (e) => {
