@@ -13,11 +13,11 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { haveChromium, launchBrowser } from './support/browser.ts'
 import { lookAt, type Violation } from './support/audit.ts'
-import { writeLibrary } from './support/photos.ts'
+import { writeLibrary, writePhoto } from './support/photos.ts'
 import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 150_000 }
-const PHOTOS = 4
+const PHOTOS = 5
 
 let tmp: string
 let photosDir: string
@@ -34,7 +34,7 @@ const grid = (): ReturnType<Page['getByRole']> => page.getByRole('region', { nam
 
 /** The id of the photo with this file name, from the address the grid opens. */
 async function openByName(name: string): Promise<void> {
-  const tiles = grid().getByRole('button')
+  const tiles = grid().getByRole('gridcell')
   const heading = page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Loading…' })
   for (let i = 0; i < (await tiles.count()); i++) {
     await tiles.nth(i).click()
@@ -49,7 +49,10 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-photo-'))
     photosDir = path.join(tmp, 'Album')
-    await writeLibrary(photosDir, PHOTOS - 1)
+    await writeLibrary(photosDir, PHOTOS - 2)
+    // A folder two levels down, for the folder tree and the breadcrumbs.
+    fs.mkdirSync(path.join(photosDir, '2019', 'July by the sea'), { recursive: true })
+    await writePhoto(path.join(photosDir, '2019', 'July by the sea', 'beach.jpg'), 4.2)
     // A big photo, the size of a 21 MP camera's: the photo view used to show it at 960 px at most.
     const w = 5640
     const h = 3760
@@ -163,6 +166,88 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     // The original is read, never written.
     const meta = await sharp(path.join(photosDir, 'big.jpg')).metadata()
     expect([meta.width, meta.height]).toEqual([5640, 3760])
+  })
+
+  it('folds the sidebar away on a narrow window behind Menu, shows folders as a tree and the folder shown as breadcrumbs', async () => {
+    await page.getByRole('button', { name: 'Back to library' }).click()
+    await page.setViewportSize({ width: 900, height: 700 })
+    const side = page.getByRole('navigation', { name: 'Main' })
+    const menu = page.getByRole('button', { name: 'Menu' })
+    await menu.waitFor()
+    expect(await menu.getAttribute('aria-expanded')).toBe('false')
+    expect(await side.isVisible()).toBe(false)
+    await menu.click()
+    expect(await menu.getAttribute('aria-expanded')).toBe('true')
+    // Its parent folder holds no photo of its own: the tree names it with the part in between.
+    const july = side.getByRole('button', { name: /^2019\/July by the sea/ })
+    await july.waitFor()
+    expect(await july.getAttribute('title')).toMatch(/\/Album\/2019\/July by the sea\/?$/)
+    violations.push(...(await lookAt(page, 'sidebar-open')))
+    await july.click()
+    // Choosing a folder folds the sidebar; the heading names it, with the way back up.
+    expect(await side.isVisible()).toBe(false)
+    await page.getByRole('heading', { level: 1, name: 'July by the sea' }).waitFor()
+    const crumbs = page.getByRole('navigation', { name: 'Folder path' })
+    expect(await crumbs.getByRole('button').allTextContents()).toEqual(['All photos', 'Album', '2019'])
+    await grid().getByRole('img').first().waitFor()
+    violations.push(...(await lookAt(page, 'folder-view')))
+    // On a wide window the sidebar is always there and Menu is not.
+    await page.setViewportSize({ width: 1440, height: 900 })
+    expect(await side.isVisible()).toBe(true)
+    expect(await menu.isVisible()).toBe(false)
+    await crumbs.getByRole('button', { name: 'All photos' }).click()
+    await page.getByRole('heading', { level: 1, name: 'All photos' }).waitFor()
+  })
+
+  it('at 200 % text size nothing overlaps and no name is cut short, in the library and the photo view', async () => {
+    // What a person's browser setting "text size 200 %" does: the root font doubles (Photocap's is 93.75 % of it).
+    await page.evaluate(() => (document.documentElement.style.fontSize = '187.5%'))
+    const overlapping = (): Promise<string[]> =>
+      page.evaluate(() => {
+        const found: string[] = []
+        const groups = [['.top > *'], ['.photo-bar > *', '.photo-bar .row > *'], ['.side .nav button', '.side .folders button', '.side .add']]
+        const visible = (e: Element): boolean => {
+          const r = e.getBoundingClientRect()
+          return r.width > 0 && r.height > 0
+        }
+        for (const sels of groups) {
+          const els = sels.flatMap((s) => [...document.querySelectorAll(s)]).filter(visible)
+          for (let i = 0; i < els.length; i++)
+            for (let j = i + 1; j < els.length; j++) {
+              const a = els[i]!,
+                b = els[j]!
+              if (a.contains(b) || b.contains(a)) continue
+              const r = a.getBoundingClientRect(),
+                q = b.getBoundingClientRect()
+              if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1)
+                found.push(`${a.className || a.tagName} × ${b.className || b.tagName}`)
+            }
+        }
+        // Names cut to "20…": an ellipsis hides text.
+        for (const e of document.querySelectorAll('.side .name, .top .brand span'))
+          if (visible(e) && e.scrollWidth > e.clientWidth + 1) found.push(`cut: ${e.textContent}`)
+        return found
+      })
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 900, height: 700 },
+    ]) {
+      await page.setViewportSize(size)
+      if (size.width < 1000) await page.getByRole('button', { name: 'Menu' }).click()
+      expect(await overlapping(), `library at ${size.width}px`).toEqual([])
+      if (size.width < 1000) await page.getByRole('button', { name: 'Menu' }).click()
+    }
+    violations.push(...(await lookAt(page, 'text-200-library')))
+    await openByName('photo-1.jpg')
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 900, height: 700 },
+    ]) {
+      await page.setViewportSize(size)
+      expect(await overlapping(), `photo view at ${size.width}px`).toEqual([])
+    }
+    violations.push(...(await lookAt(page, 'text-200-photo')))
+    await page.evaluate(() => (document.documentElement.style.fontSize = ''))
   })
 
   it('has no accessibility violations on the screens it visited, in light and dark', () => {

@@ -35,6 +35,8 @@ export class AppModel {
   readonly exporter: ExportState
   readonly selection: SelectionState
   readonly gridPrefs: GridPrefs
+  /** Whether the sidebar is shown on a narrow window (below 1000 px it folds behind the Menu button). */
+  sidebarOpen = $state(false)
   #offs: (() => void)[] = []
   /** True once the first load (and the address the page was opened at) is applied. */
   started = $state(false)
