@@ -21,7 +21,7 @@ export const defaultSettings: Settings = { activePack: null, decoding: { ...defa
  */
 export function readSettings(db: LibraryDb): Settings {
   const rows = db.stmt(`SELECT key, value FROM settings`).all() as { key: string; value: string }[]
-  const out: Record<string, unknown> = structuredClone(defaultSettings)
+  const out: Record<string, unknown> = { ...structuredClone(defaultSettings) }
   for (const r of rows) {
     if (!Object.hasOwn(settingsSchema.shape, r.key)) continue
     let value: unknown
@@ -34,7 +34,7 @@ export function readSettings(db: LibraryDb): Settings {
     const field = settingsSchema.shape[r.key as keyof Settings].safeParse(value)
     if (field.success) out[r.key] = field.data
   }
-  return out as Settings
+  return out as unknown as Settings
 }
 
 /** A stored decode field by field; a beam wider than today's limit becomes the widest allowed. */
