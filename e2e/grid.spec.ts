@@ -102,6 +102,13 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
     await expect.poll(tileWidth).toBeGreaterThan(230)
     violations.push(...(await lookAt(page, 'library-grid-large')))
     await page.getByRole('combobox', { name: 'Size' }).selectOption('medium')
+    // Oldest first: the engine's order, named in the region; then back.
+    const firstId = await region().getByRole('gridcell').first().getAttribute('data-photo-id')
+    await page.getByRole('combobox', { name: 'Sort' }).selectOption('oldest')
+    const oldest = page.getByRole('region', { name: 'Photos, oldest first' })
+    await expect.poll(async () => oldest.getByRole('gridcell').first().getAttribute('data-photo-id')).not.toBe(firstId)
+    await page.getByRole('combobox', { name: 'Sort' }).selectOption('newest')
+    await expect.poll(async () => region().getByRole('gridcell').first().getAttribute('data-photo-id')).toBe(firstId)
     // The round check on hover picks a photo with the mouse, without opening it.
     const third = region().getByRole('gridcell').nth(2)
     await third.hover()

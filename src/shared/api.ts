@@ -88,6 +88,9 @@ export const MonthGroup = z.object({ month: z.string(), label: z.string(), count
 export const CaptionFilter = z.enum(['auto', 'reviewed', 'user', 'none'])
 
 /** One meaning wherever a filter is used (grid, search, export): src/main/engine/views/photo-filter.ts. */
+/** The grid's date order; photos without a date taken come last either way. */
+export const SortOrder = z.enum(['newest', 'oldest'])
+
 export const PhotoFilter = z.strictObject({
   rootId: RootId.optional(),
   folder: z.string().max(4096).optional(),
@@ -351,15 +354,15 @@ export const methods = {
   'folders.pick': method(Empty, z.object({ path: z.string().nullable() }), 'native folder dialog (Electron)'),
   'folders.counts': method(Empty, z.array(FolderCount), 'sub-folders with photo counts for the sidebar'),
 
-  'photos.timeline': method(z.strictObject({ filter: PhotoFilter.optional() }), z.object({ total: z.number().int(), months: z.array(MonthGroup) }), 'months with counts, newest first'),
+  'photos.timeline': method(z.strictObject({ filter: PhotoFilter.optional(), order: SortOrder.optional() }), z.object({ total: z.number().int(), months: z.array(MonthGroup) }), 'months with counts, newest first (or oldest), undated last'),
   'photos.list': method(
-    z.strictObject({ filter: PhotoFilter.optional(), offset: z.number().int().nonnegative(), limit: z.number().int().min(1).max(1000) }),
+    z.strictObject({ filter: PhotoFilter.optional(), order: SortOrder.optional(), offset: z.number().int().nonnegative(), limit: z.number().int().min(1).max(1000) }),
     z.object({ total: z.number().int(), items: z.array(PhotoSummary) }),
-    'a page of photos sorted by date taken, newest first',
+    'a page of photos sorted by date taken, newest first (or oldest), undated last',
   ),
   'photos.get': method(z.strictObject({ id: PhotoId }), PhotoDetail, 'one photo with caption history and EXIF'),
   'photos.neighbours': method(
-    z.strictObject({ id: PhotoId, filter: PhotoFilter.optional() }),
+    z.strictObject({ id: PhotoId, filter: PhotoFilter.optional(), order: SortOrder.optional() }),
     z.object({ previous: PhotoId.nullable(), next: PhotoId.nullable() }),
     'previous and next photo in library order',
   ),

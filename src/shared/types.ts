@@ -15,6 +15,7 @@ export type Root = z.output<typeof api.Root>
 export type FolderCount = z.output<typeof api.FolderCount>
 export type MonthGroup = z.output<typeof api.MonthGroup>
 export type PhotoFilter = z.output<typeof api.PhotoFilter>
+export type SortOrder = z.output<typeof api.SortOrder>
 export type JobKind = z.output<typeof api.JobKind>
 export type LibraryJobKind = z.output<typeof api.LibraryJobKind>
 export type JobProgress = z.output<typeof api.JobProgress>

@@ -214,9 +214,9 @@ export function createHandlers(deps: HandlerDeps) {
     'folders.pick': async () => ({ path: deps.pickFolder ? await deps.pickFolder() : null }),
     'folders.counts': () => views.folderCounts(),
 
-    'photos.timeline': ({ filter }) => views.timeline(filter),
-    'photos.list': ({ filter, offset, limit }) => {
-      const page = views.page(filter, offset, limit)
+    'photos.timeline': ({ filter, order }) => views.timeline(filter, order),
+    'photos.list': ({ filter, order, offset, limit }) => {
+      const page = views.page(filter, offset, limit, order)
       const items = page.ids.map((id) => engine.photos.get(id)).filter((p) => p !== null)
       return { total: page.total, items: items.map(toSummary) }
     },
@@ -249,7 +249,7 @@ export function createHandlers(deps: HandlerDeps) {
         hasImage: hasThumbnail(id),
       }
     },
-    'photos.neighbours': ({ id, filter }) => views.neighbours(id, filter),
+    'photos.neighbours': ({ id, filter, order }) => views.neighbours(id, filter, order),
 
     'captions.set': ({ photoId, text }) => wireCaption(engine.captions.set(photoId, text)),
     'captions.regenerate': async ({ photoId, decoding }) => {

@@ -2,7 +2,7 @@
 // when read back (a hand-edited or older database must not crash the engine).
 import { z } from 'zod'
 import type { LibraryDb } from './db/database.ts'
-import { decodeOptionsShape, defaultDecodeOptions } from '../../shared/ml-options.ts'
+import { decodeOptionsShape, defaultDecodeOptions, MAX_BEAM, type DecodeOptions } from '../../shared/ml-options.ts'
 import type { Settings } from './types.ts'
 
 export const settingsSchema = z.object({
@@ -14,19 +14,40 @@ export const settingsSchema = z.object({
 
 export const defaultSettings: Settings = { activePack: null, decoding: { ...defaultDecodeOptions }, provider: 'auto', missingGraceDays: 30 }
 
+/**
+ * Each setting is read on its own: one unreadable or out-of-range value falls
+ * back to its default and the others are kept (a database written when the
+ * beam limit was wider must not lose the chosen pack and processor).
+ */
 export function readSettings(db: LibraryDb): Settings {
   const rows = db.stmt(`SELECT key, value FROM settings`).all() as { key: string; value: string }[]
-  const out: Record<string, unknown> = { ...defaultSettings }
+  const out: Record<string, unknown> = { ...structuredClone(defaultSettings) }
   for (const r of rows) {
-    if (!(r.key in defaultSettings)) continue
+    if (!Object.hasOwn(settingsSchema.shape, r.key)) continue
+    let value: unknown
     try {
-      out[r.key] = JSON.parse(r.value)
+      value = JSON.parse(r.value)
     } catch {
-      // keep the default
+      continue
     }
+    if (r.key === 'decoding') value = readDecoding(value)
+    const field = settingsSchema.shape[r.key as keyof Settings].safeParse(value)
+    if (field.success) out[r.key] = field.data
   }
-  const parsed = settingsSchema.safeParse(out)
-  return parsed.success ? (parsed.data as Settings) : defaultSettings
+  return out as unknown as Settings
+}
+
+/** A stored decode field by field; a beam wider than today's limit becomes the widest allowed. */
+function readDecoding(stored: unknown): DecodeOptions {
+  const out: DecodeOptions = { ...defaultDecodeOptions }
+  if (typeof stored !== 'object' || stored === null) return out
+  const v = stored as Record<string, unknown>
+  if (typeof v.beamSize === 'number' && Number.isInteger(v.beamSize) && v.beamSize > MAX_BEAM) v.beamSize = MAX_BEAM
+  for (const key of Object.keys(decodeOptionsShape) as (keyof DecodeOptions)[]) {
+    const field = decodeOptionsShape[key].safeParse(v[key])
+    if (field.success) (out as Record<string, unknown>)[key] = field.data
+  }
+  return out
 }
 
 export function writeSettings(db: LibraryDb, patch: Partial<Settings>): Settings {

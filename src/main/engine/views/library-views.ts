@@ -14,7 +14,11 @@ import { compileFilter, UNREVIEWED_AUTO, type PhotoFilter, PHOTO_STATES, type Ph
  * (newest file modification date first, else when added) in a group of their own, so an undated photo is
  * never filed under the month it happened to be copied in.
  */
-const ORDER = `(ph.taken_at IS NULL), coalesce(ph.taken_at, (SELECT max(fp.mtime_ms) FROM paths fp WHERE fp.photo_id = ph.id), ph.added_at) DESC, ph.id DESC`
+const DATE = `coalesce(ph.taken_at, (SELECT max(fp.mtime_ms) FROM paths fp WHERE fp.photo_id = ph.id), ph.added_at)`
+const ORDER = `(ph.taken_at IS NULL), ${DATE} DESC, ph.id DESC`
+/** Oldest first, for the grid's sort control; undated still last. */
+const ORDER_OLDEST = `(ph.taken_at IS NULL), ${DATE} ASC, ph.id ASC`
+export type SortOrder = 'newest' | 'oldest'
 /** The group key of the undated photos in the timeline. */
 export const UNDATED = 'undated'
 export const UNDATED_LABEL = 'No date: sorted by file date'
@@ -37,12 +41,12 @@ export interface FolderCount {
 export interface LibraryViews {
   /** Drop the cached views; the engine calls it on every change to photos, captions or roots. */
   invalidate(): void
-  timeline(filter?: PhotoFilter): { total: number; months: MonthCount[] }
-  /** A page of photo ids, newest first (date taken, else date added). */
-  page(filter: PhotoFilter | undefined, offset: number, limit: number): { total: number; ids: number[] }
+  timeline(filter?: PhotoFilter, order?: SortOrder): { total: number; months: MonthCount[] }
+  /** A page of photo ids, newest first (date taken; undated last, by file date), or oldest first. */
+  page(filter: PhotoFilter | undefined, offset: number, limit: number, order?: SortOrder): { total: number; ids: number[] }
   /** Every matching id in page order. */
-  ids(filter?: PhotoFilter): readonly number[]
-  neighbours(id: number, filter?: PhotoFilter): { previous: number | null; next: number | null }
+  ids(filter?: PhotoFilter, order?: SortOrder): readonly number[]
+  neighbours(id: number, filter?: PhotoFilter, order?: SortOrder): { previous: number | null; next: number | null }
   /** Each root with its recursive count, then each folder holding photos directly. */
   folderCounts(): FolderCount[]
   /** Photos with a present file in the root. */
@@ -79,12 +83,12 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
     return value
   }
 
-  const ids = (filter: PhotoFilter | undefined): number[] => {
-    const key = keyOf(filter)
+  const ids = (filter: PhotoFilter | undefined, order: SortOrder = 'newest'): number[] => {
+    const key = `${order}:${keyOf(filter)}`
     const cached = sortedIds.get(key)
     if (cached) return cached
     const w = compileFilter(filter)
-    const rows = db.stmt(`SELECT ph.id FROM photos ph WHERE ${w.sql} ORDER BY ${ORDER}`).all(...w.args) as { id: number }[]
+    const rows = db.stmt(`SELECT ph.id FROM photos ph WHERE ${w.sql} ORDER BY ${order === 'oldest' ? ORDER_OLDEST : ORDER}`).all(...w.args) as { id: number }[]
     return remember(sortedIds, key, rows.map((r) => r.id))
   }
 
@@ -95,30 +99,30 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
       folderCache = null
     },
 
-    timeline(filter) {
-      const key = keyOf(filter)
+    timeline(filter, order = 'newest') {
+      const key = `${order}:${keyOf(filter)}`
       const cached = timelines.get(key)
       if (cached) return cached
       const w = compileFilter(filter)
       const rows = db
         .stmt(
           `SELECT CASE WHEN ph.taken_at IS NULL THEN '${UNDATED}' ELSE strftime('%Y-%m', ph.taken_at / 1000, 'unixepoch') END AS month, count(*) AS n
-           FROM photos ph WHERE ${w.sql} GROUP BY month ORDER BY (month = '${UNDATED}'), month DESC`,
+           FROM photos ph WHERE ${w.sql} GROUP BY month ORDER BY (month = '${UNDATED}'), month ${order === 'oldest' ? 'ASC' : 'DESC'}`,
         )
         .all(...w.args) as { month: string | null; n: number }[]
       const months = rows.map((r) => (r.month === UNDATED || r.month === null ? { month: UNDATED, label: UNDATED_LABEL, count: r.n } : { month: r.month, label: monthLabel(r.month), count: r.n }))
       return remember(timelines, key, { total: months.reduce((a, m) => a + m.count, 0), months })
     },
 
-    page(filter, offset, limit) {
-      const all = ids(filter)
+    page(filter, offset, limit, order) {
+      const all = ids(filter, order)
       return { total: all.length, ids: all.slice(offset, offset + limit) }
     },
 
-    ids: (filter) => ids(filter),
+    ids: (filter, order) => ids(filter, order),
 
-    neighbours(id, filter) {
-      const all = ids(filter)
+    neighbours(id, filter, order) {
+      const all = ids(filter, order)
       const i = all.indexOf(id)
       if (i < 0) return { previous: null, next: null }
       return { previous: all[i - 1] ?? null, next: all[i + 1] ?? null }

@@ -53,4 +53,16 @@ describe('undated photos', () => {
     const queue = views.reviewQueue().ids
     expect(queue).toEqual(ids.filter((i) => queue.includes(i)))
   })
+
+  it('oldest first reverses the dated photos and keeps the undated ones last, and neighbours follow the order', () => {
+    const newest = views.ids()
+    const oldest = views.ids(undefined, 'oldest')
+    const undated = new Set((db.raw.prepare(`SELECT id FROM photos WHERE taken_at IS NULL`).all() as { id: number }[]).map((r) => r.id))
+    const dated = (list: readonly number[]) => list.filter((i) => !undated.has(i))
+    expect(dated(oldest)).toEqual([...dated(newest)].reverse())
+    expect(oldest.slice(oldest.length - undated.size).every((i) => undated.has(i))).toBe(true)
+    const months = views.timeline(undefined, 'oldest').months.map((m) => m.month).filter((m) => m !== UNDATED)
+    expect(months).toEqual([...months].sort())
+    expect(views.neighbours(oldest[1]!, undefined, 'oldest')).toEqual({ previous: oldest[0], next: oldest[2] ?? null })
+  })
 })

@@ -68,6 +68,16 @@ describe('library grid semantics', () => {
     await waitFor(() => expect(Number(grid.getAttribute('aria-colcount'))).toBeGreaterThan(medium))
   })
 
+  it('the sort control asks the engine for oldest first and says so in the grid region name', async () => {
+    const { fake, model } = await renderApp(library(5))
+    await screen.findByRole('region', { name: 'Photos, newest first' })
+    await fireEvent.change(screen.getByRole('combobox', { name: 'Sort' }), { target: { value: 'oldest' } })
+    await screen.findByRole('region', { name: 'Photos, oldest first' })
+    expect(model.gridPrefs.order).toBe('oldest')
+    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: {}, order: 'oldest' }))
+    await waitFor(() => expect(fake.callsOf('photos.list').at(-1)).toMatchObject({ order: 'oldest', offset: 0 }))
+  })
+
   it('the status key names every mark the tiles show', async () => {
     await renderApp(library(3))
     await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })
@@ -122,7 +132,7 @@ describe('library grid', () => {
     const holiday = await within(nav).findByRole('button', { name: /holiday/ })
     expect(holiday.textContent).toContain('2')
     await fireEvent.click(holiday)
-    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { folder: '/photos/holiday' } }))
+    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { folder: '/photos/holiday' }, order: 'newest' }))
   })
 
   it('refreshes when the backend says photos were added', async () => {

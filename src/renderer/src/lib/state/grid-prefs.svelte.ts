@@ -8,6 +8,7 @@ export interface PrefStorage {
 
 const KEY = 'photocap.grid.captions'
 const SIZE_KEY = 'photocap.grid.size'
+const ORDER_KEY = 'photocap.grid.order'
 
 export type TileSize = 'small' | 'medium' | 'large'
 /** The narrowest a tile may be at each size; the grid fills its width with as many as fit. */
@@ -26,6 +27,7 @@ export class GridPrefs {
   #storage: PrefStorage | null
   #captions = $state(false)
   #size = $state<TileSize>('medium')
+  #order = $state<'newest' | 'oldest'>('newest')
 
   constructor(storage: PrefStorage | null = defaultStorage()) {
     this.#storage = storage
@@ -33,9 +35,20 @@ export class GridPrefs {
       this.#captions = storage?.getItem(KEY) === '1'
       const size = storage?.getItem(SIZE_KEY)
       if (isSize(size)) this.#size = size
+      if (storage?.getItem(ORDER_KEY) === 'oldest') this.#order = 'oldest'
     } catch {
       this.#captions = false
     }
+  }
+
+  /** The grid's date order. */
+  get order(): 'newest' | 'oldest' {
+    return this.#order
+  }
+
+  set order(order: 'newest' | 'oldest') {
+    this.#order = order === 'oldest' ? 'oldest' : 'newest'
+    this.#save(ORDER_KEY, this.#order)
   }
 
   /** How large the thumbnails are. */

@@ -33,4 +33,11 @@ describe('grid preferences', () => {
     store.data.set('photocap.grid.size', 'huge')
     expect(new GridPrefs(store).size).toBe('medium')
   })
+
+  it('remembers the sort order, newest first at first', () => {
+    const store = memory()
+    expect(new GridPrefs(store).order).toBe('newest')
+    new GridPrefs(store).order = 'oldest'
+    expect(new GridPrefs(store).order).toBe('oldest')
+  })
 })

@@ -2,7 +2,7 @@
 // virtualised grid that never holds 100,000 photos at once), pages of photos
 // loaded on demand as rows scroll into view, roots and folder counts for the
 // sidebar. Events from the backend refresh what is loaded without flashing.
-import type { FolderCount, MonthGroup, PhotoFilter, PhotoSummary, Root, Transport } from '../../../../shared/types.ts'
+import type { FolderCount, MonthGroup, PhotoFilter, PhotoSummary, Root, SortOrder, Transport } from '../../../../shared/types.ts'
 import type { Announcer } from './announcer.svelte.ts'
 import { errorMessage } from './errors.ts'
 
@@ -12,6 +12,8 @@ export class LibraryState {
   #t: Transport
   #announcer: Announcer
   filter = $state.raw<PhotoFilter>({})
+  /** Newest or oldest first (undated photos last either way). */
+  order = $state<SortOrder>('newest')
   months = $state.raw<MonthGroup[]>([])
   total = $state(0)
   roots = $state.raw<Root[]>([])
@@ -57,7 +59,7 @@ export class LibraryState {
   async #loadPage(page: number, generation: number): Promise<void> {
     this.#inflight.add(page)
     try {
-      const res = await this.#t.call('photos.list', { filter: this.filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+      const res = await this.#t.call('photos.list', { filter: this.filter, order: this.order, offset: page * PAGE_SIZE, limit: PAGE_SIZE })
       if (generation !== this.#generation) return
       const next = new Map(this.#pages)
       next.set(page, res.items)
@@ -79,7 +81,7 @@ export class LibraryState {
     this.#inflight.clear()
     try {
       const [timeline, roots, folders] = await Promise.all([
-        this.#t.call('photos.timeline', { filter: this.filter }),
+        this.#t.call('photos.timeline', { filter: this.filter, order: this.order }),
         this.#t.call('roots.list', {}),
         this.#t.call('folders.counts', {}),
       ])
@@ -89,7 +91,7 @@ export class LibraryState {
       this.roots = roots
       this.folders = folders
       const held = [...this.#pages.keys()].filter((p) => p * PAGE_SIZE < timeline.total)
-      const pages = await Promise.all(held.map((p) => this.#t.call('photos.list', { filter: this.filter, offset: p * PAGE_SIZE, limit: PAGE_SIZE })))
+      const pages = await Promise.all(held.map((p) => this.#t.call('photos.list', { filter: this.filter, order: this.order, offset: p * PAGE_SIZE, limit: PAGE_SIZE })))
       if (generation !== this.#generation) return
       const next = new Map<number, PhotoSummary[]>()
       held.forEach((p, i) => next.set(p, pages[i]?.items ?? []))
@@ -108,6 +110,14 @@ export class LibraryState {
       this.#refreshTimer = null
       void this.refresh()
     }, delayMs)
+  }
+
+  setOrder(order: SortOrder): void {
+    if (order === this.order) return
+    this.order = order
+    this.focusIndex = 0
+    this.#pages = new Map()
+    void this.refresh()
   }
 
   setFilter(filter: PhotoFilter): void {

@@ -55,6 +55,7 @@ export class AppModel {
     this.exporter = new ExportState(transport, this.announcer)
     this.selection = new SelectionState(this.announcer, this.library)
     this.gridPrefs = options.gridPrefs ?? new GridPrefs()
+    this.library.order = this.gridPrefs.order
     this.#offs.push(
       transport.on('jobs.progressed', (a) => this.activity.update(a)),
       transport.on('engine.state', (e) => this.connection.engine(e.state)),
