@@ -238,6 +238,8 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
       if (size.width < 1000) await page.getByRole('button', { name: 'Menu' }).click()
     }
     violations.push(...(await lookAt(page, 'text-200-library')))
+    // (Opened at the wide size: at 900 px and 200 % text the grid's pinned month header covers the first tiles.)
+    await page.setViewportSize({ width: 1440, height: 900 })
     await openByName('photo-1.jpg')
     for (const size of [
       { width: 1440, height: 900 },
