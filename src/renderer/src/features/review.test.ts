@@ -98,7 +98,9 @@ describe('library filters', () => {
     await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { status: 'failed' }, order: 'newest' }))
     await fireEvent.change(screen.getByRole('textbox', { name: 'Camera' }), { target: { value: 'fuji' } })
     await fireEvent.change(screen.getByLabelText('From'), { target: { value: '2019-07-01' } })
-    await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { status: 'failed', camera: 'fuji', from: '2019-07-01' }, order: 'newest' }))
+    await waitFor(() =>
+      expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { status: 'failed', camera: 'fuji', from: '2019-07-01' }, order: 'newest' }),
+    )
     model.app.go('review')
     await waitFor(() => expect(fake.callsOf('review.queue').at(-1)).toEqual({ filter: { status: 'failed', camera: 'fuji', from: '2019-07-01' } }))
     await fireEvent.click(screen.getByRole('button', { name: 'Library' }))

@@ -91,7 +91,9 @@ export class LibraryState {
       this.roots = roots
       this.folders = folders
       const held = [...this.#pages.keys()].filter((p) => p * PAGE_SIZE < timeline.total)
-      const pages = await Promise.all(held.map((p) => this.#t.call('photos.list', { filter: this.filter, order: this.order, offset: p * PAGE_SIZE, limit: PAGE_SIZE })))
+      const pages = await Promise.all(
+        held.map((p) => this.#t.call('photos.list', { filter: this.filter, order: this.order, offset: p * PAGE_SIZE, limit: PAGE_SIZE })),
+      )
       if (generation !== this.#generation) return
       const next = new Map<number, PhotoSummary[]>()
       held.forEach((p, i) => next.set(p, pages[i]?.items ?? []))

@@ -64,7 +64,9 @@ export class PhotoState {
     try {
       const [detail, nb] = await Promise.all([
         this.#t.call('photos.get', { id }),
-        within ? Promise.resolve(neighboursIn(within, id)) : this.#t.call('photos.neighbours', { id, filter: this.#library.filter, order: this.#library.order }),
+        within
+          ? Promise.resolve(neighboursIn(within, id))
+          : this.#t.call('photos.neighbours', { id, filter: this.#library.filter, order: this.#library.order }),
       ])
       if (seq !== this.#seq) return
       this.#show(detail)
