@@ -21,7 +21,7 @@ export type BadgeKind = 'failed' | 'missing' | 'queued' | 'processing' | 'user'
 
 export interface Badge {
   kind: BadgeKind
-  /** A word or two: "Failed", "Yours". */
+  /** A word or two: "Could not be read", "Yours". */
   text: string
   /** What it means, for the legend and the tooltip. */
   help: string
