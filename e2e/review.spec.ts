@@ -108,6 +108,29 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
         await page.keyboard.press('Control+A')
         await page.keyboard.type('Four photos in, my own words.')
       }
+      if (n === 7) {
+        // Regenerate, with the keyboard: Tab from the editor to the button, then Enter.
+        const at = shown()
+        const words = await editor().inputValue()
+        const regenerate = page.getByRole('button', { name: 'Regenerate' })
+        const focused = (): Promise<boolean> => regenerate.evaluate((b) => b === document.activeElement)
+        for (let i = 0; i < 8 && !(await focused()); i++) await page.keyboard.press('Tab')
+        expect(await focused()).toBe(true)
+        await page.keyboard.press('Enter')
+        // The tiny pack decodes greedily, so the new caption has the same words:
+        // what shows is the announcement, and the button ready again.
+        const polite = page.locator('[role="status"][aria-live="polite"]')
+        await expect.poll(() => polite.textContent()).toBe('New automatic caption written.')
+        await regenerate.waitFor()
+        expect(await editor().inputValue()).toBe(words)
+        await page.getByText(`${n - 1} of ${total} reviewed`, { exact: true }).waitFor()
+        // The new caption is not reviewed until accepted, in the engine too: a reload shows the same photo, not counted.
+        await page.reload()
+        await page.getByText(`${n - 1} of ${total} reviewed`, { exact: true }).waitFor()
+        expect(shown()).toBe(at)
+        await ready()
+        expect(await editor().inputValue()).toBe(words)
+      }
       await page.keyboard.press('Enter')
       await page.getByText(`${n} of ${total} reviewed`, { exact: true }).waitFor()
     }
