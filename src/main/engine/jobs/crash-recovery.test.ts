@@ -17,22 +17,26 @@ const photoCount = 30
 const morePerRefill = 10
 
 /** Run the child; kill it `killAfterMs` after it starts working (null = let it finish). */
-function runChild(args: string[], killAfterMs: number | null): Promise<{ killed: boolean; finished: boolean; stderr: string }> {
+function runChild(args: string[], killAfterMs: number | null): Promise<{ killed: boolean; finished: boolean; workedMs: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let stderr = ''
     let timer: NodeJS.Timeout | null = null
+    let startedAt: number | null = null
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString()
-      if (killAfterMs !== null && timer === null && out.includes('started')) timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs)
+      if (startedAt === null && out.includes('started')) {
+        startedAt = performance.now()
+        if (killAfterMs !== null) timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs)
+      }
     })
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     p.on('error', reject)
     p.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer)
       if (signal !== 'SIGKILL' && code !== 0) reject(new Error(`child exited with ${code}: ${stderr}`))
-      else resolve({ killed: signal === 'SIGKILL', finished: out.includes('done'), stderr })
+      else resolve({ killed: signal === 'SIGKILL', finished: out.includes('done'), workedMs: startedAt === null ? 0 : performance.now() - startedAt, stderr })
     })
   })
 }
@@ -77,14 +81,18 @@ it(`survives kill -9 at ${trials} random points during indexing, losing and dupl
   let total = photoCount
   // Deterministic "random" kill points, spread over startup, scanning, thumbnails, ML.
   // How far a run gets before its kill depends on the machine's speed, so a run
-  // may finish first: then fresh photos arrive (new work in flight) and the loop
-  // goes on until `trials` real kills, whatever the machine.
+  // may finish first: then fresh photos arrive (new work in flight), the kill
+  // window shrinks to how long that finished run worked (a fast, quiet machine
+  // indexes ten photos well inside a fixed window), and the loop goes on until
+  // `trials` real kills, whatever the machine.
   let seed = 12345
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  let killWindowMs = 1500
   for (let i = 0; kills < trials; i++) {
     expect(i, 'too many runs finished before their kill').toBeLessThan(trials * 4)
-    const r = await runChild(args, Math.floor(rnd() * 1500))
+    const r = await runChild(args, Math.floor(rnd() * killWindowMs))
     if (r.killed) kills++
+    else if (r.finished && r.workedMs > 0) killWindowMs = Math.max(20, Math.min(killWindowMs, r.workedMs))
     if (await fs.stat(dbPath).then(() => false, () => true)) continue // killed before the database existed
     const snap = inspect(dbPath)
     if (prev) {
