@@ -5,7 +5,7 @@ import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { DecodeOptions, MlInfo, MlService } from '../ml/service.ts'
-import { openDatabase, type LibraryDb } from './db/database.ts'
+import { openDatabase, openReader, type LibraryDb } from './db/database.ts'
 import { EngineError } from './errors.ts'
 import { Emitter } from './events.ts'
 import { makePreview, previewPath, previewSize, thumbnailPath, type ThumbnailSize } from './library/images.ts'
@@ -148,11 +148,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     queue, pipeline, events,
     runnableKinds: () => runnableJobKinds(ml !== null),
   })
-  const views = createLibraryViews(db, () => store.listRoots())
+  // The query side reads through its own read-only handle ([Note: SQLite discipline] in db/database.ts).
+  const reader = openReader(db)
+  const views = createLibraryViews(reader, () => store.listRoots())
   // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
   for (const name of ['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const) events.on(name, () => views.invalidate())
   // The active embedding model decides whose vectors are searched; without a service, the text tower's own model (or the newest in the library).
-  const search = new SearchService(db, { text: options.ml ?? null, embeddingModelId: () => ml?.info.embeddingModelId ?? null })
+  const search = new SearchService(reader, { text: options.ml ?? null, embeddingModelId: () => ml?.info.embeddingModelId ?? null, writer: db })
   let watcher: LibraryWatcher | null = null
   let recheckTimer: NodeJS.Timeout | null = null
   let closed = false
@@ -332,6 +334,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       } catch {
         // a full or read-only database: the next start recovers instead
       }
+      if (reader !== db) reader.close()
       db.close()
       // exiftool's processes (RAW, TIFF, HEIF metadata) end with the engine; a later read starts them again.
       await closeExiftool()
@@ -563,6 +566,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     try {
       ml = { service: options.ml, info: await options.ml.info() }
     } catch (error) {
+      if (reader !== db) reader.close()
       db.close()
       throw error
     }
