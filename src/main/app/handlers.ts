@@ -271,13 +271,7 @@ export function createHandlers(deps: HandlerDeps) {
       if (current?.provenance === 'user') return wireCaption(current)
       throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has no caption to accept yet`)
     },
-    'captions.acceptMany': ({ photoIds }) => {
-      let accepted = 0
-      engine.db.tx(() => {
-        for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
-      })
-      return { accepted }
-    },
+    'captions.acceptMany': ({ photoIds }) => ({ accepted: engine.captions.acceptMany(photoIds) }),
     'review.queue': ({ filter }) => {
       const q = views.reviewQueue(filter)
       return { ids: q.ids, reviewed: q.reviewed, total: q.reviewed + q.ids.length }
