@@ -45,3 +45,20 @@ export async function until(predicate: () => boolean, what: string, ms = 15_000)
     await new Promise((r) => setTimeout(r, 25))
   }
 }
+
+/**
+ * A test library whose photos folder `setup` filled (the engine is given too, not
+ * yet started, for settings), then started, added as a root and indexed to idle.
+ */
+export async function indexedLibrary(setup: (photos: string, engine: Engine) => Promise<unknown>, extra: Partial<EngineOptions> = {}): Promise<TestLibrary> {
+  const lib = await testLibrary(extra)
+  await fs.mkdir(lib.photos, { recursive: true })
+  await setup(lib.photos, lib.engine)
+  await lib.engine.start()
+  await lib.engine.roots.add(lib.photos)
+  await lib.engine.jobs.whenIdle()
+  return lib
+}
+
+/** The library's photo with a file of this name (in any folder), if any. */
+export const photoNamed = (lib: TestLibrary, name: string) => lib.engine.photos.list().find((p) => p.paths.some((x) => path.basename(x.path) === name))

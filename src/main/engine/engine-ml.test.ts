@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MlService } from '../ml/service.ts'
 import { writeJpeg, writePhotoFolder } from '../../../test/helpers/photo-folders.ts'
-import { testLibrary } from '../../../test/helpers/library-engine.ts'
+import { indexedLibrary, testLibrary } from '../../../test/helpers/library-engine.ts'
 import { failingFirstCallsForQueueTests, otherTinyPack, tinyMl } from '../../../test/helpers/ml.ts'
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/library')
@@ -21,15 +21,11 @@ afterAll(async () => {
   await ml.close()
 })
 
-async function library(setup: (dir: string) => Promise<unknown>, service: MlService = ml) {
-  const lib = await testLibrary({ ml: service })
-  lib.engine.settings.set({ decoding })
-  await fs.mkdir(lib.photos, { recursive: true })
-  await setup(lib.photos)
-  await lib.engine.start()
-  await lib.engine.roots.add(lib.photos)
-  await lib.engine.jobs.whenIdle()
-  return lib
+function library(setup: (dir: string) => Promise<unknown>, service: MlService = ml) {
+  return indexedLibrary(async (dir, engine) => {
+    engine.settings.set({ decoding })
+    await setup(dir)
+  }, { ml: service })
 }
 
 describe('indexing with the ML service', () => {

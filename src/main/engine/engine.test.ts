@@ -6,7 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bombPng, jpegBytes, runningAsRoot, snapshotFiles, writeJpeg, writePhotoFolder } from '../../../test/helpers/photo-folders.ts'
-import { testLibrary, type TestLibrary } from '../../../test/helpers/library-engine.ts'
+import { indexedLibrary, photoNamed, testLibrary, type TestLibrary } from '../../../test/helpers/library-engine.ts'
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/library')
 
@@ -16,17 +16,8 @@ afterEach(async () => {
   lib = null
 })
 
-async function indexed(setup: (photos: string) => Promise<void>, extra: Parameters<typeof testLibrary>[0] = {}): Promise<TestLibrary> {
-  lib = await testLibrary(extra)
-  await fs.mkdir(lib.photos, { recursive: true })
-  await setup(lib.photos)
-  await lib.engine.start()
-  await lib.engine.roots.add(lib.photos)
-  await lib.engine.jobs.whenIdle()
-  return lib
-}
+const indexed = async (setup: (photos: string) => Promise<void>, extra: Parameters<typeof testLibrary>[0] = {}): Promise<TestLibrary> => (lib = await indexedLibrary(setup, extra))
 
-const byName = (l: TestLibrary, name: string) => l.engine.photos.list().find((p) => p.paths.some((x) => path.basename(x.path) === name))
 
 describe('indexing a folder', () => {
   it('finds every photo, reads EXIF, imports descriptions as user captions and makes thumbnails', async () => {
@@ -37,12 +28,12 @@ describe('indexing a folder', () => {
     const all = l.engine.photos.list()
     expect(all).toHaveLength(8)
     expect(all.every((p) => p.status === 'thumbnailed' && p.error === null)).toBe(true)
-    const exif = l.engine.photos.get(byName(l, 'exif-full.jpg')!.id)!
+    const exif = l.engine.photos.get(photoNamed(l, 'exif-full.jpg')!.id)!
     expect(exif).toMatchObject({ cameraMake: 'Canon', cameraModel: 'Canon EOS 5D', orientation: 6, width: 20, height: 40, caption: 'Grandma blowing out the candles', provenance: 'user' })
     expect(exif.gpsLat).toBeCloseTo(48.8584, 3)
     expect(l.engine.captions.history(exif.id)[0]).toMatchObject({ provenance: 'user', source: 'file', current: true })
-    expect(byName(l, 'alt-text.jpg')!.caption).toBe('Two children holding a kite')
-    expect(byName(l, 'camera-boilerplate.jpg')!.caption).toBeNull()
+    expect(photoNamed(l, 'alt-text.jpg')!.caption).toBe('Two children holding a kite')
+    expect(photoNamed(l, 'camera-boilerplate.jpg')!.caption).toBeNull()
     for (const p of all) {
       // Ingest makes the grid thumbnail; the 960 px preview is made on the first view, then cached.
       await expect(fs.stat(l.engine.photos.thumbnailPath(p.id, 'small')!)).resolves.toBeTruthy()
@@ -129,7 +120,7 @@ describe('indexing a folder', () => {
 describe('identity by content', () => {
   it('keeps captions and id when a photo is renamed or moved', async () => {
     const l = await indexed((dir) => writePhotoFolder(dir, 3).then(() => undefined))
-    const photo = byName(l, 'photo-00001.jpg')!
+    const photo = photoNamed(l, 'photo-00001.jpg')!
     l.engine.captions.set(photo.id, 'my cat on the sofa')
     await fs.mkdir(path.join(l.photos, 'moved'))
     await fs.rename(path.join(l.photos, 'photo-00001.jpg'), path.join(l.photos, 'moved', 'renamed.jpg'))
@@ -178,7 +169,7 @@ describe('identity by content', () => {
 
   it('marks a deleted file missing, keeps its data, and recognises it when it comes back', async () => {
     const l = await indexed((dir) => writePhotoFolder(dir, 2).then(() => undefined))
-    const photo = byName(l, 'photo-00000.jpg')!
+    const photo = photoNamed(l, 'photo-00000.jpg')!
     l.engine.captions.set(photo.id, 'kept while away')
     const file = path.join(l.photos, 'photo-00000.jpg')
     const bytes = await fs.readFile(file)
@@ -197,7 +188,7 @@ describe('identity by content', () => {
 
   it('shows the thumbnail as the preview while the original is away', async () => {
     const l = await indexed((dir) => writePhotoFolder(dir, 2).then(() => undefined))
-    const [a, b] = ['photo-00000.jpg', 'photo-00001.jpg'].map((n) => byName(l, n)!)
+    const [a, b] = ['photo-00000.jpg', 'photo-00001.jpg'].map((n) => photoNamed(l, n)!)
     // Gone but not yet noticed (the decode fails), and gone and marked missing.
     await fs.rm(path.join(l.photos, 'photo-00000.jpg'))
     expect(await l.engine.photos.preview(a!.id)).toBe(l.engine.photos.thumbnailPath(a!.id, 'small'))
@@ -211,7 +202,7 @@ describe('identity by content', () => {
 
   it('forgets a missing photo only after the grace period', async () => {
     const l = await indexed((dir) => writePhotoFolder(dir, 2).then(() => undefined))
-    const photo = byName(l, 'photo-00000.jpg')!
+    const photo = photoNamed(l, 'photo-00000.jpg')!
     for (const p of l.engine.photos.list()) await l.engine.photos.preview(p.id) // both sizes cached for both photos
     await fs.rm(path.join(l.photos, 'photo-00000.jpg'))
     l.engine.roots.rescan()
@@ -307,8 +298,8 @@ describe('bad input', () => {
       await writeJpeg(path.join(dir, 'fine.jpg'), { seed: 2 })
     }, { identify })
     expect(calls).toBe(3)
-    expect(byName(l, 'locked.jpg')).toMatchObject({ status: 'failed', error: 'cannot read file: permission denied (EACCES)' })
-    expect(byName(l, 'fine.jpg')!.status).toBe('thumbnailed')
+    expect(photoNamed(l, 'locked.jpg')).toMatchObject({ status: 'failed', error: 'cannot read file: permission denied (EACCES)' })
+    expect(photoNamed(l, 'fine.jpg')!.status).toBe('thumbnailed')
   })
 
   it.skipIf(runningAsRoot)('reports a file and a folder the OS will not let us read (chmod; skipped as root, where chmod denies nothing)', async () => {
@@ -318,7 +309,7 @@ describe('bad input', () => {
       await fs.chmod(path.join(dir, 'locked.jpg'), 0)
       await fs.chmod(path.join(dir, 'closed'), 0)
     })
-    expect(byName(l, 'locked.jpg')).toMatchObject({ status: 'failed', error: expect.stringMatching(/permission denied/) })
+    expect(photoNamed(l, 'locked.jpg')).toMatchObject({ status: 'failed', error: expect.stringMatching(/permission denied/) })
     expect(l.engine.status().roots[0]).toBeTruthy()
     await fs.chmod(path.join(l.photos, 'closed'), 0o755)
   })

@@ -5,7 +5,7 @@ import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { DecodeOptions, MlInfo, MlService } from '../ml/service.ts'
-import { openDatabase, type LibraryDb } from './db/database.ts'
+import { openDatabase, openReader, type LibraryDb } from './db/database.ts'
 import { EngineError } from './errors.ts'
 import { Emitter } from './events.ts'
 import { makePreview, previewPath, previewSize, thumbnailPath, type ThumbnailSize } from './library/images.ts'
@@ -148,11 +148,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     queue, pipeline, events,
     runnableKinds: () => runnableJobKinds(ml !== null),
   })
-  const views = createLibraryViews(db, () => store.listRoots())
+  // The query side reads through its own read-only handle ([Note: SQLite discipline] in db/database.ts).
+  const reader = openReader(db)
+  const views = createLibraryViews(reader, () => store.listRoots())
   // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
   for (const name of ['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const) events.on(name, () => views.invalidate())
   // The active embedding model decides whose vectors are searched; without a service, the text tower's own model (or the newest in the library).
-  const search = new SearchService(db, { text: options.ml ?? null, embeddingModelId: () => ml?.info.embeddingModelId ?? null })
+  const search = new SearchService(reader, { text: options.ml ?? null, embeddingModelId: () => ml?.info.embeddingModelId ?? null, writer: db })
   let watcher: LibraryWatcher | null = null
   let recheckTimer: NodeJS.Timeout | null = null
   let closed = false
@@ -175,17 +177,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const reconcile = (): void => {
     if (!ml) return
     const { embeddingModelId, captionModelId } = ml.info
-    const t = Date.now()
     db.tx(() => {
-      db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
-        SELECT 'embed', ph.id, ?, ?, ? FROM photos ph WHERE ph.status IN ('thumbnailed', 'embedded', 'captioned')
-        AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-        AND EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`).run(Priority.backlog, t, t, embeddingModelId)
-      db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
-        SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
-        WHERE ph.status IN ('embedded', 'captioned')
-        AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-        AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+      queue.enqueueModelBacklog(embeddingModelId, captionModelId)
       writeInternal(db, 'models', JSON.stringify({ embeddingModelId, captionModelId }))
     })
     runner.poke()
@@ -341,24 +334,23 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       } catch {
         // a full or read-only database: the next start recovers instead
       }
+      if (reader !== db) reader.close()
       db.close()
       // exiftool's processes (RAW, TIFF, HEIF metadata) end with the engine; a later read starts them again.
       await closeExiftool()
     },
 
     status() {
-      const byStatus: Record<PhotoStatus, number> = { indexed: 0, thumbnailed: 0, embedded: 0, captioned: 0, failed: 0 }
-      for (const r of db.stmt(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: PhotoStatus; n: number }[]) byStatus[r.status] = r.n
-      const one = (sql: string, ...args: unknown[]): number => (db.stmt(sql).get(...args) as { n: number }).n
+      const byStatus = store.countByStatus()
       const info = ml?.info ?? storedModels()
       return {
         photos: Object.values(byStatus).reduce((a, b) => a + b, 0),
         byStatus,
         byState: views.stateCounts(),
-        missing: one(`SELECT count(*) AS n FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`),
-        staleCaptions: info ? one(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'auto' AND c.model_id IS NOT ?`, info.captionModelId) : 0,
-        staleEmbeddings: info ? one(`SELECT count(*) AS n FROM photos ph WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)`, info.embeddingModelId) : 0,
-        userCaptions: one(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'user'`),
+        missing: store.countMissing(),
+        staleCaptions: info ? store.countStaleCaptions(info.captionModelId) : 0,
+        staleEmbeddings: info ? store.countStaleEmbeddings(info.embeddingModelId) : 0,
+        userCaptions: store.countUserCaptions(),
         jobs: runner.progress(),
         failures: engine.jobs.failures(),
         roots: store.listRoots(),
@@ -421,10 +413,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       list: (query = {}) => store.listPhotos(query, activeCaptionModel()),
       count(status) {
         if (status === 'missing') return engine.status().missing
-        const row = status
-          ? (db.stmt(`SELECT count(*) AS n FROM photos WHERE status = ?`).get(status) as { n: number })
-          : (db.stmt(`SELECT count(*) AS n FROM photos`).get() as { n: number })
-        return row.n
+        return store.countPhotos(status)
       },
       get: (id) => store.getPhoto(id, activeCaptionModel()),
       idByPath(absPath) {
@@ -438,13 +427,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return store.photoIdByPath(real) ?? store.photoIdByPath(abs)
       },
       thumbnailPath(id, size) {
-        const r = db.stmt(`SELECT thumb_key FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null } | undefined
-        return r?.thumb_key ? thumbnailPath(cacheDir, r.thumb_key, size) : null
+        const key = store.thumbnailInfo(id)?.thumbKey
+        return key ? thumbnailPath(cacheDir, key, size) : null
       },
       async preview(id, width) {
-        const r = db.stmt(`SELECT thumb_key, width, height FROM photos WHERE id = ?`).get(id) as { thumb_key: string | null; width: number | null; height: number | null } | undefined
-        if (!r?.thumb_key) return null
-        const key = r.thumb_key
+        const r = store.thumbnailInfo(id)
+        if (!r?.thumbKey) return null
+        const key = r.thumbKey
         const size = previewSize(width, r.width !== null && r.height !== null ? Math.max(r.width, r.height) : null)
         const large = previewPath(cacheDir, key, size)
         if (!fsSync.existsSync(large)) {
@@ -476,7 +465,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         if (clean === '') throw new EngineError('invalid_input', 'a caption cannot be empty')
         if (clean.length > 2000) throw new EngineError('invalid_input', `a caption is at most 2000 characters (got ${clean.length})`)
         const id = db.tx(() => {
-          if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
+          if (!store.photoExists(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
           return store.addCaption(photoId, clean, 'user', { makeCurrent: true })
         })
         const caption = store.caption(id)!
@@ -516,7 +505,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return caption
       },
       accept(photoId) {
-        if (!db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
+        if (!store.photoExists(photoId)) throw new EngineError('not_found', `no photo with id ${photoId}`)
         if (!store.markReviewed(photoId)) return null
         const caption = store.captionHistory(photoId).find((c) => c.current) ?? null
         if (caption) events.emit('captions.changed', { photoId, caption })
@@ -527,12 +516,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 
     jobs: {
       status: () => runner.progress(),
-      failures(limit = 100) {
-        const rows = db.stmt(`SELECT ph.id, ph.error, ph.error_stage, (SELECT r.path || '/' || p.rel_path FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ph.id ORDER BY p.present DESC, p.id LIMIT 1) AS path,
-          (SELECT max(attempts) FROM jobs j WHERE j.photo_id = ph.id OR (j.root_id, j.rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ph.id)) AS attempts
-          FROM photos ph WHERE ph.status = 'failed' ORDER BY ph.updated_at DESC LIMIT ?`).all(limit) as { id: number; error: string | null; error_stage: string | null; path: string | null; attempts: number | null }[]
-        return rows.map((r) => ({ photoId: r.id, path: r.path, kind: (r.error_stage ?? 'ingest') as JobKind, error: r.error ?? 'unknown error', attempts: r.attempts ?? 1 }))
-      },
+      failures: (limit = 100) => store.failures(limit),
       pause: () => runner.pause(),
       resume: () => runner.resume(),
       cancel(kinds) {
@@ -543,17 +527,11 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       retry(photoIds) {
         let n = 0
         db.tx(() => {
-          const rows = (photoIds
-            ? photoIds.map((id) => db.stmt(`SELECT id, error_stage FROM photos WHERE id = ? AND status = 'failed'`).get(id)).filter(Boolean)
-            : db.stmt(`SELECT id, error_stage FROM photos WHERE status = 'failed'`).all()) as { id: number; error_stage: string | null }[]
-          for (const r of rows) {
-            db.stmt(`DELETE FROM jobs WHERE state = 'failed' AND (photo_id = ? OR (root_id, rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ?))`).run(r.id, r.id)
-            const stage = (r.error_stage ?? 'ingest') as JobKind
+          for (const { id, stage } of store.failedPhotos(photoIds)) {
+            queue.dropFailedOf(id)
             if (stage === 'ingest' || stage === 'scan') {
-              for (const p of db.stmt(`SELECT root_id, rel_path FROM paths WHERE photo_id = ? AND present = 1`).all(r.id) as { root_id: number; rel_path: string }[]) {
-                queue.enqueue('ingest', { rootId: p.root_id, relPath: p.rel_path }, Priority.user)
-              }
-            } else queue.enqueue(stage, { photoId: r.id }, Priority.user)
+              for (const file of store.presentRelPaths(id)) queue.enqueue('ingest', file, Priority.user)
+            } else queue.enqueue(stage, { photoId: id }, Priority.user)
             n++
           }
         })
@@ -588,6 +566,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     try {
       ml = { service: options.ml, info: await options.ml.info() }
     } catch (error) {
+      if (reader !== db) reader.close()
       db.close()
       throw error
     }

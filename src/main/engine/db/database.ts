@@ -10,6 +10,8 @@
 // - Every table is STRICT. Migrations are numbered, append-only and each runs in
 //   one transaction with its `user_version` bump (see migrate.ts).
 // - `db.transaction()` wraps synchronous code only: never await inside one.
+// - The query side (grid views, search) reads through a second, read-only
+//   handle (openReader), so a read path cannot write.
 import Database from 'better-sqlite3'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -52,6 +54,18 @@ export function openDatabase(file: string, options: OpenOptions = {}): LibraryDb
     throw error
   }
   return wrap(raw, file)
+}
+
+/**
+ * A read-only handle on the same library file, for the query side (grid views,
+ * search): a read path cannot write through it. WAL mode lets it read next to
+ * the writer, and each read sees every transaction committed before it began.
+ * An in-memory database is private to its one connection, so a second handle
+ * would open an empty database: there (tests) the writer itself is returned.
+ */
+export function openReader(writer: LibraryDb): LibraryDb {
+  if (writer.path === ':memory:' || writer.raw.memory) return writer
+  return openDatabase(writer.path, { readonly: true })
 }
 
 // PHOTOCAP_SLOW_SQL_MS=N logs every transaction that holds the write lock

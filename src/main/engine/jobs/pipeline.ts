@@ -192,45 +192,35 @@ export class Pipeline {
       let changed = false
       if (match.photoId !== null) {
         photoId = match.photoId
-        if (match.fullHash) db.stmt(`UPDATE photos SET full_hash = ? WHERE id = ? AND full_hash IS NULL`).run(match.fullHash, photoId)
+        if (match.fullHash) store.fillFullHash(photoId, match.fullHash)
         changed = prev?.photo_id !== photoId
-      } else if (prev && !db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND id != ? AND present = 1 LIMIT 1`).get(prev.photo_id, prev.id)) {
+      } else if (prev && !store.hasOtherPresentPath(prev.photo_id, prev.id)) {
         // The file at a known path changed: same photo, new content. Keep the
         // user's captions; drop what was derived from the old bytes.
         photoId = prev.photo_id
-        db.stmt(`UPDATE photos SET size = ?, fast_hash = ?, full_hash = ?, thumb_key = NULL, status = 'indexed', error = NULL, error_stage = NULL, updated_at = ? WHERE id = ?`)
-          .run(id.size, id.fastHash, match.fullHash, t, photoId)
-        db.stmt(`DELETE FROM embeddings WHERE photo_id = ?`).run(photoId)
+        store.replaceContent(photoId, id.size, id.fastHash, match.fullHash, t)
         changed = true
       } else {
-        photoId = Number(db.stmt(`INSERT INTO photos (size, fast_hash, full_hash, added_at, updated_at) VALUES (?, ?, ?, ?, ?)`).run(id.size, id.fastHash, match.fullHash, t, t).lastInsertRowid)
+        photoId = store.insertPhoto(id.size, id.fastHash, match.fullHash, t)
         added = true
       }
       if (prev) {
-        db.stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ? WHERE id = ?`).run(photoId, id.size, id.mtimeMs, t, prev.id)
-        if (prev.photo_id !== photoId && !db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? LIMIT 1`).get(prev.photo_id)) {
-          db.stmt(`DELETE FROM photos WHERE id = ?`).run(prev.photo_id)
-        }
+        store.relinkPath(prev.id, photoId, id.size, id.mtimeMs, t)
+        if (prev.photo_id !== photoId) store.deletePhotoIfPathless(prev.photo_id)
       } else {
-        db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`).run(photoId, root.id, rel, id.size, id.mtimeMs, t)
+        store.insertPath(photoId, root.id, rel, id.size, id.mtimeMs, t)
       }
-      if (probe) {
-        db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_offset = ?, taken_source = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?,
-            embedded_description = ?, embedded_filler = ?, updated_at = ? WHERE id = ?`)
-          .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.takenOffsetMinutes, meta.takenSource, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon,
-            meta.embeddedDescription, meta.fillerReason, t, photoId)
-      }
-      db.stmt(`UPDATE paths SET sidecar_mtime_ms = ? WHERE root_id = ? AND rel_path = ?`).run(sidecar?.mtimeMs ?? null, root.id, rel)
+      if (probe) store.setImageFacts(photoId, probe, meta, t)
+      store.setSidecarMtime(root.id, rel, sidecar?.mtimeMs ?? null)
       if (rejected) {
         store.setStatus(photoId, 'failed', rejected, 'ingest')
       } else {
         // An ingest failure is over now; a later stage's failure stays until that stage is retried.
-        db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
+        store.clearIngestFailure(photoId)
         emptied = adoptRawSiblings(db, root.id, rel, photoId)
         this.dropFillerCaptions(photoId, meta)
         if (meta.description) this.importDescription(photoId, meta.description)
-        const row = db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
-        if (row.thumb_key !== row.key) queue.enqueue('thumbnail', { photoId }, job.priority)
+        if (!store.thumbnailCurrent(photoId)) queue.enqueue('thumbnail', { photoId }, job.priority)
       }
       queue.complete(job.id)
       outcome = { photoId, added, changed }
@@ -244,11 +234,11 @@ export class Pipeline {
 
   /** A description already in the file becomes a `user` caption, once. */
   private importDescription(photoId: number, text: string): void {
-    const { db, store } = this.d
-    if (db.stmt(`SELECT 1 FROM captions WHERE photo_id = ? AND source = 'file' AND text = ?`).get(photoId, text)) return
+    const { store } = this.d
+    if (store.hasFileCaption(photoId, text)) return
     // A description changed in the file or its sidecar (edited in another tool) replaces the one
     // imported before; a caption the user wrote or edited here is never replaced.
-    const current = db.stmt(`SELECT c.provenance, c.source FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { provenance: string | null; source: string | null } | undefined
+    const current = store.currentCaptionOrigin(photoId)
     const id = store.addCaption(photoId, text, 'user', { source: 'file', makeCurrent: current?.provenance !== 'user' || current.source === 'file' })
     this.pendingCaptionEvents.push({ photoId, captionId: id })
   }
@@ -262,26 +252,17 @@ export class Pipeline {
    * embedded description.
    */
   private dropFillerCaptions(photoId: number, meta: PhotoMetadata): void {
-    const { db } = this.d
-    const rows = db.stmt(`SELECT id, text FROM captions WHERE photo_id = ? AND source = 'file'`).all(photoId) as { id: number; text: string }[]
+    const { store } = this.d
     const context = { make: meta.cameraMake, model: meta.cameraModel }
-    const filler = rows.filter((r) => r.text !== meta.description && fillerReason(r.text, context) !== null)
+    const filler = store.fileCaptions(photoId).filter((r) => r.text !== meta.description && fillerReason(r.text, context) !== null)
     if (filler.length === 0) return
-    for (const r of filler) db.stmt(`DELETE FROM captions WHERE id = ?`).run(r.id)
-    const current = db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null }
-    if (current.caption_id === null) {
-      const latest = db.stmt(`SELECT id, provenance FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`).get(photoId) as { id: number; provenance: string } | undefined
-      db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(latest?.id ?? null, photoId)
-      // No caption left: back to 'embedded' so the caption stage runs again.
-      if (!latest && db.stmt(`UPDATE photos SET status = 'embedded' WHERE id = ? AND status = 'captioned'`).run(photoId).changes > 0 && this.d.ml()) {
-        this.d.queue.enqueue('caption', { photoId }, Priority.fresh)
-      }
-    }
+    // No caption left: the photo is back to 'embedded' and the caption stage runs again.
+    if (store.deleteCaptions(photoId, filler.map((r) => r.id)) && this.d.ml()) this.d.queue.enqueue('caption', { photoId }, Priority.fresh)
   }
 
   private async resolveIdentity(rootId: number, rel: string, abs: string, id: FastIdentity): Promise<{ photoId: number | null; fullHash: string | null }> {
-    const { db, store } = this.d
-    const candidates = db.stmt(`SELECT id, full_hash FROM photos WHERE size = ? AND fast_hash = ?`).all(id.size, id.fastHash) as { id: number; full_hash: string | null }[]
+    const { store } = this.d
+    const candidates = store.photosWithQuickKey(id.size, id.fastHash)
     if (candidates.length === 0) return { photoId: null, fullHash: null }
     const prev = store.pathRow(rootId, rel)
     // The same file at the same path, unchanged content.
@@ -291,8 +272,7 @@ export class Pipeline {
     for (const c of candidates) {
       let theirs = c.full_hash
       if (theirs === null) {
-        const other = (db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 AND NOT (p.root_id = ? AND p.rel_path = ?) LIMIT 1`)
-          .get(c.id, rootId, rel)) as { root: string; rel: string } | undefined
+        const other = store.otherPresentCopy(c.id, rootId, rel)
         if (!other) {
           // No other copy to compare with (it moved here, or its disk is away):
           // the quick key is our best evidence.
@@ -301,7 +281,7 @@ export class Pipeline {
         }
         try {
           theirs = await fullHash(path.join(other.root, ...other.rel.split('/')))
-          db.stmt(`UPDATE photos SET full_hash = ? WHERE id = ?`).run(theirs, c.id)
+          store.setFullHash(c.id, theirs)
         } catch {
           assumed ??= c.id
           continue
@@ -314,16 +294,13 @@ export class Pipeline {
 
   /** A file we cannot read at all still gets a row, so its error is listed. */
   private recordUnreadable(rootId: number, rel: string, message: string): number {
-    const { db, store } = this.d
-    const t = this.now()
+    const { store } = this.d
     const prev = store.pathRow(rootId, rel)
     if (prev) {
       store.setStatus(prev.photo_id, 'failed', message, 'ingest')
       return prev.photo_id
     }
-    const photoId = Number(db.stmt(`INSERT INTO photos (status, error, error_stage, added_at, updated_at) VALUES ('failed', ?, 'ingest', ?, ?)`).run(message, t, t).lastInsertRowid)
-    db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, present, seen_at) VALUES (?, ?, ?, 1, ?)`).run(photoId, rootId, rel, t)
-    return photoId
+    return store.insertUnreadable(rootId, rel, message, this.now())
   }
 
   // ---- thumbnail
@@ -339,12 +316,12 @@ export class Pipeline {
     signal.throwIfAborted()
     const { db, store, queue } = this.d
     const photoId = job.photo_id!
-    const row = db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
+    const key = store.contentKey(photoId)
     const abs = store.presentPath(photoId)
-    if (!row?.key || !abs) return db.tx(() => queue.complete(job.id))
+    if (!key || !abs) return db.tx(() => queue.complete(job.id))
     let note: string | null = null
     try {
-      note = (await makeThumbnail(abs, this.d.cacheDir, row.key)).note
+      note = (await makeThumbnail(abs, this.d.cacheDir, key)).note
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return db.tx(() => queue.complete(job.id))
       const permanent = error instanceof ImageRejectedError
@@ -354,10 +331,10 @@ export class Pipeline {
     }
     signal.throwIfAborted()
     db.tx(() => {
-      db.stmt(`UPDATE photos SET thumb_key = ?, decode_note = ? WHERE id = ?`).run(row.key, note, photoId)
+      store.setThumbnail(photoId, key, note)
       store.advance(photoId, 'thumbnailed')
       const ml = this.d.ml()
-      if (ml && !db.stmt(`SELECT 1 FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, ml.info.embeddingModelId)) {
+      if (ml && !store.hasEmbedding(photoId, ml.info.embeddingModelId)) {
         queue.enqueue('embed', { photoId }, job.priority)
       } else if (ml) queue.enqueue('caption', { photoId }, job.priority)
       queue.complete(job.id)
@@ -384,9 +361,8 @@ export class Pipeline {
     try {
       // RAW and BMP: the ML decoder reads the JPEG preview made from them (images.ts).
       // So do files the library decoded only leniently (a decode note): the ML decoder is strict.
-      const noted = db.stmt(`SELECT decode_note IS NOT NULL AS noted FROM photos WHERE id = ?`)
       // And AVIF with irot/imir, which the ML decoder (sharp) would see on its side (library/heif-transform.ts).
-      const inputs = await Promise.all(work.map(async (w) => (needsStandIn(w.abs) || (noted.get(w.job.photo_id!) as { noted: number } | undefined)?.noted || (await turnedAvif(w.abs)) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
+      const inputs = await Promise.all(work.map(async (w) => (needsStandIn(w.abs) || store.hasDecodeNote(w.job.photo_id!) || (await turnedAvif(w.abs)) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
       results = await ml.service.embedImages(inputs, signal)
     } catch (error) {
       if (signal.aborted) throw error
@@ -418,11 +394,11 @@ export class Pipeline {
 
   /** The 960 px preview of a file the ML decoder cannot read itself; the file when none can be made (its error then comes from the ML decoder). */
   private async standIn(photoId: number, abs: string): Promise<string> {
-    const row = this.d.db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined
-    if (!row?.key) return abs
+    const key = this.d.store.contentKey(photoId)
+    if (!key) return abs
     try {
-      await makePreview(abs, this.d.cacheDir, row.key)
-      return thumbnailPath(this.d.cacheDir, row.key, 'large')
+      await makePreview(abs, this.d.cacheDir, key)
+      return thumbnailPath(this.d.cacheDir, key, 'large')
     } catch {
       return abs
     }

@@ -53,6 +53,30 @@ export class JobQueue {
   }
 
   /** The kind the runner should work on next among `allowed`, or null. */
+  /**
+   * Queue, at backlog priority, the embeddings and captions these models have
+   * not made yet (after a pack change, or for photos indexed without ML): an
+   * embedding for every thumbnailed photo with a present file, a caption for
+   * every embedded photo that has none, or only another model's unreviewed one.
+   */
+  enqueueModelBacklog(embeddingModelId: string, captionModelId: string): void {
+    const t = this.now()
+    this.db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
+      SELECT 'embed', ph.id, ?, ?, ? FROM photos ph WHERE ph.status IN ('thumbnailed', 'embedded', 'captioned')
+      AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
+      AND EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`).run(Priority.backlog, t, t, embeddingModelId)
+    this.db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
+      SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
+      WHERE ph.status IN ('embedded', 'captioned')
+      AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
+      AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+  }
+
+  /** Forget the failed jobs of a photo (by id, or by any of its files), so it can be queued again. */
+  dropFailedOf(photoId: number): void {
+    this.db.stmt(`DELETE FROM jobs WHERE state = 'failed' AND (photo_id = ? OR (root_id, rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ?))`).run(photoId, photoId)
+  }
+
   nextKind(allowed: readonly JobKind[]): { kind: JobKind; wakeAt: number | null } | null {
     if (allowed.length === 0) return null
     const t = this.now()

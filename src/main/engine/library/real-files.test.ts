@@ -8,7 +8,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterEach, describe, expect, it } from 'vitest'
 import { jpegBytes } from '../../../../test/helpers/photo-folders.ts'
-import { testLibrary, until, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
+import { indexedLibrary, photoNamed, testLibrary, until, type TestLibrary } from '../../../../test/helpers/library-engine.ts'
 import { wordSearch } from '../search/word-search.ts'
 import type { PhotoFilter } from '../views/photo-filter.ts'
 import { scrubOtherPaths } from './images.ts'
@@ -34,17 +34,8 @@ afterEach(async () => {
   process.env.TZ = savedTz
 })
 
-async function indexed(setup: (photos: string) => Promise<void>): Promise<TestLibrary> {
-  lib = await testLibrary()
-  await fs.mkdir(lib.photos, { recursive: true })
-  await setup(lib.photos)
-  await lib.engine.start()
-  await lib.engine.roots.add(lib.photos)
-  await lib.engine.jobs.whenIdle()
-  return lib
-}
+const indexed = async (setup: (photos: string) => Promise<void>): Promise<TestLibrary> => (lib = await indexedLibrary(setup))
 
-const byName = (l: TestLibrary, name: string) => l.engine.photos.list().find((p) => p.paths.some((x) => path.basename(x.path) === name))
 const tag = (file: string, ...args: string[]): void => void execFileSync('exiftool', ['-q', '-m', '-overwrite_original', ...args, file])
 
 describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => {
@@ -57,11 +48,11 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
       await fs.writeFile(person, await jpegBytes({ seed: 2 }))
       tag(person, '-ImageDescription=SANYO DIGITAL CAMERA', '-XMP-dc:Description=Fish & Chips on the pier')
     })
-    const sanyo = l.engine.photos.get(byName(l, 'sanyo.jpg')!.id)!
+    const sanyo = l.engine.photos.get(photoNamed(l, 'sanyo.jpg')!.id)!
     expect(sanyo.caption).toBeNull()
     expect(l.engine.captions.history(sanyo.id)).toEqual([])
     expect(sanyo).toMatchObject({ embeddedDescription: 'SANYO DIGITAL CAMERA', embeddedFiller: expect.stringMatching(/DIGITAL CAMERA/) })
-    const person = l.engine.photos.get(byName(l, 'person.jpg')!.id)!
+    const person = l.engine.photos.get(photoNamed(l, 'person.jpg')!.id)!
     expect(person).toMatchObject({ caption: 'Fish & Chips on the pier', provenance: 'user' })
   })
 
@@ -71,7 +62,7 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
       await fs.writeFile(f, await jpegBytes({ seed: 3 }))
       tag(f, '-ImageDescription=KONICA MINOLTA DIGITAL CAMERA')
     })
-    const id = byName(l, 'konica.jpg')!.id
+    const id = photoNamed(l, 'konica.jpg')!.id
     // What the old importer did: the filler as a current user caption.
     const captionId = Number(l.engine.db.stmt(`INSERT INTO captions (photo_id, text, provenance, source, created_at) VALUES (?, 'KONICA MINOLTA DIGITAL CAMERA', 'user', 'file', 1)`).run(id).lastInsertRowid)
     l.engine.db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(captionId, id)
@@ -98,20 +89,20 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
         await fs.writeFile(g, await jpegBytes({ seed: 5 }))
         tag(g, '-DateTimeOriginal=2023:12:31 23:30:00')
       })
-      const p = l.engine.photos.get(byName(l, 'april-fools.jpg')!.id)!
+      const p = l.engine.photos.get(photoNamed(l, 'april-fools.jpg')!.id)!
       expect(p.takenAt).toBe(Date.UTC(2024, 3, 1, 3, 0, 0))
       expect(p.takenOffsetMinutes).toBe(540)
       const ids = (q: string, filters: PhotoFilter = {}) => wordSearch(l.engine.db, q, { limit: 10, filters }).map((r) => r.id)
       expect(ids('April 2024')).toContain(p.id)
       expect(ids('March')).not.toContain(p.id)
-      const q = l.engine.photos.get(byName(l, 'no-offset.jpg')!.id)!
+      const q = l.engine.photos.get(photoNamed(l, 'no-offset.jpg')!.id)!
       expect(ids('December 2023')).toContain(q.id)
       // A date filter for 1 April 2024 (the photo's own calendar day) finds it; 31 March does not; nor do zone-less times.
       expect(ids('April', { from: '2024-04-01', to: '2024-04-01' })).toContain(p.id)
       expect(ids('April', { from: '2024-03-31', to: '2024-03-31' })).not.toContain(p.id)
       expect(ids('April', { from: '2024-04-01T02:30', to: '2024-04-01T03:30' })).toContain(p.id)
       // Day words: 1 April 2024 was a Monday on the photographer's clock, for both offsets.
-      const u = l.engine.photos.get(byName(l, 'april-utc.jpg')!.id)!
+      const u = l.engine.photos.get(photoNamed(l, 'april-utc.jpg')!.id)!
       expect(u).toMatchObject({ takenAt: Date.UTC(2024, 3, 1, 3, 0, 0), takenOffsetMinutes: 0 })
       for (const query of ['Monday', 'monday 1 april 2024', '1 April', 'april 1 ']) {
         expect(ids(query), query).toEqual(expect.arrayContaining([p.id, u.id]))
@@ -139,15 +130,15 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
       await fs.writeFile(path.join(d, 'filler.jpg'), await jpegBytes({ seed: 8 }))
       await fs.writeFile(path.join(d, 'filler.xmp'), xmp('OLYMPUS DIGITAL CAMERA'))
     })
-    expect(byName(l, 'darktable.jpg')!.caption).toBe('Sunrise over the fjord')
-    expect(byName(l, 'lightroom.jpg')!.caption).toBe('Lunch & a view')
-    expect(byName(l, 'filler.jpg')!.caption).toBeNull()
+    expect(photoNamed(l, 'darktable.jpg')!.caption).toBe('Sunrise over the fjord')
+    expect(photoNamed(l, 'lightroom.jpg')!.caption).toBe('Lunch & a view')
+    expect(photoNamed(l, 'filler.jpg')!.caption).toBeNull()
     await fs.writeFile(path.join(dir, 'darktable.jpg.xmp'), xmp('Sunrise over the fjord, from the ferry'))
     const later = new Date(Date.now() + 5000)
     await fs.utimes(path.join(dir, 'darktable.jpg.xmp'), later, later)
     l.engine.roots.rescan()
     await l.engine.jobs.whenIdle()
-    expect(byName(l, 'darktable.jpg')!.caption).toBe('Sunrise over the fjord, from the ferry')
+    expect(photoNamed(l, 'darktable.jpg')!.caption).toBe('Sunrise over the fjord, from the ferry')
   })
 })
 
@@ -176,10 +167,10 @@ describe('sidecars edited while the library watches', () => {
     await lib.engine.start({ watch: true })
     await lib.engine.roots.add(lib.photos)
     await lib.engine.jobs.whenIdle()
-    expect(byName(lib, 'watched.jpg')!.caption).toBeNull()
+    expect(photoNamed(lib, 'watched.jpg')!.caption).toBeNull()
     await fs.writeFile(path.join(lib.photos, 'watched.xmp'), `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">Written in Lightroom</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`)
     const l = lib
-    await until(() => byName(l, 'watched.jpg')!.caption === 'Written in Lightroom', 'the sidecar caption')
+    await until(() => photoNamed(l, 'watched.jpg')!.caption === 'Written in Lightroom', 'the sidecar caption')
   })
 })
 
@@ -194,7 +185,7 @@ describe('decoding what viewers show', () => {
       await sharp(rgba, { raw: { width: w, height: w, channels: 4 } }).gif().toFile(path.join(dir, 'logo.gif'))
     })
     for (const name of ['logo.png', 'logo.gif']) {
-      const p = byName(l, name)!
+      const p = photoNamed(l, name)!
       expect(p.status).toBe('thumbnailed')
       const { data } = await sharp(l.engine.photos.thumbnailPath(p.id, 'small')!).raw().toBuffer({ resolveWithObject: true })
       // a transparent pixel (x = 8) is the neutral grey, not black
@@ -207,7 +198,7 @@ describe('decoding what viewers show', () => {
     const l = await indexed(async (dir) => {
       await fs.writeFile(path.join(dir, 'paint.bmp'), bmp24(5, 3))
     })
-    const p = l.engine.photos.get(byName(l, 'paint.bmp')!.id)!
+    const p = l.engine.photos.get(photoNamed(l, 'paint.bmp')!.id)!
     expect(p).toMatchObject({ status: 'thumbnailed', width: 5, height: 3, mime: 'bmp' })
     const { data } = await sharp(l.engine.photos.thumbnailPath(p.id, 'small')!).raw().toBuffer({ resolveWithObject: true })
     expect(data[2]).toBeGreaterThan(200) // blue
@@ -221,7 +212,7 @@ describe('decoding what viewers show', () => {
       const sos = good.indexOf(Buffer.from([0xff, 0xda]))
       await fs.writeFile(path.join(dir, 'junk.jpg'), Buffer.concat([good.subarray(0, sos), Buffer.from([1, 2, 3, 4]), good.subarray(sos)]))
     })
-    const p = l.engine.photos.get(byName(l, 'junk.jpg')!.id)!
+    const p = l.engine.photos.get(photoNamed(l, 'junk.jpg')!.id)!
     expect(p.status).toBe('thumbnailed')
     expect(p.error).toBeNull()
     expect(p.decodeNote).toMatch(/warning/i)
@@ -263,7 +254,7 @@ async function fakeRaw(file: string, make = 'Canon'): Promise<void> {
 describe.skipIf(!hasExiftool)('RAW files', () => {
   it('indexes a RAW file from its embedded JPEG preview, with its metadata', async () => {
     const l = await indexed(async (dir) => fakeRaw(path.join(dir, 'DSC_0001.dng')))
-    const p = l.engine.photos.get(byName(l, 'DSC_0001.dng')!.id)!
+    const p = l.engine.photos.get(photoNamed(l, 'DSC_0001.dng')!.id)!
     expect(p).toMatchObject({ status: 'thumbnailed', error: null, width: 640, height: 480, cameraMake: 'Canon', cameraModel: 'Test RAW', takenAt: Date.UTC(2022, 1, 22, 22, 22, 22) })
     const { data } = await sharp(l.engine.photos.thumbnailPath(p.id, 'small')!).raw().toBuffer({ resolveWithObject: true })
     expect(data[2]).toBeGreaterThan(200) // the blue preview, not the red main image
@@ -304,7 +295,7 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       await lib.engine.start()
       await lib.engine.roots.add(lib.photos)
       await lib.engine.jobs.whenIdle()
-      const p = lib.engine.photos.get(byName(lib, 'turned.avif')!.id)!
+      const p = lib.engine.photos.get(photoNamed(lib, 'turned.avif')!.id)!
       expect(p).toMatchObject({ status: 'captioned', width: 427, height: 640 })
       const thumb = await sharp(lib.engine.photos.thumbnailPath(p.id, 'small')!).metadata()
       expect(thumb.height).toBeGreaterThan(thumb.width!)
@@ -327,7 +318,7 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       })
       const all = l.engine.photos.list()
       expect(all).toHaveLength(2)
-      const pair = byName(l, 'IMG_0002.jpg')!
+      const pair = photoNamed(l, 'IMG_0002.jpg')!
       expect(pair.paths.map((x) => path.basename(x.path)).sort()).toEqual(['IMG_0002.jpg', order === 'RAW first' ? 'IMG_0002.dng' : 'IMG_0002.pef'].sort())
       expect(l.engine.photos.originalPath(pair.id)!.endsWith('IMG_0002.jpg')).toBe(true)
       expect(l.engine.photos.get(pair.id)!.width).toBe(64)
@@ -386,7 +377,7 @@ describe('our own exported sidecars, read back', () => {
         dir = d
         for (let i = 0; i < texts.length; i++) await fs.writeFile(path.join(d, `p${i}.jpg`), await jpegBytes({ seed: 20 + i }))
       })
-      for (let i = 0; i < texts.length; i++) l.engine.captions.set(byName(l, `p${i}.jpg`)!.id, texts[i]!)
+      for (let i = 0; i < texts.length; i++) l.engine.captions.set(photoNamed(l, `p${i}.jpg`)!.id, texts[i]!)
       const report = await exportAltText(l.engine.db, { format: 'xmp', sidecarNaming: naming })
       expect(report.written).toBeGreaterThanOrEqual(texts.length)
       await l.engine.close()
@@ -396,7 +387,7 @@ describe('our own exported sidecars, read back', () => {
         await lib.engine.start()
         await lib.engine.roots.add(dir)
         await lib.engine.jobs.whenIdle()
-        for (let i = 0; i < texts.length; i++) expect(byName(lib, `p${i}.jpg`)).toMatchObject({ caption: texts[i], provenance: 'user' })
+        for (let i = 0; i < texts.length; i++) expect(photoNamed(lib, `p${i}.jpg`)).toMatchObject({ caption: texts[i], provenance: 'user' })
       } finally {
         await fs.rm(l.dir, { recursive: true, force: true })
       }

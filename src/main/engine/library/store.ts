@@ -4,7 +4,8 @@ import path from 'node:path'
 import type { LibraryDb } from '../db/database.ts'
 import type { ScanProblem } from './scanner.ts'
 import type { DecodeOptions } from '../../ml/service.ts'
-import type { Caption, PhotoDetail, PhotoPath, PhotoQuery, PhotoStatus, PhotoSummary, Provenance, Root, RootOptions } from '../types.ts'
+import type { Caption, JobFailure, JobKind, PhotoDetail, PhotoPath, PhotoQuery, PhotoStatus, PhotoSummary, Provenance, Root, RootOptions } from '../types.ts'
+import type { PhotoMetadata } from './metadata.ts'
 import { wellFormed } from '../../../shared/text-safety.ts'
 
 interface RootRow { id: number; path: string; exclude: string; use_polling: number; available: number; added_at: number; last_scan_at: number | null; scan_errors: string }
@@ -92,6 +93,36 @@ export class LibraryStore {
       { id: number; photo_id: number; size: number | null; mtime_ms: number | null; present: number } | undefined
   }
 
+  /** Whether the photo has a present file other than the path row `pathId`. */
+  hasOtherPresentPath(photoId: number, pathId: number): boolean {
+    return this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? AND id != ? AND present = 1 LIMIT 1`).get(photoId, pathId) !== undefined
+  }
+
+  /** A present copy of the photo other than the file at (rootId, rel), as root folder and rel path. */
+  otherPresentCopy(photoId: number, rootId: number, rel: string): { root: string; rel: string } | undefined {
+    return this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 AND NOT (p.root_id = ? AND p.rel_path = ?) LIMIT 1`)
+      .get(photoId, rootId, rel) as { root: string; rel: string } | undefined
+  }
+
+  /** The present files of a photo, as root id and rel path (for queueing them again). */
+  presentRelPaths(photoId: number): { rootId: number; relPath: string }[] {
+    return (this.db.stmt(`SELECT root_id, rel_path FROM paths WHERE photo_id = ? AND present = 1`).all(photoId) as { root_id: number; rel_path: string }[]).map((p) => ({ rootId: p.root_id, relPath: p.rel_path }))
+  }
+
+  /** Record a new file of a photo, present now. */
+  insertPath(photoId: number, rootId: number, rel: string, size: number, mtimeMs: number, seenAt: number): void {
+    this.db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`).run(photoId, rootId, rel, size, mtimeMs, seenAt)
+  }
+
+  /** Point a known path at (possibly another) photo with the file's current size and mtime, present again. */
+  relinkPath(pathId: number, photoId: number, size: number, mtimeMs: number, seenAt: number): void {
+    this.db.stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ? WHERE id = ?`).run(photoId, size, mtimeMs, seenAt, pathId)
+  }
+
+  setSidecarMtime(rootId: number, rel: string, mtimeMs: number | null): void {
+    this.db.stmt(`UPDATE paths SET sidecar_mtime_ms = ? WHERE root_id = ? AND rel_path = ?`).run(mtimeMs, rootId, rel)
+  }
+
   /** All known (rel path -> size, mtime, present) of a root, for a scan to compare against. */
   rootPaths(rootId: number): Map<string, { size: number | null; mtime: number | null; sidecarMtime: number | null; present: boolean; failed: boolean }> {
     const rows = this.db.stmt(`SELECT p.rel_path, p.size, p.mtime_ms, p.sidecar_mtime_ms, p.present, ph.fast_hash IS NULL AS unread FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ?`).all(rootId) as
@@ -162,6 +193,145 @@ export class LibraryStore {
     this.db.stmt(`UPDATE photos SET status = ?, error = NULL, error_stage = NULL, updated_at = ? WHERE id = ? AND (${rank} < ? OR status = 'failed')`).run(status, this.now(), photoId, target)
   }
 
+  photoExists(photoId: number): boolean {
+    return this.db.stmt(`SELECT 1 FROM photos WHERE id = ?`).get(photoId) !== undefined
+  }
+
+  /** A new photo row for content seen for the first time. */
+  insertPhoto(size: number, fastHash: string, fullHash: string | null, t: number): number {
+    return Number(this.db.stmt(`INSERT INTO photos (size, fast_hash, full_hash, added_at, updated_at) VALUES (?, ?, ?, ?, ?)`).run(size, fastHash, fullHash, t, t).lastInsertRowid)
+  }
+
+  /** A photo row, with its path, for a file that could not be read at all (so its error is listed). */
+  insertUnreadable(rootId: number, rel: string, message: string, t: number): number {
+    const photoId = Number(this.db.stmt(`INSERT INTO photos (status, error, error_stage, added_at, updated_at) VALUES ('failed', ?, 'ingest', ?, ?)`).run(message, t, t).lastInsertRowid)
+    this.db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, present, seen_at) VALUES (?, ?, ?, 1, ?)`).run(photoId, rootId, rel, t)
+    return photoId
+  }
+
+  /** Drop a photo row no path points at any more; false when a path still does. */
+  deletePhotoIfPathless(photoId: number): boolean {
+    if (this.db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? LIMIT 1`).get(photoId)) return false
+    this.db.stmt(`DELETE FROM photos WHERE id = ?`).run(photoId)
+    return true
+  }
+
+  /** Photos whose size and quick hash are these (candidates for the same content). */
+  photosWithQuickKey(size: number, fastHash: string): { id: number; full_hash: string | null }[] {
+    return this.db.stmt(`SELECT id, full_hash FROM photos WHERE size = ? AND fast_hash = ?`).all(size, fastHash) as { id: number; full_hash: string | null }[]
+  }
+
+  setFullHash(photoId: number, fullHash: string): void {
+    this.db.stmt(`UPDATE photos SET full_hash = ? WHERE id = ?`).run(fullHash, photoId)
+  }
+
+  /** Record the full hash of a photo that did not have one yet. */
+  fillFullHash(photoId: number, fullHash: string): void {
+    this.db.stmt(`UPDATE photos SET full_hash = ? WHERE id = ? AND full_hash IS NULL`).run(fullHash, photoId)
+  }
+
+  /** The file at a known path changed: new content identity; what was derived from the old bytes (thumbnail, embeddings, status) goes. */
+  replaceContent(photoId: number, size: number, fastHash: string, fullHash: string | null, t: number): void {
+    this.db.stmt(`UPDATE photos SET size = ?, fast_hash = ?, full_hash = ?, thumb_key = NULL, status = 'indexed', error = NULL, error_stage = NULL, updated_at = ? WHERE id = ?`)
+      .run(size, fastHash, fullHash, t, photoId)
+    this.db.stmt(`DELETE FROM embeddings WHERE photo_id = ?`).run(photoId)
+  }
+
+  /** What the header probe and the metadata reader found. */
+  setImageFacts(photoId: number, probe: { format: string; width: number; height: number }, meta: PhotoMetadata, t: number): void {
+    this.db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_offset = ?, taken_source = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?,
+        embedded_description = ?, embedded_filler = ?, updated_at = ? WHERE id = ?`)
+      .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.takenOffsetMinutes, meta.takenSource, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon,
+        meta.embeddedDescription, meta.fillerReason, t, photoId)
+  }
+
+  /** An ingest failure is over: back to 'indexed' (a later stage's failure stays until that stage is retried). */
+  clearIngestFailure(photoId: number): void {
+    this.db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
+  }
+
+  /** The photo's content key (full hash, else quick hash), which names its thumbnails. */
+  contentKey(photoId: number): string | null {
+    return (this.db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined)?.key ?? null
+  }
+
+  /** Whether the photo's thumbnail was made from its current content. */
+  thumbnailCurrent(photoId: number): boolean {
+    const row = this.db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
+    return row.thumb_key === row.key
+  }
+
+  /** The thumbnail key and pixel size of a photo (undefined: no such photo). */
+  thumbnailInfo(photoId: number): { thumbKey: string | null; width: number | null; height: number | null } | undefined {
+    const r = this.db.stmt(`SELECT thumb_key, width, height FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; width: number | null; height: number | null } | undefined
+    return r ? { thumbKey: r.thumb_key, width: r.width, height: r.height } : undefined
+  }
+
+  setThumbnail(photoId: number, key: string, decodeNote: string | null): void {
+    this.db.stmt(`UPDATE photos SET thumb_key = ?, decode_note = ? WHERE id = ?`).run(key, decodeNote, photoId)
+  }
+
+  /** Whether the library decoded the photo only leniently (it has a decode note). */
+  hasDecodeNote(photoId: number): boolean {
+    return Boolean((this.db.stmt(`SELECT decode_note IS NOT NULL AS noted FROM photos WHERE id = ?`).get(photoId) as { noted: number } | undefined)?.noted)
+  }
+
+  // ---- counts (library status)
+
+  countByStatus(): Record<PhotoStatus, number> {
+    const byStatus: Record<PhotoStatus, number> = { indexed: 0, thumbnailed: 0, embedded: 0, captioned: 0, failed: 0 }
+    for (const r of this.db.stmt(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: PhotoStatus; n: number }[]) byStatus[r.status] = r.n
+    return byStatus
+  }
+
+  /** Photos of one status, or all. */
+  countPhotos(status?: PhotoStatus): number {
+    const row = status ? this.db.stmt(`SELECT count(*) AS n FROM photos WHERE status = ?`).get(status) : this.db.stmt(`SELECT count(*) AS n FROM photos`).get()
+    return (row as { n: number }).n
+  }
+
+  /** Photos with no present file. */
+  countMissing(): number {
+    return this.count(`SELECT count(*) AS n FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`)
+  }
+
+  /** Photos whose current automatic caption another caption model made. */
+  countStaleCaptions(captionModelId: string): number {
+    return this.count(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'auto' AND c.model_id IS NOT ?`, captionModelId)
+  }
+
+  /** Photos embedded, but not by this embedding model. */
+  countStaleEmbeddings(embeddingModelId: string): number {
+    return this.count(`SELECT count(*) AS n FROM photos ph WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)`, embeddingModelId)
+  }
+
+  /** Photos whose current caption a person wrote. */
+  countUserCaptions(): number {
+    return this.count(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'user'`)
+  }
+
+  private count(sql: string, ...args: unknown[]): number {
+    return (this.db.stmt(sql).get(...args) as { n: number }).n
+  }
+
+  // ---- failures
+
+  /** Failed photos, newest failure first, with a file and the most attempts any of their jobs made. */
+  failures(limit: number): JobFailure[] {
+    const rows = this.db.stmt(`SELECT ph.id, ph.error, ph.error_stage, (SELECT r.path || '/' || p.rel_path FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ph.id ORDER BY p.present DESC, p.id LIMIT 1) AS path,
+      (SELECT max(attempts) FROM jobs j WHERE j.photo_id = ph.id OR (j.root_id, j.rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ph.id)) AS attempts
+      FROM photos ph WHERE ph.status = 'failed' ORDER BY ph.updated_at DESC LIMIT ?`).all(limit) as { id: number; error: string | null; error_stage: string | null; path: string | null; attempts: number | null }[]
+    return rows.map((r) => ({ photoId: r.id, path: r.path, kind: (r.error_stage ?? 'ingest') as JobKind, error: r.error ?? 'unknown error', attempts: r.attempts ?? 1 }))
+  }
+
+  /** Failed photos (all, or those of `photoIds` that failed) with the stage that failed. */
+  failedPhotos(photoIds?: readonly number[]): { id: number; stage: JobKind }[] {
+    const rows = (photoIds
+      ? photoIds.map((id) => this.db.stmt(`SELECT id, error_stage FROM photos WHERE id = ? AND status = 'failed'`).get(id)).filter(Boolean)
+      : this.db.stmt(`SELECT id, error_stage FROM photos WHERE status = 'failed'`).all()) as { id: number; error_stage: string | null }[]
+    return rows.map((r) => ({ id: r.id, stage: (r.error_stage ?? 'ingest') as JobKind }))
+  }
+
   photoKey(photoId: number): { key: string | null; status: PhotoStatus; captionProvenance: Provenance | null; captionReviewed: boolean } | null {
     const r = this.db.stmt(`SELECT ph.thumb_key, ph.status, c.provenance, c.reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { thumb_key: string | null; status: PhotoStatus; provenance: Provenance | null; reviewed_at: number | null } | undefined
     return r ? { key: r.thumb_key, status: r.status, captionProvenance: r.provenance, captionReviewed: r.reviewed_at !== null } : null
@@ -174,6 +344,10 @@ export class LibraryStore {
     this.db.stmt(`INSERT OR REPLACE INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, ?, ?, ?, ?)`).run(photoId, modelId, vector.length, blob, this.now())
   }
 
+  hasEmbedding(photoId: number, modelId: string): boolean {
+    return this.db.stmt(`SELECT 1 FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, modelId) !== undefined
+  }
+
   getEmbedding(photoId: number, modelId: string): Float32Array | null {
     const r = this.db.stmt(`SELECT vector FROM embeddings WHERE photo_id = ? AND model_id = ?`).get(photoId, modelId) as { vector: Buffer } | undefined
     if (!r) return null
@@ -184,6 +358,36 @@ export class LibraryStore {
   }
 
   // ---- captions
+
+  /** Whether this text was already imported from the photo's file. */
+  hasFileCaption(photoId: number, text: string): boolean {
+    return this.db.stmt(`SELECT 1 FROM captions WHERE photo_id = ? AND source = 'file' AND text = ?`).get(photoId, text) !== undefined
+  }
+
+  /** Who wrote the photo's current caption and where it came from (nulls: none). */
+  currentCaptionOrigin(photoId: number): { provenance: string | null; source: string | null } | undefined {
+    return this.db.stmt(`SELECT c.provenance, c.source FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { provenance: string | null; source: string | null } | undefined
+  }
+
+  /** Captions imported from the photo's file. */
+  fileCaptions(photoId: number): { id: number; text: string }[] {
+    return this.db.stmt(`SELECT id, text FROM captions WHERE photo_id = ? AND source = 'file'`).all(photoId) as { id: number; text: string }[]
+  }
+
+  /**
+   * Delete captions of a photo. When its current one went, the newest left
+   * becomes current; with none left a captioned photo goes back to 'embedded'.
+   * Returns true in that last case (the caption stage must run again).
+   */
+  deleteCaptions(photoId: number, captionIds: readonly number[]): boolean {
+    for (const id of captionIds) this.db.stmt(`DELETE FROM captions WHERE id = ?`).run(id)
+    const current = this.db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null }
+    if (current.caption_id !== null) return false
+    const latest = this.db.stmt(`SELECT id, provenance FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`).get(photoId) as { id: number; provenance: string } | undefined
+    this.db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(latest?.id ?? null, photoId)
+    return !latest && this.db.stmt(`UPDATE photos SET status = 'embedded' WHERE id = ? AND status = 'captioned'`).run(photoId).changes > 0
+  }
+
 
   addCaption(photoId: number, text: string, provenance: Provenance, opts: { modelId?: string | null; decoding?: DecodeOptions | null; source?: string | null; makeCurrent: boolean }): number {
     const info = this.db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(

@@ -27,6 +27,8 @@ export interface LibraryVectorsOptions {
   rerankFactor?: number
   /** Override AUTO_INT8_ABOVE (tests). */
   int8Above?: number
+  /** The handle that trims the embedding log when `db` is read-only (default `db`; none: the log is left to a writer). */
+  writer?: LibraryDb
 }
 
 /**
@@ -82,8 +84,9 @@ export class LibraryVectors {
   }
 
   private prune(maxSeq: number): void {
-    if (this.db.raw.readonly) return
-    this.db.stmt(`DELETE FROM search_embedding_log WHERE seq <= ?`).run(maxSeq - LOG_TAIL)
+    const writer = this.options.writer ?? this.db
+    if (writer.raw.readonly) return
+    writer.stmt(`DELETE FROM search_embedding_log WHERE seq <= ?`).run(maxSeq - LOG_TAIL)
   }
 
   private building: { modelId: string; done: Promise<VectorIndex | null> } | null = null

@@ -75,6 +75,8 @@ export interface SearchServiceOptions {
   encoding?: VectorEncoding | 'auto'
   /** The active embedding model; default: the model id the ML service reports, else the newest in the database. */
   embeddingModelId?: () => string | null
+  /** Where `db` is a read-only handle: the writer that trims the embedding log the vector index follows. */
+  writer?: LibraryDb
 }
 
 const QUERY_CACHE = 256
@@ -93,7 +95,7 @@ export class SearchService {
   private generation = 0
 
   constructor(private readonly db: LibraryDb, private readonly options: SearchServiceOptions = {}) {
-    this.vectors = new LibraryVectors(db, options.encoding ? { encoding: options.encoding } : {})
+    this.vectors = new LibraryVectors(db, { ...(options.encoding ? { encoding: options.encoding } : {}), ...(options.writer ? { writer: options.writer } : {}) })
   }
 
   /** Start loading the text tower now; resolves when a query can be embedded. */

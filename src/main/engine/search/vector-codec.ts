@@ -44,14 +44,8 @@ export function floatToHalf(x: number): number {
   return half
 }
 
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1
-  const exp = (h >>> 10) & 0x1f
-  const mant = h & 0x3ff
-  if (exp === 0) return sign * mant * 2 ** -24
-  if (exp === 0x1f) return mant ? Number.NaN : sign * Infinity
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15)
-}
+// The one half-to-float conversion, shared with the weight readers.
+export { halfToFloat } from '../../ml/weights/to-float32.ts'
 
 /** Symmetric int8 quantisation with one scale per vector: v ≈ codes * scale. */
 export function quantizeInt8(v: ArrayLike<number>, codes: Int8Array, offset = 0): number {

@@ -3,6 +3,7 @@
 // trainFromLibrary and reports progress and the finished version. A `stop`
 // (cancel or pause) or the parent going away ends the run at the next step
 // boundary with its checkpoint kept, so a later start resumes it.
+import { onParentMessage, sendToParent } from '../../ml/worker/parent-channel.ts'
 import { openDatabase, type LibraryDb } from '../db/database.ts'
 import { CancelledError, isCancelled } from '../errors.ts'
 import { trainFromLibrary, type LibraryTrainingOptions } from './library-training.ts'
@@ -13,9 +14,7 @@ let started = false
 let finished: number | null = null
 let db: LibraryDb | null = null
 
-function send(msg: FromTrainingChild): void {
-  if (process.connected !== false) process.send?.(msg)
-}
+const send = (msg: FromTrainingChild): void => sendToParent(msg)
 
 function exit(code: number): void {
   db?.close()
@@ -55,13 +54,7 @@ async function run(dbPath: string, options: TrainingChildOptions): Promise<void>
   }
 }
 
-process.on('message', (raw: unknown) => {
-  const parsed = toTrainingChildSchema.safeParse(raw)
-  if (!parsed.success) {
-    send({ type: 'log', text: `training process: ignored an invalid message (${parsed.error.issues[0]?.message ?? 'unknown'})` })
-    return
-  }
-  const msg = parsed.data
+onParentMessage(toTrainingChildSchema, 'training process', (msg) => {
   if (msg.type === 'stop') {
     abort.abort(new CancelledError('training cancelled'))
     if (!started) exit(0)

@@ -12,6 +12,7 @@
 // identical before and after). So the plan counts optimizer STEPS: enough for
 // every caption to be seen many times at small data, growing slowly with more.
 import type { Gpt2Config, MappingConfig } from '../models/config.ts'
+import type { TrainOptions } from './train-run.ts'
 
 export interface TrainingRequest {
   /** Captions the run learns from (after any held-out split). */
@@ -40,18 +41,8 @@ export interface PlanPack {
 
 export interface TrainingPlan {
   init: 'pack' | 'scratch'
-  /** What runTraining takes (initialMapping is the caller's: the pack's weights when init is 'pack'). */
-  run: {
-    mapping: MappingConfig
-    tuneGpt2: boolean
-    batchSize: number
-    steps: number
-    lr: number
-    warmup: number
-    weightDecay: number
-    seed: number
-    shuffle: boolean
-  }
+  /** What runTraining takes, less the caller's part (initialMapping: the pack's weights when init is 'pack'; provider, threads, callbacks). */
+  run: Pick<TrainOptions, 'mapping' | 'tuneGpt2' | 'batchSize' | 'steps' | 'lr' | 'warmup' | 'weightDecay' | 'seed' | 'shuffle'>
   stepsPerEpoch: number
   /** Passes over the captions the steps amount to (may be fractional when steps were given). */
   epochs: number

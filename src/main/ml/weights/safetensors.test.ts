@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { encodeSafetensors, halfToFloat, openSafetensors, readSafetensors, writeSafetensors } from './safetensors.ts'
+import { encodeSafetensors, openSafetensors, readSafetensors, writeSafetensors } from './safetensors.ts'
+import { halfToFloat } from './to-float32.ts'
 import { f32 } from './tensor.ts'
 
 const goldenGpt2 = path.resolve(__dirname, '../../../../../shared/reference/golden/gpt2_tiny/model.safetensors')

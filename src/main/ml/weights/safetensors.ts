@@ -6,6 +6,7 @@
 // load, so every consumer sees float32 weights whatever the checkpoint stored.
 import fs from 'node:fs'
 import { numel, type DType, type HostTensor } from './tensor.ts'
+import { toFloat32 } from './to-float32.ts'
 
 interface HeaderEntry {
   dtype: string
@@ -147,22 +148,12 @@ function decode(dtype: string, shape: number[], raw: Buffer): HostTensor {
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true)
       return { dtype: 'float32', shape: [...shape], data: out }
     }
-    case 'F64': {
-      const out = new Float32Array(n)
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true)
-      return { dtype: 'float32', shape: [...shape], data: out }
-    }
-    case 'F16': {
-      const out = new Float32Array(n)
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true))
-      return { dtype: 'float32', shape: [...shape], data: out }
-    }
-    case 'BF16': {
-      const out = new Float32Array(n)
-      const u32 = new Uint32Array(out.buffer)
-      for (let i = 0; i < n; i++) u32[i] = view.getUint16(i * 2, true) << 16
-      return { dtype: 'float32', shape: [...shape], data: out }
-    }
+    case 'F64':
+      return { dtype: 'float32', shape: [...shape], data: toFloat32('float64', view, n) }
+    case 'F16':
+      return { dtype: 'float32', shape: [...shape], data: toFloat32('float16', view, n) }
+    case 'BF16':
+      return { dtype: 'float32', shape: [...shape], data: toFloat32('bfloat16', view, n) }
     case 'I64': {
       const out = new BigInt64Array(n)
       for (let i = 0; i < n; i++) out[i] = view.getBigInt64(i * 8, true)
@@ -179,15 +170,6 @@ function decode(dtype: string, shape: number[], raw: Buffer): HostTensor {
     default:
       throw new SafetensorsError(`unsupported dtype ${dtype}`)
   }
-}
-
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1
-  const exp = (h >> 10) & 0x1f
-  const frac = h & 0x3ff
-  if (exp === 0) return sign * 2 ** -14 * (frac / 1024)
-  if (exp === 0x1f) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY
-  return sign * 2 ** (exp - 15) * (1 + frac / 1024)
 }
 
 const writeCode: Record<DType, string> = { float32: 'F32', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' }

@@ -7,6 +7,7 @@
 import fs from 'node:fs'
 import { inflateRawSync } from 'node:zlib'
 import { numel, type HostTensor } from './tensor.ts'
+import { toFloat32 } from './to-float32.ts'
 
 export class TorchCheckpointError extends Error {}
 
@@ -226,6 +227,16 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
   const need = (n: number): void => {
     if (pos + n > buf.length) throw new Error('pickle data ends early (truncated)')
   }
+  // A fixed-size field at `pos`: checked to be there, read, stepped past.
+  const read = <T>(size: number, get: (at: number) => T): T => {
+    need(size)
+    const value = get(pos)
+    pos += size
+    return value
+  }
+  const u8 = (): number => read(1, (at) => buf[at]!)
+  const u32 = (): number => read(4, (at) => buf.readUInt32LE(at))
+  const text = (length: number, encoding: BufferEncoding): string => read(length, (at) => buf.toString(encoding, at, at + length))
   const popMark = (): unknown[] => {
     const i = stack.lastIndexOf(MARK)
     if (i < 0) throw new Error('pickle MARK missing')
@@ -258,14 +269,13 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
     const at = pos
     const op = buf[pos++]!
     switch (op) {
-      case 0x80: // PROTO
-        need(1)
-        if (buf[pos]! > 5) throw new Error(`unsupported pickle protocol ${buf[pos]}`)
-        pos += 1
+      case 0x80: { // PROTO
+        const protocol = u8()
+        if (protocol > 5) throw new Error(`unsupported pickle protocol ${protocol}`)
         break
+      }
       case 0x95: // FRAME
-        need(8)
-        pos += 8
+        read(8, () => null)
         break
       case 0x2e: // STOP
         return pop()
@@ -286,24 +296,17 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
         break
       }
       case 0x71: // BINPUT
-        need(1)
-        memo.set(buf[pos]!, top())
-        pos += 1
+        memo.set(u8(), top())
         break
       case 0x72: // LONG_BINPUT
-        need(4)
-        memo.set(buf.readUInt32LE(pos), top())
-        pos += 4
+        memo.set(u32(), top())
         break
       case 0x94: // MEMOIZE
         memo.set(memo.size, top())
         break
       case 0x68: // BINGET
       case 0x6a: { // LONG_BINGET
-        const n = op === 0x68 ? 1 : 4
-        need(n)
-        const key = n === 1 ? buf[pos]! : buf.readUInt32LE(pos)
-        pos += n
+        const key = op === 0x68 ? u8() : u32()
         if (!memo.has(key)) throw new Error(`pickle memo ${key} is not set`)
         stack.push(memo.get(key))
         break
@@ -378,64 +381,36 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
         stack.push(false)
         break
       case 0x4b: // BININT1
-        need(1)
-        stack.push(buf[pos]!)
-        pos += 1
+        stack.push(u8())
         break
       case 0x4d: // BININT2
-        need(2)
-        stack.push(buf.readUInt16LE(pos))
-        pos += 2
+        stack.push(read(2, (at) => buf.readUInt16LE(at)))
         break
       case 0x4a: // BININT
-        need(4)
-        stack.push(buf.readInt32LE(pos))
-        pos += 4
+        stack.push(read(4, (at) => buf.readInt32LE(at)))
         break
-      case 0x8a: { // LONG1
-        need(1)
-        const n = buf[pos]!
-        pos += 1
-        need(n)
-        let v = 0n
-        for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[pos + i]!)
-        if (n > 0 && buf[pos + n - 1]! & 0x80) v -= 1n << BigInt(8 * n)
-        pos += n
+      case 0x8a: { // LONG1: n little-endian two's-complement bytes
+        const n = u8()
+        const v = read(n, (at) => {
+          let magnitude = 0n
+          for (let i = n - 1; i >= 0; i--) magnitude = (magnitude << 8n) | BigInt(buf[at + i]!)
+          return n > 0 && buf[at + n - 1]! & 0x80 ? magnitude - (1n << BigInt(8 * n)) : magnitude
+        })
         stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v)
         break
       }
       case 0x47: // BINFLOAT (big-endian double)
-        need(8)
-        stack.push(buf.readDoubleBE(pos))
-        pos += 8
+        stack.push(read(8, (at) => buf.readDoubleBE(at)))
         break
-      case 0x58: { // BINUNICODE
-        need(4)
-        const n = buf.readUInt32LE(pos)
-        pos += 4
-        need(n)
-        stack.push(buf.toString('utf8', pos, pos + n))
-        pos += n
+      case 0x58: // BINUNICODE
+        stack.push(text(u32(), 'utf8'))
         break
-      }
-      case 0x8c: { // SHORT_BINUNICODE
-        need(1)
-        const n = buf[pos]!
-        pos += 1
-        need(n)
-        stack.push(buf.toString('utf8', pos, pos + n))
-        pos += n
+      case 0x8c: // SHORT_BINUNICODE
+        stack.push(text(u8(), 'utf8'))
         break
-      }
-      case 0x55: { // SHORT_BINSTRING (py2 str; appears in old pickles)
-        need(1)
-        const n = buf[pos]!
-        pos += 1
-        need(n)
-        stack.push(buf.toString('latin1', pos, pos + n))
-        pos += n
+      case 0x55: // SHORT_BINSTRING (py2 str; appears in old pickles)
+        stack.push(text(u8(), 'latin1'))
         break
-      }
       case 0x51: { // BINPERSID
         const pid = pop()
         stack.push(persistentLoad(pid))
@@ -473,21 +448,10 @@ function storageToTyped(raw: Buffer, type: StorageType): { data: Float32Array | 
   switch (type.dtype) {
     case 'float32':
       return { data: new Float32Array(aligned.buffer), dtype: 'float32' }
-    case 'float64': {
-      const out = new Float32Array(n)
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true)
-      return { data: out, dtype: 'float32' }
-    }
-    case 'float16': {
-      const out = new Float32Array(n)
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true))
-      return { data: out, dtype: 'float32' }
-    }
-    case 'bfloat16': {
-      const bits = new Uint32Array(n)
-      for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true) << 16
-      return { data: new Float32Array(bits.buffer), dtype: 'float32' }
-    }
+    case 'float64':
+    case 'float16':
+    case 'bfloat16':
+      return { data: toFloat32(type.dtype, view, n), dtype: 'float32' }
     case 'int64':
       return { data: new BigInt64Array(aligned.buffer), dtype: 'int64' }
     case 'int32':
@@ -501,15 +465,6 @@ function storageToTyped(raw: Buffer, type: StorageType): { data: Float32Array | 
     case 'bool':
       return { data: aligned, dtype: 'bool' }
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1
-  const exp = (h >> 10) & 0x1f
-  const frac = h & 0x3ff
-  if (exp === 0) return sign * frac * 2 ** -24
-  if (exp === 31) return frac ? NaN : sign * Infinity
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15)
 }
 
 /** Gather a (possibly strided) view out of a storage into a contiguous array. */

@@ -3,16 +3,13 @@
 import { serializeError } from '../cancelled.ts'
 import { createInProcessMlService } from '../pipeline/create-ml-service.ts'
 import type { InProcessMlService } from '../pipeline/in-process-service.ts'
+import { onParentMessage, sendToParent } from './parent-channel.ts'
 import { toWorkerSchema, type FromWorker, type WorkerCall } from './protocol.ts'
 
 let service: InProcessMlService | null = null
 const running = new Map<number, AbortController>()
 
-// The parent is process.send/on: child_process.fork under Node, or an Electron
-// utility process whose entry maps parentPort onto them (electron/utility-entry.ts).
-function send(msg: FromWorker): void {
-  if (process.connected !== false) process.send?.(msg)
-}
+const send = (msg: FromWorker): void => sendToParent(msg)
 
 async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown> {
   if (!service) throw new Error('ML worker is not initialised')
@@ -30,13 +27,7 @@ async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown>
   }
 }
 
-process.on('message', (raw: unknown) => {
-  const parsed = toWorkerSchema.safeParse(raw)
-  if (!parsed.success) {
-    send({ type: 'log', text: `ML worker: ignored an invalid message (${parsed.error.issues[0]?.message ?? 'unknown'})` })
-    return
-  }
-  const msg = parsed.data
+onParentMessage(toWorkerSchema, 'ML worker', (msg) => {
   if (msg.type === 'init') {
     const o = msg.options
     createInProcessMlService({
