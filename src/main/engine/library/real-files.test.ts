@@ -337,7 +337,7 @@ describe('RAW files without an embedded preview', () => {
       const at = (Math.floor(fy * info.height) * info.width + Math.floor(fx * info.width)) * info.channels
       return [data[at]!, data[at + 1]!, data[at + 2]!]
     }
-    const upright = l.engine.photos.get(byName(l, 'scan_0001.dng')!.id)!
+    const upright = l.engine.photos.get(photoNamed(l, 'scan_0001.dng')!.id)!
     expect(upright).toMatchObject({ status: 'thumbnailed', error: null, width: 64, height: 48 })
     const [lr, lg, lb] = await pixel(upright.id, 0.2, 0.5)
     expect(lr).toBeGreaterThan(200)
@@ -346,7 +346,7 @@ describe('RAW files without an embedded preview', () => {
     expect(rb).toBeGreaterThan(200)
     expect(Math.max(rr!, rg!)).toBeLessThan(110)
     // Orientation 6: the sensor's left edge is the top of the picture
-    const turned = l.engine.photos.get(byName(l, 'turned.dng')!.id)!
+    const turned = l.engine.photos.get(photoNamed(l, 'turned.dng')!.id)!
     expect(turned).toMatchObject({ status: 'thumbnailed', width: 48, height: 64 })
     expect((await pixel(turned.id, 0.5, 0.2))[0]).toBeGreaterThan(200)
     expect((await pixel(turned.id, 0.5, 0.8))[2]).toBeGreaterThan(200)
@@ -359,10 +359,10 @@ describe('RAW files without an embedded preview', () => {
       await fs.writeFile(path.join(dir, 'cut_0002.nef'), whole.subarray(0, whole.length - 5000))
       await fs.writeFile(path.join(dir, 'noise_0003.cr2'), Buffer.from('not a raw file at all'))
     })
-    const cut = byName(l, 'cut_0002.nef')!
+    const cut = photoNamed(l, 'cut_0002.nef')!
     expect(cut.status).toBe('failed')
     expect(cut.error).toMatch(/LibRaw cannot develop RAW file cut_0002\.nef/)
-    const noise = byName(l, 'noise_0003.cr2')!
+    const noise = photoNamed(l, 'noise_0003.cr2')!
     expect(noise.status).toBe('failed')
     expect(noise.error).toMatch(/LibRaw cannot read noise_0003\.cr2 as a RAW image/)
   })
