@@ -158,6 +158,41 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
     expect((await focused()).index).toBeGreaterThan(0)
   })
 
+  it('at 200% text size the pinned month never covers the focused tile', async () => {
+    await page.setViewportSize({ width: 900, height: 700 })
+    await page.evaluate(() => (document.documentElement.style.fontSize = '200%'))
+    await region().getByRole('gridcell').first().focus()
+    await page.keyboard.press('Home')
+    await expect.poll(async () => (await focused()).index).toBe(0)
+    // Down a page, then back up row by row: each row up scrolls into view under the pinned month.
+    for (let i = 0; i < 5; i++) await page.keyboard.press('PageDown')
+    await expect.poll(async () => (await focused()).index).toBeGreaterThan(12)
+    // How many pixels of the focused tile's height lie under the pinned month (0 when none is pinned).
+    const overlap = (): Promise<{ pinned: boolean; overlap: number }> =>
+      page.evaluate(() => {
+        const bar = document.querySelector('.pinned > span')?.getBoundingClientRect()
+        const tile = (document.activeElement as HTMLElement).getBoundingClientRect()
+        if (!bar) return { pinned: false, overlap: 0 }
+        return { pinned: true, overlap: Math.max(0, Math.min(bar.bottom, tile.bottom) - Math.max(bar.top, tile.top)) }
+      })
+    // The grid keeps room for photos at this text size (the filters above it scroll away).
+    expect((await region().boundingBox())!.height).toBeGreaterThan(300)
+    let seenPinned = 0
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press('ArrowUp')
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
+      const o = await overlap()
+      if (o.pinned) seenPinned++
+      expect(o.overlap).toBe(0)
+      expect((await focused()).inView).toBe(true)
+    }
+    expect(seenPinned).toBeGreaterThan(0)
+    violations.push(...(await lookAt(page, 'library-grid-large-text')))
+    await page.evaluate(() => (document.documentElement.style.fontSize = ''))
+    await page.setViewportSize({ width: 1440, height: 900 })
+    expect(violations).toEqual([])
+  })
+
   it('in search results arrows move, ‹ › follow the results, and Escape returns to the result', async () => {
     await page.getByRole('searchbox', { name: 'Search' }).fill('photo')
     const results = page.getByRole('list', { name: 'Search results' })
