@@ -1,6 +1,6 @@
 // Which files and folders belong in the library: pure name rules, no I/O.
 
-/** Camera RAW formats: indexed through the full-size JPEG preview they embed (library/images.ts). */
+/** Camera RAW formats: indexed through the full-size JPEG preview they embed, or developed with LibRaw without one (library/images.ts). */
 export const rawExtensions = new Set(['.dng', '.nef', '.nrw', '.cr2', '.cr3', '.crw', '.arw', '.srf', '.sr2', '.raf', '.orf', '.rw2', '.rwl', '.pef', '.srw', '.x3f', '.3fr', '.iiq', '.erf', '.kdc', '.mrw', '.mef', '.mos'])
 
 /** Extensions we try to index (lower case, with the dot). */

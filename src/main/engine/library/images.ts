@@ -23,6 +23,7 @@ import { bmpSize, decodeBmp } from './bmp.ts'
 import { readHead, sniffContainer } from './containers.ts'
 import { isRawName } from './files.ts'
 import { readHeifTransform, type HeifTransform } from './heif-transform.ts'
+import { decodeRaw, RawDecodeError, readRawHeader } from './raw-decode.ts'
 
 // See [Note: sharp threads] in jobs/pipeline.ts: parallelism comes from
 // several images at once, not several threads per image.
@@ -54,11 +55,15 @@ export class ImageRejectedError extends Error {
 
 const heifFormats = new Set(['heif', 'heic', 'avif'])
 
-/** How a file's pixels are reached: sharp on the file, or on bytes we produced (BMP decode, a RAW's embedded JPEG). */
+/**
+ * How a file's pixels are reached: sharp on the file, or on bytes we produced (BMP decode, a RAW's embedded JPEG),
+ * or, for a RAW without a preview, LibRaw's development of it (`raw-file`: header read, pixels developed on decode).
+ */
 type Source =
   | { kind: 'file'; file: string; heif?: HeifTransform; still?: Buffer }
   | { kind: 'buffer'; data: Buffer; format: string }
-  | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; format: string }
+  | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; channels: 3 | 4; format: string }
+  | { kind: 'raw-file'; file: string; width: number; height: number; format: string }
 
 // Extensions whose content sharp identifies by itself: no sniffing read needed (see readContainer's note).
 const plainExtensions = /\.(jpe?g|jpe|png|webp|gif|tiff?)$/i
@@ -73,7 +78,7 @@ async function sourceOf(file: string): Promise<Source> {
     checkLimit(width, height)
     try {
       const img = decodeBmp(data, maxPixels)
-      return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, format: 'bmp' }
+      return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, channels: 4, format: 'bmp' }
     } catch (error) {
       throw new ImageRejectedError(`cannot decode BMP image: ${error instanceof Error ? error.message : String(error)}`)
     }
@@ -81,9 +86,18 @@ async function sourceOf(file: string): Promise<Source> {
   if (isRawName(file)) {
     const { extractRawPreview } = await import('./exiftool-reader.ts')
     const preview = await extractRawPreview(file).catch(() => null)
-    if (preview) return { kind: 'buffer', data: preview, format: `raw:${path.extname(file).slice(1).toLowerCase()}` }
-    // A DNG without a preview is a TIFF libvips may read; other RAWs need a RAW decoder we do not ship.
-    if (kind !== 'tiff') throw new ImageRejectedError('RAW file without an embedded JPEG preview (no RAW decoder is installed to develop it)')
+    const format = `raw:${path.extname(file).slice(1).toLowerCase()}`
+    if (preview) return { kind: 'buffer', data: preview, format }
+    // No preview: LibRaw develops the sensor data ([Note: RAW without a preview] in raw-decode.ts).
+    try {
+      const header = await readRawHeader(file)
+      checkLimit(header.width, header.height)
+      return { kind: 'raw-file', file, width: header.width, height: header.height, format }
+    } catch (error) {
+      if (!(error instanceof RawDecodeError)) throw error
+      // Not RAW data at all, but a TIFF (an RGB image named .dng): libvips reads it below.
+      if (!(error.notRaw && kind === 'tiff')) throw new ImageRejectedError(`RAW file without an embedded JPEG preview, and ${error.message}`)
+    }
   }
   // HEIF/AVIF: rotation and mirroring are item properties sharp does not apply (heif-transform.ts).
   // An animated AVIF is decoded as its still first frame ([Note: animated AVIF] in ml/preprocess/image-decode.ts).
@@ -102,7 +116,8 @@ function sharpOf(src: Source, failOn: 'warning' | 'truncated' | 'error' | 'none'
   const opts = { limitInputPixels: limit, failOn } as const
   if (src.kind === 'file') return sharp(src.still ?? src.file, opts)
   if (src.kind === 'buffer') return sharp(src.data, opts)
-  return sharp(src.data, { raw: { width: src.width, height: src.height, channels: 4 }, limitInputPixels: limit })
+  if (src.kind === 'raw-file') throw new Error('a RAW file is developed before it is decoded (openForDecode)')
+  return sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels }, limitInputPixels: limit })
 }
 
 function checkLimit(width: number, height: number): void {
@@ -118,7 +133,7 @@ export function needsStandIn(file: string): boolean {
 
 export async function probeImage(file: string): Promise<ImageProbe> {
   const src = await sourceOf(file)
-  if (src.kind === 'raw-pixels') return { format: src.format, width: src.width, height: src.height }
+  if (src.kind === 'raw-pixels' || src.kind === 'raw-file') return { format: src.format, width: src.width, height: src.height }
   let meta: Metadata
   try {
     // No pixel limit here: reading the header is safe, and we want our own message below.
@@ -202,7 +217,7 @@ export interface DecodeResult {
 async function renderCached(file: string, target: string, size: number, quality: number): Promise<DecodeResult> {
   if (await exists(target)) return { note: null }
   await fs.mkdir(path.dirname(target), { recursive: true })
-  const src = await openForDecode(file)
+  const src = await openForDecode(file, size)
   let jpeg: Buffer
   let note: string | null = null
   try {
@@ -281,8 +296,18 @@ function oriented(src: Source, s: Sharp): Sharp {
   return out
 }
 
-async function openForDecode(file: string): Promise<Source> {
+/** The file's pixels for a render of long side `size` (a RAW without a preview is developed here, at half size when that is enough). */
+async function openForDecode(file: string, size: number): Promise<Source> {
   const src = await sourceOf(file)
+  if (src.kind === 'raw-file') {
+    try {
+      const img = await decodeRaw(file, size, maxPixels)
+      return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, channels: 3, format: src.format }
+    } catch (error) {
+      if (error instanceof RawDecodeError) throw new ImageRejectedError(`cannot decode image: ${error.message}`)
+      throw error
+    }
+  }
   if (src.kind !== 'file') return src
   const ext = path.extname(file).toLowerCase()
   if (ext !== '.heic' && ext !== '.heif') return src
@@ -301,7 +326,7 @@ async function openForDecode(file: string): Promise<Source> {
     throw new ImageRejectedError(`cannot decode HEIC/HEIF image: ${error instanceof Error ? error.message : String(error)}`)
   }
   checkLimit(img.width, img.height)
-  return { kind: 'raw-pixels', data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height, format: 'heif' }
+  return { kind: 'raw-pixels', data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height, channels: 4, format: 'heif' }
 }
 
 /**

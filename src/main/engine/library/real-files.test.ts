@@ -14,6 +14,7 @@ import type { PhotoFilter } from '../views/photo-filter.ts'
 import { scrubOtherPaths } from './images.ts'
 import { exportAltText } from '../export/exporter.ts'
 import { tinyMl } from '../../../../test/helpers/ml.ts'
+import { dngBytes } from '../../../../test/helpers/raw-dng.ts'
 
 const hasExiftool = ((): boolean => {
   try {
@@ -237,6 +238,10 @@ describe('decoding what viewers show', () => {
   })
 })
 
+/** A preview-less Bayer DNG, red on its left half and blue on its right (test/helpers/raw-dng.ts). */
+const redBlueDng = (orientation = 1, width = 64, height = 48): Buffer =>
+  dngBytes({ width, height, orientation, colour: (x) => (x < width / 2 ? [0.9, 0.05, 0.05] : [0.05, 0.05, 0.9]) })
+
 /** A DNG-like RAW: a small red TIFF main image with a 640x480 blue JPEG preview, as cameras embed one. */
 async function fakeRaw(file: string, make = 'Canon'): Promise<void> {
   await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } }).tiff().toFile(file)
@@ -256,7 +261,7 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
     expect(l.engine.status().failures).toEqual([])
   })
 
-  it('embeds and captions RAW and BMP files (the ML decoder reads their JPEG preview)', async () => {
+  it('embeds and captions RAW (with and without a preview) and BMP files (the ML decoder reads their JPEG preview)', async () => {
     const ml = await tinyMl()
     try {
       lib = await testLibrary({ ml })
@@ -264,12 +269,13 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       await fs.mkdir(lib.photos, { recursive: true })
       await fakeRaw(path.join(lib.photos, 'DSC_0003.nef'))
       await fs.writeFile(path.join(lib.photos, 'paint.bmp'), bmp24(40, 30))
+      await fs.writeFile(path.join(lib.photos, 'scan_0004.dng'), redBlueDng()) // no preview: LibRaw develops it
       await lib.engine.start()
       await lib.engine.roots.add(lib.photos)
       await lib.engine.jobs.whenIdle()
       const photos = lib.engine.photos.list()
       const rows = photos.map((p) => [path.basename(p.paths[0]!.path), p.status, p.error]).sort((x, y) => String(x[0]).localeCompare(String(y[0])))
-      expect(rows).toEqual([['DSC_0003.nef', 'captioned', null], ['paint.bmp', 'captioned', null]])
+      expect(rows).toEqual([['DSC_0003.nef', 'captioned', null], ['paint.bmp', 'captioned', null], ['scan_0004.dng', 'captioned', null]])
     } finally {
       await lib?.close()
       lib = null
@@ -318,6 +324,48 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       expect(l.engine.photos.get(pair.id)!.width).toBe(64)
     })
   }
+})
+
+describe('RAW files without an embedded preview', () => {
+  it('develops the sensor data (LibRaw): size, orientation and colours as the scene had them', async () => {
+    const l = await indexed(async (dir) => {
+      await fs.writeFile(path.join(dir, 'scan_0001.dng'), redBlueDng())
+      await fs.writeFile(path.join(dir, 'turned.dng'), redBlueDng(6))
+    })
+    const pixel = async (id: number, fx: number, fy: number): Promise<number[]> => {
+      const { data, info } = await sharp(l.engine.photos.thumbnailPath(id, 'small')!).raw().toBuffer({ resolveWithObject: true })
+      const at = (Math.floor(fy * info.height) * info.width + Math.floor(fx * info.width)) * info.channels
+      return [data[at]!, data[at + 1]!, data[at + 2]!]
+    }
+    const upright = l.engine.photos.get(photoNamed(l, 'scan_0001.dng')!.id)!
+    expect(upright).toMatchObject({ status: 'thumbnailed', error: null, width: 64, height: 48 })
+    const [lr, lg, lb] = await pixel(upright.id, 0.2, 0.5)
+    expect(lr).toBeGreaterThan(200)
+    expect(Math.max(lg!, lb!)).toBeLessThan(110)
+    const [rr, rg, rb] = await pixel(upright.id, 0.8, 0.5)
+    expect(rb).toBeGreaterThan(200)
+    expect(Math.max(rr!, rg!)).toBeLessThan(110)
+    // Orientation 6: the sensor's left edge is the top of the picture
+    const turned = l.engine.photos.get(photoNamed(l, 'turned.dng')!.id)!
+    expect(turned).toMatchObject({ status: 'thumbnailed', width: 48, height: 64 })
+    expect((await pixel(turned.id, 0.5, 0.2))[0]).toBeGreaterThan(200)
+    expect((await pixel(turned.id, 0.5, 0.8))[2]).toBeGreaterThan(200)
+    expect(l.engine.status().failures).toEqual([])
+  })
+
+  it('refuses a RAW whose sensor data cannot be developed, with a reason naming the file', async () => {
+    const l = await indexed(async (dir) => {
+      const whole = redBlueDng()
+      await fs.writeFile(path.join(dir, 'cut_0002.nef'), whole.subarray(0, whole.length - 5000))
+      await fs.writeFile(path.join(dir, 'noise_0003.cr2'), Buffer.from('not a raw file at all'))
+    })
+    const cut = photoNamed(l, 'cut_0002.nef')!
+    expect(cut.status).toBe('failed')
+    expect(cut.error).toMatch(/LibRaw cannot develop RAW file cut_0002\.nef/)
+    const noise = photoNamed(l, 'noise_0003.cr2')!
+    expect(noise.status).toBe('failed')
+    expect(noise.error).toMatch(/LibRaw cannot read noise_0003\.cr2 as a RAW image/)
+  })
 })
 
 describe('our own exported sidecars, read back', () => {
