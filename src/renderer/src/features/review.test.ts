@@ -110,4 +110,14 @@ describe('library filters', () => {
     })
     await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: {}, order: 'newest' }))
   })
+
+  it("asks for the photo at the size its stage shows it, by the photo view's rule", async () => {
+    const fake = reviewBackend()
+    fake.reply('photos.get', ({ id }) => samplePhotoDetail(id, { name: `IMG_${id}.jpg`, caption: `Automatic caption ${id}.`, width: 5640, height: 3760 }))
+    const { model } = await renderApp(fake)
+    model.app.go('review')
+    await showing(1)
+    // A size bucket for the stage (the test DOM measures 0, so the 960x720 default), never the bare small preview.
+    expect(document.querySelector('.stage img')!.getAttribute('src')).toBe('test-img://preview/1?w=1600')
+  })
 })
