@@ -88,6 +88,25 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
   })
 
+  it('asks for no thumbnail of a file that cannot be read, in the grid and in search results', async () => {
+    notFound.length = 0
+    page.on('response', onResponse)
+    await page.reload()
+    await grid().getByRole('img', { name: 'corrupt.jpg: could not be read' }).waitFor()
+    await page.waitForLoadState('networkidle')
+    await page.getByRole('searchbox', { name: 'Search' }).fill('corrupt')
+    await page.keyboard.press('Enter')
+    await page
+      .getByRole('img', { name: /^corrupt\.jpg: could not be read$/ })
+      .last()
+      .waitFor()
+    await page.waitForLoadState('networkidle')
+    page.off('response', onResponse)
+    expect(notFound).toEqual([])
+    await page.goto(server.url)
+    await grid().getByRole('img').first().waitFor()
+  })
+
   it('says a file that cannot be read is damaged or incomplete, the reason on request, with Retry and no request that 404s', async () => {
     await openByName('corrupt.jpg')
     notFound.length = 0

@@ -55,6 +55,12 @@ export const PhotoSummary = z.object({
   provenance: Provenance.nullable(),
   /** The current caption is one a person stands behind: written by them, or automatic and accepted in review. */
   reviewed: z.boolean().optional(),
+  /**
+   * False when there is no thumbnail to show and none is coming (a file that
+   * could not be read, or a missing one never read): the page then asks for no
+   * image that would answer 404. Absent or true: ask for it.
+   */
+  hasImage: z.boolean().optional(),
 })
 
 export const ExifField = z.object({ label: z.string(), value: z.string() })
@@ -67,7 +73,7 @@ export const PhotoDetail = PhotoSummary.extend({
   hasAutoCaption: z.boolean(),
   exif: z.array(ExifField),
   sizeBytes: z.number().int().nullable(),
-  /** Whether a thumbnail exists to show: false for a file that could not be read, so the page asks for no image that is not there. */
+  /** Whether a thumbnail exists now (the detail checks every photo; a summary only unreadable and missing ones). */
   hasImage: z.boolean().optional(),
 })
 

@@ -107,6 +107,13 @@ export function createHandlers(deps: HandlerDeps) {
     return file !== null && fs.existsSync(file)
   }
 
+  // Only a photo that could not be read (or is missing) may have no thumbnail for good; the
+  // others have one or get one soon. So a page of summaries checks the disk for those few only.
+  const summary = (p: EnginePhoto): PhotoSummary => {
+    const s = toSummary(p)
+    return s.status === 'failed' || s.status === 'missing' ? { ...s, hasImage: hasThumbnail(p.id) } : s
+  }
+
   const need = <T>(value: T | null | undefined, what: string): T => {
     if (value === null || value === undefined) throw new ApiError('not_found', what)
     return value
@@ -185,7 +192,7 @@ export function createHandlers(deps: HandlerDeps) {
     const p = engine.photos.get(item.photoId)
     if (!p) return null
     const source = item.source === 'words' || item.source === 'meaning' || item.source === 'both' ? item.source : 'both'
-    return { photo: toSummary(p), score: item.score, source, snippet: highlightSnippet(item.captionHighlights) ?? highlightSnippet(item.nameHighlights) }
+    return { photo: summary(p), score: item.score, source, snippet: highlightSnippet(item.captionHighlights) ?? highlightSnippet(item.nameHighlights) }
   }
 
   const table: Handlers = {
@@ -218,7 +225,7 @@ export function createHandlers(deps: HandlerDeps) {
     'photos.list': ({ filter, order, offset, limit }) => {
       const page = views.page(filter, offset, limit, order)
       const items = page.ids.map((id) => engine.photos.get(id)).filter((p) => p !== null)
-      return { total: page.total, items: items.map(toSummary) }
+      return { total: page.total, items: items.map(summary) }
     },
     'photos.get': ({ id }) => {
       const p = need(engine.photos.get(id), `no photo with id ${id}`)
@@ -271,13 +278,7 @@ export function createHandlers(deps: HandlerDeps) {
       if (current?.provenance === 'user') return wireCaption(current)
       throw new ApiError('conflict', `${photo.paths[0]?.path ?? `photo ${photoId}`} has no caption to accept yet`)
     },
-    'captions.acceptMany': ({ photoIds }) => {
-      let accepted = 0
-      engine.db.tx(() => {
-        for (const id of photoIds) if (engine.photos.get(id) && engine.captions.accept(id)) accepted++
-      })
-      return { accepted }
-    },
+    'captions.acceptMany': ({ photoIds }) => ({ accepted: engine.captions.acceptMany(photoIds) }),
     'review.queue': ({ filter }) => {
       const q = views.reviewQueue(filter)
       return { ids: q.ids, reviewed: q.reviewed, total: q.reviewed + q.ids.length }

@@ -27,6 +27,12 @@ export interface CaptionsFacade {
    * to accept (none yet, or the person's own).
    */
   accept(photoId: number): Caption | null
+  /**
+   * Accept many at once (bulk accept of a selection), in one transaction: a
+   * photo that is gone or has nothing automatic to accept is skipped. Returns
+   * how many were accepted.
+   */
+  acceptMany(photoIds: readonly number[]): number
   history(photoId: number): Caption[]
 }
 
@@ -94,6 +100,15 @@ export function createCaptions({ db, store, events, model, decoding: libraryDeco
       const caption = store.captionHistory(photoId).find((c) => c.current) ?? null
       if (caption) events.emit('captions.changed', { photoId, caption })
       return caption
+    },
+    acceptMany(photoIds) {
+      const accepted = db.tx(() => photoIds.filter((id) => store.photoExists(id) && store.markReviewed(id)))
+      // Announced after the commit, as every other change is.
+      for (const photoId of accepted) {
+        const caption = store.captionHistory(photoId).find((c) => c.current)
+        if (caption) events.emit('captions.changed', { photoId, caption })
+      }
+      return accepted.length
     },
     history: (photoId) => store.captionHistory(photoId),
   }

@@ -9,6 +9,9 @@ import { openDatabase, type LibraryDb } from '../db/database.ts'
 import { LibraryStore } from '../library/store.ts'
 import { buildFixture, type BuiltFixture } from '../../../../test/fixtures/search/fixture-library.ts'
 import { createLibraryViews, type LibraryViews } from './library-views.ts'
+import { Emitter } from '../events.ts'
+import { createCaptions } from '../facade/captions.ts'
+import type { EngineEvents } from '../types.ts'
 
 let dir: string
 let db: LibraryDb
@@ -61,5 +64,25 @@ describe('review queue', () => {
   it('refuses to accept what is not an automatic caption', () => {
     const mine = views.ids().find((i) => provenanceOf(i) === 'user')!
     expect(store.markReviewed(mine)).toBe(false)
+  })
+
+  it('bulk accept marks every automatic caption in the selection reviewed, skips the rest, and announces each after the commit', () => {
+    const events = new Emitter<EngineEvents>()
+    const captions = createCaptions({ db, store, events, model: () => null, decoding: () => ({ method: 'greedy', beamSize: 1, maxTokens: 20 }) })
+    const before = views.reviewQueue()
+    const autos = before.ids.filter((i) => provenanceOf(i) === 'auto').slice(0, 2)
+    const mine = views.ids().find((i) => provenanceOf(i) === 'user')!
+    const announced: number[] = []
+    events.on('captions.changed', ({ photoId, caption }) => {
+      // Seen by a listener, the change is already stored.
+      expect(store.captionHistory(photoId).find((c) => c.current)!.reviewedAt).not.toBeNull()
+      expect(caption?.reviewedAt).not.toBeNull()
+      announced.push(photoId)
+    })
+    expect(captions.acceptMany([...autos, mine, 999_999])).toBe(2)
+    expect(announced).toEqual(autos)
+    expect(views.reviewQueue().ids).not.toContain(autos[0])
+    expect(views.reviewQueue().reviewed).toBe(before.reviewed + 2)
+    expect(provenanceOf(mine)).toBe('user')
   })
 })
