@@ -18,6 +18,9 @@ export interface BenchContext {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // stdout carries the JSON figures only: a library's own prints (libheif's wasm
+  // says "Could not parse HEIF file ..." through console.log) go to stderr.
+  for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => console.error(...args)
   const quick = argv.includes('--quick')
   const wanted = argv.filter((a) => !a.startsWith('--'))
   const here = path.dirname(fileURLToPath(import.meta.url))
