@@ -10,6 +10,12 @@ describe('hash routes', () => {
     { view: 'photo', id: 12, folder: 'C:\\Users\\me\\Pictures' },
     { view: 'search', q: 'red sofa' },
     { view: 'search', q: 'beach', folder: '/photos' },
+    {
+      view: 'search',
+      q: 'beach',
+      filter: { status: 'failed', caption: 'reviewed', hasUserCaption: true, camera: 'Canon EOS 5D', from: '2019-07-01', to: '2019-07-31' },
+    },
+    { view: 'photo', id: 12, q: 'dog', folder: '/photos', filter: { status: 'done' } },
     { view: 'similar', id: 7 },
     { view: 'review' },
     { view: 'review', id: 3 },
@@ -23,6 +29,13 @@ describe('hash routes', () => {
   it('reads a photo link', () => {
     expect(formatRoute({ view: 'photo', id: 12 })).toBe('#/photo/12')
     expect(parseRoute('#/photo/12')).toEqual({ view: 'photo', id: 12 })
+  })
+  it('keeps the search filters in the address and drops values the filter does not take', () => {
+    expect(formatRoute({ view: 'search', q: 'dog', filter: { status: 'failed', hasUserCaption: true } })).toBe('#/search?q=dog&status=failed&mine=1')
+    expect(parseRoute('#/search?q=dog&status=burnt&caption=x&mine=yes&from=July&to=2019-13&camera=')).toEqual({ view: 'search', q: 'dog' })
+    expect(parseRoute(`#/search?q=dog&camera=${'x'.repeat(201)}`)).toEqual({ view: 'search', q: 'dog' })
+    // A photo opened from the library (no search) has no search filters.
+    expect(parseRoute('#/photo/3?status=failed')).toEqual({ view: 'photo', id: 3 })
   })
   it('falls back to the library for anything unknown or malformed', () => {
     for (const h of ['', '#', '#/', '#/nope', '#/photo/abc', '#/photo/0', '#/photo/-3', '#/search?q=', '#/similar/'])

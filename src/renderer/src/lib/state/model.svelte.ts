@@ -18,7 +18,7 @@ import { ReviewState } from './review.svelte.ts'
 import { SelectionState } from './selection.svelte.ts'
 import { SettingsState } from './settings.svelte.ts'
 import { TrainingState } from './training.svelte.ts'
-import { formatRoute, type Route } from '../route.ts'
+import { addressFilter, formatRoute, type AddressFilter, type Route } from '../route.ts'
 
 export class AppModel {
   readonly announcer = new Announcer()
@@ -90,12 +90,14 @@ export class AppModel {
     const inFolder = folder ? { folder } : {}
     if (this.app.view === 'review') return this.photo.id !== null ? { view: 'review', id: this.photo.id } : { view: 'review' }
     if (this.app.view !== 'library') return { view: this.app.view }
+    const filter = addressFilter(this.search.filter)
+    const filtered = filter ? { filter } : {}
     if (this.photo.id !== null) {
       const q = this.search.similarTo ? '' : this.search.text
-      return { view: 'photo', id: this.photo.id, ...inFolder, ...(q.trim() ? { q } : {}) }
+      return { view: 'photo', id: this.photo.id, ...inFolder, ...(q.trim() ? { q, ...filtered } : {}) }
     }
     if (this.search.similarTo) return { view: 'similar', id: this.search.similarTo.id }
-    if (this.search.text.trim()) return { view: 'search', q: this.search.text, ...inFolder }
+    if (this.search.text.trim()) return { view: 'search', q: this.search.text, ...inFolder, ...filtered }
     return { view: 'library', ...inFolder }
   }
 
@@ -125,6 +127,7 @@ export class AppModel {
       this.search.clear()
     } else if (route.view === 'search') {
       this.closePhoto()
+      this.#showSearchFilter(route.filter)
       if (this.search.text !== route.q || this.search.similarTo) this.search.setText(route.q)
     } else if (route.view === 'similar') {
       this.closePhoto()
@@ -137,6 +140,7 @@ export class AppModel {
         }
       }
     } else if (route.view === 'photo') {
+      if (route.q) this.#showSearchFilter(route.filter)
       if (route.q && this.search.text !== route.q) this.search.setText(route.q)
       else if (!route.q && this.search.text.trim()) this.search.clear()
       if (this.photo.id !== route.id) await this.photo.open(route.id)
@@ -155,6 +159,13 @@ export class AppModel {
       this.library.returnFocus = true
     }
     this.photo.close()
+  }
+
+  /** The search's filters as an address names them; its folder is the sidebar's, left as it is. */
+  #showSearchFilter(filter: AddressFilter | undefined): void {
+    if (JSON.stringify(addressFilter(this.search.filter) ?? {}) === JSON.stringify(filter ?? {})) return
+    const { folder, rootId } = this.search.filter
+    this.search.setFilter({ ...(folder !== undefined ? { folder } : {}), ...(rootId !== undefined ? { rootId } : {}), ...filter })
   }
 
   #showFolder(folder: string | undefined): void {
