@@ -104,6 +104,11 @@ describe.skipIf(!haveChromium)('the year index beside the grid (Chromium against
     expect(Math.abs(await headingOffset('September 2019'))).toBeLessThan(2)
     const current = page.getByRole('button', { name: 'Jump to 2019' })
     await expect.poll(() => current.getAttribute('aria-current')).toBe('true')
+    // A narrower window re-lays the grid out (other columns, other tile size): the month at the top stays there.
+    await page.setViewportSize({ width: 900, height: 700 })
+    await expect.poll(async () => Math.abs(await headingOffset('September 2019'))).toBeLessThan(2)
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await expect.poll(async () => Math.abs(await headingOffset('September 2019'))).toBeLessThan(2)
     await lookAt(page, 'library-year-index').then((v) => expect(v).toEqual([]))
     // Tab goes back to the index, on the year now in view; End and Enter go to the oldest year.
     await page.keyboard.press('Tab')

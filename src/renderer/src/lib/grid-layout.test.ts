@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildLayout, groupRows, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
+import { anchorAt, buildLayout, groupRows, offsetOfAnchor, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
 
 const months = [
   { month: '2024-05', label: 'May 2024', count: 7 },
@@ -10,7 +10,12 @@ describe('grid layout', () => {
   it('lays out a header and ceil(count/columns) rows per month', () => {
     const l = buildLayout(months, 3, 100, 40)
     expect(l.rows.map((r) => (r.kind === 'header' ? `h:${r.label}` : `${r.start}+${r.count}@${r.top}`))).toEqual([
-      'h:May 2024', '0+3@40', '3+3@140', '6+1@240', 'h:April 2024', '7+3@380',
+      'h:May 2024',
+      '0+3@40',
+      '3+3@140',
+      '6+1@240',
+      'h:April 2024',
+      '7+3@380',
     ])
     expect(l.height).toBe(480)
   })
@@ -31,7 +36,7 @@ describe('grid layout', () => {
   })
 
   it('stays cheap for 100,000 photos: only the rows in view are returned', () => {
-    const many = Array.from({ length: 120 }, (_, i) => ({ month: `m${i}`, label: `M${i}`, count: 100_000 / 120 | 0 }))
+    const many = Array.from({ length: 120 }, (_, i) => ({ month: `m${i}`, label: `M${i}`, count: (100_000 / 120) | 0 }))
     const l = buildLayout(many, 6, 180, 50)
     const inView = rowsInView(l, l.height / 2, l.height / 2 + 900)
     expect(inView.length).toBeLessThanOrEqual(7)
@@ -58,5 +63,21 @@ describe('grid groups and the Tab target', () => {
     expect(tabTarget(0, far, 300)).toBe(6)
     expect(tabTarget(0, rowsInView(l, 200, 480), 250)).toBe(6)
     expect(tabTarget(0, [], 0)).toBeNull()
+  })
+
+  it('keeps the row at the top across a re-layout, not the pixel offset', () => {
+    const wide = buildLayout(months, 3, 100, 40)
+    const narrow = buildLayout(months, 2, 80, 40)
+    // Halfway into the row holding photos 3..5 (May 2024's second row) at three columns.
+    const a = anchorAt(wide, 190)!
+    expect(a).toEqual({ group: 0, start: 3, share: 0.5 })
+    // At two columns photo 3 is in the row 1..3 → the row of 2..3 (top 120), halfway: 160.
+    expect(offsetOfAnchor(narrow, a, 2, 80, 40)).toBe(160)
+    // A month's heading stays a heading: April 2024's starts at 280 in the wide layout, 360 in the narrow one.
+    const h = anchorAt(wide, 340)!
+    expect(h).toEqual({ group: 1, start: null, share: 0 })
+    expect(offsetOfAnchor(narrow, h, 2, 80, 40)).toBe(360)
+    expect(offsetOfAnchor(wide, anchorAt(narrow, 360)!, 3, 100, 40)).toBe(340)
+    expect(anchorAt(wide, 10_000)).toBeNull()
   })
 })

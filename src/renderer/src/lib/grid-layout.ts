@@ -116,3 +116,33 @@ export function tabTarget(focusIndex: number, rows: readonly Row[], from: number
   }
   return first
 }
+
+/**
+ * Where the top of the viewport is, in terms of the library rather than pixels:
+ * the row there (a month's heading or the row starting at a photo) and how far
+ * into it, as a share of its height. It survives a re-layout (a resized window,
+ * another tile size or text size), where the same pixel offset shows other years.
+ */
+export interface ScrollAnchor {
+  group: number
+  /** The first photo of the row at the top, or null for the month's heading. */
+  start: number | null
+  share: number
+}
+
+export function anchorAt(layout: GridLayout, at: number): ScrollAnchor | null {
+  const row = rowsInView(layout, at, at + 1)[0]
+  if (!row) return null
+  const share = Math.min(1, Math.max(0, (at - row.top) / row.height))
+  return { group: row.group, start: row.kind === 'photos' ? row.start : null, share }
+}
+
+/** The scroll offset that puts the anchored row back at the top of the viewport in this layout. */
+export function offsetOfAnchor(layout: GridLayout, anchor: ScrollAnchor, columns: number, rowHeight: number, headerHeight: number): number | null {
+  if (anchor.start === null) {
+    const g = layout.groups[anchor.group]
+    return g ? g.top + anchor.share * headerHeight : null
+  }
+  const top = topOfIndex(layout, anchor.start, columns, rowHeight, headerHeight)
+  return top === null ? null : top + anchor.share * rowHeight
+}
