@@ -33,8 +33,19 @@ function exitQuietlyWhenStdoutCloses(): void {
   })
 }
 
+/**
+ * stdout is the commands' output only (`photocap list --json | jq` must parse):
+ * what libraries print through the console (libheif's wasm says "Could not
+ * parse HEIF file ..." with console.log) goes to stderr. Our own output is
+ * written with `out`, never the console.
+ */
+function keepStdoutForOutput(): void {
+  for (const level of ['log', 'info', 'debug'] as const) console[level] = (...args: unknown[]) => console.error(...args)
+}
+
 export function defaultIo(): CliIo {
   exitQuietlyWhenStdoutCloses()
+  keepStdoutForOutput()
   return {
     out: (text) => process.stdout.write(text + '\n'),
     err: (text) => process.stderr.write(text + '\n'),
