@@ -57,7 +57,17 @@ export class GraphBuilder {
   private scopes: string[] = []
   private constCache = new Map<string, Value>()
 
-  constructor(name: string) {
+  /**
+   * @param fusedGelu emit geluTanh as one com.microsoft FastGelu node. Training
+   *   graphs want it: differentiated as primitives, the tanh GELU keeps seven
+   *   intermediates of the MLP's widest tensor alive until the backward pass,
+   *   FastGelu only its input (its gradient rule recomputes the rest). Inference
+   *   graphs keep the primitives, which ORT fuses into the same kernel itself.
+   */
+  constructor(
+    name: string,
+    private readonly opts: { fusedGelu?: boolean } = {},
+  ) {
     this.graph = { name, values: new Map(), nodes: [], initializers: new Map(), inputs: [], outputs: [] }
   }
 
@@ -450,9 +460,15 @@ export class GraphBuilder {
    * and CUDA); only Mul/Add/Tanh, so training differentiates it as is.
    */
   geluTanh(x: Value): Value {
+    if (this.opts.fusedGelu) return this.fastGelu(x)
     const inner = this.add(this.mul(this.mul(x, this.f32(0.044715)), x), this.f32(1))
     const t = this.tanh(this.mul(this.mul(x, this.f32(Math.sqrt(2 / Math.PI))), inner))
     return this.mul(this.mul(x, this.f32(0.5)), this.add(t, this.f32(1)))
+  }
+
+  /** The tanh GELU as ONNX Runtime's one com.microsoft FastGelu kernel. */
+  fastGelu(x: Value): Value {
+    return this.one('FastGelu', [x], {}, x.dtype, x.shape)
   }
 
   /** CLIP's quick_gelu: x·σ(1.702·x). */

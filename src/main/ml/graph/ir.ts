@@ -84,13 +84,14 @@ export const OP_TYPES = [
   'Conv', 'AveragePool',
   // Training (src/main/ml/training): the gradient of Gather scatter-adds rows (reduction 'add', opset 16+).
   'ScatterND',
-  // ONNX Runtime contrib ops (domain com.microsoft, CONTRIB_OPS), written only by inference passes:
-  // MatMulNBits = MatMul with block-quantized weights (graph/quantize.ts, opt-in).
-  'MatMulNBits',
+  // ONNX Runtime contrib ops (domain com.microsoft, CONTRIB_OPS):
+  // MatMulNBits = MatMul with block-quantized weights (graph/quantize.ts, opt-in, inference only);
+  // FastGelu = the tanh GELU as one kernel (training graphs: see GraphBuilder's fusedGelu).
+  'MatMulNBits', 'FastGelu',
 ] as const
 
 /** Ops of ONNX Runtime's com.microsoft domain (emitted with that domain and its opset import). */
-export const CONTRIB_OPS: ReadonlySet<string> = new Set(['MatMulNBits'])
+export const CONTRIB_OPS: ReadonlySet<string> = new Set(['MatMulNBits', 'FastGelu'])
 export const CONTRIB_DOMAIN = 'com.microsoft'
 
 export type OpType = (typeof OP_TYPES)[number]

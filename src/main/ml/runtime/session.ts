@@ -25,6 +25,12 @@ export interface CreateSessionOptions {
    * the arena at its high-water mark (measured for training: bench train).
    */
   cpuMemArena?: boolean
+  /**
+   * Let kernels keep pre-packed copies of constant weights (ORT's default: true).
+   * Each copy is as large as the weight; a training graph reads every frozen
+   * weight twice (forward x·W, backward g·Wᵀ), so that is two copies of GPT-2.
+   */
+  prepacking?: boolean
 }
 
 export interface CreatedSession {
@@ -89,7 +95,10 @@ export async function createSession(modelPath: string, options: CreateSessionOpt
     base.enableCpuMemArena = false
     base.enableMemPattern = false
   }
-  if (options.allowSpinning !== undefined) base.extra = { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } }
+  const sessionConfig: Record<string, unknown> = {}
+  if (options.allowSpinning !== undefined) sessionConfig.intra_op = { allow_spinning: options.allowSpinning ? '1' : '0' }
+  if (options.prepacking === false) sessionConfig.disable_prepacking = '1'
+  if (Object.keys(sessionConfig).length > 0) base.extra = { session: sessionConfig }
   let reason: string | null = requested === 'auto' ? autoSkipReason(env) : null
   for (const provider of plan) {
     if (provider !== 'cpu' && !env.supported.includes(provider)) {

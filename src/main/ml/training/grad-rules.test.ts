@@ -73,6 +73,7 @@ const CASES: Case[] = [
   { name: 'Unsqueeze + Squeeze', inputs: [r('a', [2, 3], 56)], build: (b, [x]) => b.mul(b.unsqueeze(x!, [1]), b.squeeze(b.unsqueeze(x!, [0, 1]), [0])) },
   { name: 'Expand', inputs: [r('a', [3, 1], 57)], build: (b, [x]) => b.expand(x!, b.i64([2, 3, 4]), [2, 3, 4]) },
   { name: 'composite: gelu_new', inputs: [r('a', [7], 58, 3)], build: (b, [x]) => b.geluTanh(x!) },
+  { name: 'FastGelu (gelu_new as the one kernel training graphs use)', inputs: [r('a', [7], 58, 3)], build: (b, [x]) => b.fastGelu(x!) },
   { name: 'composite: L2 normalisation', inputs: [r('a', [2, 5], 59, 1, 0.3)], build: (b, [x]) => b.l2Normalize(x!) },
   {
     name: 'composite: shared weight used twice (tied embedding)',

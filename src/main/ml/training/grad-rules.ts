@@ -146,6 +146,19 @@ export const GRAD_RULES: Partial<Record<OpType, GradRule>> = {
     const y = ctx.value(node.outputs[0]!)
     return [ctx.b.neg(ctx.b.mul(g!, ctx.b.mul(y, y)))]
   },
+  // gelu(x) = 0.5·x·(1 + t), t = tanh(u), u = √(2/π)·(x + 0.044715·x³):
+  // gelu'(x) = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²), from x alone.
+  FastGelu: (ctx, node, [g]) => {
+    const { b } = ctx
+    const x = ctx.value(node.inputs[0]!)
+    const c = Math.sqrt(2 / Math.PI)
+    const x2 = b.mul(x, x)
+    const t = b.tanh(b.mul(b.mul(x, b.f32(c)), b.add(b.mul(x2, b.f32(0.044715)), b.f32(1))))
+    const du = b.mul(b.f32(c), b.add(b.mul(x2, b.f32(3 * 0.044715)), b.f32(1)))
+    const d = b.mul(b.f32(0.5), b.add(b.add(t, b.f32(1)), b.mul(b.mul(x, b.sub(b.f32(1), b.mul(t, t))), du)))
+    return [b.mul(g!, d)]
+  },
+
   Tanh: (ctx, node, [g]) => {
     const { b } = ctx
     const y = ctx.value(node.outputs[0]!)
@@ -177,7 +190,15 @@ export const GRAD_RULES: Partial<Record<OpType, GradRule>> = {
     const [a, w] = node.inputs.map((n) => ctx.value(n)) as [Value, Value]
     let ga: Value | null = null
     let gw: Value | null = null
-    if (needs[0]) ga = sumTo(b, b.matmul(g!, b.transpose(w, lastTwoSwapped(w.shape.length))), a.shape)
+    if (needs[0]) {
+      const n = g!.shape[g!.shape.length - 1]
+      if (w.shape.length === 2 && a.shape.length >= 2 && typeof n === 'number') {
+        // [Note: no transposed weights] g·wᵀ as one Gemm with transB over the rows: a Transpose of a
+        // (frozen) weight would be a runtime copy of it, alive from the forward pass to the backward one.
+        const rows = b.gemm(b.reshape(g!, [-1, n]), w, null, { transB: true })
+        ga = a.shape.length === 2 ? rows : a.shape.every((d) => typeof d === 'number') ? b.reshape(rows, a.shape as number[]) : b.reshapeDynamic(rows, b.shapeOf(a), a.shape)
+      } else ga = sumTo(b, b.matmul(g!, b.transpose(w, lastTwoSwapped(w.shape.length))), a.shape)
+    }
     if (needs[1]) {
       const k = a.shape[a.shape.length - 1]
       const n = g!.shape[g!.shape.length - 1]

@@ -61,7 +61,7 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
   const L = spec.seqLen
   const P = mapping.prefixLength
   if (P + L > gpt2.nPositions) throw new Error(`prefix length ${P} + caption length ${L} exceeds GPT-2's ${gpt2.nPositions} positions`)
-  const g = new GraphBuilder(`train_${mapping.type}_${spec.tuneGpt2 ? 'tuned' : 'frozen'}`)
+  const g = new GraphBuilder(`train_${mapping.type}_${spec.tuneGpt2 ? 'tuned' : 'frozen'}`, { fusedGelu: true })
   const clip = g.input('clip_embedding', 'float32', [B, mapping.clipDim])
   const tokens = g.input('tokens', 'int64', [B, L])
   const attentionMask = g.input('attention_mask', 'int64', [B, P + L])
@@ -90,7 +90,9 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
   const hidden = g.scope('gpt2', () => gpt2Forward(g, gptParams, gpt2, { prefixEmbeds: prefix, inputIds: tokens, attentionMask, positionIds }, { logits: 'last', hidden: true }).hidden!)
   const { loss, targetLogProb } = g.scope('loss', () => {
     const rows = g.slice(hidden, [P - 1], [P + L - 1], [1]) // [B, L, E]
-    const logits = g.matmul(rows, g.transpose(gptParams.get('wte.weight')!, [1, 0])) // [B, L, V]
+    // rows·wteᵀ as a Gemm with transB: no transposed copy of wte ([Note: no transposed weights] in grad-rules.ts).
+    const wte = gptParams.get('wte.weight')!
+    const logits = g.reshape(g.gemm(g.reshape(rows, [-1, wte.shape[1] as number]), wte, null, { transB: true }), [B, L, wte.shape[0] as number]) // [B, L, V]
     return buildCaptionLoss(g, { logits, targetIndex, lossWeight, prefixLength: 1 })
   })
   g.output(loss, 'loss')
