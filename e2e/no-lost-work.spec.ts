@@ -171,7 +171,7 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     await page.getByRole('combobox', { name: 'Status' }).selectOption('')
     await expect.poll(() => new URL(page.url()).hash).toBe('#/search?q=photo')
     // A folder in the sidebar has its address too.
-    await nav().getByRole('button', { name: /^Holiday/ }).click()
+    await nav().getByRole('treeitem', { name: /^Holiday/ }).locator(':scope > .row').click()
     await page.getByRole('heading', { level: 1, name: 'Holiday' }).waitFor()
     expect(new URL(page.url()).hash).toBe(`#/library?folder=${encodeURIComponent(photosDir)}`)
     await page.reload()
