@@ -1,7 +1,9 @@
 #!/bin/sh
 # What the tests use besides npm packages: Debian's Chromium (the end-to-end
-# specs drive it; PHOTOCAP_CHROMIUM names another) and exiftool (reads the XMP
-# sidecars we write back). Installs only what is missing, so it is quick and
+# specs drive it; PHOTOCAP_CHROMIUM names another), exiftool (reads the XMP
+# sidecars we write back, and is the reference the real-file tests compare
+# with) and Pillow for python3 (the other reference: pillow-crosscheck.test.ts).
+# Installs only what is missing, so it is quick and
 # asks for nothing on a machine that has both.
 #
 # Works on a fresh Debian/Ubuntu both as root (a CI container, which has no
@@ -12,11 +14,12 @@ set -eu
 missing=""
 [ -x "${PHOTOCAP_CHROMIUM:-/usr/bin/chromium}" ] || missing="$missing chromium"
 command -v exiftool >/dev/null 2>&1 || missing="$missing libimage-exiftool-perl"
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || missing="$missing python3-pil"
 [ -z "$missing" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-test-tools: missing:$missing. This script installs them with apt-get (Debian/Ubuntu);" >&2
-  echo "elsewhere install Chromium and exiftool yourself (PHOTOCAP_CHROMIUM=path names the browser)." >&2
+  echo "elsewhere install Chromium, exiftool and Pillow yourself (PHOTOCAP_CHROMIUM=path names the browser)." >&2
   echo "Until then the tests that need them skip and say so." >&2
   exit 0
 fi

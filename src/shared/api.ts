@@ -9,7 +9,7 @@
 // what it receives with these same schemas, so a malformed message is refused
 // with the same clear error whichever door it came through.
 //
-// Adding a feature = adding a row here and a handler in src/main/app/handlers.ts;
+// Adding a feature = adding a row here and a handler in its domain's slice, src/main/app/handlers/<prefix>.ts;
 // the compiler then points at every adapter that must know about it.
 import { z } from 'zod'
 import { DECODE_METHODS, DecodeOptionsSchema, isProviderRequest, PROVIDER_REQUESTS_TEXT } from './ml-options.ts'

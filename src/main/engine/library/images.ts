@@ -24,6 +24,7 @@ import { readHead, sniffContainer } from './containers.ts'
 import { isRawName } from './files.ts'
 import { readHeifTransform, type HeifTransform } from './heif-transform.ts'
 import { decodeRaw, RawDecodeError, readRawHeader } from './raw-decode.ts'
+import { decodeTiffFallback, readTiffHeader } from './tiff-fallback.ts'
 
 // See [Note: sharp threads] in jobs/pipeline.ts: parallelism comes from
 // several images at once, not several threads per image.
@@ -62,7 +63,7 @@ const heifFormats = new Set(['heif', 'heic', 'avif'])
 type Source =
   | { kind: 'file'; file: string; heif?: HeifTransform; still?: Buffer }
   | { kind: 'buffer'; data: Buffer; format: string }
-  | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; channels: 3 | 4; format: string }
+  | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; channels: 3 | 4; format: string; /** EXIF-style, for pixels from our TIFF reader */ orientation?: number }
   | { kind: 'raw-file'; file: string; width: number; height: number; format: string }
 
 // Extensions whose content sharp identifies by itself: no sniffing read needed (see readContainer's note).
@@ -142,7 +143,11 @@ export async function probeImage(file: string): Promise<ImageProbe> {
     // A HEIF whose codec or boxes libvips does not take may still be one libheif (wasm) reads.
     const viaLibheif = src.kind === 'file' && src.heif ? await heifSize(src.file) : null
     if (viaLibheif) return viaLibheif
-    throw new ImageRejectedError(`not a readable image: ${await ownReason(error, src)}`)
+    const why = await ownReason(error, src)
+    // A TIFF libvips refuses may be one our own reader takes ([Note: TIFFs libvips refuses]).
+    const tiff = (await isPlainTiff(src)) ? await tiffSize(file) : null
+    if (tiff) return tiff
+    throw new ImageRejectedError(`not a readable image: ${why}`)
   }
   const { width, height, format } = meta
   if (!format || !width || !height) throw new ImageRejectedError('not a readable image: no dimensions in header')
@@ -232,6 +237,12 @@ async function renderCached(file: string, target: string, size: number, quality:
       const why = await ownReason(error, src, 'truncated')
       // A multi-picture JPEG (UltraHDR gain map, MPO stereo pair) makes libjpeg say
       // "premature end" at the second picture: the first is whole, and viewers show it.
+      if (await isPlainTiff(src)) {
+        jpeg = await render(await ownTiffReader(src.kind === 'file' ? src.file : file, why), 'none', size, quality)
+        note = `read by Photocap's TIFF reader: libvips cannot decode it (${why})`
+        await atomicWrite(target, jpeg)
+        return { note }
+      }
       if (!(/premature end/i.test(why) && (await isMultiPictureJpeg(src)))) throw new ImageRejectedError(`cannot decode image: ${why}`)
       try {
         jpeg = await render(src, 'none', size, quality)
@@ -276,6 +287,56 @@ async function heifSize(file: string): Promise<ImageProbe | null> {
   }
 }
 
+/**
+ * [Note: TIFFs libvips refuses]
+ * libvips refuses some TIFFs Pillow and most viewers show: no
+ * PhotometricInterpretation, 12-bit or floating-point grey, CIELab, old-style
+ * JPEG. Those fall back to our own small reader (tiff-fallback.ts), only after
+ * libvips has failed, so every TIFF it reads is still read by libvips. A photo
+ * read this way carries a note saying so, and the note makes the captioner
+ * read the preview we made instead of the file (pipeline.ts's stand-in), as the
+ * ML decoder is libvips too.
+ */
+async function isPlainTiff(src: Source): Promise<boolean> {
+  if (src.kind !== 'file' || src.heif || isRawName(src.file)) return false
+  return sniffContainer(await readHead(src.file, 8).catch(() => Buffer.alloc(0))) === 'tiff'
+}
+
+/** Displayed size of a TIFF as our reader sees it, or null when it cannot read the header either. */
+async function tiffSize(file: string): Promise<ImageProbe | null> {
+  let header
+  try {
+    header = readTiffHeader(await fs.readFile(file, { flag: 'r' }))
+  } catch {
+    return null
+  }
+  checkLimit(header.width, header.height)
+  const turned = header.orientation >= 5 && header.orientation <= 8
+  return { format: 'tiff', width: turned ? header.height : header.width, height: turned ? header.width : header.height }
+}
+
+/** The pixels of a TIFF libvips refused (`libvipsSaid`), from our reader; refused with both reasons when it cannot either. */
+async function ownTiffReader(file: string, libvipsSaid: string): Promise<Source> {
+  let img
+  try {
+    img = decodeTiffFallback(await fs.readFile(file, { flag: 'r' }), maxPixels)
+  } catch (error) {
+    throw new ImageRejectedError(`cannot decode image: ${libvipsSaid}; nor can Photocap's TIFF reader: ${firstLine(error)}`)
+  }
+  const { orientation } = img
+  if (img.kind === 'pixels') return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, channels: img.channels, format: 'tiff', orientation }
+  // Old-style JPEG: the embedded JPEG stream, decoded by libjpeg like any JPEG.
+  try {
+    const stream = img.data
+    const { data, info } = await decodeSlot.shared(() =>
+      sharp(stream, { limitInputPixels: maxPixels, failOn: 'truncated' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
+    )
+    return { kind: 'raw-pixels', data, width: info.width, height: info.height, channels: 3, format: 'tiff', orientation }
+  } catch (error) {
+    throw new ImageRejectedError(`cannot decode image: ${libvipsSaid}; the old-style JPEG stream inside it: ${firstLine(error)}`)
+  }
+}
+
 /** A JPEG with an MPF (multi-picture format) APP2 segment among its first 64 KB. */
 async function isMultiPictureJpeg(src: Source): Promise<boolean> {
   if (src.kind !== 'file') return false
@@ -285,6 +346,7 @@ async function isMultiPictureJpeg(src: Source): Promise<boolean> {
 
 /** EXIF orientation applied, or for HEIF/AVIF decoded by sharp its irot/imir. */
 function oriented(src: Source, s: Sharp): Sharp {
+  if (src.kind === 'raw-pixels' && src.orientation !== undefined) return withOrientation(s, src.orientation)
   const t = src.kind === 'file' ? src.heif : undefined
   if (!t) return s.rotate()
   let out = t.rotateCw ? s.rotate(t.rotateCw) : s
@@ -294,6 +356,13 @@ function oriented(src: Source, s: Sharp): Sharp {
   if (mirror === 'vertical') out = out.flop()
   else if (mirror === 'horizontal') out = out.flip()
   return out
+}
+
+/** EXIF orientation 2–8 applied to pixels that carry no EXIF of their own. */
+function withOrientation(s: Sharp, orientation: number): Sharp {
+  const turn: Record<number, number> = { 3: 180, 5: 90, 6: 90, 7: 270, 8: 270 }
+  const out = turn[orientation] ? s.rotate(turn[orientation]) : s
+  return orientation === 2 || orientation === 5 || orientation === 7 ? out.flop() : orientation === 4 ? out.flip() : out
 }
 
 /** The file's pixels for a render of long side `size` (a RAW without a preview is developed here, at half size when that is enough). */

@@ -15,6 +15,7 @@ import { scrubOtherPaths } from './images.ts'
 import { exportAltText } from '../export/exporter.ts'
 import { tinyMl } from '../../../../test/helpers/ml.ts'
 import { dngBytes } from '../../../../test/helpers/raw-dng.ts'
+import { pack12, tiff, tiffSize } from '../../../../test/helpers/tiff-bytes.ts'
 
 const hasExiftool = ((): boolean => {
   try {
@@ -261,7 +262,7 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
     expect(l.engine.status().failures).toEqual([])
   })
 
-  it('embeds and captions RAW (with and without a preview) and BMP files (the ML decoder reads their JPEG preview)', async () => {
+  it('embeds and captions RAW (with and without a preview), BMP and TIFFs libvips refuses (the ML decoder reads their JPEG preview)', async () => {
     const ml = await tinyMl()
     try {
       lib = await testLibrary({ ml })
@@ -270,12 +271,22 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
       await fakeRaw(path.join(lib.photos, 'DSC_0003.nef'))
       await fs.writeFile(path.join(lib.photos, 'paint.bmp'), bmp24(40, 30))
       await fs.writeFile(path.join(lib.photos, 'scan_0004.dng'), redBlueDng()) // no preview: LibRaw develops it
+      // 12-bit grey: libvips refuses it, our TIFF reader makes the thumbnail and preview
+      const grey = Array.from({ length: 24 }, (_, y) => Array.from({ length: 32 }, (_, x) => (x * 128 + y * 16) % 4096))
+      const tiffEntries = [...tiffSize(32, 24), [258, 3, [12]], [259, 3, [1]], [262, 3, [1]], [277, 3, [1]], [278, 3, [24]]] as const
+      await fs.writeFile(path.join(lib.photos, 'scan_0005.tif'), tiff([...tiffEntries] as never, [pack12(grey)]))
       await lib.engine.start()
       await lib.engine.roots.add(lib.photos)
       await lib.engine.jobs.whenIdle()
       const photos = lib.engine.photos.list()
       const rows = photos.map((p) => [path.basename(p.paths[0]!.path), p.status, p.error]).sort((x, y) => String(x[0]).localeCompare(String(y[0])))
-      expect(rows).toEqual([['DSC_0003.nef', 'captioned', null], ['paint.bmp', 'captioned', null], ['scan_0004.dng', 'captioned', null]])
+      expect(rows).toEqual([
+        ['DSC_0003.nef', 'captioned', null],
+        ['paint.bmp', 'captioned', null],
+        ['scan_0004.dng', 'captioned', null],
+        ['scan_0005.tif', 'captioned', null],
+      ])
+      expect(lib.engine.photos.get(photoNamed(lib, 'scan_0005.tif')!.id)!.decodeNote).toMatch(/^read by Photocap's TIFF reader/)
     } finally {
       await lib?.close()
       lib = null
