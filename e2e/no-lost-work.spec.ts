@@ -168,7 +168,8 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     await expect.poll(() => new URL(page.url()).hash).toBe('#/search?q=photo')
     // A folder in the sidebar has its address too.
     await nav()
-      .getByRole('button', { name: /^Holiday/ })
+      .getByRole('treeitem', { name: /^Holiday/ })
+      .locator(':scope > .row')
       .click()
     await page.getByRole('heading', { level: 1, name: 'Holiday' }).waitFor()
     expect(new URL(page.url()).hash).toBe(`#/library?folder=${encodeURIComponent(photosDir)}`)
