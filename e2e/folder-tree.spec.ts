@@ -6,14 +6,13 @@
 // folder. Steps share the library and run in order; waits are on states of
 // the page, never on time.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { addFolderAndStart, startLibrary, type Library } from './support/library.ts'
 import { lookAt, type Violation } from './support/audit.ts'
 import { writePhoto } from './support/photos.ts'
-import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 150_000 }
 // Photos per folder, below the watched folder "Trips" (which holds two of its own).
@@ -28,10 +27,8 @@ const LAYOUT: Record<string, number> = {
 }
 const TOTAL = Object.values(LAYOUT).reduce((a, b) => a + b, 0)
 
-let tmp: string
 let photosDir: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 const violations: Violation[] = []
 
@@ -57,28 +54,19 @@ async function tabIntoTree(): Promise<void> {
 
 describe.skipIf(!haveChromium)('the folder tree (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-tree-'))
-    photosDir = path.join(tmp, 'Trips')
-    let hue = 0
-    for (const [dir, n] of Object.entries(LAYOUT)) {
-      fs.mkdirSync(path.join(photosDir, dir), { recursive: true })
-      for (let i = 0; i < n; i++) await writePhoto(path.join(photosDir, dir, `photo-${++hue}.jpg`), hue * 0.9)
-    }
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(30_000)
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.setViewportSize({ width: 1440, height: 900 })
-    await page.goto(server.url)
-    await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
-    await page.getByRole('button', { name: 'Add folder…' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
-    await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
-    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(photosDir)
-    await dialog.getByRole('button', { name: 'Use this folder' }).click()
-    await page.getByText(photosDir, { exact: true }).waitFor()
-    await page.getByRole('button', { name: 'Start' }).click()
+    lib = await startLibrary('tree', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Trips')
+        let hue = 0
+        for (const [dir, n] of Object.entries(LAYOUT)) {
+          fs.mkdirSync(path.join(photosDir, dir), { recursive: true })
+          for (let i = 0; i < n; i++) await writePhoto(path.join(photosDir, dir, `photo-${++hue}.jpg`), hue * 0.9)
+        }
+      },
+      viewport: { width: 1440, height: 900 },
+    })
+    page = lib.page
+    await addFolderAndStart(page, photosDir)
     // Every photo found, and every folder in the tree.
     await item(`All photos ${TOTAL} photos`).waitFor(WAIT)
     await item(`Trips ${TOTAL} photos`).waitFor(WAIT)
@@ -87,9 +75,7 @@ describe.skipIf(!haveChromium)('the folder tree (Chromium against photocap serve
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('is a tree of levels and groups: folders with subfolders say whether they are open, the folder shown is selected', async () => {
