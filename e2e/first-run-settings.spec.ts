@@ -2,20 +2,16 @@
 // The first-run screen and Settings, as a new user meets them: Debian's Chromium
 // against a real `photocap serve` on an empty library. The keyboard only; axe
 // and screenshots in light and dark at both sizes (support/audit.ts).
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { startLibrary, type Library } from './support/library.ts'
 import { lookAt, type Violation } from './support/audit.ts'
 import { writeLibrary } from './support/photos.ts'
-import { startServe, type Served } from './support/serve.ts'
 
-let tmp: string
 let photosDir: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 const violations: Violation[] = []
 
@@ -24,10 +20,12 @@ async function tabOrder(max: number): Promise<string[]> {
   const names: string[] = []
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab')
-    names.push(await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null
-      return el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().replace(/\s+/g, ' ') : ''
-    }))
+    names.push(
+      await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        return el ? (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().replace(/\s+/g, ' ') : ''
+      }),
+    )
   }
   return names
 }
@@ -41,33 +39,37 @@ const inView = (el: ReturnType<Page['locator']>): Promise<boolean> =>
 
 describe.skipIf(!haveChromium)('first run and settings (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-first-run-'))
-    photosDir = path.join(tmp, 'Photos')
-    await writeLibrary(photosDir, 3)
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(30_000)
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.setViewportSize({ width: 1440, height: 900 })
-    await page.goto(server.url)
+    lib = await startLibrary('first-run', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Photos')
+        await writeLibrary(photosDir, 3)
+      },
+      viewport: { width: 1440, height: 900 },
+    })
+    page = lib.page
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('recommends the COCO pack with its download size, labels the test pack, and leads with Add folder', async () => {
     await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
-    const coco = page.getByRole('listitem').filter({ has: page.getByText('clipcap-coco-vitb32', { exact: false }) }).first()
+    const coco = page
+      .getByRole('listitem')
+      .filter({ has: page.getByText('clipcap-coco-vitb32', { exact: false }) })
+      .first()
     await coco.getByText('Recommended', { exact: true }).waitFor()
     expect(await coco.locator('p', { hasText: /^Download:/ }).textContent()).toMatch(/^Download: (about )?\d[\d.]* (MB|GB)/)
     expect(await page.getByText('download size shown when it starts').count()).toBe(0)
     await page.getByText('For testing only', { exact: true }).waitFor()
     expect(await page.getByText('In use', { exact: true }).count()).toBe(0)
-    expect(await page.getByText(/^Processor: /).first().textContent()).toMatch(/^Processor: /)
+    expect(
+      await page
+        .getByText(/^Processor: /)
+        .first()
+        .textContent(),
+    ).toMatch(/^Processor: /)
     expect(await page.getByRole('button', { name: 'Add folder…' }).getAttribute('class')).toContain('primary')
     // Keyboard only: Add folder… is reached before any download, and before Skip.
     const order = await tabOrder(14)

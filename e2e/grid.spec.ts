@@ -3,22 +3,18 @@
 // against a real `photocap serve`, a library of ninety generated photos (more
 // than one screen, more than one page of the grid's fetches). Steps share the
 // library and run in order; waits are on states of the page, never on time.
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { addFolderAndStart, startLibrary, type Library } from './support/library.ts'
 import { lookAt, type Violation } from './support/audit.ts'
 import { writeLibrary } from './support/photos.ts'
-import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 150_000 }
 const PHOTOS = 90
 
-let tmp: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 const violations: Violation[] = []
 
@@ -37,32 +33,22 @@ const focused = (): Promise<{ index: number | null; role: string | null; inView:
 
 describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-grid-'))
-    const photosDir = path.join(tmp, 'Many')
-    await writeLibrary(photosDir, PHOTOS)
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(30_000)
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.setViewportSize({ width: 1440, height: 900 })
-    await page.goto(server.url)
-    await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
-    await page.getByRole('button', { name: 'Add folder…' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
-    await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
-    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(photosDir)
-    await dialog.getByRole('button', { name: 'Use this folder' }).click()
-    await page.getByText(photosDir, { exact: true }).waitFor()
-    await page.getByRole('button', { name: 'Start' }).click()
+    let photosDir = ''
+    lib = await startLibrary('grid', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Many')
+        await writeLibrary(photosDir, PHOTOS)
+      },
+      viewport: { width: 1440, height: 900 },
+    })
+    page = lib.page
+    await addFolderAndStart(page, photosDir)
     // Every file found (the photos are undated: they carry no EXIF date).
     await page.getByRole('heading', { name: new RegExp(`, ${PHOTOS + 1} photos$`) }).waitFor(WAIT)
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('each month is a grid named by its heading, tiles are cells with positions and short names, not toggle buttons', async () => {
@@ -79,7 +65,12 @@ describe.skipIf(!haveChromium)('the library grid (Chromium against photocap serv
     expect(await cell.getAttribute('aria-pressed')).toBeNull()
     expect(await region().getByRole('button').count()).toBe(0)
     // The description holds the whole caption; the name is at most 60 characters and a state.
-    const described = await cell.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '))
+    const described = await cell.evaluate((el) =>
+      (el.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .map((id) => document.getElementById(id)?.textContent ?? '')
+        .join(' '),
+    )
     expect(described).toContain(await cell.getByRole('img').getAttribute('alt'))
   })
 

@@ -5,22 +5,20 @@
 // folder. The steps share one library and run in order. Waits are on states of
 // the page (roles, names, alt texts), never on time.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { startLibrary, waitForCaptions as captioned, type Library } from './support/library.ts'
 import { writeLibrary, writePhoto } from './support/photos.ts'
-import { repoRoot, startServe, type Served } from './support/serve.ts'
+import { repoRoot } from './support/serve.ts'
 
 const shots = path.join(repoRoot, 'test-results', 'screenshots')
 const PHOTOS = 4
 const WAIT = { timeout: 120_000 }
 
-let tmp: string
 let photosDir: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 
 const grid = (): ReturnType<Page['getByRole']> => page.getByRole('region', { name: 'Photos, newest first' })
@@ -34,40 +32,23 @@ async function screenshot(name: string): Promise<void> {
 }
 
 /** Every photo tile in view has a caption as alt text, except the ones that failed. */
-async function waitForCaptions(count: number): Promise<void> {
-  await page.waitForFunction(
-    (n) => {
-      const imgs = [...document.querySelectorAll<HTMLImageElement>('[aria-label="Photos, newest first"] img')]
-      const captioned = imgs.filter((i) => !/: (not captioned yet|could not be read|file missing)$/.test(i.alt))
-      return imgs.length === n + 1 && captioned.length === n
-    },
-    count,
-    WAIT,
-  )
-}
-
-async function openApp(url: string): Promise<void> {
-  page = await browser.context.newPage()
-  page.setDefaultTimeout(20_000)
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(url)
-}
+const waitForCaptions = (count: number): Promise<void> => captioned(page, count, WAIT)
 
 describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-'))
-    photosDir = path.join(tmp, 'My Photos')
     fs.mkdirSync(shots, { recursive: true })
-    await writeLibrary(photosDir, PHOTOS)
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    await openApp(server.url)
+    lib = await startLibrary('library', {
+      timeout: 20_000,
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'My Photos')
+        await writeLibrary(photosDir, PHOTOS)
+      },
+    })
+    page = lib.page
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('welcomes a first-time user and adds a folder through the server-side folder browser', async () => {
@@ -78,7 +59,7 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
     const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
     // The dialog opens on the home folder; type a path once that listing is shown.
     await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
-    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(tmp)
+    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(lib.tmp)
     await dialog.getByRole('button', { name: 'Go' }).click()
     await dialog.getByRole('button', { name: /My Photos/ }).click()
     await dialog.getByRole('list', { name: `Folders in ${photosDir}` }).waitFor()
@@ -92,7 +73,9 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
 
   it('shows captions appearing as alt text of the photos', async () => {
     await waitForCaptions(PHOTOS)
-    const alts = await grid().getByRole('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt))
+    const alts = await grid()
+      .getByRole('img')
+      .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).alt))
     expect(alts).toHaveLength(PHOTOS + 1)
     expect(alts.filter((a) => a.length > 0 && !a.endsWith(': could not be read'))).toHaveLength(PHOTOS)
     await page.getByRole('button', { name: /^Progress: up to date/ }).waitFor(WAIT)
@@ -100,13 +83,18 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
   })
 
   it('shows why a corrupt file could not be read', async () => {
-    await grid().getByRole('gridcell', { name: /corrupt\.jpg: could not be read/ }).click()
+    await grid()
+      .getByRole('gridcell', { name: /corrupt\.jpg: could not be read/ })
+      .click()
     await page.getByRole('heading', { level: 1, name: 'corrupt.jpg' }).waitFor()
     await page.getByRole('heading', { name: 'This file is damaged or incomplete' }).waitFor()
     await page.getByText('Technical reason').click()
     expect((await page.locator('.unreadable .reason').textContent())!.length).toBeGreaterThan(3)
     await page.getByRole('button', { name: 'Back to library' }).click()
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Activity/ }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: /^Activity/ })
+      .click()
     await page.getByRole('cell', { name: 'corrupt.jpg', exact: true }).waitFor()
     await screenshot('activity')
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Library' }).click()
@@ -141,20 +129,21 @@ describe.skipIf(!haveChromium)('Photocap in Chromium against photocap serve', ()
   it('keeps the caption when the file is renamed', async () => {
     fs.renameSync(path.join(photosDir, 'photo-2.jpg'), path.join(photosDir, 'renamed-rex.jpg'))
     // The photo is the same content: its caption stays, and it comes to show the new name.
-    await expect.poll(async () => {
-      await grid().getByRole('img', { name: 'My dog Rex asleep on the red sofa.' }).click()
-      const name = await page.getByRole('heading', { level: 1 }).textContent()
-      await page.getByRole('button', { name: 'Back to library' }).click()
-      return name
-    }, WAIT).toBe('renamed-rex.jpg')
+    await expect
+      .poll(async () => {
+        await grid().getByRole('img', { name: 'My dog Rex asleep on the red sofa.' }).click()
+        const name = await page.getByRole('heading', { level: 1 }).textContent()
+        await page.getByRole('button', { name: 'Back to library' }).click()
+        return name
+      }, WAIT)
+      .toBe('renamed-rex.jpg')
     await grid().getByRole('img', { name: 'My dog Rex asleep on the red sofa.' }).waitFor()
   })
 
   it('keeps the edited caption after the server restarts', async () => {
     await page.close()
-    await server.stop()
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    await openApp(server.url)
+    await lib.serve()
+    page = await lib.openPage()
     await grid().getByRole('img', { name: 'My dog Rex asleep on the red sofa.' }).waitFor(WAIT)
     await page.getByRole('img', { name: 'My dog Rex asleep on the red sofa.' }).click()
     await page.getByText(/^Written by you/).waitFor()

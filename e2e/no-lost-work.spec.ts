@@ -7,18 +7,16 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { startLibrary, type Library } from './support/library.ts'
 import { lookAt, type Violation } from './support/audit.ts'
 import { writeLibrary, writePhoto } from './support/photos.ts'
-import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 120_000 }
 
-let tmp: string
 let photosDir: string
 let wrongDir: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 const violations: Violation[] = []
 
@@ -27,30 +25,22 @@ const editor = (): ReturnType<Page['getByRole']> => page.getByRole('textbox', { 
 const nav = (): ReturnType<Page['getByRole']> => page.getByRole('navigation', { name: 'Main' })
 const photoHeading = (): ReturnType<Page['getByRole']> => page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'Loading…' })
 
-async function openApp(url: string): Promise<void> {
-  page = await browser.context.newPage()
-  page.setDefaultTimeout(30_000)
-  page.on('pageerror', (e) => console.error('page error:', e.message))
-  await page.goto(url)
-}
-
 describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-work-'))
-    photosDir = path.join(tmp, 'Holiday')
-    wrongDir = path.join(tmp, 'Not this one')
-    await writeLibrary(photosDir, 3)
-    fs.mkdirSync(wrongDir)
-    await writePhoto(path.join(wrongDir, 'stray.jpg'), 9)
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    await openApp(server.url)
+    lib = await startLibrary('work', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Holiday')
+        wrongDir = path.join(tmp, 'Not this one')
+        await writeLibrary(photosDir, 3)
+        fs.mkdirSync(wrongDir)
+        await writePhoto(path.join(wrongDir, 'stray.jpg'), 9)
+      },
+    })
+    page = lib.page
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('adds the folder whose path was typed, without pressing Go, and removes a mistaken one', async () => {
@@ -124,18 +114,24 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     expect(new URL(page.url()).hash).toBe(photoAddress)
     await page.goForward()
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
-    await nav().getByRole('button', { name: /^Activity/ }).click()
+    await nav()
+      .getByRole('button', { name: /^Activity/ })
+      .click()
     await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor()
     await page.reload()
     await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor()
     violations.push(...(await lookAt(page, 'activity')))
-    await nav().getByRole('button', { name: /^Training/ }).click()
+    await nav()
+      .getByRole('button', { name: /^Training/ })
+      .click()
     await page.getByRole('heading', { level: 1, name: 'Learn my style' }).waitFor()
     expect(new URL(page.url()).hash).toBe('#/training')
     await page.reload()
     await page.getByRole('heading', { level: 1, name: 'Learn my style' }).waitFor()
     violations.push(...(await lookAt(page, 'training')))
-    await nav().getByRole('button', { name: /^Review/ }).click()
+    await nav()
+      .getByRole('button', { name: /^Review/ })
+      .click()
     await page.getByRole('heading', { level: 1, name: 'Review captions' }).waitFor()
     await expect.poll(() => new URL(page.url()).hash).toMatch(/^#\/review/)
     await page.goBack()
@@ -171,7 +167,10 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     await page.getByRole('combobox', { name: 'Status' }).selectOption('')
     await expect.poll(() => new URL(page.url()).hash).toBe('#/search?q=photo')
     // A folder in the sidebar has its address too.
-    await nav().getByRole('button', { name: /^Holiday/ }).click()
+    await nav()
+      .getByRole('treeitem', { name: /^Holiday/ })
+      .locator(':scope > .row')
+      .click()
     await page.getByRole('heading', { level: 1, name: 'Holiday' }).waitFor()
     expect(new URL(page.url()).hash).toBe(`#/library?folder=${encodeURIComponent(photosDir)}`)
     await page.reload()
@@ -183,8 +182,8 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
 
   it('notices the server stopping, refuses to save visibly, and after a restart says to open the new address', async () => {
     const name = await photoHeading().textContent()
-    const port = new URL(server.url).port
-    await server.stop()
+    const port = new URL(lib.server.url).port
+    await lib.server.stop()
     await page.getByRole('alert', { name: 'Offline' }).waitFor()
     await page.getByRole('button', { name: 'Progress: unknown while offline' }).waitFor()
     await editor().fill('Typed while the server was away.')
@@ -192,12 +191,12 @@ describe.skipIf(!haveChromium)('no lost work, real addresses (Chromium against p
     await page.getByText('Saving waits for the server; your draft is kept on this device.').waitFor()
     violations.push(...(await lookAt(page, 'offline')))
     // Same address, new session token: the page cannot reconnect by itself and says what to do.
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db'), extraArgs: ['--port', port] })
+    await lib.serve(['--port', port])
     await page.getByRole('alert', { name: 'Session ended' }).waitFor(WAIT)
     await page.getByText(/Open the new address that photocap serve printed/).waitFor()
     expect(await page.getByText(/missing or wrong session token/).count()).toBe(0)
     violations.push(...(await lookAt(page, 'session-ended')))
-    await page.goto(server.url)
+    await page.goto(lib.server.url)
     await grid().getByRole('gridcell').first().waitFor(WAIT)
     // The draft typed while offline is still there for that photo.
     const tiles = grid().getByRole('gridcell')

@@ -6,23 +6,20 @@
 // and full screen from the keyboard. Steps share one small library and run in
 // order; waits are on states of the page, never on time.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Page, Response } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { addFolderAndStart, startLibrary, waitForCaptions, type Library } from './support/library.ts'
 import { lookAt, type Violation } from './support/audit.ts'
 import { writeLibrary, writePhoto } from './support/photos.ts'
-import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 150_000 }
 const PHOTOS = 5
 
-let tmp: string
 let photosDir: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 const violations: Violation[] = []
 const notFound: string[] = []
@@ -47,45 +44,27 @@ async function openByName(name: string): Promise<void> {
 
 describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-photo-'))
-    photosDir = path.join(tmp, 'Album')
-    await writeLibrary(photosDir, PHOTOS - 2)
-    // A folder two levels down, for the folder tree and the breadcrumbs.
-    fs.mkdirSync(path.join(photosDir, '2019', 'July by the sea'), { recursive: true })
-    await writePhoto(path.join(photosDir, '2019', 'July by the sea', 'beach.jpg'), 4.2)
-    // A big photo, the size of a 21 MP camera's: the photo view used to show it at 960 px at most.
-    const w = 5640
-    const h = 3760
-    const stripes = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#3a6ea5"/>${Array.from({ length: 40 }, (_, i) => `<rect x="${i * 141}" y="0" width="70" height="${h}" fill="#f2c14e"/>`).join('')}<circle cx="${w / 2}" cy="${h / 2}" r="900" fill="#c0392b"/></svg>`
-    await sharp(Buffer.from(stripes)).jpeg({ quality: 80 }).toFile(path.join(photosDir, 'big.jpg'))
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(30_000)
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.goto(server.url)
-    await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
-    await page.getByRole('button', { name: 'Add folder…' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
-    await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
-    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(photosDir)
-    await dialog.getByRole('button', { name: 'Use this folder' }).click()
-    await page.getByText(photosDir, { exact: true }).waitFor()
-    await page.getByRole('button', { name: 'Start' }).click()
-    await page.waitForFunction(
-      (n) => {
-        const imgs = [...document.querySelectorAll<HTMLImageElement>('[aria-label="Photos, newest first"] img')]
-        return imgs.length === n + 1 && imgs.filter((i) => !/: (not captioned yet|could not be read|file missing)$/.test(i.alt)).length === n
+    lib = await startLibrary('photo', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Album')
+        await writeLibrary(photosDir, PHOTOS - 2)
+        // A folder two levels down, for the folder tree and the breadcrumbs.
+        fs.mkdirSync(path.join(photosDir, '2019', 'July by the sea'), { recursive: true })
+        await writePhoto(path.join(photosDir, '2019', 'July by the sea', 'beach.jpg'), 4.2)
+        // A big photo, the size of a 21 MP camera's: the photo view used to show it at 960 px at most.
+        const w = 5640
+        const h = 3760
+        const stripes = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#3a6ea5"/>${Array.from({ length: 40 }, (_, i) => `<rect x="${i * 141}" y="0" width="70" height="${h}" fill="#f2c14e"/>`).join('')}<circle cx="${w / 2}" cy="${h / 2}" r="900" fill="#c0392b"/></svg>`
+        await sharp(Buffer.from(stripes)).jpeg({ quality: 80 }).toFile(path.join(photosDir, 'big.jpg'))
       },
-      PHOTOS,
-      WAIT,
-    )
+    })
+    page = lib.page
+    await addFolderAndStart(page, photosDir)
+    await waitForCaptions(page, PHOTOS, WAIT)
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('asks for no thumbnail of a file that cannot be read, in the grid and in search results', async () => {
@@ -103,7 +82,7 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     await page.waitForLoadState('networkidle')
     page.off('response', onResponse)
     expect(notFound).toEqual([])
-    await page.goto(server.url)
+    await page.goto(lib.server.url)
     await grid().getByRole('img').first().waitFor()
   })
 
@@ -132,7 +111,7 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
   })
 
   it('shows a big photo with a preview sized to the screen, the details folded away and remembered', async () => {
-    await page.goto(server.url)
+    await page.goto(lib.server.url)
     await grid().getByRole('img').first().waitFor()
     await openByName('big.jpg')
     page.on('response', onResponse)
@@ -198,11 +177,11 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     await menu.click()
     expect(await menu.getAttribute('aria-expanded')).toBe('true')
     // Its parent folder holds no photo of its own: the tree names it with the part in between.
-    const july = side.getByRole('button', { name: /^2019\/July by the sea/ })
+    const july = side.getByRole('treeitem', { name: /^2019\/July by the sea/ })
     await july.waitFor()
     expect(await july.getAttribute('title')).toMatch(/\/Album\/2019\/July by the sea\/?$/)
     violations.push(...(await lookAt(page, 'sidebar-open')))
-    await july.click()
+    await july.locator(':scope > .row').click()
     // Choosing a folder folds the sidebar; the heading names it, with the way back up.
     expect(await side.isVisible()).toBe(false)
     await page.getByRole('heading', { level: 1, name: 'July by the sea' }).waitFor()
@@ -224,7 +203,7 @@ describe.skipIf(!haveChromium)('the photo view (Chromium against photocap serve)
     const overlapping = (): Promise<string[]> =>
       page.evaluate(() => {
         const found: string[] = []
-        const groups = [['.top > *'], ['.photo-bar > *', '.photo-bar .row > *'], ['.side .nav button', '.side .folders button', '.side .add']]
+        const groups = [['.top > *'], ['.photo-bar > *', '.photo-bar .row > *'], ['.side .nav button', '.side .folders .row', '.side .add']]
         const visible = (e: Element): boolean => {
           const r = e.getBoundingClientRect()
           return r.width > 0 && r.height > 0

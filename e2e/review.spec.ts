@@ -3,23 +3,19 @@
 // library: Debian's Chromium against a real `photocap serve` with the tiny pack.
 // Steps share one library of twelve photos (one a near-duplicate) and a corrupt
 // file, and run in order; waits are on states of the page, never on time.
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { addFolderAndStart, startLibrary, waitForCaptions, type Library } from './support/library.ts'
 import { lookAt, type Violation } from './support/audit.ts'
 import { writeLibrary, writePhoto } from './support/photos.ts'
-import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 150_000 }
 const PHOTOS = 12
 
-let tmp: string
 let photosDir: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 const violations: Violation[] = []
 
@@ -28,48 +24,30 @@ const editor = (): ReturnType<Page['getByRole']> => page.getByRole('textbox', { 
 
 describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-review-'))
-    photosDir = path.join(tmp, 'Trip')
-    await writeLibrary(photosDir, PHOTOS - 1)
-    // A near-duplicate of photo-1 (the same picture, a shade different): "more like this" must find it.
-    await writePhoto(path.join(photosDir, 'photo-1-again.jpg'), 0.02)
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(30_000)
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.goto(server.url)
-    // Set up with the keyboard too: the folder dialog takes focus and the typed path is used.
-    await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
-    await page.getByRole('button', { name: 'Add folder…' }).focus()
-    await page.keyboard.press('Enter')
-    const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
-    await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
-    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(photosDir)
-    await dialog.getByRole('button', { name: 'Use this folder' }).focus()
-    await page.keyboard.press('Enter')
-    await page.getByText(photosDir, { exact: true }).waitFor()
-    await page.getByRole('button', { name: 'Start' }).focus()
-    await page.keyboard.press('Enter')
-    // Every photo captioned (the corrupt one failed).
-    await page.waitForFunction(
-      (n) => {
-        const imgs = [...document.querySelectorAll<HTMLImageElement>('[aria-label="Photos, newest first"] img')]
-        return imgs.length === n + 1 && imgs.filter((i) => !/: (not captioned yet|could not be read|file missing)$/.test(i.alt)).length === n
+    lib = await startLibrary('review', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Trip')
+        await writeLibrary(photosDir, PHOTOS - 1)
+        // A near-duplicate of photo-1 (the same picture, a shade different): "more like this" must find it.
+        await writePhoto(path.join(photosDir, 'photo-1-again.jpg'), 0.02)
       },
-      PHOTOS,
-      WAIT,
-    )
+    })
+    page = lib.page
+    // Set up with the keyboard too: the folder dialog takes focus and the typed path is used.
+    await addFolderAndStart(page, photosDir, { keyboard: true })
+    // Every photo captioned (the corrupt one failed).
+    await waitForCaptions(page, PHOTOS, WAIT)
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('reviews ten captions with the keyboard only: accept, edit then accept, skip and back', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Review/ }).focus()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: /^Review/ })
+      .focus()
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { level: 1, name: 'Review captions' }).waitFor()
     const total = PHOTOS + 1
@@ -144,7 +122,10 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
   })
 
   it('shows the failed photo in the queue with a plain message and a retry', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Review/ }).click()
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('button', { name: /^Review/ })
+      .click()
     await page.getByText(`10 of ${PHOTOS + 1} reviewed`, { exact: true }).waitFor()
     // Three photos are left; go to the first of them, then step through until the failed one shows.
     const failedHeading = page.getByRole('heading', { name: 'This file is damaged or incomplete' })

@@ -3,23 +3,20 @@
 // with the keyboard only: Debian's Chromium against a real `photocap serve`, forty
 // photos dated by EXIF over 2005-2024. Steps share the library and run in order.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { haveChromium, launchBrowser } from './support/browser.ts'
+import { haveChromium } from './support/browser.ts'
+import { addFolderAndStart, startLibrary, type Library } from './support/library.ts'
 import { lookAt } from './support/audit.ts'
-import { startServe, type Served } from './support/serve.ts'
 
 const WAIT = { timeout: 150_000 }
 const FIRST = 2005
 const LAST = 2024
 const PHOTOS = (LAST - FIRST + 1) * 2
 
-let tmp: string
-let server: Served
-let browser: Awaited<ReturnType<typeof launchBrowser>>
+let lib: Library
 let page: Page
 
 /** A small JPEG of its own colour, taken (EXIF DateTimeOriginal) on the 15th of `month` in `year`. */
@@ -51,35 +48,26 @@ const headingOffset = (name: string): Promise<number> =>
 
 describe.skipIf(!haveChromium)('the year index beside the grid (Chromium against photocap serve)', () => {
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-e2e-years-'))
-    const photosDir = path.join(tmp, 'Years')
-    fs.mkdirSync(photosDir, { recursive: true })
-    for (let y = FIRST, i = 0; y <= LAST; y++) {
-      await writeDated(path.join(photosDir, `${y}-spring.jpg`), y, 3, i++ * 1.3)
-      await writeDated(path.join(photosDir, `${y}-autumn.jpg`), y, 9, i++ * 1.3)
-    }
-    server = await startServe({ dataDir: path.join(tmp, 'data'), dbPath: path.join(tmp, 'library.db') })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(30_000)
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.setViewportSize({ width: 1440, height: 900 })
-    await page.goto(server.url)
-    await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor()
-    await page.getByRole('button', { name: 'Add folder…' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Choose a folder' })
-    await dialog.getByRole('list', { name: /^Folders in / }).waitFor()
-    await dialog.getByRole('textbox', { name: 'Folder path' }).fill(photosDir)
-    await dialog.getByRole('button', { name: 'Use this folder' }).click()
-    await page.getByText(photosDir, { exact: true }).waitFor()
-    await page.getByRole('button', { name: 'Start' }).click()
-    await page.getByText(`${PHOTOS} photos`, { exact: true }).waitFor(WAIT)
+    let photosDir = ''
+    lib = await startLibrary('years', {
+      prepare: async (tmp) => {
+        photosDir = path.join(tmp, 'Years')
+        fs.mkdirSync(photosDir, { recursive: true })
+        for (let y = FIRST, i = 0; y <= LAST; y++) {
+          await writeDated(path.join(photosDir, `${y}-spring.jpg`), y, 3, i++ * 1.3)
+          await writeDated(path.join(photosDir, `${y}-autumn.jpg`), y, 9, i++ * 1.3)
+        }
+      },
+      viewport: { width: 1440, height: 900 },
+    })
+    page = lib.page
+    await addFolderAndStart(page, photosDir)
+    // The library's own count (the sidebar's folder tree names its counts the same way).
+    await page.getByRole('main').getByText(`${PHOTOS} photos`, { exact: true }).waitFor(WAIT)
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+    await lib?.close()
   })
 
   it('lists every year, newest first, the one in view marked current', async () => {

@@ -50,8 +50,3 @@ export type DecodeOptions = z.output<typeof DecodeOptionsSchema>
 
 /** The paper's decoding: greedy, beam width 5 when beam is asked for, 67 tokens. */
 export const defaultDecodeOptions: DecodeOptions = { method: 'greedy', beamSize: 5, maxTokens: 67 }
-
-/** Why a beam width is refused, in the words every door uses. */
-export function beamSizeProblem(n: number): string | null {
-  return Number.isInteger(n) && n >= 1 && n <= MAX_BEAM ? null : `expected an integer from 1 to ${MAX_BEAM}`
-}

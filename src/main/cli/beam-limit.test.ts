@@ -56,7 +56,7 @@ describe(`the beam limit (${MAX_BEAM}) is one rule`, () => {
   it('every door names the same execution providers', async () => {
     const io = captureIo()
     expect(await main(['caption', '--provider', 'tpu', 'x.jpg'], io)).toBe(2)
-    expect(io.stderr.join('\n')).toContain(`(expected ${PROVIDER_REQUESTS_TEXT})`)
+    expect(io.stderr.join('\n')).toContain(`--provider: expected ${PROVIDER_REQUESTS_TEXT}, got 'tpu'`)
     const settings = methods['settings.update'].input
     for (const p of PROVIDER_REQUESTS) expect(settings.safeParse({ executionProvider: p }).success).toBe(true)
     expect(settings.safeParse({ executionProvider: 'tpu' }).success).toBe(false)

@@ -1,6 +1,7 @@
 // The `photocap` command line: a thin dispatcher. Each command lives in its own
 // module under ./commands and exports `run(args: string[], io: CliIo): Promise<number>`.
 // Commands are loaded lazily so `photocap list` never pays for loading ONNX Runtime.
+import { HelpRequested, UsageError } from './args.ts'
 import { defaultIo, type CliIo } from './io.ts'
 
 type CommandModule = { run(args: string[], io: CliIo): Promise<number> }
@@ -44,15 +45,14 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     const mod = await command.load()
     return await mod.run(rest, io)
   } catch (error) {
-    io.err(`photocap ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    // Every command parses its arguments by one rule (args.ts): --help prints
+    // the usage, a usage error is status 2 with the usage, whatever the command.
+    if (error instanceof HelpRequested) {
+      io.out(error.usage)
+      return 0
+    }
+    io.err(`photocap ${name}: ${error instanceof Error ? error.message : String(error)}${error instanceof UsageError && error.usage ? `\n${error.usage}` : ''}`)
     if (process.env.PHOTOCAP_DEBUG) console.error(error)
-    // A flag the command does not know (node:util parseArgs) is a usage error,
-    // status 2, in every command, whether or not it prints its own usage.
-    return isUsageError(error) ? 2 : 1
+    return error instanceof UsageError ? 2 : 1
   }
-}
-
-function isUsageError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')
 }

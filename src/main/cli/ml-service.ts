@@ -6,27 +6,18 @@ import type { CliIo } from './io.ts'
 import { resolveUserPath } from './io.ts'
 import { defaultDataDir } from '../engine/data-dir.ts'
 import { resolveDefaultPack } from '../ml/packs/default-pack.ts'
-import { isProviderRequest, PROVIDER_REQUESTS_TEXT, type ProviderRequest } from '../ml/runtime/providers.ts'
+import type { ProviderRequest } from '../ml/runtime/providers.ts'
 import type { MlInfo, MlService } from '../ml/service.ts'
 import { loadMlService, TINY_PACK_WARNING } from './support.ts'
 import type { WeightFormat } from '../ml/graph/quantize.ts'
 
-export class UsageError extends Error {}
-
-export function parseProvider(value: string | undefined): ProviderRequest {
-  if (value === undefined) return 'auto'
-  if (!isProviderRequest(value)) throw new UsageError(`--provider: unknown provider '${value}' (expected ${PROVIDER_REQUESTS_TEXT})`)
-  return value
-}
-
-/** --weights: float32 (default) or the opt-in fast modes int8 / int4 (captions may differ slightly). */
-export function parseWeights(value: string | undefined): WeightFormat {
-  if (value === undefined) return 'float32'
-  if (value !== 'float32' && value !== 'int8' && value !== 'int4') throw new UsageError(`--weights: expected float32, int8 or int4, got '${value}'`)
-  return value
-}
-
-export async function openCliService(io: CliIo, command: string, packArg: string | undefined, provider: ProviderRequest, weights: WeightFormat = 'float32'): Promise<{ service: MlService; info: MlInfo }> {
+export async function openCliService(
+  io: CliIo,
+  command: string,
+  packArg: string | undefined,
+  provider: ProviderRequest,
+  weights: WeightFormat = 'float32',
+): Promise<{ service: MlService; info: MlInfo }> {
   const dataDir = defaultDataDir(io.env)
   let packDir: string
   if (packArg !== undefined) {
@@ -37,7 +28,10 @@ export async function openCliService(io: CliIo, command: string, packArg: string
   }
   // `photocap caption/embed` serve no UI, so the models run in this process
   // unless PHOTOCAP_ML_IN_PROCESS=0 (support.ts's switch).
-  const service = await loadMlService({ packDir, dataDir, provider, weights, inProcessByDefault: true, log: (text) => io.err(`photocap ${command}: ${text}`) }, io.env)
+  const service = await loadMlService(
+    { packDir, dataDir, provider, weights, inProcessByDefault: true, log: (text) => io.err(`photocap ${command}: ${text}`) },
+    io.env,
+  )
   let info: MlInfo
   try {
     info = await service.info()

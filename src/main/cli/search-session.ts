@@ -14,7 +14,13 @@ export interface SearchSession {
   close(): Promise<void>
 }
 
-export async function openSearchSession(opts: { env: NodeJS.ProcessEnv; cwd: string; db?: string | undefined; pack?: string | undefined; meaning: boolean }): Promise<SearchSession> {
+export async function openSearchSession(opts: {
+  env: NodeJS.ProcessEnv
+  cwd: string
+  db?: string | undefined
+  pack?: string | undefined
+  meaning: boolean
+}): Promise<SearchSession> {
   const loc = libraryLocation(opts.env, opts.cwd, opts.db)
   if (!fs.existsSync(loc.dbPath)) throw new Error(`no library database at ${loc.dbPath} (index some folders first: photocap index FOLDER)`)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })
@@ -36,11 +42,4 @@ export async function openSearchSession(opts: { env: NodeJS.ProcessEnv; cwd: str
       await engine.close()
     },
   }
-}
-
-export function parseLimit(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--limit must be a positive whole number, got '${value}'`)
-  return n
 }

@@ -2,7 +2,8 @@
 // caption photos of the library again now with the active pack, the same
 // operation as the app's "Regenerate" (engine.captions.regenerate): the new
 // automatic caption becomes current unless the person wrote the current one.
-import { parseArgs } from 'node:util'
+import { MAX_BEAM, MAX_CAPTION_TOKENS } from '../../../shared/ml-options.ts'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation, loadMlService } from '../support.ts'
 import type { DecodeOptions } from '../../ml/service.ts'
@@ -10,29 +11,20 @@ import { resolveUserPath, type CliIo } from '../io.ts'
 
 const USAGE = 'usage: photocap caption again PATH... [--db FILE] [--beam N | --greedy] [--max-tokens N]'
 
-function wholeNumber(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive whole number, got '${value}'`)
-  return n
-}
-
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
+  const cli = parseCommandArgs(args, {
+    usage: USAGE,
+    positionals: true,
     options: { db: { type: 'string' }, beam: { type: 'string' }, greedy: { type: 'boolean' }, 'max-tokens': { type: 'string' } },
   })
-  if (positionals.length === 0 || (values.greedy && values.beam !== undefined)) {
-    io.err(USAGE)
-    return 2
-  }
+  const { values, positionals } = cli
+  if (positionals.length === 0) cli.fail('no PATH given')
+  if (values.greedy && values.beam !== undefined) cli.fail('give --beam N or --greedy, not both')
   const decoding: Partial<DecodeOptions> = {}
-  const beam = wholeNumber(values.beam, '--beam')
+  const beam = cli.number('beam', { integer: true, min: 1, max: MAX_BEAM })
   if (beam !== undefined) Object.assign(decoding, { method: 'beam', beamSize: beam })
   if (values.greedy) decoding.method = 'greedy'
-  const maxTokens = wholeNumber(values['max-tokens'], '--max-tokens')
+  const maxTokens = cli.number('max-tokens', { integer: true, min: 1, max: MAX_CAPTION_TOKENS })
   if (maxTokens !== undefined) decoding.maxTokens = maxTokens
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })

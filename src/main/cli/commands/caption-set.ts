@@ -1,17 +1,15 @@
 // `photocap caption set PATH TEXT [--db FILE]`: write a `user` caption for the
 // photo at PATH; the same operation as the app's caption editor
 // (engine.captions.set). Nothing automatic will replace it.
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation } from '../support.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { db: { type: 'string' } } })
-  if (positionals.length !== 2) {
-    io.err('usage: photocap caption set PATH TEXT [--db FILE]')
-    return 2
-  }
+  const cli = parseCommandArgs(args, { usage: 'usage: photocap caption set PATH TEXT [--db FILE]', positionals: true, options: { db: { type: 'string' } } })
+  const { values, positionals } = cli
+  if (positionals.length !== 2) cli.fail('give the PATH of one photo and its TEXT')
   const file = resolveUserPath(io, positionals[0]!)
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })

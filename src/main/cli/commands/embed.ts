@@ -1,48 +1,25 @@
 // photocap embed [--pack DIR] [--json] [--provider P] --image IMAGE... | --text TEXT...
 // One line per input: `INPUT<TAB>v1 v2 ...`, or with --json {"input","embedding"}:
 // the projected CLIP embedding before any normalisation.
-import { parseArgs } from 'node:util'
+import { PROVIDER_REQUESTS } from '../../../shared/ml-options.ts'
+import { parseCommandArgs } from '../args.ts'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
-import { openCliService, parseProvider, progress, UsageError } from '../ml-service.ts'
+import { openCliService, progress } from '../ml-service.ts'
 
 const USAGE = 'usage: photocap embed [--pack DIR] [--json] [--provider P] --image IMAGE... | --text TEXT...'
 const CHUNK = 32
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values: { pack?: string; json?: boolean; provider?: string; image?: boolean; text?: boolean; help?: boolean }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        pack: { type: 'string' },
-        json: { type: 'boolean' },
-        provider: { type: 'string' },
-        image: { type: 'boolean' },
-        text: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }))
-  } catch (error) {
-    io.err(`photocap embed: ${(error as Error).message}\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    io.out(USAGE)
-    return 0
-  }
-  let provider
-  try {
-    if (values.image === values.text) throw new UsageError('give exactly one of --image or --text')
-    if (positionals.length === 0) throw new UsageError(values.image ? 'no IMAGE given' : 'no TEXT given')
-    provider = parseProvider(values.provider)
-  } catch (error) {
-    io.err(`photocap embed: ${(error as Error).message}\n${USAGE}`)
-    return 2
-  }
+  const cli = parseCommandArgs(args, {
+    usage: USAGE,
+    positionals: true,
+    options: { pack: { type: 'string' }, json: { type: 'boolean' }, provider: { type: 'string' }, image: { type: 'boolean' }, text: { type: 'boolean' } },
+  })
+  const { values, positionals } = cli
+  if (Boolean(values.image) === Boolean(values.text)) cli.fail('give exactly one of --image or --text')
+  if (positionals.length === 0) cli.fail(values.image ? 'no IMAGE given' : 'no TEXT given')
+  const provider = cli.choice('provider', PROVIDER_REQUESTS) ?? 'auto'
   const print = (input: string, embedding: Float32Array): void => {
     const list = Array.from(embedding)
     io.out(values.json ? JSON.stringify({ input, embedding: list }) : `${input}\t${list.join(' ')}`)

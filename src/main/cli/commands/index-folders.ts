@@ -2,7 +2,7 @@
 // the library, process everything once (scan, thumbnails, embeddings,
 // captions) and exit. Run again, it only does new or changed work: unchanged
 // files are recognised by size and mtime, moved ones by content.
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine, type Engine } from '../../engine/engine.ts'
 import { libraryLocation, loadMlService, progressLine, TINY_PACK_WARNING } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
@@ -15,18 +15,13 @@ const help = `usage: photocap index FOLDER... [--pack DIR] [--db FILE] [--no-ml]
   --no-ml      only scan, hash, read EXIF and make thumbnails`
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args, allowPositionals: true, strict: true,
-    options: { pack: { type: 'string' }, db: { type: 'string' }, 'no-ml': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  const cli = parseCommandArgs(args, {
+    usage: help,
+    positionals: true,
+    options: { pack: { type: 'string' }, db: { type: 'string' }, 'no-ml': { type: 'boolean' } },
   })
-  if (values.help) {
-    io.out(help)
-    return 0
-  }
-  if (positionals.length === 0) {
-    io.err(`photocap index: no folder given\n${help}`)
-    return 2
-  }
+  const { values, positionals } = cli
+  if (positionals.length === 0) cli.fail('no folder given')
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const folders = positionals.map((p) => resolveUserPath(io, p))
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })

@@ -2,14 +2,17 @@
 // provenance and status (the API's words: queued, processing, done, failed,
 // missing). `--json` prints one object per line:
 // {"id","paths":[...],"caption","provenance","status","error",...}.
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation } from '../support.ts'
 import { photoState } from '../../engine/views/photo-filter.ts'
 import type { CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } })
+  const { values } = parseCommandArgs(args, {
+    usage: 'usage: photocap list [--db FILE] [--json]',
+    options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  })
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })
   try {
@@ -24,7 +27,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         // the state as the app and the API name it (queued, processing, done, failed, missing)
         const status = photoState(p)
         if (values.json) {
-          io.out(JSON.stringify({ id: p.id, paths, missingPaths, caption: p.caption, provenance: p.provenance, captionStale: p.captionStale, status, error: p.error, takenAt: p.takenAt, width: p.width, height: p.height }))
+          io.out(
+            JSON.stringify({
+              id: p.id,
+              paths,
+              missingPaths,
+              caption: p.caption,
+              provenance: p.provenance,
+              captionStale: p.captionStale,
+              status,
+              error: p.error,
+              takenAt: p.takenAt,
+              width: p.width,
+              height: p.height,
+            }),
+          )
         } else {
           const where = paths[0] ?? missingPaths[0] ?? '?'
           const extra = paths.length > 1 ? ` (+${paths.length - 1} more)` : ''

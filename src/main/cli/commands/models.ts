@@ -1,6 +1,6 @@
 // photocap models install NAME [--force] [--from FILE...] | list | verify [NAME...] | remove NAME
 // Packs come from the manifests in resources/models/ and live in <dataDir>/models.
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import type { CliIo } from '../io.ts'
 import { resolveUserPath } from '../io.ts'
 import { defaultDataDir } from '../../engine/data-dir.ts'
@@ -26,31 +26,21 @@ export function progressLine(file: string, p: DownloadProgress): string {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values: { force?: boolean; help?: boolean; from?: string[] }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { force: { type: 'boolean' }, from: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-    }))
-  } catch (error) {
-    io.err(`photocap models: ${(error as Error).message}\n${USAGE}`)
-    return 2
-  }
+  const cli = parseCommandArgs(args, { usage: USAGE, positionals: true, options: { force: { type: 'boolean' }, from: { type: 'string', multiple: true } } })
+  const { values, positionals } = cli
   const [sub, ...names] = positionals
-  if (values.help || sub === undefined) {
-    ;(values.help ? io.out : io.err)(USAGE)
-    return values.help ? 0 : 2
-  }
+  if (sub === undefined) cli.fail('no subcommand given')
   const dataDir = defaultDataDir(io.env)
   const manifestDir = io.env.PHOTOCAP_MODELS_MANIFEST_DIR
   switch (sub) {
     case 'list': {
       const known = knownPacks(dataDir, manifestDir)
       for (const p of known) {
-        const state = p.installed ? `installed (${p.installed.dir})` : p.partialBytes > 0 ? `partly downloaded (${formatBytes(p.partialBytes)}; install again to resume)` : 'available'
+        const state = p.installed
+          ? `installed (${p.installed.dir})`
+          : p.partialBytes > 0
+            ? `partly downloaded (${formatBytes(p.partialBytes)}; install again to resume)`
+            : 'available'
         io.out(`${p.name}\t${state}\tdownload ${describeDownloadSize(p.download)}\t${p.description}`)
         for (const t of p.installed?.trustedOnFirstUse ?? []) io.out(`  ${t.path}: trusted on first use (no published sha256; recorded ${t.sha256})`)
       }
@@ -59,10 +49,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     case 'install': {
       const from = [...(values.from ?? []), ...(values.from ? names.slice(1) : [])].map((f) => resolveUserPath(io, f))
-      if (names.length < 1 || (!values.from && names.length !== 1)) {
-        io.err(`photocap models install: give one pack NAME\n${USAGE}`)
-        return 2
-      }
+      if (names.length < 1 || (!values.from && names.length !== 1)) cli.fail('install: give one pack NAME')
       let lastDraw = 0
       let drawn = false
       const r = await installPack(names[0]!, {
@@ -107,7 +94,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         const report = await verifyInstalledPack(dataDir, name)
         if (report.problems.length === 0) {
           const tofu = report.trustedOnFirstUse
-          io.out(`${name}: ok (${report.files} files${tofu.length ? `; ${tofu.map((t) => t.path).join(', ')} checked against the sha256 trusted on first use, not a published one` : '; all against published hashes'})`)
+          io.out(
+            `${name}: ok (${report.files} files${tofu.length ? `; ${tofu.map((t) => t.path).join(', ')} checked against the sha256 trusted on first use, not a published one` : '; all against published hashes'})`,
+          )
         }
         for (const p of report.problems) {
           bad++
@@ -117,15 +106,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       return bad ? 1 : 0
     }
     case 'remove': {
-      if (names.length !== 1) {
-        io.err(`photocap models remove: give one pack NAME\n${USAGE}`)
-        return 2
-      }
+      if (names.length !== 1) cli.fail('remove: give one pack NAME')
       io.out(`removed ${removeInstalledPack(dataDir, names[0]!)}`)
       return 0
     }
     default:
-      io.err(`photocap models: unknown subcommand '${sub}'\n${USAGE}`)
-      return 2
+      return cli.fail(`unknown subcommand '${sub}'`)
   }
 }

@@ -2,17 +2,15 @@
 // app's "Remove folder", engine.roots.remove). Its photos, captions and
 // thumbnails are forgotten; the files themselves are never touched.
 import fs from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation } from '../support.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { db: { type: 'string' } } })
-  if (positionals.length !== 1) {
-    io.err('usage: photocap remove FOLDER [--db FILE]')
-    return 2
-  }
+  const cli = parseCommandArgs(args, { usage: 'usage: photocap remove FOLDER [--db FILE]', positionals: true, options: { db: { type: 'string' } } })
+  const { values, positionals } = cli
+  if (positionals.length !== 1) cli.fail('give one FOLDER')
   const folder = resolveUserPath(io, positionals[0]!)
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })

@@ -1,7 +1,7 @@
 // `photocap retry [PATH...] [--db FILE] [--pack DIR] [--no-ml]`: queue failed
 // photos again (all of them, or those at PATH) and process them once, as the
 // app's "Retry" does (engine.jobs.retry).
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation, loadMlService } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
@@ -9,10 +9,9 @@ import { resolveUserPath, type CliIo } from '../io.ts'
 import { runToIdle } from './index-folders.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
+  const { values, positionals } = parseCommandArgs(args, {
+    usage: 'usage: photocap retry [PATH...] [--db FILE] [--pack DIR] [--no-ml]',
+    positionals: true,
     options: { db: { type: 'string' }, pack: { type: 'string' }, 'no-ml': { type: 'boolean' } },
   })
   const loc = libraryLocation(io.env, io.cwd, values.db)
@@ -34,7 +33,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     if (!values['no-ml']) {
       const settings = engine.settings.get()
-      ml = await loadMlService({ packDir: values.pack ? resolveUserPath(io, values.pack) : settings.activePack, dataDir: loc.dataDir, provider: settings.provider }, io.env)
+      ml = await loadMlService(
+        { packDir: values.pack ? resolveUserPath(io, values.pack) : settings.activePack, dataDir: loc.dataDir, provider: settings.provider },
+        io.env,
+      )
       await engine.ml.use(ml)
     }
     const queued = engine.jobs.retry(ids)

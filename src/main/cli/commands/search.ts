@@ -1,28 +1,22 @@
 // `photocap search QUERY [--db FILE] [--limit N] [--json] [--pack DIR] [--words-only]`
 // Words and meaning, fused (src/main/engine/search). `--json` prints one object
 // per line: {"path","caption","score","source":"words|meaning|both"}.
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { SEARCH_QUERY_MAX_CHARS } from '../../../shared/api.ts'
-import { openSearchSession, parseLimit } from '../search-session.ts'
+import { openSearchSession } from '../search-session.ts'
 import type { CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
+  const cli = parseCommandArgs(args, {
+    usage: 'usage: photocap search QUERY [--db FILE] [--limit N] [--json] [--pack DIR] [--words-only]',
+    positionals: true,
     options: { db: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, pack: { type: 'string' }, 'words-only': { type: 'boolean' } },
   })
+  const { values, positionals } = cli
   const query = positionals.join(' ').trim()
-  if (!query) {
-    io.err('usage: photocap search QUERY [--db FILE] [--limit N] [--json] [--pack DIR] [--words-only]')
-    return 2
-  }
-  if (query.length > SEARCH_QUERY_MAX_CHARS) {
-    io.err(`photocap search: the query is ${query.length} characters; at most ${SEARCH_QUERY_MAX_CHARS} (as in the app)`)
-    return 2
-  }
-  const limit = parseLimit(values.limit, 20)
+  if (!query) cli.fail('no QUERY given')
+  if (query.length > SEARCH_QUERY_MAX_CHARS) cli.fail(`the query is ${query.length} characters; at most ${SEARCH_QUERY_MAX_CHARS} (as in the app)`)
+  const limit = cli.number('limit', { integer: true, min: 1 }) ?? 20
   const session = await openSearchSession({ env: io.env, cwd: io.cwd, db: values.db, pack: values.pack, meaning: !values['words-only'] })
   try {
     const result = await session.search.search(query, { limit }).complete

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createBackend } from '../../app/backend.ts'
 import { startHttpBridge } from '../../bridge/http-bridge.ts'
 import { libraryLocation, loadMlService } from '../support.ts'
@@ -40,22 +40,22 @@ export function ensureWebRenderer(io: Pick<CliIo, 'err'>): string {
   }
   io.err('photocap serve: building the interface…')
   const vite = path.join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js')
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'error'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'error'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  })
   if (r.status !== 0) throw new Error(`building the interface failed:\n${r.stderr}`)
   return webRendererDir
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
+  const cli = parseCommandArgs(args, {
+    usage: 'usage: photocap serve [--port N] [--db FILE] [--pack DIR] [--no-ml] [--no-watch]   (--port 0, the default, picks a free port)',
     options: { port: { type: 'string' }, db: { type: 'string' }, pack: { type: 'string' }, 'no-ml': { type: 'boolean' }, 'no-watch': { type: 'boolean' } },
   })
-  const port = values.port === undefined ? 0 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`photocap serve: --port ${values.port}: expected a port number 0-65535 (0 picks a free one)`)
-    return 2
-  }
+  const { values } = cli
+  const port = cli.number('port', { integer: true, min: 0, max: 65535 }) ?? 0
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const staticDir = ensureWebRenderer(io)
   const backend = await createBackend({
@@ -67,7 +67,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     createMl: values['no-ml']
       ? null
       : // The ML worker process (support.ts's switch), with the interface's thread count.
-        (o) => loadMlService({ dataDir: o.dataDir, threads: o.threads, packDir: o.packDir ?? null, ...(isProviderRequest(o.provider) ? { provider: o.provider } : {}) }, io.env),
+        (o) =>
+          loadMlService(
+            { dataDir: o.dataDir, threads: o.threads, packDir: o.packDir ?? null, ...(isProviderRequest(o.provider) ? { provider: o.provider } : {}) },
+            io.env,
+          ),
     watch: !values['no-watch'],
     log: (text) => io.err(text),
   })

@@ -1,23 +1,20 @@
 // `photocap similar PATH [--db FILE] [--limit N] [--json]`: photos that look
 // like the photo at PATH (image-to-image cosine of stored CLIP embeddings),
 // the photo itself first. Same line format as `search`.
-import { parseArgs } from 'node:util'
-import { openSearchSession, parseLimit } from '../search-session.ts'
+import { parseCommandArgs } from '../args.ts'
+import { openSearchSession } from '../search-session.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
+  const cli = parseCommandArgs(args, {
+    usage: 'usage: photocap similar PATH [--db FILE] [--limit N] [--json]',
+    positionals: true,
     options: { db: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
   })
-  if (positionals.length !== 1) {
-    io.err('usage: photocap similar PATH [--db FILE] [--limit N] [--json]')
-    return 2
-  }
+  const { values, positionals } = cli
+  if (positionals.length !== 1) cli.fail('give the PATH of one photo')
   const file = resolveUserPath(io, positionals[0]!)
-  const limit = parseLimit(values.limit, 20)
+  const limit = cli.number('limit', { integer: true, min: 1 }) ?? 20
   const session = await openSearchSession({ env: io.env, cwd: io.cwd, db: values.db, meaning: false })
   try {
     const id = session.engine.photos.idByPath(file)

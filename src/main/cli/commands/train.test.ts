@@ -25,11 +25,11 @@ describe('photocap train (command line)', () => {
       [['train', '--data', 'x.jsonl', '--pack', 'p'], /--out DIR is required/],
       [['train', '--pack', 'p', '--out', 'o'], /exactly one of --db FILE or --data DATASET/],
       [['train', '--data', 'x', '--db', 'y', '--pack', 'p', '--out', 'o'], /exactly one of/],
-      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--mapping', 'lstm'], /--mapping must be mlp or transformer/],
-      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--lr', 'fast'], /--lr must be a number/],
-      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--steps', '2.5'], /--steps must be an integer/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--mapping', 'lstm'], /--mapping: expected mlp or transformer, got 'lstm'/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--lr', 'fast'], /--lr: expected a number of at least 0, got 'fast'/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--steps', '2.5'], /--steps: expected an integer of at least 1, got '2.5'/],
       [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--bogus'], /Unknown option '--bogus'/],
-      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--provider', 'tpu'], /--provider: unknown provider 'tpu' \(expected auto, cpu, cuda, dml, coreml or webgpu\)/],
+      [['train', '--data', 'x', '--pack', 'p', '--out', 'o', '--provider', 'tpu'], /--provider: expected auto, cpu, cuda, dml, coreml or webgpu, got 'tpu'/],
     ]
     for (const [args, re] of cases) {
       const c = io(FIX)

@@ -19,7 +19,7 @@
 // continues on CPU. stdout stays JSON lines only.
 import fs from 'node:fs'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import type { MappingConfig } from '../../ml/models/config.ts'
 import { loadGpt2Tokenizer } from '../../ml/tokenizers/gpt2-vocab-files.ts'
 import type { TrainItem } from '../../ml/training/dataset.ts'
@@ -28,7 +28,6 @@ import { mappingConfigJson, writeTrainedModel } from '../../ml/training/model-ou
 import { planTraining, type TrainingPlan } from '../../ml/training/plan.ts'
 import { runTraining } from '../../ml/training/train-run.ts'
 import { loadTrainingPack } from '../../ml/training/training-pack.ts'
-import { parseProvider } from '../ml-service.ts'
 import { PROVIDER_REQUESTS } from '../../ml/runtime/providers.ts'
 import { resolveUserPath, type CliIo } from '../io.ts'
 
@@ -42,78 +41,47 @@ function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Ex
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> }
 }
 
-function num(name: string, v: string | undefined, opts: { int?: boolean; min?: number } = {}): number | undefined {
-  if (v === undefined) return undefined
-  const x = Number(v)
-  if (!Number.isFinite(x) || (opts.int && !Number.isInteger(x)) || (opts.min !== undefined && x < opts.min)) {
-    throw new Error(`--${name} must be ${opts.int ? 'an integer' : 'a number'}${opts.min !== undefined ? ` >= ${opts.min}` : ''}, got ${JSON.stringify(v)}`)
-  }
-  return x
-}
-
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        db: { type: 'string' },
-        data: { type: 'string' },
-        pack: { type: 'string' },
-        out: { type: 'string' },
-        mapping: { type: 'string' },
-        'prefix-length': { type: 'string' },
-        'tune-gpt2': { type: 'boolean' },
-        epochs: { type: 'string' },
-        steps: { type: 'string' },
-        'batch-size': { type: 'string' },
-        lr: { type: 'string' },
-        warmup: { type: 'string' },
-        'weight-decay': { type: 'string' },
-        seed: { type: 'string' },
-        'no-shuffle': { type: 'boolean' },
-        init: { type: 'string' },
-        provider: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    })
-  } catch (e) {
-    io.err(`photocap train: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`)
-    return 2
-  }
-  const v = parsed.values
-  if (v.help) {
-    io.out(USAGE)
-    return 0
-  }
-  const fail = (msg: string): number => {
-    io.err(`photocap train: ${msg}\n${USAGE}`)
-    return 2
-  }
-  if (!v.pack) return fail('--pack DIR is required')
-  if (!v.out) return fail('--out DIR is required')
-  if (Boolean(v.db) === Boolean(v.data)) return fail('give exactly one of --db FILE or --data DATASET')
-  if (v.mapping !== undefined && v.mapping !== 'mlp' && v.mapping !== 'transformer') return fail(`--mapping must be mlp or transformer, got ${JSON.stringify(v.mapping)}`)
-  if (v.init !== undefined && v.init !== 'scratch' && v.init !== 'pack') return fail(`--init must be scratch or pack, got ${JSON.stringify(v.init)}`)
-  let epochs, steps, batchSize, lr, warmup, weightDecay, seed, prefixLength, provider
-  try {
-    provider = parseProvider(v.provider)
-    epochs = num('epochs', v.epochs, { int: true, min: 1 })
-    steps = num('steps', v.steps, { int: true, min: 1 })
-    batchSize = num('batch-size', v['batch-size'], { int: true, min: 1 })
-    lr = num('lr', v.lr, { min: 0 })
-    warmup = num('warmup', v.warmup, { int: true, min: 0 })
-    weightDecay = num('weight-decay', v['weight-decay'], { min: 0 })
-    seed = num('seed', v.seed, { int: true, min: 0 })
-    prefixLength = num('prefix-length', v['prefix-length'], { int: true, min: 1 })
-  } catch (e) {
-    return fail(e instanceof Error ? e.message : String(e))
-  }
+  const cli = parseCommandArgs(args, {
+    usage: USAGE,
+    options: {
+      db: { type: 'string' },
+      data: { type: 'string' },
+      pack: { type: 'string' },
+      out: { type: 'string' },
+      mapping: { type: 'string' },
+      'prefix-length': { type: 'string' },
+      'tune-gpt2': { type: 'boolean' },
+      epochs: { type: 'string' },
+      steps: { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      warmup: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      seed: { type: 'string' },
+      'no-shuffle': { type: 'boolean' },
+      init: { type: 'string' },
+      provider: { type: 'string' },
+    },
+  })
+  const v = cli.values
+  if (!v.pack) return cli.fail('--pack DIR is required')
+  if (!v.out) return cli.fail('--out DIR is required')
+  if (Boolean(v.db) === Boolean(v.data)) return cli.fail('give exactly one of --db FILE or --data DATASET')
+  const mappingType = cli.choice('mapping', ['mlp', 'transformer'])
+  const init = cli.choice('init', ['scratch', 'pack'])
+  const provider = cli.choice('provider', PROVIDER_REQUESTS) ?? 'auto'
+  const epochs = cli.number('epochs', { integer: true, min: 1 })
+  const steps = cli.number('steps', { integer: true, min: 1 })
+  const batchSize = cli.number('batch-size', { integer: true, min: 1 })
+  const lr = cli.number('lr', { min: 0 })
+  const warmup = cli.number('warmup', { integer: true, min: 0 })
+  const weightDecay = cli.number('weight-decay', { min: 0 })
+  const seed = cli.number('seed', { integer: true, min: 0 })
+  const prefixLength = cli.number('prefix-length', { integer: true, min: 1 })
 
   const pack = await loadTrainingPack(resolveUserPath(io, v.pack))
-  const type = (v.mapping ?? pack.mapping.type) as MappingConfig['type']
+  const type: MappingConfig['type'] = mappingType ?? pack.mapping.type
   const packType = pack.mapping.type
 
   // The training set.
@@ -136,7 +104,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     let embedded = new Map<number, Float32Array>()
     if (images.length) {
       const { embedImageFiles } = await import('../../ml/training/embed-images.ts')
-      embedded = await embedImageFiles(resolveUserPath(io, v.pack), images.map((l) => ('image' in l ? l.image : '')), file)
+      embedded = await embedImageFiles(
+        resolveUserPath(io, v.pack),
+        images.map((l) => ('image' in l ? l.image : '')),
+        file,
+      )
       embedded = new Map([...embedded.values()].map((e, i) => [images[i]!.line, e]))
     }
     items = lines.map((l) => ({ embedding: 'embedding' in l ? l.embedding : embedded.get(l.line)!, tokens: tok.encode(l.caption) }))
@@ -148,7 +120,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     plan = planTraining(pack, {
       captions: items.length,
-      ...(v.init ? { init: v.init as 'pack' | 'scratch' } : {}),
+      ...(init ? { init } : {}),
       mapping: type,
       ...defined({ prefixLength, epochs, steps, batchSize, lr, warmup, weightDecay, seed }),
       ...(v['tune-gpt2'] ? { tuneGpt2: true } : { tuneGpt2: false }),
@@ -157,7 +129,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e)
     if (/too little data/.test(msg)) throw e
-    return fail(msg)
+    return cli.fail(msg)
   }
   const { mapping } = plan.run
 

@@ -81,5 +81,7 @@ describe('photocap versions', () => {
 
     expect((await cli('activate')).code).toBe(2)
     expect((await cli('bogus')).code).toBe(2)
+    const notAnId = await cli('activate', 'abc')
+    expect([notAnId.code, notAnId.err]).toEqual([2, expect.stringMatching(/'abc' is not a version id/)])
   })
 })

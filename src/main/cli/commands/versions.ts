@@ -4,7 +4,7 @@
 // written from then on use the active version; `activate pack` goes back to the
 // model pack (no training), `revert` to whatever was active before.
 import fs from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { openDatabase } from '../../engine/db/database.ts'
 import { activateVersion, listVersions, revertActive, type ModelVersion } from '../../engine/training/versions.ts'
 import { libraryLocation } from '../support.ts'
@@ -18,31 +18,16 @@ function line(v: ModelVersion): string {
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let values: { db?: string; json?: boolean; help?: boolean }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }))
-  } catch (error) {
-    io.err(`photocap versions: ${(error as Error).message}\n${USAGE}`)
-    return 2
-  }
-  if (values.help) {
-    io.out(USAGE)
-    return 0
-  }
+  const cli = parseCommandArgs(args, { usage: USAGE, positionals: true, options: { db: { type: 'string' }, json: { type: 'boolean' } } })
+  const { values, positionals } = cli
   const [sub = 'list', ...rest] = positionals
   const arity = { list: 0, activate: 1, revert: 0 }[sub]
-  if (arity === undefined || rest.length !== arity) {
-    io.err(
-      `photocap versions: ${arity === undefined ? `unknown subcommand '${sub}'` : `${sub} takes ${arity === 1 ? 'one version id (or pack)' : 'no arguments'}`}\n${USAGE}`,
-    )
-    return 2
-  }
+  if (arity === undefined) cli.fail(`unknown subcommand '${sub}'`)
+  if (rest.length !== arity) cli.fail(`${sub} takes ${arity === 1 ? 'one version id (or pack)' : 'no arguments'}`)
+  // a usage mistake is found before the library is opened (and is status 2, not a failed activation)
+  const versionId = sub === 'activate' && rest[0] !== 'pack' ? Number(rest[0]) : undefined
+  if (versionId !== undefined && (!Number.isInteger(versionId) || versionId <= 0))
+    cli.fail(`activate: '${rest[0]}' is not a version id (see photocap versions)`)
   const loc = libraryLocation(io.env, io.cwd, values.db)
   if (!fs.existsSync(loc.dbPath)) {
     io.err(`photocap versions: no library database at ${loc.dbPath} (index some folders first: photocap index FOLDER)`)
@@ -72,12 +57,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         if (listVersions(db).some((v) => v.active)) revertActive(db)
         io.out('using the model pack (no trained version)')
       } else {
-        const id = Number(rest[0])
-        if (!Number.isInteger(id) || id <= 0) {
-          io.err(`photocap versions activate: '${rest[0]}' is not a version id (see photocap versions)`)
-          return 2
-        }
-        const v = activateVersion(db, id)
+        const v = activateVersion(db, versionId!)
         io.out(`model version ${v.id} (${v.name}) is active: new captions use it`)
       }
       return 0

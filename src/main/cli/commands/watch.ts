@@ -1,14 +1,17 @@
 // `photocap watch [--db FILE] [--no-ml]`: keep the library folders watched and
 // processed until Ctrl-C or SIGTERM. Stopping aborts the batch in flight; its
 // transaction never commits, so the jobs are simply done again next time.
-import { parseArgs } from 'node:util'
+import { parseCommandArgs } from '../args.ts'
 import { createEngine } from '../../engine/engine.ts'
 import { libraryLocation, loadMlService, progressLine, TINY_PACK_WARNING } from '../support.ts'
 import type { MlService } from '../../ml/service.ts'
 import type { CliIo } from '../io.ts'
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, strict: true, options: { db: { type: 'string' }, 'no-ml': { type: 'boolean' }, pack: { type: 'string' } } })
+  const { values } = parseCommandArgs(args, {
+    usage: 'usage: photocap watch [--db FILE] [--pack DIR] [--no-ml]',
+    options: { db: { type: 'string' }, 'no-ml': { type: 'boolean' }, pack: { type: 'string' } },
+  })
   const loc = libraryLocation(io.env, io.cwd, values.db)
   const engine = await createEngine({ dbPath: loc.dbPath, dataDir: loc.dataDir, cacheDir: loc.cacheDir })
   let ml: MlService | null = null
@@ -35,7 +38,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       io.out(`up to date (${d.done} jobs done${d.failed ? `, ${d.failed} failed` : ''})`)
     })
     await engine.start({ watch: true })
-    io.out(`watching ${engine.roots.list().map((r) => r.path).join(', ')} (Ctrl-C to stop)`)
+    io.out(
+      `watching ${engine.roots
+        .list()
+        .map((r) => r.path)
+        .join(', ')} (Ctrl-C to stop)`,
+    )
     const signal = await stopped
     io.err(`photocap watch: ${signal}, stopping`)
     return 0

@@ -14,7 +14,9 @@
 import type { HostTensor } from '../weights/tensor.ts'
 import type { Graph, Node } from './ir.ts'
 
-export type WeightFormat = 'float32' | 'int8' | 'int4'
+/** float32 (the default) or the opt-in fast modes int8 / int4 (captions may differ slightly). */
+export const WEIGHT_FORMATS = ['float32', 'int8', 'int4'] as const
+export type WeightFormat = (typeof WEIGHT_FORMATS)[number]
 
 export interface QuantizeOptions {
   bits: 4 | 8

@@ -106,7 +106,7 @@ describe('photocap caption on the tiny default pack', () => {
     expect(await main(['caption', '--decode', 'sample', images[0]!], decode)).toBe(2)
     const prov = captureIo()
     expect(await main(['caption', '--provider', 'tpu', images[0]!], prov)).toBe(2)
-    expect(prov.stderr[0]).toMatch(/unknown provider 'tpu'/)
+    expect(prov.stderr[0]).toMatch(/--provider: expected .*, got 'tpu'/)
   })
 
   it('an unavailable provider falls back to CPU and says why', async () => {

@@ -10,7 +10,14 @@ function library(total: number) {
   fake.reply('photos.list', ({ offset, limit }) => ({
     total,
     items: Array.from({ length: Math.max(0, Math.min(limit, total - offset)) }, (_, i) =>
-      samplePhoto(offset + i + 1, offset + i === 2 ? { status: 'failed', caption: null, provenance: null, error: 'Input file is truncated' } : offset + i === 1 ? { provenance: 'user', caption: 'My own words.' } : {}),
+      samplePhoto(
+        offset + i + 1,
+        offset + i === 2
+          ? { status: 'failed', caption: null, provenance: null, error: 'Input file is truncated' }
+          : offset + i === 1
+            ? { provenance: 'user', caption: 'My own words.' }
+            : {},
+      ),
     ),
   }))
   return fake
@@ -19,7 +26,10 @@ function library(total: number) {
 /** The accessible description: the text of the elements aria-describedby names, in order. */
 function description(el: HTMLElement): string {
   const ids = (el.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean)
-  return ids.map((id) => document.getElementById(id)?.textContent?.trim() ?? '').filter(Boolean).join(' ')
+  return ids
+    .map((id) => document.getElementById(id)?.textContent?.trim() ?? '')
+    .filter(Boolean)
+    .join(' ')
 }
 
 describe('library grid semantics', () => {
@@ -82,7 +92,11 @@ describe('library grid semantics', () => {
     await renderApp(library(3))
     await screen.findByRole('gridcell', { name: 'A photo number 1 of a quiet street.' })
     const key = screen.getByText('Status key').closest('details') as HTMLElement
-    expect(within(key).getAllByRole('listitem').map((li) => li.querySelector('strong')?.textContent)).toEqual(['Yours', 'Queued', 'Processing', 'Could not be read', 'Missing', 'No mark'])
+    expect(
+      within(key)
+        .getAllByRole('listitem')
+        .map((li) => li.querySelector('strong')?.textContent),
+    ).toEqual(['Yours', 'Queued', 'Processing', 'Could not be read', 'Missing', 'No mark'])
   })
 })
 
@@ -121,6 +135,32 @@ describe('library grid', () => {
     expect(fake.callsOf('photos.get')).toEqual([{ id: 2 }])
   })
 
+  it('keys stop at the ends of the grid, as in search results: no wrap, no jump to the last tile', async () => {
+    await renderApp(library(7))
+    const grid = await screen.findByRole('grid', { name: 'May 2024, 7 photos' })
+    // Five columns at the test window's width: rows 1–5 and 6–7.
+    expect(grid.getAttribute('aria-colcount')).toBe('5')
+    const tile = (id: number): HTMLElement => grid.querySelector<HTMLElement>(`[data-photo-id="${id}"]`)!
+    const press = async (from: number, key: string): Promise<string | null | undefined> => {
+      tile(from).focus()
+      await fireEvent.keyDown(tile(from), { key })
+      await new Promise((r) => setTimeout(r, 0))
+      return document.activeElement?.getAttribute('data-photo-id')
+    }
+    await screen.findByRole('gridcell', { name: 'A photo number 7 of a quiet street.' })
+    expect(await press(7, 'ArrowRight')).toBe('7')
+    expect(await press(1, 'ArrowLeft')).toBe('1')
+    // A row down from the last row, or up from the first, stays put.
+    expect(await press(6, 'ArrowDown')).toBe('6')
+    expect(await press(2, 'ArrowUp')).toBe('2')
+    // No tile below in that column (APG grid): focus does not move.
+    expect(await press(4, 'ArrowDown')).toBe('4')
+    expect(await press(2, 'ArrowDown')).toBe('7')
+    expect(await press(5, 'ArrowRight')).toBe('6')
+    expect(await press(3, 'End')).toBe('7')
+    expect(await press(3, 'Home')).toBe('1')
+  })
+
   it('shows folders with counts in the sidebar and filters by folder', async () => {
     const fake = library(3)
     fake.reply('folders.counts', [
@@ -129,9 +169,8 @@ describe('library grid', () => {
     ])
     await renderApp(fake)
     const nav = screen.getByRole('navigation', { name: 'Main' })
-    const holiday = await within(nav).findByRole('button', { name: /holiday/ })
-    expect(holiday.textContent).toContain('2')
-    await fireEvent.click(holiday)
+    const holiday = await within(nav).findByRole('treeitem', { name: 'holiday 2 photos' })
+    await fireEvent.click(holiday.querySelector('.row')!)
     await waitFor(() => expect(fake.callsOf('photos.timeline').at(-1)).toEqual({ filter: { folder: '/photos/holiday' }, order: 'newest' }))
   })
 
