@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../cli/index.ts'
-import type { CliIo } from '../cli/io.ts'
+import { captureIo } from '../../../test/helpers/cli-io.ts'
 import { writeJpeg } from '../../../test/helpers/photo-folders.ts'
 import { tinyMl } from '../../../test/helpers/ml.ts'
 import { sharedTinyDataDir } from '../ml/pipeline/test-support.ts'
@@ -63,9 +63,7 @@ describe('captions.regenerate', () => {
   })
 
   it('through the CLI: the same operation, the same rule for the person\'s own caption', async () => {
-    const out: string[] = []
-    const err: string[] = []
-    const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => undefined, interactive: false, cwd: dir, env: { PHOTOCAP_DATA_DIR: sharedTinyDataDir(), PHOTOCAP_ML_IN_PROCESS: '1' } }
+    const { io, out, err } = captureIo(dir, { PHOTOCAP_DATA_DIR: sharedTinyDataDir(), PHOTOCAP_ML_IN_PROCESS: '1' })
     const historyOf = (name: string): number => backend.engine.captions.history(idOf(name)).length
     const [autoBefore, mineBefore] = [historyOf('auto.jpg'), historyOf('mine.jpg')]
     expect(await main(['caption', 'again', 'photos/auto.jpg', 'photos/mine.jpg', '--db', 'lib.db', '--greedy', '--max-tokens', '4'], io), err.join('\n')).toBe(0)

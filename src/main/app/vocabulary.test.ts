@@ -8,17 +8,10 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as api from '../../shared/api.ts'
 import { main } from '../cli/index.ts'
-import type { CliIo } from '../cli/io.ts'
+import { captureIo } from '../../../test/helpers/cli-io.ts'
 import { CAPTION_FILTERS, PHOTO_STATES } from '../engine/views/photo-filter.ts'
 import { tempDir, writePhotoFolder } from '../../../test/helpers/photo-folders.ts'
 import { createBackend } from './backend.ts'
-
-function captureIo(cwd: string, env: NodeJS.ProcessEnv) {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => undefined, interactive: false, cwd, env }
-  return { io, out, err }
-}
 
 describe('one vocabulary', () => {
   it('the API names the engine\'s states and caption authors, word for word', () => {

@@ -3,7 +3,7 @@ import os from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { describeNumberRule, HelpRequested, parseCommandArgs, UsageError } from './args.ts'
 import { main } from './index.ts'
-import type { CliIo } from './io.ts'
+import { captureIo } from '../../../test/helpers/cli-io.ts'
 
 const USAGE = 'usage: photocap demo [--db FILE] [--limit N] [--json] [--mode a|b] THING...'
 const spec = {
@@ -84,19 +84,7 @@ describe('parseCommandArgs', () => {
 })
 
 describe('through the dispatcher, in every command', () => {
-  const capture = () => {
-    const out: string[] = []
-    const err: string[] = []
-    const io: CliIo = {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      progress: () => undefined,
-      interactive: false,
-      cwd: os.tmpdir(),
-      env: { PHOTOCAP_DATA_DIR: os.tmpdir() },
-    }
-    return { io, out, err }
-  }
+  const capture = () => captureIo(os.tmpdir(), { PHOTOCAP_DATA_DIR: os.tmpdir() })
 
   it.each(['caption', 'embed', 'models', 'index', 'watch', 'remove', 'retry', 'list', 'status', 'search', 'similar', 'export', 'train', 'versions', 'serve'])(
     '%s --help prints its usage on stdout, status 0',

@@ -7,20 +7,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../index.ts'
-import type { CliIo } from '../io.ts'
+import { captureIo } from '../../../../test/helpers/cli-io.ts'
 import { TINY_PACK_WARNING } from '../support.ts'
 import { tempDir, writeJpeg, writePhotoFolder } from '../../../../test/helpers/photo-folders.ts'
 import { sharedTinyDataDir } from '../../ml/pipeline/test-support.ts'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
-
-function captureIo(cwd: string, env: NodeJS.ProcessEnv, interactive = false) {
-  const out: string[] = []
-  const err: string[] = []
-  const progress: string[] = []
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), progress: (t) => progress.push(t), interactive, cwd, env }
-  return { io, out, err, progress }
-}
 
 async function setup() {
   const dir = await tempDir('photocap-cli-')

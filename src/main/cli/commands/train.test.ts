@@ -7,16 +7,12 @@ import { openDatabase } from '../../engine/db/database.ts'
 import { providerEnvironment } from '../../ml/runtime/session.ts'
 import { readSafetensors } from '../../ml/weights/safetensors.ts'
 import { main } from '../index.ts'
-import type { CliIo } from '../io.ts'
+import { captureIo } from '../../../../test/helpers/cli-io.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
 const FIX = path.join(ROOT, 'test/fixtures/train')
 
-function io(cwd: string): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, interactive: false, cwd, env: {} }, out, err }
-}
+const io = (cwd: string) => captureIo(cwd)
 
 describe('photocap train (command line)', () => {
   it('rejects bad usage with exit code 2 and a reason', async () => {

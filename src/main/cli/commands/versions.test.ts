@@ -10,24 +10,12 @@ import { openDatabase } from '../../engine/db/database.ts'
 import { readSettings } from '../../engine/settings.ts'
 import { createVersion, finishVersion, listVersions } from '../../engine/training/versions.ts'
 import { main } from '../index.ts'
-import type { CliIo } from '../io.ts'
+import { captureIo as capturedIn } from '../../../../test/helpers/cli-io.ts'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-versions-'))
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-function captureIo() {
-  const out: string[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    progress: () => undefined,
-    interactive: false,
-    cwd: dir,
-    env: { PHOTOCAP_DATA_DIR: path.join(dir, 'appdata') },
-  }
-  return { io, out, err }
-}
+const captureIo = () => capturedIn(dir, { PHOTOCAP_DATA_DIR: path.join(dir, 'appdata') })
 
 async function cli(...args: string[]) {
   const c = captureIo()

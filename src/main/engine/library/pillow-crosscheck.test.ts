@@ -12,12 +12,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../../test/helpers/photo-folders.ts'
+import { imageFilesUnder, realWorldSetDir } from '../../../../test/helpers/realworld-set.ts'
 import { closeExiftool } from './exiftool-reader.ts'
-import { isImageName } from './files.ts'
 import { makeThumbnail, probeImage } from './images.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const setDir = path.resolve(here, '../../../../../shared/realworld/images')
+const setDir = realWorldSetDir
 const probeScript = path.resolve(here, '../../../../test/helpers/pillow-probe.py')
 const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3'
 const haveSet = fs.existsSync(setDir)
@@ -36,21 +36,11 @@ interface PillowSays {
   error: string | null
 }
 
-function imageFiles(dir: string): string[] {
-  const out: string[] = []
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) out.push(...imageFiles(p))
-    else if (isImageName(e.name)) out.push(p)
-  }
-  return out.sort()
-}
-
 describe.skipIf(!haveSet || !havePillow)('Pillow cross-check on the public real-world set', () => {
   afterAll(async () => await closeExiftool())
 
   it('shows every file Pillow opens, at the displayed size Pillow gives', async () => {
-    const files = imageFiles(setDir)
+    const files = imageFilesUnder(setDir)
     const run = spawnSync(python, [probeScript], { input: files.join('\n'), encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 })
     expect(run.status, run.stderr).toBe(0)
     const pillow = run.stdout

@@ -8,18 +8,16 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
 import { testLibrary } from '../../../../test/helpers/library-engine.ts'
+import { imageFilesUnder, realWorldSetDir } from '../../../../test/helpers/realworld-set.ts'
 import { parseExifDate, parseIptcDate, parseIsoDate, type TakenDate } from './dates.ts'
 import { closeExiftool } from './exiftool-reader.ts'
-import { isImageName } from './files.ts'
 import { makeThumbnail, probeImage, type ImageProbe } from './images.ts'
 import { readMetadata, type PhotoMetadata } from './metadata.ts'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const setDir = path.resolve(here, '../../../../../shared/realworld/images')
+const setDir = realWorldSetDir
 const haveSet = fs.existsSync(setDir)
 const haveExiftool = ((): boolean => {
   try {
@@ -41,16 +39,6 @@ const exiftoolIsWrong: Record<string, string> = {
     'exiftool gives 452x462, the coded size (ispe); the file has a clean-aperture (clap) crop to 451x461, which libheif applies and every viewer shows (the file is named for it)',
   'libheif/fuzzing/data/corpus/hevc32.heif:size':
     'exiftool gives 64x64, the coded size (ispe); its clean-aperture (clap) crop makes the displayed image 32x32, as libheif decodes it',
-}
-
-function files(dir: string): string[] {
-  const out: string[] = []
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name)
-    if (e.isDirectory()) out.push(...files(p))
-    else if (isImageName(e.name)) out.push(p)
-  }
-  return out.sort()
 }
 
 type Tags = Record<string, unknown>
@@ -90,7 +78,7 @@ function theirSize(t: Tags): { width: number; height: number } | null {
 }
 
 describe.skipIf(!haveSet || !haveExiftool)('the public real-world set against exiftool', () => {
-  const all = haveSet ? files(setDir) : []
+  const all = haveSet ? imageFilesUnder(setDir) : []
   const before = new Map(all.map((f) => [f, crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')]))
   afterAll(async () => {
     await closeExiftool()

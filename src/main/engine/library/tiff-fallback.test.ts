@@ -6,10 +6,10 @@ import fs from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { tempDir } from '../../../../test/helpers/photo-folders.ts'
+import { realWorldSetDir } from '../../../../test/helpers/realworld-set.ts'
 import { pack12, tiff, tiffSize as size, type Entry } from '../../../../test/helpers/tiff-bytes.ts'
 import { makeThumbnail, probeImage, thumbnailPath } from './images.ts'
 import { decodeTiffFallback, readTiffHeader } from './tiff-fallback.ts'
@@ -196,7 +196,7 @@ describe('TIFFs libvips refuses, in the library', () => {
   })
 })
 
-const pillowDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../../shared/realworld/images/pillow')
+const pillowDir = path.join(realWorldSetDir, 'pillow')
 const haveSet = existsSync(pillowDir)
 if (!haveSet) console.warn(`tiff-fallback.test.ts: real-file cases skipped, the public real-world set is not at ${pillowDir}`)
 
