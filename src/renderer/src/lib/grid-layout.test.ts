@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { anchorAt, buildLayout, groupRows, offsetOfAnchor, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
+import { anchorAt, buildLayout, groupRows, layoutMove, offsetOfAnchor, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
 
 const months = [
   { month: '2024-05', label: 'May 2024', count: 7 },
@@ -79,5 +79,37 @@ describe('grid groups and the Tab target', () => {
     expect(offsetOfAnchor(narrow, h, 2, 80, 40)).toBe(360)
     expect(offsetOfAnchor(wide, anchorAt(narrow, 360)!, 3, 100, 40)).toBe(340)
     expect(anchorAt(wide, 10_000)).toBeNull()
+  })
+})
+
+describe('moving by the rows as drawn', () => {
+  // 3 columns: May has rows [0 1 2] [3 4 5] [6], April [7 8 9], March [10 11]
+  const l = buildLayout([...months, { month: '2024-03', label: 'March 2024', count: 2 }], 3, 100, 40)
+  const move = (key: string, from: number, pageRows = 2): number | null => layoutMove(l, key, from, 12, 3, pageRows)
+
+  it('goes down and up in the same column across a month break, not by index ± columns', () => {
+    expect(move('ArrowDown', 5)).toBe(6) // the last column onto May's one-tile row: its only tile
+    expect(move('ArrowDown', 4)).toBe(6)
+    expect(move('ArrowDown', 6)).toBe(7) // May's last row to April's first, column 0 (index + 3 would be 9)
+    expect(move('ArrowDown', 9)).toBe(11) // column 2 onto March's two tiles: the last of them
+    expect(move('ArrowUp', 7)).toBe(6)
+    expect(move('ArrowUp', 9)).toBe(6) // up from April's column 2: May's last row has only column 0
+    expect(move('ArrowUp', 11)).toBe(8)
+  })
+
+  it('stays put at the first and last rows, and Page keys stop at them', () => {
+    expect(move('ArrowUp', 1)).toBe(1)
+    expect(move('ArrowDown', 10)).toBe(10)
+    expect(move('PageDown', 1)).toBe(6) // two rows down is May's one-tile row
+    expect(move('PageDown', 8, 10)).toBe(11)
+    expect(move('PageUp', 11, 10)).toBe(1) // column 1 kept
+  })
+
+  it('leaves Left, Right, Home and End to the flat moves (no wrap at the ends)', () => {
+    expect(move('ArrowRight', 6)).toBe(7)
+    expect(move('ArrowRight', 11)).toBe(11)
+    expect(move('Home', 9)).toBe(0)
+    expect(move('End', 2)).toBe(11)
+    expect(move('x', 2)).toBeNull()
   })
 })

@@ -3,6 +3,7 @@
 // view are rendered; pages of photos are fetched for exactly those rows. With
 // 100,000 photos this is ~17,000 small row records and a binary search per scroll.
 import type { MonthGroup } from '../../../shared/types.ts'
+import { gridMove } from './grid-keys.ts'
 
 export type Row =
   | { kind: 'header'; top: number; height: number; label: string; count: number; month: string; group: number }
@@ -145,4 +146,25 @@ export function offsetOfAnchor(layout: GridLayout, anchor: ScrollAnchor, columns
   }
   const top = topOfIndex(layout, anchor.start, columns, rowHeight, headerHeight)
   return top === null ? null : top + anchor.share * rowHeight
+}
+
+/**
+ * Where a key moves the focus in the library grid, by its rows as they are drawn:
+ * months start new rows, so a row up or down is the same column of the photo row
+ * above or below (the last tile of a shorter row when the column is past its end),
+ * never index ± columns, which lands in another column across a month break.
+ * Up/Down at the first/last row stay put; Page keys stop at the first/last row.
+ * Left, Right, Home and End are grid-keys.ts's, as in search results.
+ */
+export function layoutMove(layout: GridLayout, key: string, index: number, total: number, columns: number, pageRows: number): number | null {
+  const rowsAway: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: pageRows, PageUp: -pageRows }
+  const away = rowsAway[key]
+  if (away === undefined) return gridMove(key, index, total, columns, pageRows)
+  const photoRows = layout.rows.filter((r): r is Extract<Row, { kind: 'photos' }> => r.kind === 'photos')
+  const at = photoRows.findIndex((r) => index >= r.start && index < r.start + r.count)
+  if (at < 0) return gridMove(key, index, total, columns, pageRows)
+  const to = at + away
+  if ((key === 'ArrowDown' || key === 'ArrowUp') && (to < 0 || to >= photoRows.length)) return index
+  const target = photoRows[Math.max(0, Math.min(photoRows.length - 1, to))]!
+  return target.start + Math.min(index - photoRows[at]!.start, target.count - 1)
 }
