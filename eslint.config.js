@@ -57,7 +57,11 @@ const allowedImports = {
     const check = (node, source) => {
       if (typeof source !== 'string') return
       if (source === 'electron' || source.startsWith('electron/')) {
-        if (!from.electron) context.report({ node, message: `${from.dir} may not import 'electron': only src/main/electron, src/preload and src/main/index.ts do (the engine, the app layer and the other doors run under plain Node)` })
+        if (!from.electron)
+          context.report({
+            node,
+            message: `${from.dir} may not import 'electron': only src/main/electron, src/preload and src/main/index.ts do (the engine, the app layer and the other doors run under plain Node)`,
+          })
         return
       }
       if (from.may === null) return
@@ -70,7 +74,10 @@ const allowedImports = {
       const to = layerOf(target)
       if (to === null) {
         if (posix(path.relative(root, target)).startsWith('src/')) return
-        context.report({ node, message: `${from.dir} may not import ${posix(path.relative(root, target))}: code outside src/ (test helpers, benches) is not part of the app` })
+        context.report({
+          node,
+          message: `${from.dir} may not import ${posix(path.relative(root, target))}: code outside src/ (test helpers, benches) is not part of the app`,
+        })
         return
       }
       if (to.name === from.name || from.may.includes(to.name)) return

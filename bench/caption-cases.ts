@@ -52,7 +52,9 @@ export const CAPTION_CASES: CaptionCase[] = [
 
 /** The cases chosen by PHOTOCAP_BENCH_CASES (comma-separated ids), default all. */
 export function selectedCases(env: NodeJS.ProcessEnv = process.env): CaptionCase[] {
-  const wanted = env.PHOTOCAP_BENCH_CASES?.split(',').map((s) => s.trim()).filter(Boolean)
+  const wanted = env.PHOTOCAP_BENCH_CASES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (!wanted?.length) return CAPTION_CASES
   const unknown = wanted.filter((w) => !CAPTION_CASES.some((c) => c.id === w))
   if (unknown.length) throw new Error(`PHOTOCAP_BENCH_CASES: unknown case ${unknown.join(', ')} (known: ${CAPTION_CASES.map((c) => c.id).join(', ')})`)
@@ -71,7 +73,12 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 /** Generate and compile a case's pack under `root` in a child process (see the Note), in the given weight format. */
 export function preparePack(c: CaptionCase, root: string, weights: WeightFormat = 'float32'): PreparedPack {
   const script = path.join(HERE, 'prepare-caption-pack.ts')
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, c.id, root, weights], { cwd: path.resolve(HERE, '..'), encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 16 << 20 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, c.id, root, weights], {
+    cwd: path.resolve(HERE, '..'),
+    encoding: 'utf8',
+    timeout: 20 * 60_000,
+    maxBuffer: 16 << 20,
+  })
   if (r.status !== 0) throw new Error(`preparing pack ${c.id} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`)
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PreparedPack
 }
@@ -90,7 +97,9 @@ export async function writeImages(dir: string, n: number): Promise<string[]> {
       raw[p * 3 + 2] = (p % w) ^ (i * 37)
     }
     const file = path.join(dir, `img-${i}.jpg`)
-    await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file)
+    await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(file)
     files.push(file)
   }
   return files
@@ -114,7 +123,13 @@ export interface RunFigures {
  * Files -> CLIP -> mapping -> captions, `batch` photos at a time (the service
  * must have been created with batch sizes >= `batch`), timed end to end.
  */
-export async function timeFilesToCaptions(svc: InProcessMlService, images: string[], method: 'greedy' | 'beam', batch: number, maxTokens: number): Promise<RunFigures> {
+export async function timeFilesToCaptions(
+  svc: InProcessMlService,
+  images: string[],
+  method: 'greedy' | 'beam',
+  batch: number,
+  maxTokens: number,
+): Promise<RunFigures> {
   let tokens = 0
   const all: number[][] = []
   const chunkTimes: number[] = []
@@ -135,7 +150,15 @@ export async function timeFilesToCaptions(svc: InProcessMlService, images: strin
   const sec = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
   const cpuSecondsPerImage = (cpu.user + cpu.system) / 1e6 / images.length
-  const out: RunFigures = { batch, images: images.length, imagesPerSecond: images.length / sec, secondsPerImage: sec / images.length, meanTokens: tokens / images.length, cpuSecondsPerImage, tokens: all }
+  const out: RunFigures = {
+    batch,
+    images: images.length,
+    imagesPerSecond: images.length / sec,
+    secondsPerImage: sec / images.length,
+    meanTokens: tokens / images.length,
+    cpuSecondsPerImage,
+    tokens: all,
+  }
   if (batch === 1) out.perPhotoSeconds = chunkTimes
   return out
 }

@@ -30,7 +30,13 @@ const GOAL_RATIO = 2.5
 /** Our committed copy of the reference goldens (tiny GPT-2, prefixes, greedy and beam tokens). */
 const GOLDEN_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'golden')
 
-interface TorchDecoderFigures { batch: number; seconds_per_image: number; images_per_s: number; cpu_seconds_per_image: number; mean_tokens: number }
+interface TorchDecoderFigures {
+  batch: number
+  seconds_per_image: number
+  images_per_s: number
+  cpu_seconds_per_image: number
+  mean_tokens: number
+}
 interface TorchSpeed {
   torch: string
   threads: number
@@ -61,10 +67,19 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ratioBlocked = torch.missing
   } else {
     ctx.log(`PyTorch ${torch.version} via ${torch.python}, BLAS ${torch.blas.join(', ')}`)
-    figures.pytorch = { python: torch.python, version: torch.version, blasLoaded: torch.blas, blasOk: torch.verdict.ok, ldLibraryPath: torch.env.LD_LIBRARY_PATH ?? null, ompEnv: Object.fromEntries(Object.entries(torch.env).filter(([k]) => k.startsWith('OMP_') || k.startsWith('GOMP_'))) }
+    figures.pytorch = {
+      python: torch.python,
+      version: torch.version,
+      blasLoaded: torch.blas,
+      blasOk: torch.verdict.ok,
+      ldLibraryPath: torch.env.LD_LIBRARY_PATH ?? null,
+      ompEnv: Object.fromEntries(Object.entries(torch.env).filter(([k]) => k.startsWith('OMP_') || k.startsWith('GOMP_'))),
+    }
     if (!torch.verdict.ok) ratioBlocked = torch.verdict.reason
     ctx.log('PyTorch decoders against the goldens (--check-golden)…')
-    const check = JSON.parse(runChild(torch.python, ['--check-golden', GOLDEN_DIR, '--threads', '1', ...(ctx.quick ? ['--max-cases', '2'] : [])], torch.env)) as { ok: boolean }
+    const check = JSON.parse(
+      runChild(torch.python, ['--check-golden', GOLDEN_DIR, '--threads', '1', ...(ctx.quick ? ['--max-cases', '2'] : [])], torch.env),
+    ) as { ok: boolean }
     figures.pytorchGoldenCheck = check
     if (!check.ok) ratioBlocked ??= 'the PyTorch decoders did not reproduce the golden tokens'
   }
@@ -93,7 +108,24 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       }
       if ('missing' in torch) continue
       ctx.log(`round ${r + 1}: PyTorch`)
-      const t = JSON.parse(runChild(torch.python, ['--pack', prepared.packDir, '--batches', batches.join(','), '--tokens', String(CAPTION_TOKENS), '--paper-images', String(paperImages), '--threads', String(THREADS)], torch.env)) as TorchSpeed
+      const t = JSON.parse(
+        runChild(
+          torch.python,
+          [
+            '--pack',
+            prepared.packDir,
+            '--batches',
+            batches.join(','),
+            '--tokens',
+            String(CAPTION_TOKENS),
+            '--paper-images',
+            String(paperImages),
+            '--threads',
+            String(THREADS),
+          ],
+          torch.env,
+        ),
+      ) as TorchSpeed
       torchRuns.push(t)
       const add = (key: string, v: TorchDecoderFigures) => {
         ;(theirs[key] ??= []).push(v.seconds_per_image)
@@ -127,7 +159,11 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       secondsPerImage: Object.fromEntries(Object.entries(theirSec).map(([k, s]) => [k, round3(s)])),
       allRoundsSecondsPerImage: theirs,
       cpuSecondsPerImage: Object.fromEntries(Object.entries(theirsCpu).map(([k, xs]) => [k, round3(median(xs))])),
-      bestGreedyKv: { batch: Number(bestKey.slice('greedy_kv_'.length)), secondsPerImage: round3(theirSec[bestKey]!), imagesPerSecond: round3(1 / theirSec[bestKey]!) },
+      bestGreedyKv: {
+        batch: Number(bestKey.slice('greedy_kv_'.length)),
+        secondsPerImage: round3(theirSec[bestKey]!),
+        imagesPerSecond: round3(1 / theirSec[bestKey]!),
+      },
       meanTokens: torchRuns.map((t) => Object.values(t.greedy_kv).map((g) => g.mean_tokens)),
       peakRssMiB: Math.max(...torchRuns.map((t) => t.peak_rss_mb)),
     }
@@ -141,7 +177,9 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         batch1OursOverPytorchKvGreedyBatch1: at1 === null ? null : round3(at1),
         bestGreedyOursOverPaperGenerate2: theirSec.generate2 ? round3(theirSec.generate2 / bestOurs[1]) : null,
         bestGreedyOursOverPaperGenerateBeam: theirSec.generate_beam ? round3(theirSec.generate_beam / bestOurs[1]) : null,
-        cpuTimeBestGreedyOursOverBestPytorchKvGreedy: round3(Math.min(...greedyKeys.map((k) => median(theirsCpu[k]!))) / Math.min(...Object.values(oursCpu).map((xs) => median(xs)))),
+        cpuTimeBestGreedyOursOverBestPytorchKvGreedy: round3(
+          Math.min(...greedyKeys.map((k) => median(theirsCpu[k]!))) / Math.min(...Object.values(oursCpu).map((xs) => median(xs))),
+        ),
         note: 'throughput ratios (PyTorch seconds per image / ours); the paper ratios compare its batch-1 code with our best batch; the CPU-time ratio (process CPU seconds per image, all threads) is the cross-check that a busy machine disturbs least',
       }
       figures.goal = { greedyRatioAtLeast: GOAL_RATIO, value: round3(greedyRatio), met: greedyRatio >= GOAL_RATIO }

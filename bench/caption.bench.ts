@@ -25,7 +25,18 @@ import { Gpt2DecoderStep } from '../src/main/ml/pipeline/gpt2-decoder-step.ts'
 import { stepInput } from '../src/main/ml/decoding/decoder-step.ts'
 import { range } from '../src/main/ml/decoding/greedy.ts'
 import type { WeightFormat } from '../src/main/ml/graph/quantize.ts'
-import { CAPTION_TOKENS, WORST_CASE_TOKENS, latencySeconds, peakRssMiB, preparePack, round3, selectedCases, timeFilesToCaptions, writeImages, type RunFigures } from './caption-cases.ts'
+import {
+  CAPTION_TOKENS,
+  WORST_CASE_TOKENS,
+  latencySeconds,
+  peakRssMiB,
+  preparePack,
+  round3,
+  selectedCases,
+  timeFilesToCaptions,
+  writeImages,
+  type RunFigures,
+} from './caption-cases.ts'
 
 export const name = 'caption'
 
@@ -50,11 +61,25 @@ let lastRuns: { greedy: RunFigures; beam: RunFigures } | null = null
 const best = (runs: RunFigures[]): RunFigures => runs.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a))
 
 function summary(r: RunFigures): Record<string, number> {
-  return { batch: r.batch, images: r.images, imagesPerSecond: round3(r.imagesPerSecond), secondsPerImage: round3(r.secondsPerImage), cpuSecondsPerImage: round3(r.cpuSecondsPerImage), meanTokens: round3(r.meanTokens) }
+  return {
+    batch: r.batch,
+    images: r.images,
+    imagesPerSecond: round3(r.imagesPerSecond),
+    secondsPerImage: round3(r.secondsPerImage),
+    cpuSecondsPerImage: round3(r.cpuSecondsPerImage),
+    meanTokens: round3(r.meanTokens),
+  }
 }
 
 /** Every figure of one pack (see the header). */
-export async function measureCaptioning(ctx: BenchContext, packDir: string, cacheDir: string, images: string[], plan: MeasurePlan, weights: WeightFormat = 'float32'): Promise<Record<string, unknown>> {
+export async function measureCaptioning(
+  ctx: BenchContext,
+  packDir: string,
+  cacheDir: string,
+  images: string[],
+  plan: MeasurePlan,
+  weights: WeightFormat = 'float32',
+): Promise<Record<string, unknown>> {
   const t0 = performance.now()
   const runtime = await PackRuntime.open(packDir, { cacheDir, provider: 'cpu', threads: THREADS, weights })
   await runtime.warm(['clipVision', 'mapping', 'gpt2'])
@@ -81,7 +106,13 @@ export async function measureCaptioning(ctx: BenchContext, packDir: string, cach
       loadSeconds: round3(loadSeconds),
       greedy: { best: summary(best(greedy)), all: greedy.map(summary) },
       beam5: { best: summary(best(beam)), all: beam.map(summary) },
-      latency: batch1 ? { seconds: round3(latencySeconds(batch1)), perPhotoSeconds: batch1.perPhotoSeconds!.map(round3), what: 'one photo alone: JPEG file -> CLIP -> mapping -> greedy caption, batch 1' } : null,
+      latency: batch1
+        ? {
+            seconds: round3(latencySeconds(batch1)),
+            perPhotoSeconds: batch1.perPhotoSeconds!.map(round3),
+            what: 'one photo alone: JPEG file -> CLIP -> mapping -> greedy caption, batch 1',
+          }
+        : null,
     }
     if (plan.worstCase) {
       figures.worstCase67Tokens = {
@@ -97,9 +128,21 @@ export async function measureCaptioning(ctx: BenchContext, packDir: string, cach
 }
 
 /** The opt-in fast mode (int8 weights) at the float32 run's best batches, and how far its outputs are from float32's. */
-async function measureFastMode(ctx: BenchContext, packDir: string, cacheDir: string, images: string[], plan: MeasurePlan, floatRuns: { greedy: RunFigures; beam: RunFigures }): Promise<Record<string, unknown>> {
+async function measureFastMode(
+  ctx: BenchContext,
+  packDir: string,
+  cacheDir: string,
+  images: string[],
+  plan: MeasurePlan,
+  floatRuns: { greedy: RunFigures; beam: RunFigures },
+): Promise<Record<string, unknown>> {
   ctx.log('fast mode (int8 weights)')
-  const fastPlan: MeasurePlan = { greedyBatches: [...new Set([1, floatRuns.greedy.batch])], beamBatches: [floatRuns.beam.batch], batch1Photos: plan.batch1Photos, worstCase: false }
+  const fastPlan: MeasurePlan = {
+    greedyBatches: [...new Set([1, floatRuns.greedy.batch])],
+    beamBatches: [floatRuns.beam.batch],
+    batch1Photos: plan.batch1Photos,
+    worstCase: false,
+  }
   const fast = await measureCaptioning(ctx, packDir, cacheDir, images, fastPlan, 'int8')
   const fastRuns = lastRuns!
   return {
@@ -130,7 +173,12 @@ async function logitError(packDir: string, cacheDir: string, images: string[]): 
     const prefix = await svc.prefixes(emb)
     const K = f32.pack.mapping.config.prefixLength
     const logitsOf = async (rt: PackRuntime) =>
-      (await new Gpt2DecoderStep(await rt.session('gpt2'), rt.pack.gpt2.config).run({ ...stepInput({ batch: images.length, pastLength: 0, prefixEmbeds: prefix, prefixLength: K, cacheOrder: range(images.length), cache: null }), head: 'logits' })).logits!
+      (
+        await new Gpt2DecoderStep(await rt.session('gpt2'), rt.pack.gpt2.config).run({
+          ...stepInput({ batch: images.length, pastLength: 0, prefixEmbeds: prefix, prefixLength: K, cacheOrder: range(images.length), cache: null }),
+          head: 'logits',
+        })
+      ).logits!
     const a = await logitsOf(f32)
     const b = await logitsOf(q8)
     const V = f32.pack.gpt2.config.vocabSize
@@ -149,7 +197,12 @@ async function logitError(packDir: string, cacheDir: string, images: string[]): 
       }
       if (ia === ib) sameArgmax++
     }
-    return { firstStepLogitMaxAbsError: round3(err), firstStepLogitMaxAbs: round3(max), firstStepSameArgmax: `${sameArgmax}/${images.length}`, note: 'GPT-2 prefill on float32 prefixes of the same photos; random weights' }
+    return {
+      firstStepLogitMaxAbsError: round3(err),
+      firstStepLogitMaxAbs: round3(max),
+      firstStepSameArgmax: `${sameArgmax}/${images.length}`,
+      note: 'GPT-2 prefill on float32 prefixes of the same photos; random weights',
+    }
   } finally {
     await f32.close()
     await q8.close()
@@ -175,20 +228,35 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       const casePlan = c.batches ? { ...plan, greedyBatches: c.batches.greedy, beamBatches: c.batches.beam } : plan
       const measured = await measureCaptioning(ctx, prepared.packDir, prepared.cacheDir, images, casePlan)
       const floatRuns = lastRuns!
-      cases[c.id] = { description: c.description, generateSeconds: round3(prepared.generateSeconds), compileSeconds: round3(prepared.compileSeconds), ...measured }
+      cases[c.id] = {
+        description: c.description,
+        generateSeconds: round3(prepared.generateSeconds),
+        compileSeconds: round3(prepared.compileSeconds),
+        ...measured,
+      }
       if (!process.env.PHOTOCAP_BENCH_NO_FAST && c.fastMode !== false) {
         preparePack(c, ctx.tmpDir, 'int8')
         cases[c.id] = { ...(cases[c.id] as object), fastModeInt8: await measureFastMode(ctx, prepared.packDir, prepared.cacheDir, images, casePlan, floatRuns) }
       }
     }
     figures.cases = cases
-    const main = cases['vitb32-transformer8-p10'] as { beam5: { best: { imagesPerSecond: number } }; latency: { seconds: number }; peakRssMiB: number } | undefined
+    const main = cases['vitb32-transformer8-p10'] as
+      { beam5: { best: { imagesPerSecond: number } }; latency: { seconds: number }; peakRssMiB: number } | undefined
     if (main) {
       figures.goals = {
         greedy: 'a ratio to PyTorch measured in the same run: npm run bench -- caption-vs-pytorch',
-        beam5ImagesPerSecond: { goal: GOALS.beam5ImagesPerSecond, value: main.beam5.best.imagesPerSecond, met: main.beam5.best.imagesPerSecond >= GOALS.beam5ImagesPerSecond },
+        beam5ImagesPerSecond: {
+          goal: GOALS.beam5ImagesPerSecond,
+          value: main.beam5.best.imagesPerSecond,
+          met: main.beam5.best.imagesPerSecond >= GOALS.beam5ImagesPerSecond,
+        },
         latencySeconds: { goal: GOALS.latencySeconds, value: main.latency.seconds, met: main.latency.seconds <= GOALS.latencySeconds },
-        peakRssMiB: { goal: GOALS.peakRssMiB, value: main.peakRssMiB, met: main.peakRssMiB <= GOALS.peakRssMiB, note: 'the whole bench process; cases run one after another in it' },
+        peakRssMiB: {
+          goal: GOALS.peakRssMiB,
+          value: main.peakRssMiB,
+          met: main.peakRssMiB <= GOALS.peakRssMiB,
+          note: 'the whole bench process; cases run one after another in it',
+        },
       }
     }
   }

@@ -60,7 +60,13 @@ for (const [label, dir] of packs) {
   const gpu = await open(dir, 'cuda', 8)
   provider = gpu.runtime.provider
   const got = await tokensOf(gpu.svc, samples)
-  equality.push({ pack: label, provider: gpu.runtime.provider, fallbackReason: gpu.runtime.providerFallbackReason, greedyEqual: JSON.stringify(got.greedy) === JSON.stringify(want.greedy), beamEqual: JSON.stringify(got.beam) === JSON.stringify(want.beam) })
+  equality.push({
+    pack: label,
+    provider: gpu.runtime.provider,
+    fallbackReason: gpu.runtime.providerFallbackReason,
+    greedyEqual: JSON.stringify(got.greedy) === JSON.stringify(want.greedy),
+    beamEqual: JSON.stringify(got.beam) === JSON.stringify(want.beam),
+  })
   await gpu.svc.close()
 }
 
@@ -77,7 +83,13 @@ if (provider === 'cuda') {
     const f = await timeFilesToCaptions(svc, images.slice(0, b === 1 ? 8 : b), 'greedy', b, CAPTION_TOKENS)
     speed[String(b)] = { imagesPerSecond: round3(f.imagesPerSecond), secondsPerImage: round3(f.secondsPerImage), meanTokens: round3(f.meanTokens) }
   }
-  result.realSize = { pack: runtime.pack.name, provider: runtime.provider, captionTokens: CAPTION_TOKENS, greedyByBatch: speed, gpuMemoryUsedMiB: gpuMemoryUsedMiB() }
+  result.realSize = {
+    pack: runtime.pack.name,
+    provider: runtime.provider,
+    captionTokens: CAPTION_TOKENS,
+    greedyByBatch: speed,
+    gpuMemoryUsedMiB: gpuMemoryUsedMiB(),
+  }
   await svc.close()
 } else {
   result.realSize = `not measured: the CUDA provider was not used (${String(equality[0]?.fallbackReason ?? 'unknown reason')})`

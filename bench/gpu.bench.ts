@@ -58,7 +58,13 @@ export function probeNvidiaGpus(smi = process.env.PHOTOCAP_NVIDIA_SMI ?? 'nvidia
 
 function installCudaProvider(ctx: BenchContext): { ok: boolean; detail: string } {
   ctx.log('CUDA provider library missing: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node')
-  const r = spawnSync('npm', ['rebuild', 'onnxruntime-node'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' }, timeout: 20 * 60_000, maxBuffer: 64 << 20 })
+  const r = spawnSync('npm', ['rebuild', 'onnxruntime-node'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' },
+    timeout: 20 * 60_000,
+    maxBuffer: 64 << 20,
+  })
   return { ok: r.status === 0, detail: (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n') }
 }
 
@@ -66,7 +72,12 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const probe = probeNvidiaGpus()
   if ('none' in probe) {
     ctx.log(`${probe.none}; nothing to measure`)
-    return { gpu: null, measured: false, message: `${probe.none}; the GPU bench measured nothing (run it on a machine with an NVIDIA GPU and CUDA 12)`, loadAverage: os.loadavg() }
+    return {
+      gpu: null,
+      measured: false,
+      message: `${probe.none}; the GPU bench measured nothing (run it on a machine with an NVIDIA GPU and CUDA 12)`,
+      loadAverage: os.loadavg(),
+    }
   }
   const figures: Record<string, unknown> = { gpu: probe.gpus, loadAverageAtStart: os.loadavg() }
   if (!providerEnvironment().cudaLibraryPresent) {

@@ -16,7 +16,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-interface ChildResult { photosPerSecond: number[]; cpuMsPerPhoto: number[]; load1: number }
+interface ChildResult {
+  photosPerSecond: number[]
+  cpuMsPerPhoto: number[]
+  load1: number
+}
 
 const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b)
@@ -66,7 +70,11 @@ async function main(argv: string[]): Promise<void> {
     // The library bench's heavy-grain 12 MP JPEGs (~5.6 MB each).
     await writeVariants(photos, await Promise.all([1, 2, 3].map((seed) => twelveMegapixel(seed, 31))), count)
     const once = (tree: string): ChildResult => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', tree, photos, String(runs)], { cwd: here, encoding: 'utf8', maxBuffer: 16 << 20 })
+      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', tree, photos, String(runs)], {
+        cwd: here,
+        encoding: 'utf8',
+        maxBuffer: 16 << 20,
+      })
       if (r.status !== 0) throw new Error(`${tree}: ${r.stderr}`)
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult
     }
@@ -77,18 +85,35 @@ async function main(argv: string[]): Promise<void> {
       const b = once(here)
       rows.push({ base: a, ours: b })
       const f = (v: number[]): string => median(v).toFixed(1)
-      process.stderr.write(`pair ${p + 1}: base ${f(a.photosPerSecond)} photos/s ${f(a.cpuMsPerPhoto)} CPU-ms, this tree ${f(b.photosPerSecond)} photos/s ${f(b.cpuMsPerPhoto)} CPU-ms (load ${a.load1})\n`)
+      process.stderr.write(
+        `pair ${p + 1}: base ${f(a.photosPerSecond)} photos/s ${f(a.cpuMsPerPhoto)} CPU-ms, this tree ${f(b.photosPerSecond)} photos/s ${f(b.cpuMsPerPhoto)} CPU-ms (load ${a.load1})\n`,
+      )
     }
     const rate = rows.map((r) => median(r.ours.photosPerSecond) / median(r.base.photosPerSecond))
     const cpu = rows.map((r) => median(r.ours.cpuMsPerPhoto) / median(r.base.cpuMsPerPhoto))
-    process.stdout.write(JSON.stringify({
-      base, ours: here, photos: count, runsPerProcess: runs, pairs,
-      rateRatioMedian: +median(rate).toFixed(3), rateRatios: rate.map((x) => +x.toFixed(3)),
-      cpuPerPhotoRatioMedian: +median(cpu).toFixed(4), cpuPerPhotoRatios: cpu.map((x) => +x.toFixed(3)),
-      basePhotosPerSecondMedian: +median(rows.flatMap((r) => r.base.photosPerSecond)).toFixed(2), oursPhotosPerSecondMedian: +median(rows.flatMap((r) => r.ours.photosPerSecond)).toFixed(2),
-      baseCpuMsPerPhotoMedian: +median(rows.flatMap((r) => r.base.cpuMsPerPhoto)).toFixed(1), oursCpuMsPerPhotoMedian: +median(rows.flatMap((r) => r.ours.cpuMsPerPhoto)).toFixed(1),
-      loadAverage: { start: loadAtStart, end: os.loadavg().map((l) => +l.toFixed(2)) }, cpus: os.cpus().length,
-    }, null, 2) + '\n')
+    process.stdout.write(
+      JSON.stringify(
+        {
+          base,
+          ours: here,
+          photos: count,
+          runsPerProcess: runs,
+          pairs,
+          rateRatioMedian: +median(rate).toFixed(3),
+          rateRatios: rate.map((x) => +x.toFixed(3)),
+          cpuPerPhotoRatioMedian: +median(cpu).toFixed(4),
+          cpuPerPhotoRatios: cpu.map((x) => +x.toFixed(3)),
+          basePhotosPerSecondMedian: +median(rows.flatMap((r) => r.base.photosPerSecond)).toFixed(2),
+          oursPhotosPerSecondMedian: +median(rows.flatMap((r) => r.ours.photosPerSecond)).toFixed(2),
+          baseCpuMsPerPhotoMedian: +median(rows.flatMap((r) => r.base.cpuMsPerPhoto)).toFixed(1),
+          oursCpuMsPerPhotoMedian: +median(rows.flatMap((r) => r.ours.cpuMsPerPhoto)).toFixed(1),
+          loadAverage: { start: loadAtStart, end: os.loadavg().map((l) => +l.toFixed(2)) },
+          cpus: os.cpus().length,
+        },
+        null,
+        2,
+      ) + '\n',
+    )
   } finally {
     await fs.rm(photos, { recursive: true, force: true })
   }

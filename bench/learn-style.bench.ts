@@ -48,21 +48,40 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         const overrides = settings[setting]!(n)
         const r = await learnStyle(world, base, n, { tuneGpt2, overrides, curvePoints: 3, label })
         const cell = {
-          setting, captions: n, gpt2: tuneGpt2 ? 'tuned' : 'frozen',
-          style: round3(r.final.style), content: round3(r.final.content), both: round3(r.final.both),
-          steps: r.plan.run.steps, lr: r.plan.run.lr, batch_size: r.plan.run.batchSize, warmup: r.plan.run.warmup, weight_decay: r.plan.run.weightDecay,
-          train_seconds: Math.round(r.seconds * 10) / 10, loss_first: round3(r.lossFirst), loss_last: round3(r.lossLast),
+          setting,
+          captions: n,
+          gpt2: tuneGpt2 ? 'tuned' : 'frozen',
+          style: round3(r.final.style),
+          content: round3(r.final.content),
+          both: round3(r.final.both),
+          steps: r.plan.run.steps,
+          lr: r.plan.run.lr,
+          batch_size: r.plan.run.batchSize,
+          warmup: r.plan.run.warmup,
+          weight_decay: r.plan.run.weightDecay,
+          train_seconds: Math.round(r.seconds * 10) / 10,
+          loss_first: round3(r.lossFirst),
+          loss_last: round3(r.lossLast),
           curve: r.curve.map((c) => ({ step: c.step, style: round3(c.style), content: round3(c.content) })),
-          examples: r.final.examples.slice(0, 2), load_average: os.loadavg().map((x) => Math.round(x * 100) / 100),
+          examples: r.final.examples.slice(0, 2),
+          load_average: os.loadavg().map((x) => Math.round(x * 100) / 100),
         }
         ctx.log(`${label}: style ${Math.round(cell.style * 100)}%, content ${Math.round(cell.content * 100)}%, ${cell.steps} steps, ${cell.train_seconds} s`)
         cells.push(cell)
       }
     }
   }
-  const goalCell = cells.find((c) => c.setting === 'defaults' && c.captions === 40 && c.gpt2 === 'frozen') as { style: number; content: number; train_seconds: number } | undefined
+  const goalCell = cells.find((c) => c.setting === 'defaults' && c.captions === 40 && c.gpt2 === 'frozen') as
+    { style: number; content: number; train_seconds: number } | undefined
   return {
-    world: { images: world.examples.length, base: world.baseIdx.length, person_pool: world.userIdx.length, held_out: world.heldOutIdx.length, base_style: 'a red circle.', new_style: 'Photo of a circle in red.' },
+    world: {
+      images: world.examples.length,
+      base: world.baseIdx.length,
+      person_pool: world.userIdx.length,
+      held_out: world.heldOutIdx.length,
+      base_style: 'a red circle.',
+      new_style: 'Photo of a circle in red.',
+    },
     base: { seconds: Math.round(baseSeconds), style: round3(before.style), content: round3(before.content) },
     cells,
     goal: goalCell ? { style_ge_0_8: goalCell.style >= 0.8, content_ge_0_9: goalCell.content >= 0.9, within_3_minutes: goalCell.train_seconds <= 180 } : null,

@@ -62,7 +62,10 @@ export async function twelveMegapixel(seed: number, grain: 31 | 7 = 31): Promise
       raw[o + 2] = (((i + y) * 128) / (w + h) + n * 2) & 255
     }
   }
-  return sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).withMetadata({ orientation: 1 }).toBuffer()
+  return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .withMetadata({ orientation: 1 })
+    .toBuffer()
 }
 
 /** Distinct files from a few encoded images: a different JPEG comment in each (cheap, real content difference). */
@@ -102,7 +105,10 @@ async function ingestRate(ctx: BenchContext, grain: 31 | 7, repeats: number): Pr
   const floor = await decodeFloor(path.join(photos12, 'img-00000.jpg'), path.join(ctx.tmpDir, `preview-cache-${grain}`))
   await fs.rm(photos12, { recursive: true, force: true })
   return {
-    photos: n12, bytesPerPhoto: bases.map((b) => b.length), photosPerSecondMedian: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)),
+    photos: n12,
+    bytesPerPhoto: bases.map((b) => b.length),
+    photosPerSecondMedian: +median(runs).toFixed(1),
+    runs: runs.map((x) => +x.toFixed(1)),
     // CPU time (all threads of this process) per photo does not depend on how
     // busy the shared machine is; 2 cores / that = the rate on an idle 2-core machine.
     cpuMsPerPhotoMedian: +cpuMs.toFixed(1),
@@ -113,7 +119,8 @@ async function ingestRate(ctx: BenchContext, grain: 31 | 7, repeats: number): Pr
     photosPerSecondCeilingFromDecodeAlone: +((2 * 1000) / floor.decodeMs).toFixed(1),
     // Not on the ingest path ([Note: thumbnail and preview] in library/images.ts).
     previewOnFirstViewMs: +floor.previewMs.toFixed(1),
-    goal: '>= 60 photos/s', met: median(runs) >= 60,
+    goal: '>= 60 photos/s',
+    met: median(runs) >= 60,
   }
 }
 
@@ -145,7 +152,9 @@ export async function mixedRealWorldRate(ctx: BenchContext, repeats: number): Pr
     await fs.writeFile(preview, base)
     for (let i = 0; i < 6; i++) {
       const raw = path.join(dir, `raw-${i}.dng`)
-      await sharp({ create: { width: 64 + i, height: 48, channels: 3, background: '#808080' } }).tiff().toFile(raw)
+      await sharp({ create: { width: 64 + i, height: 48, channels: 3, background: '#808080' } })
+        .tiff()
+        .toFile(raw)
       spawnSync('exiftool', ['-q', '-m', '-overwrite_original', `-PreviewImage<=${preview}`, '-Make=Nikon', '-Model=Z 6', raw])
       raws++
     }
@@ -168,7 +177,16 @@ export async function mixedRealWorldRate(ctx: BenchContext, repeats: number): Pr
     ctx.log(`mixed real-world ingest run ${r + 1}: ${runs.at(-1)!.toFixed(1)} files/s`)
   }
   await fs.rm(dir, { recursive: true, force: true })
-  return { files: n, fromPublicSet: fromSet, raw: raws, jpeg12mp: 12, indexed, refused: n - indexed, filesPerSecondMedian: +median(runs).toFixed(1), runs: runs.map((x) => +x.toFixed(1)) }
+  return {
+    files: n,
+    fromPublicSet: fromSet,
+    raw: raws,
+    jpeg12mp: 12,
+    indexed,
+    refused: n - indexed,
+    filesPerSecondMedian: +median(runs).toFixed(1),
+    runs: runs.map((x) => +x.toFixed(1)),
+  }
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -276,7 +294,11 @@ async function dbSizePer10k(ctx: BenchContext): Promise<Record<string, unknown>>
     for (const id of ids) {
       for (let k = 0; k < 512; k++) vec.writeFloatLE(Math.sin(id * 7 + k), k * 4)
       engine.db.stmt(`INSERT INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, 'clip-vitb32', 512, ?, 0)`).run(id, vec)
-      const c = engine.db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, created_at) VALUES (?, ?, 'auto', 'clipcap-coco', '{"method":"greedy","beamSize":5,"maxTokens":67}', 0)`).run(id, `A man riding a wave on top of a surfboard number ${id}.`)
+      const c = engine.db
+        .stmt(
+          `INSERT INTO captions (photo_id, text, provenance, model_id, decoding, created_at) VALUES (?, ?, 'auto', 'clipcap-coco', '{"method":"greedy","beamSize":5,"maxTokens":67}', 0)`,
+        )
+        .run(id, `A man riding a wave on top of a surfboard number ${id}.`)
       engine.db.stmt(`UPDATE photos SET caption_id = ?, status = 'captioned' WHERE id = ?`).run(c.lastInsertRowid, id)
     }
   })
@@ -340,7 +362,10 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       const worst = await timeIndex(path.join(ctx.tmpDir, 'e2e-real'), photosReal, real)
       const typical = await timeIndex(path.join(ctx.tmpDir, 'e2e-real-15'), photosReal, real, { maxTokens: 15 })
       figures.endToEndRealSizePack = {
-        pack: info.packName, provider: info.provider, photos: nReal, imageSize: '1600x1200',
+        pack: info.packName,
+        provider: info.provider,
+        photos: nReal,
+        imageSize: '1600x1200',
         photosPerSecondWorstCase67Tokens: +(nReal / worst).toFixed(2),
         photosPerSecondTypical15Tokens: +(nReal / typical).toFixed(2),
       }
@@ -353,7 +378,8 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         // (all threads); on an idle 2-core machine the wait would be between cpu/2 and cpu.
         worstCase67Tokens: { secondsMedian: +median(lat67).toFixed(3), runs: lat67.map((x) => +x.toFixed(3)), cpuSecondsMedian: +median(cpu67).toFixed(3) },
         typical15Tokens: { secondsMedian: +median(lat15).toFixed(3), runs: lat15.map((x) => +x.toFixed(3)), cpuSecondsMedian: +median(cpu15).toFixed(3) },
-        goal: '< 2 s', met: median(lat67) < 2,
+        goal: '< 2 s',
+        met: median(lat67) < 2,
         note: 'includes the watcher write-stability wait (300 ms); random weights always decode the full 67 tokens, real captions stop after ~10-15',
       }
     } finally {

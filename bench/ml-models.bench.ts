@@ -82,15 +82,34 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   ctx.log('CLIP text')
   const text = await compileAndLoad(buildClipTextGraph(randomWeights(clipTextWeightSpec(clipCfg), 2), clipCfg), path.join(ctx.tmpDir, 'text'), threads)
   sample()
-  const ids = new ort.Tensor('int64', BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i === 15 ? 49407 : 400 + i)), [1, 16])
-  figures.clip_text = { compile_ms: text.compileMs, load_ms: text.loadMs, ms_per_text_16_tokens: await timeIt(() => text.session.run({ input_ids: ids }), reps) }
+  const ids = new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i === 15 ? 49407 : 400 + i)),
+    [1, 16],
+  )
+  figures.clip_text = {
+    compile_ms: text.compileMs,
+    load_ms: text.loadMs,
+    ms_per_text_16_tokens: await timeIt(() => text.session.run({ input_ids: ids }), reps),
+  }
   await text.session.release()
 
   // Transformer mappings (8 layers), prefix 10 and 40
   const mappingFigures: Record<string, number> = {}
   for (const k of [10, 40]) {
     ctx.log(`mapping prefix ${k}`)
-    const cfg: MappingConfig = { type: 'transformer', prefixLength: k, clipLength: k, numLayers: ctx.quick ? 2 : 8, clipDim: 512, prefixDim: 768, normalizePrefix: true, mlpHiddenDim: 0, numHeads: 8, mlpRatio: 2 }
+    const cfg: MappingConfig = {
+      type: 'transformer',
+      prefixLength: k,
+      clipLength: k,
+      numLayers: ctx.quick ? 2 : 8,
+      clipDim: 512,
+      prefixDim: 768,
+      normalizePrefix: true,
+      mlpHiddenDim: 0,
+      numHeads: 8,
+      mlpRatio: 2,
+    }
     const m = await compileAndLoad(buildMappingGraph(randomWeights(mappingWeightSpec(cfg), 3 + k), cfg), path.join(ctx.tmpDir, `mapping${k}`), threads)
     sample()
     const clip = new ort.Tensor('float32', new Float32Array(512).fill(0.05), [1, 512])
@@ -123,8 +142,16 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       feeds.prefix_embeds = new ort.Tensor('float32', new Float32Array(b * prefix * 768).fill(0.01), [b, prefix, 768])
       feeds.input_ids = new ort.Tensor('int64', new BigInt64Array(b * idsLen).fill(11n), [b, idsLen])
       feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(b * (past + T)).fill(1n), [b, past + T])
-      feeds.position_ids = new ort.Tensor('int64', BigInt64Array.from({ length: b * T }, (_, i) => BigInt(past + (i % T))), [b, T])
-      feeds.cache_order = new ort.Tensor('int64', BigInt64Array.from({ length: b }, (_, i) => BigInt(i)), [b])
+      feeds.position_ids = new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: b * T }, (_, i) => BigInt(past + (i % T))),
+        [b, T],
+      )
+      feeds.cache_order = new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: b }, (_, i) => BigInt(i)),
+        [b],
+      )
       const out = await gpt.session.run(feeds)
       for (let i = 0; i < gptCfg.nLayer; i++) {
         feeds[`past.${i}.key`] = out[`present.${i}.key`]!

@@ -20,7 +20,9 @@ async function photo(file: string, width: number, height: number): Promise<void>
     seed = (seed * 1103515245 + 12345) & 0x7fffffff
     px[i] = ((i % (width * 3)) / 12 + (seed & 31)) & 0xff
   }
-  await sharp(px, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(file)
+  await sharp(px, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(file)
 }
 
 async function time(fn: () => Promise<unknown> | unknown, reps: number): Promise<number> {
@@ -35,7 +37,13 @@ async function time(fn: () => Promise<unknown> | unknown, reps: number): Promise
 
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const figures: Record<string, unknown> = {}
-  const sizes: Array<[string, number, number]> = ctx.quick ? [['jpeg_1mp', 1280, 800]] : [['jpeg_1mp', 1280, 800], ['jpeg_12mp', 4032, 3024], ['jpeg_48mp', 8064, 6048]]
+  const sizes: Array<[string, number, number]> = ctx.quick
+    ? [['jpeg_1mp', 1280, 800]]
+    : [
+        ['jpeg_1mp', 1280, 800],
+        ['jpeg_12mp', 4032, 3024],
+        ['jpeg_48mp', 8064, 6048],
+      ]
   for (const [label, w, h] of sizes) {
     const file = path.join(ctx.tmpDir, `${label}.jpg`)
     await photo(file, w, h)
@@ -44,11 +52,11 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   }
   const captions = Array.from({ length: 200 }, (_, i) => `A photo of ${i} dogs playing with a red ball on the beach near the water.`)
   const gpt2 = loadGpt2Tokenizer()
-  figures.gpt2_encode_caption_us = (await time(() => captions.forEach((c) => gpt2.encode(c)), 5)) * 1000 / captions.length
+  figures.gpt2_encode_caption_us = ((await time(() => captions.forEach((c) => gpt2.encode(c)), 5)) * 1000) / captions.length
   const ids = captions.map((c) => gpt2.encode(c))
-  figures.gpt2_decode_caption_us = (await time(() => ids.forEach((c) => gpt2.decode(c, { hfCleanup: true })), 5)) * 1000 / captions.length
+  figures.gpt2_decode_caption_us = ((await time(() => ids.forEach((c) => gpt2.decode(c, { hfCleanup: true })), 5)) * 1000) / captions.length
   const clipVocab = generateClipVocab(captions, 200)
   const clip = new ClipTokenizer({ encoder: JSON.parse(clipVocab.vocabJson) as Record<string, number>, merges: clipVocab.merges })
-  figures.clip_tokenize_caption_us = (await time(() => captions.forEach((c) => clip.tokenize(c)), 5)) * 1000 / captions.length
+  figures.clip_tokenize_caption_us = ((await time(() => captions.forEach((c) => clip.tokenize(c)), 5)) * 1000) / captions.length
   return figures
 }

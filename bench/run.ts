@@ -27,7 +27,13 @@ export async function main(argv: string[]): Promise<number> {
   const files = (await fs.readdir(here)).filter((f) => f.endsWith('.bench.ts')).sort()
   const outDir = path.resolve(here, '..', 'bench-results')
   await fs.mkdir(outDir, { recursive: true })
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` }
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  }
   const all: Record<string, unknown> = {}
   let failures = 0
   for (const file of files) {

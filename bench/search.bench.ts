@@ -64,7 +64,9 @@ function queries(data: ReturnType<typeof synthetic>, count: number, seed: number
   const out: Float32Array[] = []
   for (let q = 0; q < count; q++) {
     const c = Math.floor(next() * data.centreCount) * DIM
-    out.push(Float32Array.from({ length: DIM }, (_, j) => 0.6 * textDir[j]! * 0.09 + 0.3 * data.shared[j]! + 0.5 * data.centres[c + j]! + 0.03 * (next() - 0.5)))
+    out.push(
+      Float32Array.from({ length: DIM }, (_, j) => 0.6 * textDir[j]! * 0.09 + 0.3 * data.shared[j]! + 0.5 * data.centres[c + j]! + 0.03 * (next() - 0.5)),
+    )
   }
   return out
 }
@@ -82,13 +84,24 @@ async function textTower(ctx: BenchContext): Promise<{ run: () => Promise<void>;
     text: { hidden: 512, layers, heads: 8, intermediate: 2048, eps: 1e-5, vocabSize: 49408, maxPositions: 77 },
   }
   const t0 = performance.now()
-  const emitted = emitOnnx(optimizeForInference(buildClipTextGraph(randomWeights(clipTextWeightSpec(cfg), 2), cfg)), { dir: path.join(ctx.tmpDir, 'text'), fileName: 'model.onnx' })
+  const emitted = emitOnnx(optimizeForInference(buildClipTextGraph(randomWeights(clipTextWeightSpec(cfg), 2), cfg)), {
+    dir: path.join(ctx.tmpDir, 'text'),
+    fileName: 'model.onnx',
+  })
   const compileMs = performance.now() - t0
   const t1 = performance.now()
-  const session = await ort.InferenceSession.create(emitted.modelPath, { intraOpNumThreads: Math.min(2, os.cpus().length), interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+  const session = await ort.InferenceSession.create(emitted.modelPath, {
+    intraOpNumThreads: Math.min(2, os.cpus().length),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  })
   const loadMs = performance.now() - t1
   // "a dog on the beach at sunset" is 9 tokens with SOT/EOT; 16 covers most typed queries
-  const ids = new ort.Tensor('int64', BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i === 15 ? 49407 : i === 0 ? 49406 : 400 + i)), [1, 16])
+  const ids = new ort.Tensor(
+    'int64',
+    BigInt64Array.from({ length: 16 }, (_, i) => BigInt(i === 15 ? 49407 : i === 0 ? 49406 : 400 + i)),
+    [1, 16],
+  )
   const run = async () => {
     await session.run({ input_ids: ids })
   }
@@ -172,7 +185,28 @@ async function wordFigures(ctx: BenchContext, n: number): Promise<Record<string,
   ctx.log(`word search: ${n} captions`)
   const db = openDatabase(path.join(ctx.tmpDir, 'words.db'))
   const next = rng(99)
-  const subjects = ['dog', 'cat', 'man', 'woman', 'child', 'group of people', 'car', 'bus', 'boat', 'bird', 'horse', 'plate of food', 'cake', 'bicycle', 'train', 'kitchen', 'bedroom', 'street', 'beach', 'mountain']
+  const subjects = [
+    'dog',
+    'cat',
+    'man',
+    'woman',
+    'child',
+    'group of people',
+    'car',
+    'bus',
+    'boat',
+    'bird',
+    'horse',
+    'plate of food',
+    'cake',
+    'bicycle',
+    'train',
+    'kitchen',
+    'bedroom',
+    'street',
+    'beach',
+    'mountain',
+  ]
   const verbs = ['sitting on', 'standing next to', 'running on', 'walking down', 'lying on', 'parked near', 'flying over', 'looking at', 'playing in', 'riding']
   const places = ['the beach', 'a table', 'the grass', 'a street', 'the snow', 'a couch', 'the water', 'a field', 'a building', 'the sunset', 'a park', 'a bed']
   const pick = <T>(a: T[]) => a[Math.floor(next() * a.length)]!
@@ -184,7 +218,10 @@ async function wordFigures(ctx: BenchContext, n: number): Promise<Record<string,
     const caption = db.raw.prepare(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, 'auto', 0)`)
     const current = db.raw.prepare(`UPDATE photos SET caption_id = ? WHERE id = ?`)
     for (let i = 0; i < n; i++) {
-      const id = Number(photo.run(pick(['Apple', 'Canon', 'NIKON', 'FUJIFILM']), pick(['iPhone 12', 'EOS R6', 'D750', 'X-T3']), Date.UTC(2015 + (i % 10), i % 12, 1 + (i % 28))).lastInsertRowid)
+      const id = Number(
+        photo.run(pick(['Apple', 'Canon', 'NIKON', 'FUJIFILM']), pick(['iPhone 12', 'EOS R6', 'D750', 'X-T3']), Date.UTC(2015 + (i % 10), i % 12, 1 + (i % 28)))
+          .lastInsertRowid,
+      )
       file.run(id, `${2015 + (i % 10)}/${pick(['Holiday', 'Home', 'Garden', 'City trip', 'Birthday'])}/IMG_${String(i).padStart(6, '0')}.jpg`)
       const cid = caption.run(id, `a ${pick(subjects)} ${pick(verbs)} ${pick(places)}`).lastInsertRowid
       current.run(cid, id)
@@ -234,7 +271,15 @@ async function serviceFigures(ctx: BenchContext, n: number, queryCount: number):
   const insertS = (performance.now() - t0) / 1000
   let next = 0
   const text = {
-    info: async () => ({ embeddingModelId: 'bench', captionModelId: 'bench', packName: 'bench', isTinyPack: false, embeddingDim: DIM, provider: 'cpu', providerFallbackReason: null }),
+    info: async () => ({
+      embeddingModelId: 'bench',
+      captionModelId: 'bench',
+      packName: 'bench',
+      isTinyPack: false,
+      embeddingDim: DIM,
+      provider: 'cpu',
+      providerFallbackReason: null,
+    }),
     embedTexts: async (texts: string[]) => texts.map(() => qs[next++ % qs.length]!),
   }
   const service = new SearchService(db, { text })
@@ -268,7 +313,10 @@ async function fusionFigures(ctx: BenchContext): Promise<Record<string, unknown>
     const lib = await buildFixture(db, ctx.tmpDir)
     const service = new SearchService(db, { text: conceptTextEncoder(lib.fixture) })
     const r = (x: number) => Math.round(x * 1000) / 1000
-    const out: Record<string, unknown> = { queries: lib.fixture.queries.length, note: 'mean nDCG@10 and precision of what is shown; hand-made concept embeddings' }
+    const out: Record<string, unknown> = {
+      queries: lib.fixture.queries.length,
+      note: 'mean nDCG@10 and precision of what is shown; hand-made concept embeddings',
+    }
     for (const [k, q] of Object.entries(await compareFusion(service, lib))) out[k] = { ndcg_at_10: r(q.ndcg), precision: r(q.precision) }
     return out
   } finally {
@@ -296,7 +344,8 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   figures.service = await serviceFigures(ctx, ctx.quick ? 10_000 : 100_000, queryCount)
   figures.fusion_on_fixture_library = await fusionFigures(ctx)
   figures.load_average_at_end = os.loadavg().map((x) => Math.round(x * 10) / 10)
-  figures.approximate_index = 'not used. The exact int8 scan with re-rank (the default above 50k photos) has recall@10 = 1.0 here and costs one pass over 512 bytes per photo; an HNSW graph with recall > 0.99 (efSearch ~100-200) visits a few thousand vectors but needs ~1-2 KiB of links per photo on top of the vectors, minutes of build time at 1M on 2 cores, and slow deletes; at <= 100k the exact scan is a few ms, so an approximate index could only pay off near 1M, where the text tower, not the scan, is the larger cost.'
+  figures.approximate_index =
+    'not used. The exact int8 scan with re-rank (the default above 50k photos) has recall@10 = 1.0 here and costs one pass over 512 bytes per photo; an HNSW graph with recall > 0.99 (efSearch ~100-200) visits a few thousand vectors but needs ~1-2 KiB of links per photo on top of the vectors, minutes of build time at 1M on 2 cores, and slow deletes; at <= 100k the exact scan is a few ms, so an approximate index could only pay off near 1M, where the text tower, not the scan, is the larger cost.'
   figures.goals = {
     p95_100k_including_text_ms: '< 50',
     p95_1m_including_text_ms: '< 300',

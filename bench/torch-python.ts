@@ -48,12 +48,13 @@ export function blasVerdict(loaded: readonly string[]): BlasVerdict {
   const blas = loaded.filter((l) => /blas|mkl/i.test(l))
   if (blas.length === 0) return { ok: false, reason: 'PyTorch mapped no BLAS library we can name; no ratio printed' }
   if (blas.every((l) => l.includes('/openblas-openmp/'))) return { ok: true, reason: null }
-  return { ok: false, reason: `PyTorch ran on ${blas.join(', ')}, not Debian's OpenMP OpenBLAS (apt-get install libopenblas0-openmp); no ratio printed against another BLAS` }
+  return {
+    ok: false,
+    reason: `PyTorch ran on ${blas.join(', ')}, not Debian's OpenMP OpenBLAS (apt-get install libopenblas0-openmp); no ratio printed against another BLAS`,
+  }
 }
 
-export type TorchPython =
-  | { python: string; version: string; blas: string[]; verdict: BlasVerdict; env: NodeJS.ProcessEnv }
-  | { missing: string }
+export type TorchPython = { python: string; version: string; blas: string[]; verdict: BlasVerdict; env: NodeJS.ProcessEnv } | { missing: string }
 
 const PROBE = `import torch, json
 torch.ones(64, 64) @ torch.ones(64, 64)

@@ -31,7 +31,18 @@ export interface StepChildArgs {
 export const GPT2_124M: Gpt2Config = { vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: 12, nHead: 12, layerNormEps: 1e-5 }
 
 export function mappingConfig(type: 'mlp' | 'transformer', prefix: number, clipDim = 512): MappingConfig {
-  return { type, prefixLength: prefix, clipLength: type === 'transformer' ? prefix : 0, numLayers: type === 'transformer' ? 8 : 0, clipDim, prefixDim: 768, normalizePrefix: type === 'transformer', mlpHiddenDim: type === 'mlp' ? (768 * prefix) / 2 : 0, numHeads: 8, mlpRatio: 2 }
+  return {
+    type,
+    prefixLength: prefix,
+    clipLength: type === 'transformer' ? prefix : 0,
+    numLayers: type === 'transformer' ? 8 : 0,
+    clipDim,
+    prefixDim: 768,
+    normalizePrefix: type === 'transformer',
+    mlpHiddenDim: type === 'mlp' ? (768 * prefix) / 2 : 0,
+    numHeads: 8,
+    mlpRatio: 2,
+  }
 }
 
 function peakRssMb(): number {
@@ -43,7 +54,16 @@ async function main(a: StepChildArgs): Promise<void> {
   const mapping = mappingConfig(a.type, a.prefix, a.clipDim)
   const t0 = performance.now()
   const session = await TrainingSession.create(
-    { mapping, gpt2: GPT2_124M, mappingWeights: initMappingWeights(mapping, 1), gpt2Weights: randomWeights(gpt2WeightSpec(GPT2_124M), 7, 0.02), tuneGpt2: a.tune, batchSize: a.batch, seqLen: a.tokens, optimizer: PAPER_ADAMW },
+    {
+      mapping,
+      gpt2: GPT2_124M,
+      mappingWeights: initMappingWeights(mapping, 1),
+      gpt2Weights: randomWeights(gpt2WeightSpec(GPT2_124M), 7, 0.02),
+      tuneGpt2: a.tune,
+      batchSize: a.batch,
+      seqLen: a.tokens,
+      optimizer: PAPER_ADAMW,
+    },
     { threads: a.threads, ...(a.cpuMemArena !== undefined ? { cpuMemArena: a.cpuMemArena } : {}) },
   )
   const setupS = (performance.now() - t0) / 1000
@@ -54,7 +74,11 @@ async function main(a: StepChildArgs): Promise<void> {
     embedding: Float32Array.from({ length: mapping.clipDim }, () => rnd() * 2 - 1),
     tokens: Array.from({ length: a.tokens }, () => 1 + Math.floor(rnd() * 50000)),
   }))
-  const batch = makeBatch(items, items.map((_, i) => i), { prefixLength: a.prefix, maxLen: a.tokens, normalize: mapping.normalizePrefix })
+  const batch = makeBatch(
+    items,
+    items.map((_, i) => i),
+    { prefixLength: a.prefix, maxLen: a.tokens, normalize: mapping.normalizePrefix },
+  )
   // Untimed warm-up: ORT's first two runs of a training graph are 2-3x slower (allocation planning, first-touch faults).
   for (let w = 0; w < a.warmup; w++) await session.step(batch, 1e-4)
   const times: number[] = []
@@ -65,11 +89,20 @@ async function main(a: StepChildArgs): Promise<void> {
   }
   const trained = session.trainable.length
   await session.release()
-  process.stdout.write(JSON.stringify({ setup_s: setupS, step_times_s: times, peak_rss_mb: peakRssMb(), rss_after_setup_mb: rssAfterSetup, peak_rss_after_setup_mb: peakAfterSetup, trained_tensors: trained }) + '\n')
+  process.stdout.write(
+    JSON.stringify({
+      setup_s: setupS,
+      step_times_s: times,
+      peak_rss_mb: peakRssMb(),
+      rss_after_setup_mb: rssAfterSetup,
+      peak_rss_after_setup_mb: peakAfterSetup,
+      trained_tensors: trained,
+    }) + '\n',
+  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(JSON.parse(process.argv[2] ?? "{}") as StepChildArgs).catch((e: unknown) => {
+  main(JSON.parse(process.argv[2] ?? '{}') as StepChildArgs).catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
     process.exit(1)
   })

@@ -53,8 +53,30 @@ interface TorchRun {
 }
 
 /** One PyTorch run of `config` (a warm-up step, then `steps` timed ones) in a child process. */
-function runTorch(python: string, env: NodeJS.ProcessEnv, config: string, head: 'all' | 'loss', opts: { batch: number; tokens: number; steps: number; warmup: number; threads: number }): TorchRun {
-  const args = [TORCH_SCRIPT, '--config', config, '--head', head, '--batch-size', String(opts.batch), '--caption-tokens', String(opts.tokens), '--steps', String(opts.steps), '--warmup', String(opts.warmup), '--threads', String(opts.threads)]
+function runTorch(
+  python: string,
+  env: NodeJS.ProcessEnv,
+  config: string,
+  head: 'all' | 'loss',
+  opts: { batch: number; tokens: number; steps: number; warmup: number; threads: number },
+): TorchRun {
+  const args = [
+    TORCH_SCRIPT,
+    '--config',
+    config,
+    '--head',
+    head,
+    '--batch-size',
+    String(opts.batch),
+    '--caption-tokens',
+    String(opts.tokens),
+    '--steps',
+    String(opts.steps),
+    '--warmup',
+    String(opts.warmup),
+    '--threads',
+    String(opts.threads),
+  ]
   const r = spawnSync(python, args, { encoding: 'utf8', env, timeout: 30 * 60_000, maxBuffer: 16 << 20 })
   if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`)
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchRun
@@ -101,16 +123,29 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   ctx.log('missing' in torch ? `PyTorch: ${torch.missing}` : `PyTorch ${torch.version} via ${torch.python} (BLAS: ${torch.blas.join(', ') || 'unknown'})`)
   const noRatio = 'missing' in torch ? null : torch.verdict.reason
   const figures: Record<string, unknown> = {
-    batch_size: B, caption_tokens: L, warmup_steps: warmup, timed_steps_per_round: timedSteps, rounds, threads: THREADS, cpus: os.cpus().length,
+    batch_size: B,
+    caption_tokens: L,
+    warmup_steps: warmup,
+    timed_steps_per_round: timedSteps,
+    rounds,
+    threads: THREADS,
+    cpus: os.cpus().length,
     // glibc malloc settings both sides inherit ([Note: fresh output buffers]).
     malloc_env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_') || k === 'GLIBC_TUNABLES')),
     load_average_at_start: loadAverage(),
-    pytorch: 'missing' in torch
-      ? torch.missing
-      : {
-          python: torch.python, version: torch.version, blas: torch.blas, blas_ok: torch.verdict.ok, ld_library_path: torch.env.LD_LIBRARY_PATH ?? null, script: 'bench/torch/train_step.py', optimizer: 'transformers.AdamW v4.10 math (own implementation)',
-          ...(noRatio ? { warning: noRatio } : {}),
-        },
+    pytorch:
+      'missing' in torch
+        ? torch.missing
+        : {
+            python: torch.python,
+            version: torch.version,
+            blas: torch.blas,
+            blas_ok: torch.verdict.ok,
+            ld_library_path: torch.env.LD_LIBRARY_PATH ?? null,
+            script: 'bench/torch/train_step.py',
+            optimizer: 'transformers.AdamW v4.10 math (own implementation)',
+            ...(noRatio ? { warning: noRatio } : {}),
+          },
   }
   const goals: Record<string, boolean | null> = {}
   for (const c of configs) {
@@ -125,7 +160,17 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       // (the earlier in-process session re-faulted its memory after a PyTorch child had run).
       loads.push(loadAverage())
       ctx.log(`${c.label}: ours round ${r} (own process: graph build, ${warmup} warm-up + ${timedSteps} timed steps)…`)
-      const ours = runOurs({ type: c.type, prefix: c.prefix, tune: c.tune, batch: B, tokens: L, warmup, steps: timedSteps, threads: THREADS, ...(c.clipDim ? { clipDim: c.clipDim } : {}) })
+      const ours = runOurs({
+        type: c.type,
+        prefix: c.prefix,
+        tune: c.tune,
+        batch: B,
+        tokens: L,
+        warmup,
+        steps: timedSteps,
+        threads: THREADS,
+        ...(c.clipDim ? { clipDim: c.clipDim } : {}),
+      })
       oursRuns.push(ours)
       times.push(...ours.step_times_s)
       ctx.log(`${c.label}: ours round ${r}: ${ours.step_times_s.map((x) => x.toFixed(2)).join(' ')} s, peak RSS ${Math.round(ours.peak_rss_mb)} MB`)
@@ -134,7 +179,9 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         const tr = runTorch(torch.python, torch.env, c.label, head, { batch: B, tokens: L, steps: timedSteps, warmup, threads: THREADS })
         torchTimes[head].push(...tr.step_times_s)
         torchRuns.push(tr)
-        ctx.log(`${c.label}: PyTorch --head ${head} round ${r}: ${tr.step_times_s.map((x) => x.toFixed(2)).join(' ')} s, peak RSS ${Math.round(tr.peak_rss_mb)} MB`)
+        ctx.log(
+          `${c.label}: PyTorch --head ${head} round ${r}: ${tr.step_times_s.map((x) => x.toFixed(2)).join(' ')} s, peak RSS ${Math.round(tr.peak_rss_mb)} MB`,
+        )
       }
     }
     const setupS = median(oursRuns.map((o) => o.setup_s))
@@ -174,7 +221,11 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         fig.ratio_vs_pytorch = `not printed: ${noRatio}`
         goals[c.label] = null
       } else {
-        Object.assign(fig, { ratio_vs_pytorch: round2(sps / paperSps), ratio_vs_pytorch_head_on_loss_rows: round2(sps / sameSps), no_worse_than_pytorch: sps >= best })
+        Object.assign(fig, {
+          ratio_vs_pytorch: round2(sps / paperSps),
+          ratio_vs_pytorch_head_on_loss_rows: round2(sps / sameSps),
+          no_worse_than_pytorch: sps >= best,
+        })
         goals[c.label] = sps >= best
       }
     }
@@ -184,7 +235,11 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   figures.load_average_at_end = loadAverage()
   const frozen = figures.transformer8_p10_frozen as { three_epochs_1000_captions_min: number }
   figures.goal = {
-    three_epochs_1000_captions_frozen_under_15_min: { goal: '1,000 captions x 3 epochs, frozen GPT-2 (transformer p10), < 15 min on the 2-core CPU', minutes: frozen.three_epochs_1000_captions_min, met: frozen.three_epochs_1000_captions_min < 15 },
+    three_epochs_1000_captions_frozen_under_15_min: {
+      goal: '1,000 captions x 3 epochs, frozen GPT-2 (transformer p10), < 15 min on the 2-core CPU',
+      minutes: frozen.three_epochs_1000_captions_min,
+      met: frozen.three_epochs_1000_captions_min < 15,
+    },
     no_worse_than_pytorch: {
       goal: "samples/s >= PyTorch's on the same CPU for the same model (the faster of the paper's all-position LM head and the loss-rows-only head)",
       per_config: goals,

@@ -24,14 +24,24 @@ async function timeIt(n: number, fn: (i: number) => Promise<unknown> | unknown):
 
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const photos = ctx.quick ? 10_000 : 100_000
-  const backend = await createBackend({ mode: 'web', dbPath: path.join(ctx.tmpDir, 'lib.db'), dataDir: path.join(ctx.tmpDir, 'data'), cacheDir: path.join(ctx.tmpDir, 'cache'), createMl: null, watch: false, log: () => undefined })
+  const backend = await createBackend({
+    mode: 'web',
+    dbPath: path.join(ctx.tmpDir, 'lib.db'),
+    dataDir: path.join(ctx.tmpDir, 'data'),
+    cacheDir: path.join(ctx.tmpDir, 'cache'),
+    createMl: null,
+    watch: false,
+    log: () => undefined,
+  })
   try {
     const db = backend.engine.db
     const now = Date.now()
     const seedStart = performance.now()
     db.tx(() => {
       db.stmt(`INSERT INTO roots (id, path, added_at) VALUES (1, ?, ?)`).run(path.join(ctx.tmpDir, 'photos'), now)
-      const photo = db.stmt(`INSERT INTO photos (id, size, fast_hash, status, width, height, taken_at, added_at, updated_at) VALUES (?, ?, ?, 'captioned', 4000, 3000, ?, ?, ?)`)
+      const photo = db.stmt(
+        `INSERT INTO photos (id, size, fast_hash, status, width, height, taken_at, added_at, updated_at) VALUES (?, ?, ?, 'captioned', 4000, 3000, ?, ?, ?)`,
+      )
       const p = db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, seen_at) VALUES (?, 1, ?, ?)`)
       const c = db.stmt(`INSERT INTO captions (id, photo_id, text, provenance, model_id, created_at) VALUES (?, ?, ?, 'auto', 'bench', ?)`)
       const link = db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`)
@@ -50,7 +60,7 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
       if (!r.ok) throw new Error(`${method}: ${r.error.message}`)
       return r.value
     }
-    const offsets = Array.from({ length: 40 }, (_, i) => Math.floor(((i * 7919) % 997) / 997 * (photos - 120)))
+    const offsets = Array.from({ length: 40 }, (_, i) => Math.floor((((i * 7919) % 997) / 997) * (photos - 120)))
     const timeline = await timeIt(10, () => call('photos.timeline', {}))
     const page = await timeIt(offsets.length, (i) => call('photos.list', { offset: offsets[i]!, limit: 120 }))
     const folderPage = await timeIt(10, () => call('photos.list', { filter: { folder: path.join(ctx.tmpDir, 'photos', '2019') }, offset: 0, limit: 120 }))

@@ -26,10 +26,17 @@ if (!bin.path) console.warn(`e2e/electron.spec.ts skipped: ${bin.why}; run it on
 
 describe.skipIf(!bin.path)(`desktop app in Electron${bin.path ? '' : ` (skipped: ${bin.why})`}`, () => {
   it('opens a sandboxed window with the welcome, no Node in the page, images by id only', async () => {
-    const build = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: repoRoot, encoding: 'utf8' })
+    const build = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    })
     expect(build.status, build.stderr).toBe(0)
     const data = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-electron-'))
-    const app = await electron.launch({ executablePath: bin.path!, args: [path.join(repoRoot, 'out/main/index.js')], env: { ...process.env, PHOTOCAP_DATA_DIR: data } })
+    const app = await electron.launch({
+      executablePath: bin.path!,
+      args: [path.join(repoRoot, 'out/main/index.js')],
+      env: { ...process.env, PHOTOCAP_DATA_DIR: data },
+    })
     try {
       const page = await app.firstWindow()
       await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor({ timeout: 60_000 })
@@ -54,7 +61,11 @@ describe.skipIf(!bin.path)(`desktop app in Electron${bin.path ? '' : ` (skipped:
   it('shows "restarting the engine" when the ML process dies, and clears when a fresh one answers', async (ctx) => {
     // Uses the build the test above made, and the default pack the desktop app finds (skips without one).
     const data = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-electron-'))
-    const app = await electron.launch({ executablePath: bin.path!, args: [path.join(repoRoot, 'out/main/index.js')], env: { ...process.env, PHOTOCAP_DATA_DIR: data } })
+    const app = await electron.launch({
+      executablePath: bin.path!,
+      args: [path.join(repoRoot, 'out/main/index.js')],
+      env: { ...process.env, PHOTOCAP_DATA_DIR: data },
+    })
     try {
       const page = await app.firstWindow()
       await page.getByRole('heading', { name: 'Welcome to Photocap' }).waitFor({ timeout: 60_000 })
@@ -64,7 +75,10 @@ describe.skipIf(!bin.path)(`desktop app in Electron${bin.path ? '' : ` (skipped:
       const started = await expect
         .poll(mlPid, { timeout: 30_000 })
         .not.toBeNull()
-        .then(() => true, () => false)
+        .then(
+          () => true,
+          () => false,
+        )
       const pid = started ? await mlPid() : null
       if (pid === null) return ctx.skip()
       process.kill(pid, 'SIGKILL')

@@ -40,7 +40,9 @@ export async function lookAt(page: Page, name: string): Promise<Violation[]> {
     // Evaluated over the debugging protocol, which the page's strict CSP does not govern (a <script> tag would be refused).
     if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource())
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe
+      const axe = (
+        window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }
+      ).axe
       const r = await axe.run(document, { resultTypes: ['violations'] })
       return r.violations.map((v) => ({ id: v.id, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }))
     })

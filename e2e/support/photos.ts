@@ -7,7 +7,7 @@ export async function writePhoto(file: string, hue: number): Promise<void> {
   const r = Math.round(128 + 100 * Math.sin(hue))
   const g = Math.round(128 + 100 * Math.sin(hue + 2))
   const b = Math.round(128 + 100 * Math.sin(hue + 4))
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="rgb(${r},${g},${b})"/><circle cx="${100 + (hue * 37) % 120}" cy="120" r="60" fill="rgb(${255 - r},${255 - g},${255 - b})"/></svg>`
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="rgb(${r},${g},${b})"/><circle cx="${100 + ((hue * 37) % 120)}" cy="120" r="60" fill="rgb(${255 - r},${255 - g},${255 - b})"/></svg>`
   const tmp = `${file}.partial`
   await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toFile(tmp)
   fs.renameSync(tmp, file)

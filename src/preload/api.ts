@@ -13,7 +13,8 @@ export interface IpcRendererLike {
 export function createPreloadApi(ipcRenderer: IpcRendererLike): PreloadApi {
   return {
     invoke(method, input) {
-      if (!isMethodName(method)) return Promise.resolve({ ok: false, error: { code: 'unknown_method', message: `unknown method '${String(method).slice(0, 100)}'` } })
+      if (!isMethodName(method))
+        return Promise.resolve({ ok: false, error: { code: 'unknown_method', message: `unknown method '${String(method).slice(0, 100)}'` } })
       return ipcRenderer.invoke(methodChannel(method), input)
     },
     on(event, handler) {

@@ -24,7 +24,14 @@ export function samplePhoto(id: number, over: Partial<PhotoSummary> = {}): Photo
   }
 }
 
-export const sampleCaption: Caption = { text: 'A dog running on a beach at sunset.', provenance: 'auto', modelId: 'tiny-1', decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, createdAt: '2024-05-01T10:00:00.000Z', reviewed: false }
+export const sampleCaption: Caption = {
+  text: 'A dog running on a beach at sunset.',
+  provenance: 'auto',
+  modelId: 'tiny-1',
+  decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 },
+  createdAt: '2024-05-01T10:00:00.000Z',
+  reviewed: false,
+}
 
 export function samplePhotoDetail(id: number, over: Partial<PhotoDetail> = {}): PhotoDetail {
   return {
@@ -50,11 +57,38 @@ export const sampleActivity: Activity = {
   failures: [{ photoId: 3, name: 'broken.jpg', path: '/photos/broken.jpg', stage: 'thumbnail', reason: 'Input file is truncated', attempts: 3 }],
   learning: [],
 }
-export const sampleSettings: Settings = { decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 }, executionProvider: 'auto', workerThreads: 2, activePack: 'tiny' }
+export const sampleSettings: Settings = {
+  decoding: { method: 'greedy', beamSize: 5, maxTokens: 67 },
+  executionProvider: 'auto',
+  workerThreads: 2,
+  activePack: 'tiny',
+}
 export const sampleModels: ModelsInfo = {
   packs: [
-    { id: 'tiny', name: 'Tiny test pack', description: 'Random weights for testing; captions are meaningless.', sizeBytes: 2_000_000, sizeExact: true, sizeAtMostBytes: 2_000_000, installed: true, active: true, isTiny: true, trustedOnFirstUse: [] },
-    { id: 'coco-mlp', name: 'ClipCap COCO (MLP)', description: 'CLIP ViT-B/32 + GPT-2, trained on COCO captions.', sizeBytes: 1_200_000_000, sizeExact: false, sizeAtMostBytes: 2_270_000_000, installed: false, active: false, isTiny: false, trustedOnFirstUse: [] },
+    {
+      id: 'tiny',
+      name: 'Tiny test pack',
+      description: 'Random weights for testing; captions are meaningless.',
+      sizeBytes: 2_000_000,
+      sizeExact: true,
+      sizeAtMostBytes: 2_000_000,
+      installed: true,
+      active: true,
+      isTiny: true,
+      trustedOnFirstUse: [],
+    },
+    {
+      id: 'coco-mlp',
+      name: 'ClipCap COCO (MLP)',
+      description: 'CLIP ViT-B/32 + GPT-2, trained on COCO captions.',
+      sizeBytes: 1_200_000_000,
+      sizeExact: false,
+      sizeAtMostBytes: 2_270_000_000,
+      installed: false,
+      active: false,
+      isTiny: false,
+      trustedOnFirstUse: [],
+    },
   ],
   provider: 'cpu',
   providerFallbackReason: null,
@@ -131,7 +165,10 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
   'folders.pick': { path: null },
   'folders.counts': [{ rootId: 1, path: '/photos', count: 3 }],
   'photos.timeline': { total: 3, months: [{ month: '2024-05', label: 'May 2024', count: 3 }] },
-  'photos.list': { total: 3, items: [samplePhoto(1), samplePhoto(2), samplePhoto(3, { status: 'failed', error: 'Input file is truncated', caption: null, provenance: null })] },
+  'photos.list': {
+    total: 3,
+    items: [samplePhoto(1), samplePhoto(2), samplePhoto(3, { status: 'failed', error: 'Input file is truncated', caption: null, provenance: null })],
+  },
   'photos.get': samplePhotoDetail(1),
   'photos.neighbours': { previous: null, next: 2 },
   'captions.set': { ...sampleCaption, provenance: 'user', modelId: null, decoding: null },
@@ -151,7 +188,10 @@ export const sampleOutputs: { [M in MethodName]: MethodOutput<M> } = {
   'models.install': ok,
   'models.cancelInstall': ok,
   'models.activate': ok,
-  'search.query': { hits: [{ photo: samplePhoto(1, { caption: 'A dog on a beach' }), score: 0.9, source: 'both', snippet: 'A [[dog]] on a beach' }], meaningPending: false },
+  'search.query': {
+    hits: [{ photo: samplePhoto(1, { caption: 'A dog on a beach' }), score: 0.9, source: 'both', snippet: 'A [[dog]] on a beach' }],
+    meaningPending: false,
+  },
   'search.similar': { hits: [{ photo: samplePhoto(2), score: 0.8, source: 'similar', snippet: null }], meaningPending: false },
   'export.run': { written: 3, path: '/tmp/out/captions.csv', tooLong: 0 },
   'training.info': sampleTraining,

@@ -327,7 +327,11 @@ export const FolderListing = z.object({
 const Empty = z.strictObject({})
 const Ok = z.object({ ok: z.literal(true) })
 /** A folder path the user chose; the only path that ever travels from the page. */
-const FolderPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL')
+const FolderPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'must not contain NUL')
 
 // ---------------------------------------------------------------------------
 // The table
@@ -360,9 +364,18 @@ export const methods = {
   'folders.pick': method(Empty, z.object({ path: z.string().nullable() }), 'native folder dialog (Electron)'),
   'folders.counts': method(Empty, z.array(FolderCount), 'sub-folders with photo counts for the sidebar'),
 
-  'photos.timeline': method(z.strictObject({ filter: PhotoFilter.optional(), order: SortOrder.optional() }), z.object({ total: z.number().int(), months: z.array(MonthGroup) }), 'months with counts, newest first (or oldest), undated last'),
+  'photos.timeline': method(
+    z.strictObject({ filter: PhotoFilter.optional(), order: SortOrder.optional() }),
+    z.object({ total: z.number().int(), months: z.array(MonthGroup) }),
+    'months with counts, newest first (or oldest), undated last',
+  ),
   'photos.list': method(
-    z.strictObject({ filter: PhotoFilter.optional(), order: SortOrder.optional(), offset: z.number().int().nonnegative(), limit: z.number().int().min(1).max(1000) }),
+    z.strictObject({
+      filter: PhotoFilter.optional(),
+      order: SortOrder.optional(),
+      offset: z.number().int().nonnegative(),
+      limit: z.number().int().min(1).max(1000),
+    }),
     z.object({ total: z.number().int(), items: z.array(PhotoSummary) }),
     'a page of photos sorted by date taken, newest first (or oldest), undated last',
   ),
@@ -384,7 +397,11 @@ export const methods = {
     Caption,
     'accept the automatic caption as right (review): it is kept, never re-captioned automatically, and counts for learning',
   ),
-  'captions.acceptMany': method(z.strictObject({ photoIds: z.array(PhotoId).min(1).max(100_000) }), z.object({ accepted: z.number().int() }), 'accept the automatic captions of a selection'),
+  'captions.acceptMany': method(
+    z.strictObject({ photoIds: z.array(PhotoId).min(1).max(100_000) }),
+    z.object({ accepted: z.number().int() }),
+    'accept the automatic captions of a selection',
+  ),
   'review.queue': method(
     z.strictObject({ filter: PhotoFilter.optional() }),
     z.object({ ids: z.array(PhotoId), reviewed: z.number().int(), total: z.number().int() }),

@@ -33,7 +33,16 @@ export function fromWireError(wire: WireError): ApiError {
   return new ApiError(wire.code, wire.message)
 }
 
-const codes: ReadonlySet<string> = new Set<ErrorCode>(['invalid_input', 'invalid_output', 'unknown_method', 'not_found', 'forbidden', 'conflict', 'unavailable', 'internal'])
+const codes: ReadonlySet<string> = new Set<ErrorCode>([
+  'invalid_input',
+  'invalid_output',
+  'unknown_method',
+  'not_found',
+  'forbidden',
+  'conflict',
+  'unavailable',
+  'internal',
+])
 
 /** Read an envelope that came over a wire; anything malformed is itself an error. */
 export function readEnvelope(raw: unknown, where: string): { ok: true; value: unknown } | { ok: false; error: ApiError } {

@@ -11,7 +11,20 @@ import { startHttpBridge } from '../../src/main/bridge/http-bridge.ts'
 const dir = process.argv[2]!
 fs.mkdirSync(path.join(dir, 'web'), { recursive: true })
 fs.writeFileSync(path.join(dir, 'web', 'index.html'), '<!doctype html><title>fuzz</title>')
-const backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), createMl: null, watch: false, log: () => undefined })
-const bridge = await startHttpBridge({ dispatcher: backend.dispatcher, events: backend.events, images: backend.images, staticDir: path.join(dir, 'web'), port: 0 })
+const backend = await createBackend({
+  mode: 'web',
+  dbPath: path.join(dir, 'lib.db'),
+  dataDir: path.join(dir, 'data'),
+  cacheDir: path.join(dir, 'cache'),
+  createMl: null,
+  watch: false,
+  log: () => undefined,
+})
+const bridge = await startHttpBridge({
+  dispatcher: backend.dispatcher,
+  events: backend.events,
+  images: backend.images,
+  staticDir: path.join(dir, 'web'),
+  port: 0,
+})
 process.stdout.write(JSON.stringify({ port: bridge.port, token: bridge.token, pid: process.pid }) + '\n')
-

@@ -17,7 +17,13 @@ export interface TestLibrary {
 
 export async function testLibrary(extra: Partial<EngineOptions> = {}): Promise<TestLibrary> {
   const dir = await tempDir('photocap-lib-')
-  const base = { dbPath: path.join(dir, 'library.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), watchStabilityMs: 150, rootRecheckMs: 200 }
+  const base = {
+    dbPath: path.join(dir, 'library.db'),
+    dataDir: path.join(dir, 'data'),
+    cacheDir: path.join(dir, 'cache'),
+    watchStabilityMs: 150,
+    rootRecheckMs: 200,
+  }
   const lib: TestLibrary = {
     engine: await createEngine({ ...base, ...extra }),
     dir,

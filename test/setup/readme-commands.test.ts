@@ -31,7 +31,11 @@ describe("the README's commands", () => {
       for (const tool of ['exiftool', 'chromium']) {
         fs.writeFileSync(path.join(bin, tool), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
       }
-      const quiet = execFileSync('sh', [script], { env: { PATH: `${bin}:/usr/bin:/bin`, PHOTOCAP_CHROMIUM: path.join(bin, 'chromium') }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      const quiet = execFileSync('sh', [script], {
+        env: { PATH: `${bin}:/usr/bin:/bin`, PHOTOCAP_CHROMIUM: path.join(bin, 'chromium') },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       expect(quiet).toBe('')
       // No apt-get on PATH (not Debian): it names what is missing and does not fail the test command.
       fs.rmSync(path.join(bin, 'chromium'))
@@ -40,7 +44,10 @@ describe("the README's commands", () => {
         const real = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((p) => fs.existsSync(p))!
         fs.symlinkSync(real, path.join(noApt, tool))
       }
-      const out = execFileSync(path.join(noApt, 'sh'), ['-c', `sh ${script} 2>&1`], { env: { PATH: `${bin}:${noApt}`, PHOTOCAP_CHROMIUM: path.join(bin, 'chromium') }, encoding: 'utf8' })
+      const out = execFileSync(path.join(noApt, 'sh'), ['-c', `sh ${script} 2>&1`], {
+        env: { PATH: `${bin}:${noApt}`, PHOTOCAP_CHROMIUM: path.join(bin, 'chromium') },
+        encoding: 'utf8',
+      })
       expect(out).toMatch(/missing: chromium\. This script installs them with apt-get/)
       fs.rmSync(noApt, { recursive: true, force: true })
     } finally {

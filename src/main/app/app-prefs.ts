@@ -7,7 +7,12 @@ import { z } from 'zod'
 
 const prefsSchema = z.object({
   welcomeDone: z.boolean().default(false),
-  workerThreads: z.number().int().min(1).max(64).default(Math.max(1, Math.min(4, os.availableParallelism() - 1))),
+  workerThreads: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(Math.max(1, Math.min(4, os.availableParallelism() - 1))),
 })
 
 export type Prefs = z.output<typeof prefsSchema>

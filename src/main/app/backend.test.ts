@@ -14,7 +14,9 @@ let backend: Backend
 const call = apiCaller(() => backend)
 
 const jpeg = (file: string, shade: number): Promise<unknown> =>
-  sharp({ create: { width: 40, height: 30, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } }).jpeg().toFile(file)
+  sharp({ create: { width: 40, height: 30, channels: 3, background: { r: shade, g: 255 - shade, b: 90 } } })
+    .jpeg()
+    .toFile(file)
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-backend-'))
@@ -25,7 +27,15 @@ beforeAll(async () => {
   await jpeg(path.join(photos, 'trip', 'day 2', 'c.jpg'), 120)
   await jpeg(path.join(photos, 'trip', 'day 2', 'd.jpg'), 180)
   fs.writeFileSync(path.join(photos, 'not-a-photo.txt'), 'x')
-  backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), createMl: null, watch: false, log: () => undefined })
+  backend = await createBackend({
+    mode: 'web',
+    dbPath: path.join(dir, 'lib.db'),
+    dataDir: path.join(dir, 'data'),
+    cacheDir: path.join(dir, 'cache'),
+    createMl: null,
+    watch: false,
+    log: () => undefined,
+  })
   await call('roots.add', { path: photos })
   await backend.engine.jobs.whenIdle()
 })
@@ -73,7 +83,10 @@ describe('library views through the API', () => {
     expect(detail.paths[0]).toMatch(/\.jpg$/)
     expect((await call('photos.list', { filter: { hasUserCaption: true }, offset: 0, limit: 10 })).items.map((p) => p.id)).toEqual([first!.id])
     await expect(call('captions.restore', { photoId: first!.id })).rejects.toMatchObject({ code: 'conflict' })
-    await expect(call('captions.regenerate', { photoId: first!.id })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('no model is loaded') })
+    await expect(call('captions.regenerate', { photoId: first!.id })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('no model is loaded'),
+    })
   })
 
   it('answers not_found for photos that do not exist', async () => {
@@ -87,7 +100,10 @@ describe('folder browser', () => {
     const listing = await call('folders.browse', { path: path.join(dir, 'photos') })
     expect(listing.entries.map((e) => e.name)).toEqual(['trip'])
     expect(listing.parent).toBe(dir)
-    await expect(call('folders.browse', { path: path.join(dir, 'nope') })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no such folder') })
+    await expect(call('folders.browse', { path: path.join(dir, 'nope') })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('no such folder'),
+    })
   })
 })
 
@@ -103,7 +119,12 @@ describe('settings, packs and training info', () => {
     // checkpoint, whose size nobody publishes.
     const real = m.packs.filter((p) => !p.isTiny && !p.installed)
     expect(real.map((p) => p.id)).toContain('clipcap-coco-vitb32')
-    expect(real.find((p) => p.id === 'clipcap-coco-vitb32')).toMatchObject({ sizeBytes: 4186 + 605157884 + 862328 + 524657 + 665 + 548105171, sizeExact: false, sizeAtMostBytes: 4186 + 605157884 + 862328 + 524657 + 665 + 548105171 + 2 ** 30, trustedOnFirstUse: [] })
+    expect(real.find((p) => p.id === 'clipcap-coco-vitb32')).toMatchObject({
+      sizeBytes: 4186 + 605157884 + 862328 + 524657 + 665 + 548105171,
+      sizeExact: false,
+      sizeAtMostBytes: 4186 + 605157884 + 862328 + 524657 + 665 + 548105171 + 2 ** 30,
+      trustedOnFirstUse: [],
+    })
   })
 
   it('says how many user captions training has and needs', async () => {

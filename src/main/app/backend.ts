@@ -80,7 +80,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     mlLoading = (async () => {
       const settings = engine.settings.get()
       try {
-        const next = await create({ packDir: options.packDir ?? settings.activePack, dataDir: options.dataDir, provider: settings.provider, threads: prefs.get().workerThreads })
+        const next = await create({
+          packDir: options.packDir ?? settings.activePack,
+          dataDir: options.dataDir,
+          provider: settings.provider,
+          threads: prefs.get().workerThreads,
+        })
         const old = ml
         ml = next
         mlError = null
@@ -149,7 +154,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 
   return {
     engine,
-    dispatcher: createDispatcher(handlers.table, { onError: (method, error) => log(`photocap: ${method} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`) }),
+    dispatcher: createDispatcher(handlers.table, {
+      onError: (method, error) => log(`photocap: ${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    }),
     events,
     images,
     get mlReady() {

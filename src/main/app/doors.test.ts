@@ -22,7 +22,15 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-doors-'))
   await writeJpeg(file('mine.jpg'), { seed: 1 })
   await writeJpeg(file('auto.jpg'), { seed: 2 })
-  backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: sharedTinyDataDir(), cacheDir: path.join(dir, 'cache'), createMl: () => tinyMl(), watch: false, log: () => undefined })
+  backend = await createBackend({
+    mode: 'web',
+    dbPath: path.join(dir, 'lib.db'),
+    dataDir: sharedTinyDataDir(),
+    cacheDir: path.join(dir, 'cache'),
+    createMl: () => tinyMl(),
+    watch: false,
+    log: () => undefined,
+  })
   await backend.mlReady
   await call('settings.update', { decoding: { method: 'greedy', maxTokens: 6 } })
   await call('roots.add', { path: path.join(dir, 'photos') })
@@ -62,11 +70,13 @@ describe('captions.regenerate', () => {
     expect(await call('photos.get', { id: mine })).toMatchObject({ caption: 'my own words', provenance: 'user', hasAutoCaption: true })
   })
 
-  it('through the CLI: the same operation, the same rule for the person\'s own caption', async () => {
+  it("through the CLI: the same operation, the same rule for the person's own caption", async () => {
     const { io, out, err } = captureIo(dir, { PHOTOCAP_DATA_DIR: sharedTinyDataDir(), PHOTOCAP_ML_IN_PROCESS: '1' })
     const historyOf = (name: string): number => backend.engine.captions.history(idOf(name)).length
     const [autoBefore, mineBefore] = [historyOf('auto.jpg'), historyOf('mine.jpg')]
-    expect(await main(['caption', 'again', 'photos/auto.jpg', 'photos/mine.jpg', '--db', 'lib.db', '--greedy', '--max-tokens', '4'], io), err.join('\n')).toBe(0)
+    expect(await main(['caption', 'again', 'photos/auto.jpg', 'photos/mine.jpg', '--db', 'lib.db', '--greedy', '--max-tokens', '4'], io), err.join('\n')).toBe(
+      0,
+    )
     expect(out[0]).toMatch(new RegExp(`^photo ${idOf('auto.jpg')}: \\S`))
     expect(out[1]).toMatch(/kept in the history: your own caption stays/)
     expect([historyOf('auto.jpg'), historyOf('mine.jpg')]).toEqual([autoBefore + 1, mineBefore + 1])

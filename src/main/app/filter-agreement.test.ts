@@ -24,9 +24,19 @@ beforeAll(async () => {
   photos = path.join(dir, 'photos')
   for (const [i, name] of names.entries()) {
     fs.mkdirSync(path.dirname(path.join(photos, name)), { recursive: true })
-    await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: i * 40, g: 200 - i * 30, b: 90 } } }).jpeg().toFile(path.join(photos, name))
+    await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: i * 40, g: 200 - i * 30, b: 90 } } })
+      .jpeg()
+      .toFile(path.join(photos, name))
   }
-  backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), createMl: null, watch: false, log: () => undefined })
+  backend = await createBackend({
+    mode: 'web',
+    dbPath: path.join(dir, 'lib.db'),
+    dataDir: path.join(dir, 'data'),
+    cacheDir: path.join(dir, 'cache'),
+    createMl: null,
+    watch: false,
+    log: () => undefined,
+  })
   await call('roots.add', { path: photos })
   await backend.engine.jobs.whenIdle()
   // Give the photos what indexing without a model cannot: dates, cameras, states and a user caption.
@@ -91,7 +101,10 @@ describe('one filter, two doors', () => {
   })
 
   it('an unreadable date is invalid input naming the value, through both doors', async () => {
-    await expect(call('photos.list', { filter: { from: 'last summer' }, offset: 0, limit: 10 })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining("'last summer'") })
+    await expect(call('photos.list', { filter: { from: 'last summer' }, offset: 0, limit: 10 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining("'last summer'"),
+    })
     await expect(call('search.query', { text: 'holiday', filter: { to: 'soon' }, limit: 10 })).rejects.toMatchObject({ code: 'invalid_input' })
   })
 })

@@ -13,7 +13,10 @@ import { ApiError } from '../../shared/errors.ts'
 type Listing = MethodOutput<'folders.browse'>
 
 async function isDir(p: string): Promise<boolean> {
-  return fs.stat(p).then((s) => s.isDirectory(), () => false)
+  return fs.stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
 }
 
 export async function places(home = os.homedir()): Promise<Listing['places']> {
@@ -37,7 +40,14 @@ export async function browseFolder(requested: string | undefined, home = os.home
     entries = await fs.readdir(target, { withFileTypes: true })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such folder' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'not a folder' : (error as Error).message
+    const why =
+      code === 'ENOENT'
+        ? 'no such folder'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOTDIR'
+            ? 'not a folder'
+            : (error as Error).message
     throw new ApiError(code === 'ENOENT' ? 'not_found' : 'invalid_input', `cannot open ${target}: ${why}`)
   }
   const dirs: Listing['entries'] = []

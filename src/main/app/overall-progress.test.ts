@@ -14,7 +14,9 @@ import type { Activity } from '../../shared/types.ts'
 
 type Counts = Record<JobKind, { queued: number; running: number; failed: number }>
 const counts = (pending: Partial<Record<JobKind, number>>): Counts =>
-  Object.fromEntries((['scan', 'ingest', 'thumbnail', 'embed', 'caption'] as JobKind[]).map((k) => [k, { queued: pending[k] ?? 0, running: 0, failed: 0 }])) as Counts
+  Object.fromEntries(
+    (['scan', 'ingest', 'thumbnail', 'embed', 'caption'] as JobKind[]).map((k) => [k, { queued: pending[k] ?? 0, running: 0, failed: 0 }]),
+  ) as Counts
 
 describe('overall progress in photos', () => {
   it('keeps the total while photos move from reading to captioning, and reads "Preparing 60 new photos: 41 of 60"', () => {
@@ -70,12 +72,22 @@ describe('overall progress through the API', () => {
     const photos = path.join(tmp, 'photos')
     await fs.mkdir(photos)
     await writePhotoFolder(photos, 5, { perFolder: 5 })
-    backend = await createBackend({ mode: 'web', dbPath: path.join(tmp, 'lib.db'), dataDir: path.join(tmp, 'data'), cacheDir: path.join(tmp, 'cache'), createMl: null, watch: false, log: () => undefined })
+    backend = await createBackend({
+      mode: 'web',
+      dbPath: path.join(tmp, 'lib.db'),
+      dataDir: path.join(tmp, 'data'),
+      cacheDir: path.join(tmp, 'cache'),
+      createMl: null,
+      watch: false,
+      log: () => undefined,
+    })
     // jobs.progressed reaches the page at most every 200 ms; ask jobs.activity at each engine step too.
     const seen: Promise<Activity>[] = []
     const b = backend
     b.events.on('jobs.progressed', (a) => seen.push(Promise.resolve(a)))
-    b.engine.events.on('jobs.progressed', () => seen.push(b.dispatcher.dispatch('jobs.activity', {}).then((r) => (r.ok ? (r.value as Activity) : Promise.reject(new Error(r.error.message))))))
+    b.engine.events.on('jobs.progressed', () =>
+      seen.push(b.dispatcher.dispatch('jobs.activity', {}).then((r) => (r.ok ? (r.value as Activity) : Promise.reject(new Error(r.error.message))))),
+    )
     const r = await backend.dispatcher.dispatch('roots.add', { path: photos })
     expect(r.ok).toBe(true)
     await backend.engine.jobs.whenIdle()

@@ -23,9 +23,14 @@ export function overallProgress(p: JobProgress): OverallProgress | null {
   const stages = p.photos?.stages ?? []
   const finding = left('scan') > 0
   const label =
-    total === 0 ? 'Looking for photos in your folders'
-    : stages.includes('ingest') ? (finding ? `Preparing ${photos(total)} found so far` : `Preparing ${photos(total, 'new ')}`)
-    : stages.every((k) => k === 'caption') ? `Captioning ${photos(total)}`
-    : `Preparing ${photos(total)}`
+    total === 0
+      ? 'Looking for photos in your folders'
+      : stages.includes('ingest')
+        ? finding
+          ? `Preparing ${photos(total)} found so far`
+          : `Preparing ${photos(total, 'new ')}`
+        : stages.every((k) => k === 'caption')
+          ? `Captioning ${photos(total)}`
+          : `Preparing ${photos(total)}`
   return { label, done, total, finding, etaSeconds: p.etaSeconds, phases }
 }

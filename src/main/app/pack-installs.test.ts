@@ -59,7 +59,11 @@ describe('installing a pack from the app', () => {
   it('states the size before, reports progress, and marks the trusted-on-first-use file after', async () => {
     const dataDir = path.join(work, 'data')
     const before = knownPacksSafe(dataDir).find((p) => p.name === 'app-tiny')!
-    expect(packSizeFields(before)).toEqual({ sizeBytes: before.download.knownBytes, sizeExact: false, sizeAtMostBytes: before.download.knownBytes + 10_000_000 })
+    expect(packSizeFields(before)).toEqual({
+      sizeBytes: before.download.knownBytes,
+      sizeExact: false,
+      sizeAtMostBytes: before.download.knownBytes + 10_000_000,
+    })
     expect(before.download.knownBytes).toBeGreaterThan(1_000_000)
 
     const installs = createPackInstalls({ dataDir, onChange: () => {} })
@@ -69,7 +73,15 @@ describe('installing a pack from the app', () => {
     expect(done.state).toBe('done')
     expect(done.receivedBytes).toBe(done.totalBytes)
     const dir = path.join(dataDir, 'models', 'app-tiny')
-    expect(trustedFiles(dir)).toEqual([{ path: 'mapping/model.safetensors', sha256: crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, 'mapping', 'model.safetensors'))).digest('hex') }])
+    expect(trustedFiles(dir)).toEqual([
+      {
+        path: 'mapping/model.safetensors',
+        sha256: crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, 'mapping', 'model.safetensors')))
+          .digest('hex'),
+      },
+    ])
   })
 
   it('cancel: state "cancelled", part files kept', async () => {

@@ -52,7 +52,16 @@ export function createPackInstalls(deps: { dataDir: string; onChange: () => void
       if (!known) throw new ApiError('not_found', `no pack manifest named '${packId}'`)
       const done = new Map<string, number>()
       const sizes = new Map<string, number>()
-      const current: InstallState = { packId, receivedBytes: 0, totalBytes: known.download.knownBytes, state: 'running', error: null, bytesPerSecond: null, etaSeconds: null, notice: null }
+      const current: InstallState = {
+        packId,
+        receivedBytes: 0,
+        totalBytes: known.download.knownBytes,
+        state: 'running',
+        error: null,
+        bytesPerSecond: null,
+        etaSeconds: null,
+        notice: null,
+      }
       state = current
       abort = new AbortController()
       void installPack(packId, {
@@ -67,7 +76,10 @@ export function createPackInstalls(deps: { dataDir: string; onChange: () => void
           if (p.total !== null) sizes.set(file, p.total)
           current.receivedBytes = [...done.values()].reduce((a, b) => a + b, 0)
           // Stated sizes first; a file without one counts once its server says.
-          current.totalBytes = Math.max(current.receivedBytes, known.download.knownBytes + [...sizes.entries()].filter(([f]) => known.download.unknownFiles.includes(f)).reduce((a, [, b]) => a + b, 0))
+          current.totalBytes = Math.max(
+            current.receivedBytes,
+            known.download.knownBytes + [...sizes.entries()].filter(([f]) => known.download.unknownFiles.includes(f)).reduce((a, [, b]) => a + b, 0),
+          )
           current.bytesPerSecond = p.bytesPerSecond
           current.etaSeconds = p.bytesPerSecond ? Math.max(0, (current.totalBytes - current.receivedBytes) / p.bytesPerSecond) : null
           changed()

@@ -14,7 +14,7 @@ import { tempDir, writePhotoFolder } from '../../../test/helpers/photo-folders.t
 import { createBackend } from './backend.ts'
 
 describe('one vocabulary', () => {
-  it('the API names the engine\'s states and caption authors, word for word', () => {
+  it("the API names the engine's states and caption authors, word for word", () => {
     expect(api.PhotoStatus.options).toEqual([...PHOTO_STATES])
     expect(api.CaptionFilter.options).toEqual([...CAPTION_FILTERS])
     expect(Object.keys(api.events)).toContain('photos.changed')
@@ -38,7 +38,15 @@ describe('one vocabulary', () => {
       expect(await main(['status', '--db', 'lib.db', '--json'], status.io)).toBe(0)
       expect(JSON.parse(status.out[0]!).byState).toEqual({ queued: 0, processing: 3, done: 0, failed: 1, missing: 0 })
 
-      const backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: env.PHOTOCAP_DATA_DIR, cacheDir: path.join(dir, 'cache'), createMl: null, watch: false, log: () => undefined })
+      const backend = await createBackend({
+        mode: 'web',
+        dbPath: path.join(dir, 'lib.db'),
+        dataDir: env.PHOTOCAP_DATA_DIR,
+        cacheDir: path.join(dir, 'cache'),
+        createMl: null,
+        watch: false,
+        log: () => undefined,
+      })
       try {
         await backend.engine.jobs.whenIdle()
         const r = await backend.dispatcher.dispatch('photos.list', { offset: 0, limit: 100 })

@@ -22,11 +22,14 @@ import { startHttpBridge, type HttpBridge } from './http-bridge.ts'
 
 /** Handlers that record which method ran and answer with the sample output. */
 function recordingHandlers(calls: MethodName[]): Handlers {
-  const entries = methodNames.map((m) => [m, (input: unknown) => {
-    calls.push(m)
-    void input
-    return sampleOutputs[m]
-  }])
+  const entries = methodNames.map((m) => [
+    m,
+    (input: unknown) => {
+      calls.push(m)
+      void input
+      return sampleOutputs[m]
+    },
+  ])
   return Object.fromEntries(entries) as Handlers
 }
 
@@ -104,7 +107,10 @@ describe('Electron IPC adapter (with a test double for Electron IPC)', () => {
     const api = createPreloadApi(ipc.renderer)
     const reply = await api.invoke('photos.get', { id: '../../etc/passwd' })
     expect(reply).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/^photos\.get: invalid input: id: .*number/) } })
-    expect(await api.invoke('photos.get', { id: 1, extra: true })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('extra') } })
+    expect(await api.invoke('photos.get', { id: 1, extra: true })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('extra') },
+    })
   })
   it('refuses names outside the table in the preload', async () => {
     const api = createPreloadApi(ipc.renderer)
@@ -148,7 +154,10 @@ describe('HTTP + WebSocket adapter', () => {
   })
   it('the client refuses bad input before sending it', async () => {
     calls.length = 0
-    await expect(transport.call('captions.set', { photoId: 1, text: '' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('captions.set: invalid input: text') })
+    await expect(transport.call('captions.set', { photoId: 1, text: '' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('captions.set: invalid input: text'),
+    })
     expect(calls).toEqual([])
   })
 })

@@ -61,10 +61,31 @@ function generator(seed: number) {
   const int = (n: number): number => Math.floor(r() * n)
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!
   const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)))
-  const nasty = ['//[x', '/api/%E0%A4%A', '/%', '/%zz', '/api/%', '/api/%C0%AF', '/img/thumb/%E0', '/ws?token=%', '/\u0000', '/..%2f..%2f', 'http://[::1', '*', '', '/api/' + 'a'.repeat(9000), '/?token=' + '%'.repeat(50), '/ws/%E0%A4%A', '//[x/ws', '/api/roots.list?%']
+  const nasty = [
+    '//[x',
+    '/api/%E0%A4%A',
+    '/%',
+    '/%zz',
+    '/api/%',
+    '/api/%C0%AF',
+    '/img/thumb/%E0',
+    '/ws?token=%',
+    '/\u0000',
+    '/..%2f..%2f',
+    'http://[::1',
+    '*',
+    '',
+    '/api/' + 'a'.repeat(9000),
+    '/?token=' + '%'.repeat(50),
+    '/ws/%E0%A4%A',
+    '//[x/ws',
+    '/api/roots.list?%',
+  ]
   const methods = ['GET', 'POST', 'HEAD', 'PUT', 'OPTIONS', 'DELETE', 'PATCH', 'CONNECT', 'TRACE', 'G\u0000T', 'POS', 'X'.repeat(40)]
-  const targetOf = (): string => (r() < 0.6 ? pick(nasty) : r() < 0.5 ? '/' + bytes(int(40)).toString('latin1') : '/api/' + encodeURIComponent(bytes(int(20)).toString('latin1')))
-  const host = (): string => (r() < 0.85 ? `host: 127.0.0.1:${target.port}\r\n` : pick(['', 'host: evil.example\r\n', 'host:\r\n', `host: 127.0.0.1:${target.port}\r\nhost: x\r\n`]))
+  const targetOf = (): string =>
+    r() < 0.6 ? pick(nasty) : r() < 0.5 ? '/' + bytes(int(40)).toString('latin1') : '/api/' + encodeURIComponent(bytes(int(20)).toString('latin1'))
+  const host = (): string =>
+    r() < 0.85 ? `host: 127.0.0.1:${target.port}\r\n` : pick(['', 'host: evil.example\r\n', 'host:\r\n', `host: 127.0.0.1:${target.port}\r\nhost: x\r\n`])
   const headerJunk = (): string =>
     pick([
       '',
@@ -90,12 +111,20 @@ function generator(seed: number) {
     const payload = r() < 0.3 ? Buffer.from([0xc3, 0x28, 0xed, 0xa0, 0x80]) : bytes(int(r() < 0.1 ? 70_000 : 200))
     const masked = r() < 0.9
     const len = payload.length
-    const lenBytes = r() < 0.1 ? Buffer.from([masked ? 0xff : 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) : len < 126 ? Buffer.from([(masked ? 0x80 : 0) | len]) : len < 65536 ? Buffer.from([(masked ? 0x80 : 0) | 126, len >> 8, len & 255]) : Buffer.concat([Buffer.from([(masked ? 0x80 : 0) | 127, 0, 0, 0, 0]), Buffer.from([len >>> 24, (len >> 16) & 255, (len >> 8) & 255, len & 255])])
+    const lenBytes =
+      r() < 0.1
+        ? Buffer.from([masked ? 0xff : 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+        : len < 126
+          ? Buffer.from([(masked ? 0x80 : 0) | len])
+          : len < 65536
+            ? Buffer.from([(masked ? 0x80 : 0) | 126, len >> 8, len & 255])
+            : Buffer.concat([Buffer.from([(masked ? 0x80 : 0) | 127, 0, 0, 0, 0]), Buffer.from([len >>> 24, (len >> 16) & 255, (len >> 8) & 255, len & 255])])
     const mask = masked ? bytes(4) : Buffer.alloc(0)
     const body = masked ? Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!)) : payload
     return Buffer.concat([Buffer.from([fin | rsv | opcode]), lenBytes, mask, body])
   }
-  const valid = (): string => `POST /api/roots.list HTTP/1.1\r\nhost: 127.0.0.1:${target.port}\r\ncontent-type: application/json\r\nx-photocap-token: ${target.token}\r\ncontent-length: 2\r\n\r\n{}`
+  const valid = (): string =>
+    `POST /api/roots.list HTTP/1.1\r\nhost: 127.0.0.1:${target.port}\r\ncontent-type: application/json\r\nx-photocap-token: ${target.token}\r\ncontent-length: 2\r\n\r\n{}`
   /** Flip, drop or duplicate a few bytes of a valid request. */
   const mutated = (): Buffer => {
     const b = Buffer.from(valid(), 'latin1')
@@ -112,11 +141,23 @@ function generator(seed: number) {
   return (): Buffer[] => {
     switch (int(6)) {
       case 0:
-        return [Buffer.from(`${pick(methods)} ${targetOf()} ${pick(['HTTP/1.1', 'HTTP/1.0', 'HTTP/9.9', 'HTTP/1.1 x', ''])}\r\n${host()}${headerJunk()}\r\n`, 'latin1')]
+        return [
+          Buffer.from(
+            `${pick(methods)} ${targetOf()} ${pick(['HTTP/1.1', 'HTTP/1.0', 'HTTP/9.9', 'HTTP/1.1 x', ''])}\r\n${host()}${headerJunk()}\r\n`,
+            'latin1',
+          ),
+        ]
       case 1: {
-        const body = r() < 0.5 ? bytes(int(3000)) : Buffer.from(pick(['{', '{"a":', 'null', '[]'.repeat(500), '{"__proto__":{"x":1}}', '"\ud800"', '{"id":1e999}']))
+        const body =
+          r() < 0.5 ? bytes(int(3000)) : Buffer.from(pick(['{', '{"a":', 'null', '[]'.repeat(500), '{"__proto__":{"x":1}}', '"\ud800"', '{"id":1e999}']))
         const framing = r() < 0.7 ? `content-length: ${r() < 0.8 ? body.length : int(5000)}\r\n` : 'transfer-encoding: chunked\r\n'
-        return [Buffer.from(`POST ${r() < 0.7 ? '/api/' + pick(['roots.list', 'photos.get', 'search.query', 'captions.set', 'x', '%E0%A4%A']) : targetOf()} HTTP/1.1\r\n${host()}content-type: application/json\r\nx-photocap-token: ${target.token}\r\n${framing}\r\n`, 'latin1'), body]
+        return [
+          Buffer.from(
+            `POST ${r() < 0.7 ? '/api/' + pick(['roots.list', 'photos.get', 'search.query', 'captions.set', 'x', '%E0%A4%A']) : targetOf()} HTTP/1.1\r\n${host()}content-type: application/json\r\nx-photocap-token: ${target.token}\r\n${framing}\r\n`,
+            'latin1',
+          ),
+          body,
+        ]
       }
       case 2:
         return [mutated()]
@@ -149,7 +190,14 @@ function attack(pieces: Buffer[]): Promise<void> {
 function normalCall(): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: target.port, method: 'POST', path: '/api/roots.list', agent: false, headers: { host: `127.0.0.1:${target.port}`, 'content-type': 'application/json', 'x-photocap-token': target.token } },
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        method: 'POST',
+        path: '/api/roots.list',
+        agent: false,
+        headers: { host: `127.0.0.1:${target.port}`, 'content-type': 'application/json', 'x-photocap-token': target.token },
+      },
       (res) => {
         let body = ''
         res.on('data', (c: Buffer) => (body += c.toString()))

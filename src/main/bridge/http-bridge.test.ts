@@ -21,13 +21,21 @@ let bridge: HttpBridge
 let photoId: number
 
 /** A raw request, so the test controls every header (fetch would add or forbid some). */
-function request(method: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function request(
+  method: string,
+  urlPath: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: bridge.port, method, path: urlPath, headers: { host: `127.0.0.1:${bridge.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }))
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port: bridge.port, method, path: urlPath, headers: { host: `127.0.0.1:${bridge.port}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }))
+      },
+    )
     req.on('error', reject)
     if (body !== undefined) req.write(body)
     req.end()
@@ -83,11 +91,21 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-bridge-'))
   const photos = path.join(dir, 'photos')
   fs.mkdirSync(photos)
-  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 80, b: 40 } } }).jpeg().toFile(path.join(photos, 'red.jpg'))
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .jpeg()
+    .toFile(path.join(photos, 'red.jpg'))
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'not for the page')
   fs.mkdirSync(path.join(dir, 'web'))
   fs.writeFileSync(path.join(dir, 'web', 'index.html'), '<!doctype html><title>t</title>')
-  backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), createMl: null, watch: false, log: () => undefined })
+  backend = await createBackend({
+    mode: 'web',
+    dbPath: path.join(dir, 'lib.db'),
+    dataDir: path.join(dir, 'data'),
+    cacheDir: path.join(dir, 'cache'),
+    createMl: null,
+    watch: false,
+    log: () => undefined,
+  })
   bridge = await startHttpBridge({ dispatcher: backend.dispatcher, events: backend.events, images: backend.images, staticDir: path.join(dir, 'web'), port: 0 })
   await backend.engine.roots.add(photos)
   await backend.engine.jobs.whenIdle()
@@ -219,7 +237,13 @@ describe('HTTP bridge security', () => {
     expect(JSON.parse(sized.body).error.message).toContain('over 1048576 bytes')
     const chunked = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: bridge.port, method: 'POST', path: '/api/roots.list', headers: { host: `127.0.0.1:${bridge.port}`, 'content-type': 'application/json', 'x-photocap-token': bridge.token, 'transfer-encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port: bridge.port,
+          method: 'POST',
+          path: '/api/roots.list',
+          headers: { host: `127.0.0.1:${bridge.port}`, 'content-type': 'application/json', 'x-photocap-token': bridge.token, 'transfer-encoding': 'chunked' },
+        },
         (res) => {
           res.resume()
           resolve(res.statusCode ?? 0)

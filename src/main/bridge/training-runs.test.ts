@@ -37,7 +37,15 @@ afterAll(async () => {
 describe('training through the API', () => {
   it('runs in a child process with live progress; pause keeps the checkpoint and resume finishes the version', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-train-api-'))
-    backend = await createBackend({ mode: 'web', dbPath: path.join(dir, 'lib.db'), dataDir: path.join(dir, 'data'), cacheDir: path.join(dir, 'cache'), createMl: null, watch: false, log: () => undefined })
+    backend = await createBackend({
+      mode: 'web',
+      dbPath: path.join(dir, 'lib.db'),
+      dataDir: path.join(dir, 'data'),
+      cacheDir: path.join(dir, 'cache'),
+      createMl: null,
+      watch: false,
+      log: () => undefined,
+    })
     const db = backend.engine.db
     seedLibrary(db, 24, 16)
     const before = captionsSnapshot(db)
@@ -68,7 +76,12 @@ describe('training through the API', () => {
     expect(end.versions.find((x) => x.id === String(v!.id))?.valLoss).toBeGreaterThan(0)
     // Both rows filled: the pack (before training) measured on the same 4 held-out captions, said in words.
     expect(end.versions[0]).toMatchObject({ id: 'pack', valLoss: expect.any(Number), bleu4: expect.any(Number), cider: expect.any(Number) })
-    expect(end.evaluation).toMatchObject({ versionId: String(v!.id), heldOut: 4, before: { valLoss: expect.any(Number) }, after: { valLoss: expect.any(Number) } })
+    expect(end.evaluation).toMatchObject({
+      versionId: String(v!.id),
+      heldOut: 4,
+      before: { valLoss: expect.any(Number) },
+      after: { valLoss: expect.any(Number) },
+    })
     expect(end.evaluation!.summary).toMatch(/^\d of your 4 held-out photos now reads? like yours \(before training: \d of 4\)\.$/)
     expect(end.run!.points.at(-1)!.valLoss).toBeGreaterThan(0) // the held-out loss of the finished model
     expect(end.run!.provider).toBe('cpu')

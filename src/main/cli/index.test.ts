@@ -8,14 +8,32 @@ import type { CliIo } from './io.ts'
 
 function captureIo() {
   const err: string[] = []
-  const io: CliIo = { out: () => undefined, err: (t) => err.push(t), progress: () => undefined, interactive: false, cwd: os.tmpdir(), env: { PHOTOCAP_DATA_DIR: os.tmpdir() } }
+  const io: CliIo = {
+    out: () => undefined,
+    err: (t) => err.push(t),
+    progress: () => undefined,
+    interactive: false,
+    cwd: os.tmpdir(),
+    env: { PHOTOCAP_DATA_DIR: os.tmpdir() },
+  }
   return { io, err }
 }
 
 describe('photocap dispatcher', () => {
   it.each([
-    ['caption', 'x.jpg'], ['caption', 'set', 'x.jpg', 'text'], ['embed', '--text', 'x'], ['models', 'list'], ['index', 'photos'], ['watch'], ['list'], ['status'],
-    ['search', 'dog'], ['similar', 'x.jpg'], ['export', '--format', 'csv'], ['train', '--data', 'x', '--pack', 'p', '--out', 'o'], ['serve'],
+    ['caption', 'x.jpg'],
+    ['caption', 'set', 'x.jpg', 'text'],
+    ['embed', '--text', 'x'],
+    ['models', 'list'],
+    ['index', 'photos'],
+    ['watch'],
+    ['list'],
+    ['status'],
+    ['search', 'dog'],
+    ['similar', 'x.jpg'],
+    ['export', '--format', 'csv'],
+    ['train', '--data', 'x', '--pack', 'p', '--out', 'o'],
+    ['serve'],
   ])('an unknown flag is a usage error with status 2: %s', async (...argv) => {
     const c = captureIo()
     expect(await main([...argv, '--no-such-flag'], c.io)).toBe(2)

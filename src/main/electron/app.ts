@@ -100,7 +100,11 @@ export async function startElectronApp(): Promise<void> {
         const provider = o.provider as ProviderRequest
         // The one ML factory, with the worker in an Electron utility process, watched for crashes.
         let service: { start?: () => Promise<unknown> } | undefined
-        const launch = watchEngine(utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here), reportEngine, async () => service?.start?.())
+        const launch = watchEngine(
+          utilityMlLauncher((entry, args, options) => utilityProcess.fork(entry, args, options), here),
+          reportEngine,
+          async () => service?.start?.(),
+        )
         const ml = await createMlService({ packDir, dataDir: o.dataDir, provider, threads: o.threads, log: (t) => console.log(t), launch })
         service = ml as unknown as { start?: () => Promise<unknown> }
         return ml

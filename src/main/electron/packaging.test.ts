@@ -55,7 +55,10 @@ beforeAll(() => {
   const sources = [...walk('src/main'), ...walk('src/preload'), ...walk('src/renderer'), ...walk('src/shared')]
   const output = [...walk('out/main'), ...walk('out/preload'), ...walk('out/renderer')]
   if (output.length === 0 || newest(sources) > Math.min(...output.map((f) => fs.statSync(path.join(root, f)).mtimeMs))) {
-    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'error'], { cwd: root, encoding: 'utf8' })
+    const r = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'error'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
     if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stderr}\n${r.stdout}`)
   }
   built = [...walk('out/main'), ...walk('out/preload'), ...walk('out/renderer'), 'package.json']
@@ -64,7 +67,10 @@ beforeAll(() => {
 describe('electron-builder configuration against the built app', () => {
   it('every include pattern of `files` matches built files', () => {
     for (const pattern of config.files.filter((p) => !p.startsWith('!') && !p.startsWith('node_modules'))) {
-      expect(built.filter((f) => match(f, pattern)), pattern).not.toHaveLength(0)
+      expect(
+        built.filter((f) => match(f, pattern)),
+        pattern,
+      ).not.toHaveLength(0)
     }
   })
 
@@ -92,7 +98,8 @@ describe('electron-builder configuration against the built app', () => {
   })
 
   it('leaves out source maps, the web build and sources', () => {
-    for (const f of ['out/main/index.js.map', 'out/renderer-web/index.html', 'src/main/index.ts', 'e2e/library.spec.ts']) expect(included(f, config.files), f).toBe(false)
+    for (const f of ['out/main/index.js.map', 'out/renderer-web/index.html', 'src/main/index.ts', 'e2e/library.spec.ts'])
+      expect(included(f, config.files), f).toBe(false)
   })
 
   it('the built renderer keeps its strict CSP and loads nothing remote', () => {
@@ -115,13 +122,21 @@ describe('resource folders the bundled engine reads (extraResources)', () => {
       const files = fs.readdirSync(path.join(root, from)).filter((f) => entry!.filter.some((p) => match(f, p)))
       expect(files.length, from).toBeGreaterThan(0)
       expect(files.every((f) => f.endsWith(ext))).toBe(true)
-      expect(fs.readdirSync(path.join(root, from)).filter((f) => f.endsWith(ext)).sort()).toEqual(files.sort())
+      expect(
+        fs
+          .readdirSync(path.join(root, from))
+          .filter((f) => f.endsWith(ext))
+          .sort(),
+      ).toEqual(files.sort())
     })
   }
 
   it('the packaged app looks for them where electron-builder puts them', () => {
     const dirs = resourceDirs({ packaged: true, resourcesPath: '/opt/Photocap/resources', appPath: '/opt/Photocap/resources/app.asar' })
-    expect(dirs).toEqual({ modelsManifestDir: path.join('/opt/Photocap/resources', 'models'), migrationsDir: path.join('/opt/Photocap/resources', 'migrations') })
+    expect(dirs).toEqual({
+      modelsManifestDir: path.join('/opt/Photocap/resources', 'models'),
+      migrationsDir: path.join('/opt/Photocap/resources', 'migrations'),
+    })
     // Unpackaged (electron-vite dev) the app path is the checkout: the source folders.
     const dev = resourceDirs({ packaged: false, resourcesPath: '/electron/resources', appPath: root })
     expect(fs.readdirSync(dev.migrationsDir).some((f) => f.endsWith('.sql'))).toBe(true)
@@ -163,9 +178,15 @@ describe('onnxruntime-node binaries per platform', () => {
 
 describe('native modules are unpacked from the asar', () => {
   it('every native binary present in node_modules is matched by asarUnpack', () => {
-    const natives = [...walk('node_modules/better-sqlite3/build/Release'), ...walk('node_modules/@img'), ...ortFiles].filter((f) => /\.(node|so(\.\d+)*|dylib|dll)$/.test(f))
+    const natives = [...walk('node_modules/better-sqlite3/build/Release'), ...walk('node_modules/@img'), ...ortFiles].filter((f) =>
+      /\.(node|so(\.\d+)*|dylib|dll)$/.test(f),
+    )
     expect(natives.some((f) => f.endsWith('better_sqlite3.node'))).toBe(true)
     expect(natives.some((f) => f.includes('sharp'))).toBe(true)
-    for (const f of natives) expect(config.asarUnpack.some((p) => match(f, p)), f).toBe(true)
+    for (const f of natives)
+      expect(
+        config.asarUnpack.some((p) => match(f, p)),
+        f,
+      ).toBe(true)
   })
 })

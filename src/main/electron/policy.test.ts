@@ -17,7 +17,20 @@ describe('Electron security policy', () => {
     expect(externalLinkTarget('https://github.com/photocap')).toBe('https://github.com/photocap')
     expect(externalLinkTarget('https://huggingface.co/openai/clip-vit-base-patch32')).toBe('https://huggingface.co/openai/clip-vit-base-patch32')
     expect(externalLinkTarget('https://drive.google.com/file/d/x/view')).toBe('https://drive.google.com/file/d/x/view')
-    for (const bad of ['http://example.com', 'https://example.com/', 'http://huggingface.co/', 'https://huggingface.co.evil.example/', 'https://user@huggingface.co/', 'https://huggingface.co:8443/', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://server/share', 'ms-msdt:/id', 'photocap-app://app/x', '']) {
+    for (const bad of [
+      'http://example.com',
+      'https://example.com/',
+      'http://huggingface.co/',
+      'https://huggingface.co.evil.example/',
+      'https://user@huggingface.co/',
+      'https://huggingface.co:8443/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://server/share',
+      'ms-msdt:/id',
+      'photocap-app://app/x',
+      '',
+    ]) {
       expect(externalLinkTarget(bad), bad).toBeNull()
     }
   })
@@ -37,7 +50,13 @@ describe('Electron security policy', () => {
     expect(resolveAppFile(root, 'photocap-app://app/assets/index.js')).toBe(path.join(root, 'assets', 'index.js'))
     // The URL parser folds dot segments first; what is left stays inside the folder.
     expect(resolveAppFile(root, 'photocap-app://app/%2e%2e/index.html')).toBe(path.join(root, 'index.html'))
-    for (const bad of ['photocap-app://app/..%2f..%2fetc/passwd', 'photocap-app://app/%2e%2e%2f%2e%2e%2fetc/passwd', 'photocap-app://other/index.html', 'photocap-app://app/a%00b', 'file:///etc/passwd']) {
+    for (const bad of [
+      'photocap-app://app/..%2f..%2fetc/passwd',
+      'photocap-app://app/%2e%2e%2f%2e%2e%2fetc/passwd',
+      'photocap-app://other/index.html',
+      'photocap-app://app/a%00b',
+      'file:///etc/passwd',
+    ]) {
       expect(resolveAppFile(root, bad), bad).toBeNull()
     }
   })

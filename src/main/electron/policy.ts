@@ -108,7 +108,7 @@ export const APP_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  'img-src \'self\' photocap-img: data: blob:',
+  "img-src 'self' photocap-img: data: blob:",
   "connect-src 'self'",
   "font-src 'self'",
   "base-uri 'none'",

@@ -11,7 +11,10 @@ import { applyResourceEnv, resourceDirs } from './resource-dirs.ts'
 
 const saved = { m: process.env.PHOTOCAP_MIGRATIONS_DIR, p: process.env.PHOTOCAP_MODELS_MANIFEST_DIR }
 afterEach(() => {
-  for (const [k, v] of [['PHOTOCAP_MIGRATIONS_DIR', saved.m], ['PHOTOCAP_MODELS_MANIFEST_DIR', saved.p]] as const) {
+  for (const [k, v] of [
+    ['PHOTOCAP_MIGRATIONS_DIR', saved.m],
+    ['PHOTOCAP_MODELS_MANIFEST_DIR', saved.p],
+  ] as const) {
     if (v === undefined) delete process.env[k]
     else process.env[k] = v
   }
@@ -31,7 +34,14 @@ describe('applyResourceEnv', () => {
       fs.mkdirSync(dirs.migrationsDir)
       fs.mkdirSync(dirs.modelsManifestDir)
       fs.writeFileSync(path.join(dirs.migrationsDir, '0001-only.sql'), 'CREATE TABLE t (x);')
-      fs.writeFileSync(path.join(dirs.modelsManifestDir, 'tiny.json'), JSON.stringify({ name: 'tiny', description: 'd', files: [{ path: 'pack.json', urls: ['https://example.org/pack.json'], size: null, max_size: 4096, sha256: null, trust_on_first_use: true }] }))
+      fs.writeFileSync(
+        path.join(dirs.modelsManifestDir, 'tiny.json'),
+        JSON.stringify({
+          name: 'tiny',
+          description: 'd',
+          files: [{ path: 'pack.json', urls: ['https://example.org/pack.json'], size: null, max_size: 4096, sha256: null, trust_on_first_use: true }],
+        }),
+      )
       delete process.env.PHOTOCAP_MIGRATIONS_DIR
       delete process.env.PHOTOCAP_MODELS_MANIFEST_DIR
       applyResourceEnv(process.env, dirs)

@@ -19,7 +19,10 @@ export interface ResourceDirs {
 export function resourceDirs(where: { packaged: boolean; resourcesPath: string; appPath: string }): ResourceDirs {
   return where.packaged
     ? { modelsManifestDir: path.join(where.resourcesPath, 'models'), migrationsDir: path.join(where.resourcesPath, 'migrations') }
-    : { modelsManifestDir: path.join(where.appPath, 'resources', 'models'), migrationsDir: path.join(where.appPath, 'src', 'main', 'engine', 'db', 'migrations') }
+    : {
+        modelsManifestDir: path.join(where.appPath, 'resources', 'models'),
+        migrationsDir: path.join(where.appPath, 'src', 'main', 'engine', 'db', 'migrations'),
+      }
 }
 
 /** Set the variables the engine reads, keeping any the user set. */

@@ -78,7 +78,10 @@ describe('Electron security checklist', () => {
     expect(paired).toEqual({ confirmed: false })
     for (const [event, call] of [
       ['select-hid-device', (h: Handler, e: unknown, cb: unknown) => (h as (e: unknown, d: unknown, cb: unknown) => void)(e, {}, cb)],
-      ['select-serial-port', (h: Handler, e: unknown, cb: unknown) => (h as (e: unknown, p: unknown, wc: unknown, cb: unknown) => void)(e, [{ portId: 'p1' }], null, cb)],
+      [
+        'select-serial-port',
+        (h: Handler, e: unknown, cb: unknown) => (h as (e: unknown, p: unknown, wc: unknown, cb: unknown) => void)(e, [{ portId: 'p1' }], null, cb),
+      ],
       ['select-usb-device', (h: Handler, e: unknown, cb: unknown) => (h as (e: unknown, d: unknown, cb: unknown) => void)(e, {}, cb)],
     ] as const) {
       let prevented = false
@@ -91,7 +94,11 @@ describe('Electron security checklist', () => {
     hardenWebContents({ on: (e: string, h: Handler) => contents.set(e, h) } as unknown as WebContentsLike)
     let chosen: unknown = 'unset'
     let prevented = false
-    ;(contents.get('select-bluetooth-device') as (e: unknown, d: unknown, cb: (id: string) => void) => void)({ preventDefault: () => (prevented = true) }, [{ deviceId: 'b1' }], (id) => (chosen = id))
+    ;(contents.get('select-bluetooth-device') as (e: unknown, d: unknown, cb: (id: string) => void) => void)(
+      { preventDefault: () => (prevented = true) },
+      [{ deviceId: 'b1' }],
+      (id) => (chosen = id),
+    )
     expect([prevented, chosen]).toEqual([true, ''])
     // app.ts installs the policy on the default session and on every web contents.
     expect(appCode).toMatch(/hardenSession\(session\.defaultSession/)
@@ -135,6 +142,12 @@ describe('Electron security checklist', () => {
   it('macOS entitlements: JIT for V8 only; no unsigned executable memory, library validation or DYLD variables turned off', () => {
     const plist = fs.readFileSync(path.join(repo, 'build', 'entitlements.mac.plist'), 'utf8').replace(/<!--[\s\S]*?-->/g, '')
     expect(plist).toContain('<key>com.apple.security.cs.allow-jit</key>')
-    for (const risky of ['allow-unsigned-executable-memory', 'disable-library-validation', 'allow-dyld-environment-variables', 'disable-executable-page-protection']) expect(plist, risky).not.toContain(risky)
+    for (const risky of [
+      'allow-unsigned-executable-memory',
+      'disable-library-validation',
+      'allow-dyld-environment-variables',
+      'disable-executable-page-protection',
+    ])
+      expect(plist, risky).not.toContain(risky)
   })
 })

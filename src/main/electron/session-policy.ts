@@ -8,13 +8,18 @@
 
 /** The part of Electron's Session this policy sets. */
 export interface SessionLike {
-  setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void) | null): void
+  setPermissionRequestHandler(
+    handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void, details: unknown) => void) | null,
+  ): void
   setPermissionCheckHandler(handler: ((webContents: unknown, permission: string, requestingOrigin: string, details: unknown) => boolean) | null): void
   setDevicePermissionHandler(handler: ((details: unknown) => boolean) | null): void
   setDisplayMediaRequestHandler(handler: ((request: unknown, callback: (streams: Record<string, never>) => void) => void) | null): void
   setBluetoothPairingHandler?(handler: ((details: unknown, callback: (response: { confirmed: boolean }) => void) => void) | null): void
   on(event: 'select-hid-device', listener: (event: { preventDefault(): void }, details: unknown, callback: (deviceId?: string | null) => void) => void): unknown
-  on(event: 'select-serial-port', listener: (event: { preventDefault(): void }, portList: unknown, webContents: unknown, callback: (portId: string) => void) => void): unknown
+  on(
+    event: 'select-serial-port',
+    listener: (event: { preventDefault(): void }, portList: unknown, webContents: unknown, callback: (portId: string) => void) => void,
+  ): unknown
   on(event: 'select-usb-device', listener: (event: { preventDefault(): void }, details: unknown, callback: (deviceId?: string) => void) => void): unknown
 }
 

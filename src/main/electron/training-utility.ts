@@ -13,6 +13,10 @@ export function trainingEntryPath(mainDir: string): string {
 }
 
 /** A launchTraining for createBackend: fork the built entry (ignoring the tsx source path it is handed) and adapt it. */
-export function utilityTrainingLauncher(fork: (modulePath: string, args: string[], options: ForkOptions) => UtilityLike, mainDir: string): (entry: string) => TrainingChild {
-  return () => adaptUtilityProcess(fork(trainingEntryPath(mainDir), [], { serviceName: 'Photocap training', stdio: 'inherit', env: trainingChildEnv() }), 'training')
+export function utilityTrainingLauncher(
+  fork: (modulePath: string, args: string[], options: ForkOptions) => UtilityLike,
+  mainDir: string,
+): (entry: string) => TrainingChild {
+  return () =>
+    adaptUtilityProcess(fork(trainingEntryPath(mainDir), [], { serviceName: 'Photocap training', stdio: 'inherit', env: trainingChildEnv() }), 'training')
 }

@@ -43,7 +43,9 @@ export function adaptUtilityProcess(child: UtilityLike, label: string): ChildPro
       // A utility process reports only its exit code; no signal.
       else if (event === 'exit') child.on('exit', ((code: number) => (listener as (c: number | null, s: null) => void)(code, null)) as never)
       // Electron's 'error' is (type, location, report) for a fatal V8 error.
-      else child.on('error', ((type: string, location?: string) => (listener as (e: Error) => void)(new Error(`${label} utility process failed: ${type}${location ? ` at ${location}` : ''}`))) as never)
+      else
+        child.on('error', ((type: string, location?: string) =>
+          (listener as (e: Error) => void)(new Error(`${label} utility process failed: ${type}${location ? ` at ${location}` : ''}`))) as never)
       return adapted
     },
     disconnect() {

@@ -10,7 +10,9 @@ describe('where the library lives', () => {
     expect(defaultDataDir({ XDG_DATA_HOME: '/data/xdg' }, 'linux', '/home/ana')).toBe('/data/xdg/photocap')
     expect(defaultDataDir({ XDG_DATA_HOME: 'relative/ignored' }, 'linux', '/home/ana')).toBe('/home/ana/.local/share/photocap')
     expect(defaultDataDir({}, 'darwin', '/Users/ana')).toBe('/Users/ana/Library/Application Support/Photocap')
-    expect(defaultDataDir({ APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, 'win32', 'C:\\Users\\ana')).toBe(path.join('C:\\Users\\ana\\AppData\\Roaming', 'Photocap'))
+    expect(defaultDataDir({ APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, 'win32', 'C:\\Users\\ana')).toBe(
+      path.join('C:\\Users\\ana\\AppData\\Roaming', 'Photocap'),
+    )
     expect(defaultDataDir({ PHOTOCAP_DATA_DIR: '/tmp/pc' }, 'darwin', '/Users/ana')).toBe('/tmp/pc')
   })
 
@@ -24,8 +26,16 @@ describe('where the library lives', () => {
 
 describe('progress line', () => {
   it('shows a bar, counts, rate, ETA and what is running', () => {
-    const byKind = { scan: { queued: 0, running: 0 }, ingest: { queued: 10, running: 2 }, thumbnail: { queued: 0, running: 0 }, embed: { queued: 3, running: 0 }, caption: { queued: 0, running: 0 } }
-    expect(progressLine({ done: 25, total: 100, failed: 1, rate: 12.34, etaSeconds: 75, paused: false, byKind }, 10)).toBe('[###-------] 25/100 12.3/s ETA 1:15 1 failed  ingest 12, embed 3')
+    const byKind = {
+      scan: { queued: 0, running: 0 },
+      ingest: { queued: 10, running: 2 },
+      thumbnail: { queued: 0, running: 0 },
+      embed: { queued: 3, running: 0 },
+      caption: { queued: 0, running: 0 },
+    }
+    expect(progressLine({ done: 25, total: 100, failed: 1, rate: 12.34, etaSeconds: 75, paused: false, byKind }, 10)).toBe(
+      '[###-------] 25/100 12.3/s ETA 1:15 1 failed  ingest 12, embed 3',
+    )
     expect(formatDuration(3725)).toBe('1:02:05')
     expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('--:--')
   })

@@ -22,10 +22,13 @@ afterAll(async () => {
 })
 
 function library(setup: (dir: string) => Promise<unknown>, service: MlService = ml) {
-  return indexedLibrary(async (dir, engine) => {
-    engine.settings.set({ decoding })
-    await setup(dir)
-  }, { ml: service })
+  return indexedLibrary(
+    async (dir, engine) => {
+      engine.settings.set({ decoding })
+      await setup(dir)
+    },
+    { ml: service },
+  )
 }
 
 describe('indexing with the ML service', () => {
@@ -68,7 +71,12 @@ describe('indexing with the ML service', () => {
       const alt = lib.engine.photos.list().find((p) => p.paths[0]!.path.endsWith('alt.jpg'))!
       // Imported alt text is a user caption: captioning ran, but only into history.
       expect(alt).toMatchObject({ caption: 'Two children holding a kite', provenance: 'user', status: 'captioned' })
-      expect(lib.engine.captions.history(alt.id).map((c) => c.provenance).sort()).toEqual(['auto', 'user'])
+      expect(
+        lib.engine.captions
+          .history(alt.id)
+          .map((c) => c.provenance)
+          .sort(),
+      ).toEqual(['auto', 'user'])
       const a = lib.engine.photos.list().find((p) => p.paths[0]!.path.endsWith('a.jpg'))!
       const auto = lib.engine.captions.history(a.id)[0]!
       lib.engine.captions.set(a.id, 'my own words')
@@ -168,7 +176,8 @@ describe('queue logic around the ML service (engine-logic test double: real serv
       expect(attempts).toEqual([3, 3])
       expect(broken.calls).toBeGreaterThanOrEqual(3)
       expect(broken.calls).toBeLessThanOrEqual(6)
-      for (const p of lib.engine.photos.list()) expect(p).toMatchObject({ status: 'failed', error: 'captioning failed: ML worker exited unexpectedly (injected)' })
+      for (const p of lib.engine.photos.list())
+        expect(p).toMatchObject({ status: 'failed', error: 'captioning failed: ML worker exited unexpectedly (injected)' })
       expect(lib.engine.jobs.failures().map((f) => f.kind)).toEqual(['caption', 'caption'])
       // A rename does not hide the failure (the photo would be stuck between stages).
       const first = lib.engine.photos.list()[0]!

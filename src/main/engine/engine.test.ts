@@ -16,8 +16,8 @@ afterEach(async () => {
   lib = null
 })
 
-const indexed = async (setup: (photos: string) => Promise<void>, extra: Parameters<typeof testLibrary>[0] = {}): Promise<TestLibrary> => (lib = await indexedLibrary(setup, extra))
-
+const indexed = async (setup: (photos: string) => Promise<void>, extra: Parameters<typeof testLibrary>[0] = {}): Promise<TestLibrary> =>
+  (lib = await indexedLibrary(setup, extra))
 
 describe('indexing a folder', () => {
   it('finds every photo, reads EXIF, imports descriptions as user captions and makes thumbnails', async () => {
@@ -29,7 +29,15 @@ describe('indexing a folder', () => {
     expect(all).toHaveLength(8)
     expect(all.every((p) => p.status === 'thumbnailed' && p.error === null)).toBe(true)
     const exif = l.engine.photos.get(photoNamed(l, 'exif-full.jpg')!.id)!
-    expect(exif).toMatchObject({ cameraMake: 'Canon', cameraModel: 'Canon EOS 5D', orientation: 6, width: 20, height: 40, caption: 'Grandma blowing out the candles', provenance: 'user' })
+    expect(exif).toMatchObject({
+      cameraMake: 'Canon',
+      cameraModel: 'Canon EOS 5D',
+      orientation: 6,
+      width: 20,
+      height: 40,
+      caption: 'Grandma blowing out the candles',
+      provenance: 'user',
+    })
     expect(exif.gpsLat).toBeCloseTo(48.8584, 3)
     expect(l.engine.captions.history(exif.id)[0]).toMatchObject({ provenance: 'user', source: 'file', current: true })
     expect(photoNamed(l, 'alt-text.jpg')!.caption).toBe('Two children holding a kite')
@@ -47,11 +55,20 @@ describe('indexing a folder', () => {
 
   it('does only new or changed work when run again', async () => {
     const l = await indexed((dir) => writePhotoFolder(dir, 6).then(() => undefined))
-    const ids = l.engine.photos.list().map((p) => p.id).sort()
+    const ids = l.engine.photos
+      .list()
+      .map((p) => p.id)
+      .sort()
     const engine = await l.reopen()
     const kinds: string[] = []
     let drained: { done: number } | null = null
-    engine.events.on('jobs.progressed', (p) => kinds.push(...Object.entries(p.byKind).filter(([, c]) => c.running > 0).map(([k]) => k)))
+    engine.events.on('jobs.progressed', (p) =>
+      kinds.push(
+        ...Object.entries(p.byKind)
+          .filter(([, c]) => c.running > 0)
+          .map(([k]) => k),
+      ),
+    )
     engine.events.on('jobs.drained', (d) => (drained = d))
     await engine.start()
     await engine.jobs.whenIdle()
@@ -59,7 +76,12 @@ describe('indexing a folder', () => {
     await writeJpeg(path.join(l.photos, 'new.jpg'), { seed: 999 })
     engine.roots.rescan()
     await engine.jobs.whenIdle()
-    expect(engine.photos.list().map((p) => p.id).sort()).toEqual([...ids, Math.max(...ids) + 1].sort())
+    expect(
+      engine.photos
+        .list()
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual([...ids, Math.max(...ids) + 1].sort())
   })
 
   it('never changes an original: bytes, mtime and mode stay the same', async () => {
@@ -270,10 +292,13 @@ describe('bad input', () => {
       },
       stat: (f: string) => fs.stat(f),
     }
-    const l = await indexed(async (dir) => {
-      await writeJpeg(path.join(dir, 'private', 'p.jpg'), { seed: 1 })
-      await writeJpeg(path.join(dir, 'public.jpg'), { seed: 2 })
-    }, { walkFs })
+    const l = await indexed(
+      async (dir) => {
+        await writeJpeg(path.join(dir, 'private', 'p.jpg'), { seed: 1 })
+        await writeJpeg(path.join(dir, 'public.jpg'), { seed: 2 })
+      },
+      { walkFs },
+    )
     expect(l.engine.photos.list()).toHaveLength(2)
     deny = true
     l.engine.roots.rescan()
@@ -293,10 +318,13 @@ describe('bad input', () => {
       }
       return fastIdentity(file)
     }
-    const l = await indexed(async (dir) => {
-      await writeJpeg(path.join(dir, 'locked.jpg'), { seed: 1 })
-      await writeJpeg(path.join(dir, 'fine.jpg'), { seed: 2 })
-    }, { identify })
+    const l = await indexed(
+      async (dir) => {
+        await writeJpeg(path.join(dir, 'locked.jpg'), { seed: 1 })
+        await writeJpeg(path.join(dir, 'fine.jpg'), { seed: 2 })
+      },
+      { identify },
+    )
     expect(calls).toBe(3)
     expect(photoNamed(l, 'locked.jpg')).toMatchObject({ status: 'failed', error: 'cannot read file: permission denied (EACCES)' })
     expect(photoNamed(l, 'fine.jpg')!.status).toBe('thumbnailed')

@@ -81,7 +81,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const model = new ActiveModel(db)
   const runnableKinds = (): JobKind[] => runnableJobKinds(model.current !== null)
   const pipeline = new Pipeline({
-    db, store, queue, events, cacheDir, ml: () => model.current, decoding: () => readSettings(db).decoding,
+    db,
+    store,
+    queue,
+    events,
+    cacheDir,
+    ml: () => model.current,
+    decoding: () => readSettings(db).decoding,
     ...(options.walkFs ? { walkFs: options.walkFs } : {}),
     ...(options.identify ? { identify: options.identify } : {}),
   })
@@ -90,11 +96,17 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const reader = openReader(db)
   const views = createLibraryViews(reader, () => store.listRoots())
   // Any change to photos, captions or folders drops the cached views ([Note: view caches]).
-  for (const name of ['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const) events.on(name, () => views.invalidate())
+  for (const name of ['photos.added', 'photos.changed', 'photos.missing', 'photos.removed', 'captions.changed', 'roots.changed'] as const)
+    events.on(name, () => views.invalidate())
   // The active embedding model decides whose vectors are searched; without a service, the text tower's own model (or the newest in the library).
   const search = new SearchService(reader, { text: options.ml ?? null, embeddingModelId: () => model.current?.info.embeddingModelId ?? null, writer: db })
   const keeper = new RootKeeper({
-    db, store, queue, runner, events, cacheDir,
+    db,
+    store,
+    queue,
+    runner,
+    events,
+    cacheDir,
     ...(options.watchStabilityMs !== undefined ? { watchStabilityMs: options.watchStabilityMs } : {}),
     ...(options.rootRecheckMs !== undefined ? { rootRecheckMs: options.rootRecheckMs } : {}),
   })

@@ -55,7 +55,10 @@ export function writeSettings(db: LibraryDb, patch: Partial<Settings>): Settings
   db.tx(() => {
     for (const [k, v] of Object.entries(patch)) {
       if (v === undefined) continue
-      db.stmt(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(k, JSON.stringify(next[k as keyof Settings]))
+      db.stmt(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(
+        k,
+        JSON.stringify(next[k as keyof Settings]),
+      )
     }
   })
   return next

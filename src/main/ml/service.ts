@@ -31,9 +31,7 @@ export interface MlInfo {
   providerFallbackReason: string | null
 }
 
-export type ImageEmbedResult =
-  | { ok: true; embedding: Float32Array }
-  | { ok: false; error: string }
+export type ImageEmbedResult = { ok: true; embedding: Float32Array } | { ok: false; error: string }
 
 export interface CaptionResult {
   caption: string

@@ -24,7 +24,9 @@ export function createIpcTransport(bridge: PreloadApi): Transport {
       return bus.on(event, handler)
     },
     imageUrl(kind: ImageKind, id: PhotoId, version?: string | number, width?: number) {
-      const params = [version === undefined ? '' : `v=${encodeURIComponent(String(version))}`, width === undefined ? '' : `w=${Math.round(width)}`].filter(Boolean)
+      const params = [version === undefined ? '' : `v=${encodeURIComponent(String(version))}`, width === undefined ? '' : `w=${Math.round(width)}`].filter(
+        Boolean,
+      )
       return `${imageScheme}://${kind}/${id}${params.length ? `?${params.join('&')}` : ''}`
     },
   }

@@ -47,7 +47,10 @@ describe('photocap index / list / status / caption set', () => {
     expect(await main(['index', 'photos', '--db', 'lib.db', '--no-ml'], captureIo(dir, env).io)).toBe(0)
     const again = captureIo(dir, env)
     await main(['list', '--db', 'lib.db', '--json'], again.io)
-    expect(again.out.map((l) => (JSON.parse(l) as { id: number }).id)).toEqual([...rows.map((r) => r.id as number), Math.max(...rows.map((r) => r.id as number)) + 1])
+    expect(again.out.map((l) => (JSON.parse(l) as { id: number }).id)).toEqual([
+      ...rows.map((r) => r.id as number),
+      Math.max(...rows.map((r) => r.id as number)) + 1,
+    ])
   })
 
   it('uses the application-data folder when --db is not given', async () => {
@@ -75,9 +78,13 @@ describe('photocap index / list / status / caption set', () => {
     expect(await main(['caption', 'set', target, 'A sunny afternoon', '--db', db], set.io)).toBe(0)
     const list = captureIo(dir, env)
     await main(['list', '--db', db, '--json'], list.io)
-    const row = list.out.map((l) => JSON.parse(l) as { paths: string[]; caption: string; provenance: string }).find((r) => r.paths[0]!.endsWith('photo-00002.jpg'))!
+    const row = list.out
+      .map((l) => JSON.parse(l) as { paths: string[]; caption: string; provenance: string })
+      .find((r) => r.paths[0]!.endsWith('photo-00002.jpg'))!
     expect(row).toMatchObject({ caption: 'A sunny afternoon', provenance: 'user' })
-    const others = list.out.map((l) => JSON.parse(l) as { provenance: string | null; status: string }).filter((r) => r.status === 'done' && r.provenance === 'auto')
+    const others = list.out
+      .map((l) => JSON.parse(l) as { provenance: string | null; status: string })
+      .filter((r) => r.status === 'done' && r.provenance === 'auto')
     expect(others).toHaveLength(3)
     // Re-indexing keeps the user's words.
     expect(await main(['index', 'photos', '--db', db], captureIo(dir, env).io)).toBe(0)
@@ -115,7 +122,11 @@ describe('photocap watch', () => {
     it(`indexes files that appear and stops cleanly on ${signal}`, async () => {
       const { dir, env } = await setup()
       expect(await main(['index', 'photos', '--db', 'lib.db', '--no-ml'], captureIo(dir, env).io)).toBe(0)
-      const child = spawn(process.execPath, [path.join(repo, 'bin/photocap.js'), 'watch', '--db', 'lib.db', '--no-ml'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(process.execPath, [path.join(repo, 'bin/photocap.js'), 'watch', '--db', 'lib.db', '--no-ml'], {
+        cwd: dir,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let out = ''
       let err = ''
       child.stdout.on('data', (d: Buffer) => (out += d.toString()))

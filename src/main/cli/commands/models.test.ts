@@ -22,13 +22,17 @@ describe('photocap models', () => {
     const io = captureIo({ PHOTOCAP_DATA_DIR: path.join(work, 'data') })
     expect(await main(['models', 'list'], io)).toBe(0)
     const coco = io.stdout.find((l) => l.startsWith('clipcap-coco-vitb32\t'))
-    expect(coco).toBe("clipcap-coco-vitb32\tavailable\tdownload 1.08 GiB + mapping/coco_weights.pt (size not published; at most 1.00 GiB)\tClipCap COCO captions: ViT-B/32 CLIP, MLP mapping, fine-tuned GPT-2 (the paper's released model)")
+    expect(coco).toBe(
+      "clipcap-coco-vitb32\tavailable\tdownload 1.08 GiB + mapping/coco_weights.pt (size not published; at most 1.00 GiB)\tClipCap COCO captions: ViT-B/32 CLIP, MLP mapping, fine-tuned GPT-2 (the paper's released model)",
+    )
     expect(io.stdout.filter((l) => /^\S+\tavailable\tdownload \d/.test(l)).length).toBeGreaterThanOrEqual(2)
     expect(fs.existsSync(path.join(work, 'data', 'models'))).toBe(false)
   })
 
   it('the progress line: bar, bytes, rate and time left', () => {
-    expect(progressLine('clip/model.safetensors', { received: 120 * 2 ** 20, total: 480 * 2 ** 20, bytesPerSecond: 8 * 2 ** 20, etaSeconds: 45 })).toBe('clip/model.safetensors [######------------------] 120.0 MiB / 480.0 MiB  8.0 MiB/s  ETA 45 s')
+    expect(progressLine('clip/model.safetensors', { received: 120 * 2 ** 20, total: 480 * 2 ** 20, bytesPerSecond: 8 * 2 ** 20, etaSeconds: 45 })).toBe(
+      'clip/model.safetensors [######------------------] 120.0 MiB / 480.0 MiB  8.0 MiB/s  ETA 45 s',
+    )
     expect(progressLine('m.pt', { received: 2048, total: null, bytesPerSecond: null, etaSeconds: null })).toBe('m.pt 2.0 KiB')
   })
 

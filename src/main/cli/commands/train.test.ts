@@ -49,7 +49,11 @@ describe('photocap train (command line)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-cli-db-'))
     const dbFile = path.join(dir, 'library.db')
     const db = openDatabase(dbFile)
-    const lines = fs.readFileSync(path.join(FIX, 'dataset.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { embedding: number[]; caption: string })
+    const lines = fs
+      .readFileSync(path.join(FIX, 'dataset.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { embedding: number[]; caption: string })
     const now = Date.now()
     lines.forEach((l, i) => {
       const id = Number(db.stmt(`INSERT INTO photos (status, added_at, updated_at) VALUES ('captioned', ?, ?)`).run(now, now).lastInsertRowid)
@@ -62,12 +66,37 @@ describe('photocap train (command line)', () => {
     })
     db.close()
     const c = io(dir)
-    const code = await main(['train', '--db', 'library.db', '--pack', path.join(FIX, 'packs/mlp'), '--out', 'out', '--steps', '3', '--batch-size', '5', '--lr', '0.001', '--warmup', '1', '--no-shuffle'], c.io)
+    const code = await main(
+      [
+        'train',
+        '--db',
+        'library.db',
+        '--pack',
+        path.join(FIX, 'packs/mlp'),
+        '--out',
+        'out',
+        '--steps',
+        '3',
+        '--batch-size',
+        '5',
+        '--lr',
+        '0.001',
+        '--warmup',
+        '1',
+        '--no-shuffle',
+      ],
+      c.io,
+    )
     expect(c.err.join('\n')).toBe('')
     expect(code).toBe(0)
     expect(c.out.map((l) => JSON.parse(l).step)).toEqual([0, 1, 2]) // 10 user captions / 5 = 2 batches per epoch
     const w = readSafetensors(path.join(dir, 'out/mapping/model.safetensors'))
-    expect([...w.keys()].sort()).toEqual(['clip_project.model.0.bias', 'clip_project.model.0.weight', 'clip_project.model.2.bias', 'clip_project.model.2.weight'])
+    expect([...w.keys()].sort()).toEqual([
+      'clip_project.model.0.bias',
+      'clip_project.model.0.weight',
+      'clip_project.model.2.bias',
+      'clip_project.model.2.weight',
+    ])
     expect(fs.existsSync(path.join(dir, 'out/gpt2'))).toBe(false)
   })
 
@@ -77,7 +106,26 @@ describe('photocap train (command line)', () => {
   if (cudaPresent) console.warn('skipped: the CUDA provider library is installed here, so --provider cuda would not fall back')
   it.skipIf(cudaPresent)('--provider cpu trains on CPU silently; --provider cuda falls back to CPU with the reason on stderr; auto is silent', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'train-cli-provider-'))
-    const args = (provider: string, out: string) => ['train', '--data', 'dataset.jsonl', '--pack', 'packs/mlp', '--out', path.join(dir, out), '--steps', '2', '--batch-size', '5', '--lr', '0.001', '--warmup', '1', '--no-shuffle', '--provider', provider]
+    const args = (provider: string, out: string) => [
+      'train',
+      '--data',
+      'dataset.jsonl',
+      '--pack',
+      'packs/mlp',
+      '--out',
+      path.join(dir, out),
+      '--steps',
+      '2',
+      '--batch-size',
+      '5',
+      '--lr',
+      '0.001',
+      '--warmup',
+      '1',
+      '--no-shuffle',
+      '--provider',
+      provider,
+    ]
     const losses = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { loss: number }).loss)
     const cpu = io(FIX)
     expect(await main(args('cpu', 'cpu'), cpu.io)).toBe(0)

@@ -86,7 +86,9 @@ describe('0001-library', () => {
     expect(() => db.prepare(`INSERT INTO roots (path, added_at) VALUES ('/a', 'yesterday')`).run()).toThrow(/cannot store TEXT value in INTEGER column/)
     db.prepare(`INSERT INTO roots (path, added_at) VALUES ('/a', 1)`).run()
     expect(() => db.prepare(`INSERT INTO photos (status, added_at, updated_at) VALUES ('weird', 1, 1)`).run()).toThrow(/CHECK constraint failed/)
-    expect(() => db.prepare(`INSERT INTO paths (photo_id, root_id, rel_path, seen_at) VALUES (42, 1, 'x.jpg', 1)`).run()).toThrow(/FOREIGN KEY constraint failed/)
+    expect(() => db.prepare(`INSERT INTO paths (photo_id, root_id, rel_path, seen_at) VALUES (42, 1, 'x.jpg', 1)`).run()).toThrow(
+      /FOREIGN KEY constraint failed/,
+    )
     const photo = db.prepare(`INSERT INTO photos (size, fast_hash, added_at, updated_at) VALUES (10, 'h', 1, 1)`).run().lastInsertRowid
     db.prepare(`INSERT INTO paths (photo_id, root_id, rel_path, seen_at) VALUES (?, 1, 'x.jpg', 1)`).run(photo)
     expect(() => db.prepare(`INSERT INTO paths (photo_id, root_id, rel_path, seen_at) VALUES (?, 1, 'x.jpg', 1)`).run(photo)).toThrow(/UNIQUE/)
@@ -101,7 +103,9 @@ describe('0001-library', () => {
 
   it('allows one pending job per subject and kind, any number of finished ones', () => {
     const db = open()
-    const ins = db.prepare(`INSERT OR IGNORE INTO jobs (kind, root_id, rel_path, priority, state, created_at, updated_at) VALUES ('ingest', NULL, 'a.jpg', 10, ?, 1, 1)`)
+    const ins = db.prepare(
+      `INSERT OR IGNORE INTO jobs (kind, root_id, rel_path, priority, state, created_at, updated_at) VALUES ('ingest', NULL, 'a.jpg', 10, ?, 1, 1)`,
+    )
     expect(ins.run('queued').changes).toBe(1)
     expect(ins.run('queued').changes).toBe(0)
     expect(ins.run('failed').changes).toBe(1)

@@ -48,7 +48,11 @@ export function loadMigrations(dir = defaultMigrationsDir()): Migration[] {
 }
 
 export class DatabaseFromNewerVersionError extends Error {
-  constructor(readonly file: string, readonly found: number, readonly known: number) {
+  constructor(
+    readonly file: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
     super(`database ${file} has schema version ${found}, newer than this Photocap knows (${known}); upgrade Photocap to open it`)
     this.name = 'DatabaseFromNewerVersionError'
   }

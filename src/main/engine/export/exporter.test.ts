@@ -72,7 +72,9 @@ describe('XMP sidecars', () => {
   it.skipIf(!haveExiftool)('merges into an existing sidecar: other properties kept, old caption replaced, idempotent', async () => {
     const id = lib.ids.get('Alps/DSC_1001.jpg')!
     const sidecar = photoPath('Alps/DSC_1001.xmp') // Adobe naming
-    fs.writeFileSync(sidecar, `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+    fs.writeFileSync(
+      sidecar,
+      `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Adobe XMP Core 7.0">
   <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
     <rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"
@@ -85,7 +87,8 @@ describe('XMP sidecars', () => {
   </rdf:RDF>
 </x:xmpmeta>
 <?xpacket end="w"?>
-`)
+`,
+    )
     for (let run = 0; run < 2; run++) {
       const report = await exportAltText(db, { format: 'xmp', photoIds: [id], sidecarNaming: 'base' })
       expect(report.files).toEqual([sidecar])
@@ -123,7 +126,9 @@ describe('XMP sidecars', () => {
     fs.symlinkSync(outside, sidecar)
     const report = await exportAltText(db, { format: 'xmp', photoIds: [id] })
     expect(report.written).toBe(0)
-    expect(report.skipped[0]!.reason).toBe(`existing sidecar ${sidecar} left untouched: it is a symbolic link (Photocap never follows or replaces sidecar links)`)
+    expect(report.skipped[0]!.reason).toBe(
+      `existing sidecar ${sidecar} left untouched: it is a symbolic link (Photocap never follows or replaces sidecar links)`,
+    )
     expect(fs.lstatSync(sidecar).isSymbolicLink()).toBe(true)
     expect(fs.readFileSync(outside, 'utf8')).toContain(' secret')
   })
@@ -135,7 +140,9 @@ describe('XMP sidecars', () => {
     fs.truncateSync(sidecar, MAX_SIDECAR_BYTES + 1) // sparse: no disk used
     const report = await exportAltText(db, { format: 'xmp', photoIds: [id] })
     expect(report.written).toBe(0)
-    expect(report.skipped[0]!.reason).toBe(`existing sidecar ${sidecar} left untouched: it is ${MAX_SIDECAR_BYTES + 1} bytes, over the ${MAX_SIDECAR_BYTES} bytes a sidecar may have`)
+    expect(report.skipped[0]!.reason).toBe(
+      `existing sidecar ${sidecar} left untouched: it is ${MAX_SIDECAR_BYTES + 1} bytes, over the ${MAX_SIDECAR_BYTES} bytes a sidecar may have`,
+    )
     expect(fs.statSync(sidecar).size).toBe(MAX_SIDECAR_BYTES + 1)
   })
 
@@ -172,7 +179,14 @@ describe('CSV, JSON and HTML exports', () => {
     const data = JSON.parse(fs.readFileSync(report.path, 'utf8')) as Array<Record<string, unknown>>
     const captioned = lib.fixture.photos.filter((p) => p.caption)
     expect(data.length).toBe(captioned.length)
-    expect(data).toContainEqual({ path: photoPath('Crete 2019/IMG_0043.jpg'), caption: 'Rex at Falassarna, soaking wet and happy', provenance: 'user', model: null, length: 40, tooLong: false })
+    expect(data).toContainEqual({
+      path: photoPath('Crete 2019/IMG_0043.jpg'),
+      caption: 'Rex at Falassarna, soaking wet and happy',
+      provenance: 'user',
+      model: null,
+      length: 40,
+      tooLong: false,
+    })
   })
 
   it('HTML gives <img alt> snippets whose alt decodes to exactly the caption', async () => {
@@ -189,10 +203,31 @@ describe('CSV, JSON and HTML exports', () => {
 
   it('neutralises spreadsheet formulas in CSV cells with a leading quote by default, and not when turned off', async () => {
     const formulas = ['=HYPERLINK("http://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tTAB', '\rCR', '\u0000=after a NUL']
-    const ids = formulas.map((f, i) => setCaption(['Home/IMG_2041.jpg', 'Home/IMG_2042.jpg', 'Crete 2019/IMG_0042.jpg', 'Crete 2019/IMG_0043.jpg', 'Alps/DSC_1001.jpg', 'Alps/DSC_1002.jpg', 'Garden/IMG_3002.jpg'][i]!, f))
+    const ids = formulas.map((f, i) =>
+      setCaption(
+        [
+          'Home/IMG_2041.jpg',
+          'Home/IMG_2042.jpg',
+          'Crete 2019/IMG_0042.jpg',
+          'Crete 2019/IMG_0043.jpg',
+          'Alps/DSC_1001.jpg',
+          'Alps/DSC_1002.jpg',
+          'Garden/IMG_3002.jpg',
+        ][i]!,
+        f,
+      ),
+    )
     const out = path.join(dir, 'out')
     const guarded = parseCsv(fs.readFileSync((await exportAltText(db, { format: 'csv', outDir: out, photoIds: ids })).path, 'utf8'))
-    expect(guarded.slice(1).map((r) => r[1])).toEqual(["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tTAB", "'\rCR", "'=after a NUL"])
+    expect(guarded.slice(1).map((r) => r[1])).toEqual([
+      '\'=HYPERLINK("http://evil.example","x")',
+      "'+1+1",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\tTAB",
+      "'\rCR",
+      "'=after a NUL",
+    ])
     const text = fs.readFileSync(path.join(out, 'photocap-alt-text.csv'), 'utf8')
     expect(text).toContain(`"'+1+1"`)
     const raw = parseCsv(fs.readFileSync((await exportAltText(db, { format: 'csv', outDir: out, photoIds: ids, csvFormulaGuard: false })).path, 'utf8'))

@@ -81,8 +81,13 @@ export function collectRows(db: LibraryDb, photoIds?: number[] | null): { rows: 
     }
     const file = p.root !== null && p.rel !== null ? path.join(p.root, ...p.rel.split('/')) : null
     if (!p.text || !p.provenance) skipped.push({ photoId: p.id, path: file, reason: 'the photo has no caption yet' })
-    else if (!file || p.root === null || p.rel === null) skipped.push({ photoId: p.id, path: null, reason: 'none of the photo\'s files is present' })
-    else rows.push({ ...makeRow({ photoId: p.id, path: file, caption: p.text, provenance: p.provenance, model: p.provenance === 'auto' ? p.model_id : null }), root: p.root, rel: p.rel })
+    else if (!file || p.root === null || p.rel === null) skipped.push({ photoId: p.id, path: null, reason: "none of the photo's files is present" })
+    else
+      rows.push({
+        ...makeRow({ photoId: p.id, path: file, caption: p.text, provenance: p.provenance, model: p.provenance === 'auto' ? p.model_id : null }),
+        root: p.root,
+        rel: p.rel,
+      })
   }
   return { rows, skipped }
 }
@@ -148,7 +153,12 @@ export async function exportAltText(db: LibraryDb, options: ExportOptions): Prom
     if (!options.outDir) throw new Error(`--out DIR is required for ${options.format} exports`)
     const outDir = path.resolve(options.outDir)
     const file = path.join(outDir, options.fileName ?? `photocap-alt-text.${options.format}`)
-    const content = options.format === 'csv' ? toCsv(rows, { formulaGuard: options.csvFormulaGuard ?? true }) : options.format === 'json' ? toJson(rows) : toHtml(rows, outDir)
+    const content =
+      options.format === 'csv'
+        ? toCsv(rows, { formulaGuard: options.csvFormulaGuard ?? true })
+        : options.format === 'json'
+          ? toJson(rows)
+          : toHtml(rows, outDir)
     writeAtomic(file, content)
     return { ...report, written: rows.length, path: file, files: [file] }
   }
@@ -177,7 +187,10 @@ export async function exportAltText(db: LibraryDb, options: ExportOptions): Prom
       report.files.push(target)
       report.written++
     } catch (error) {
-      const why = error instanceof SidecarFormatError ? `existing sidecar ${target} left untouched: ${error.message}` : `could not write ${target}: ${error instanceof Error ? error.message : String(error)}`
+      const why =
+        error instanceof SidecarFormatError
+          ? `existing sidecar ${target} left untouched: ${error.message}`
+          : `could not write ${target}: ${error instanceof Error ? error.message : String(error)}`
       skipped.push({ photoId: r.photoId, path: r.path, reason: why })
     }
   }

@@ -71,11 +71,13 @@ export function parseCsv(text: string): string[][] {
 // ---- JSON
 
 export function toJson(rows: ExportRow[]): string {
-  return JSON.stringify(
-    rows.map((r) => ({ path: r.path, caption: r.caption, provenance: r.provenance, model: r.model, length: r.length, tooLong: r.tooLong })),
-    null,
-    2,
-  ) + '\n'
+  return (
+    JSON.stringify(
+      rows.map((r) => ({ path: r.path, caption: r.caption, provenance: r.provenance, model: r.model, length: r.length, tooLong: r.tooLong })),
+      null,
+      2,
+    ) + '\n'
+  )
 }
 
 // ---- HTML

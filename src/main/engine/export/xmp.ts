@@ -167,7 +167,7 @@ function elementSpans(xml: string, name: string): Array<[number, number]> {
   const spans: Array<[number, number]> = []
   const open = `<${name}`
   const close = `</${name}`
-  for (let i = find(open, 0); i >= 0; ) {
+  for (let i = find(open, 0); i >= 0;) {
     const tag = startTag(xml, find, i, name)
     if (!tag) {
       i = find(open, i + open.length)
@@ -227,7 +227,7 @@ function emptyDescriptionSpans(xml: string, rdf: string): Array<[number, number]
   const spans: Array<[number, number]> = []
   const name = `${rdf}:Description`
   const open = `<${name}`
-  for (let i = find(open, 0); i >= 0; ) {
+  for (let i = find(open, 0); i >= 0;) {
     let j = i + open.length
     let end = -1
     for (;;) {

@@ -52,16 +52,28 @@ function inspect(dbPath: string): Snapshot {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
     expect(db.pragma('foreign_key_check')).toEqual([])
     // No photo twice: one row per content.
-    const dupContent = db.prepare(`SELECT count(*) FROM (SELECT 1 FROM photos WHERE fast_hash IS NOT NULL GROUP BY size, fast_hash, coalesce(full_hash, '') HAVING count(*) > 1)`).pluck().get()
+    const dupContent = db
+      .prepare(`SELECT count(*) FROM (SELECT 1 FROM photos WHERE fast_hash IS NOT NULL GROUP BY size, fast_hash, coalesce(full_hash, '') HAVING count(*) > 1)`)
+      .pluck()
+      .get()
     expect(dupContent).toBe(0)
     // No file linked twice, and no photo without a file.
     expect(db.prepare(`SELECT count(*) FROM (SELECT 1 FROM paths GROUP BY root_id, rel_path HAVING count(*) > 1)`).pluck().get()).toBe(0)
     expect(db.prepare(`SELECT count(*) FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id)`).pluck().get()).toBe(0)
     // A photo's status never claims more than is stored.
-    expect(db.prepare(`SELECT count(*) FROM photos ph WHERE status IN ('embedded', 'captioned') AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id)`).pluck().get()).toBe(0)
+    expect(
+      db
+        .prepare(
+          `SELECT count(*) FROM photos ph WHERE status IN ('embedded', 'captioned') AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id)`,
+        )
+        .pluck()
+        .get(),
+    ).toBe(0)
     expect(db.prepare(`SELECT count(*) FROM photos WHERE status = 'captioned' AND caption_id IS NULL`).pluck().get()).toBe(0)
     const rows = db.prepare(`SELECT ph.id, c.text FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id`).all() as { id: number; text: string | null }[]
-    const statuses = Object.fromEntries((db.prepare(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: string; n: number }[]).map((r) => [r.status, r.n]))
+    const statuses = Object.fromEntries(
+      (db.prepare(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+    )
     return { photos: new Map(rows.map((r) => [r.id, r.text])), statuses }
   } finally {
     db.close()
@@ -86,14 +98,20 @@ it(`survives kill -9 at ${trials} random points during indexing, losing and dupl
   // indexes ten photos well inside a fixed window), and the loop goes on until
   // `trials` real kills, whatever the machine.
   let seed = 12345
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   let killWindowMs = 1500
   for (let i = 0; kills < trials; i++) {
     expect(i, 'too many runs finished before their kill').toBeLessThan(trials * 4)
     const r = await runChild(args, Math.floor(rnd() * killWindowMs))
     if (r.killed) kills++
     else if (r.finished && r.workedMs > 0) killWindowMs = Math.max(20, Math.min(killWindowMs, r.workedMs))
-    if (await fs.stat(dbPath).then(() => false, () => true)) continue // killed before the database existed
+    if (
+      await fs.stat(dbPath).then(
+        () => false,
+        () => true,
+      )
+    )
+      continue // killed before the database existed
     const snap = inspect(dbPath)
     if (prev) {
       // Nothing lost: every photo seen before is still there, with its caption if it had one.

@@ -93,7 +93,9 @@ export class Pipeline {
     flush()
     // Files we knew that this walk did not see are gone, except under folders we could not read.
     const unreadable = problems.map((p) => path.relative(root.path, p.path).split(path.sep).join('/'))
-    const vanished = [...known].filter(([rel, k]) => k.present && !seen.has(rel) && !unreadable.some((u) => u === '' || rel === u || rel.startsWith(u + '/'))).map(([rel]) => rel)
+    const vanished = [...known]
+      .filter(([rel, k]) => k.present && !seen.has(rel) && !unreadable.some((u) => u === '' || rel === u || rel.startsWith(u + '/')))
+      .map(([rel]) => rel)
     let nowMissing: number[] = []
     db.tx(() => {
       nowMissing = store.markMissing(root.id, vanished)
@@ -257,7 +259,14 @@ export class Pipeline {
     const filler = store.fileCaptions(photoId).filter((r) => r.text !== meta.description && fillerReason(r.text, context) !== null)
     if (filler.length === 0) return
     // No caption left: the photo is back to 'embedded' and the caption stage runs again.
-    if (store.deleteCaptions(photoId, filler.map((r) => r.id)) && this.d.ml()) this.d.queue.enqueue('caption', { photoId }, Priority.fresh)
+    if (
+      store.deleteCaptions(
+        photoId,
+        filler.map((r) => r.id),
+      ) &&
+      this.d.ml()
+    )
+      this.d.queue.enqueue('caption', { photoId }, Priority.fresh)
   }
 
   private async resolveIdentity(rootId: number, rel: string, abs: string, id: FastIdentity): Promise<{ photoId: number | null; fullHash: string | null }> {
@@ -362,7 +371,11 @@ export class Pipeline {
       // RAW and BMP: the ML decoder reads the JPEG preview made from them (images.ts).
       // So do files the library decoded only leniently (a decode note): the ML decoder is strict.
       // And AVIF with irot/imir, which the ML decoder (sharp) would see on its side (library/heif-transform.ts).
-      const inputs = await Promise.all(work.map(async (w) => (needsStandIn(w.abs) || store.hasDecodeNote(w.job.photo_id!) || (await turnedAvif(w.abs)) ? this.standIn(w.job.photo_id!, w.abs) : w.abs)))
+      const inputs = await Promise.all(
+        work.map(async (w) =>
+          needsStandIn(w.abs) || store.hasDecodeNote(w.job.photo_id!) || (await turnedAvif(w.abs)) ? this.standIn(w.job.photo_id!, w.abs) : w.abs,
+        ),
+      )
       results = await ml.service.embedImages(inputs, signal)
     } catch (error) {
       if (signal.aborted) throw error
@@ -426,7 +439,11 @@ export class Pipeline {
     const decoding = this.d.decoding()
     let results: Awaited<ReturnType<MlService['captionEmbeddings']>>
     try {
-      results = await ml.service.captionEmbeddings(work.map((w) => w.embedding), decoding, signal)
+      results = await ml.service.captionEmbeddings(
+        work.map((w) => w.embedding),
+        decoding,
+        signal,
+      )
     } catch (error) {
       if (signal.aborted) throw error
       const message = `captioning failed: ${error instanceof Error ? error.message : String(error)}`

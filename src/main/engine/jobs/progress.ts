@@ -72,6 +72,15 @@ export class ProgressMeter {
     }
     this.failedAtStart ??= failed
     const rate = this.rate()
-    return { done: this.done, total: this.done + pending, failed: failed - this.failedAtStart, rate, etaSeconds: rate > 0 ? pending / rate : null, paused, byKind, photos: { ...this.photos(pendingPhotos), stages: [...this.stages] } }
+    return {
+      done: this.done,
+      total: this.done + pending,
+      failed: failed - this.failedAtStart,
+      rate,
+      etaSeconds: rate > 0 ? pending / rate : null,
+      paused,
+      byKind,
+      photos: { ...this.photos(pendingPhotos), stages: [...this.stages] },
+    }
   }
 }

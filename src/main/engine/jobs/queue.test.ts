@@ -88,7 +88,13 @@ describe('progress', () => {
   it('reports done/total, a rate over recent work and an ETA', () => {
     const clock = { t: 0 }
     const m = new ProgressMeter(() => clock.t)
-    const counts = { scan: { queued: 0, running: 0, failed: 0 }, ingest: { queued: 80, running: 10, failed: 0 }, thumbnail: { queued: 0, running: 0, failed: 1 }, embed: { queued: 0, running: 0, failed: 0 }, caption: { queued: 0, running: 0, failed: 0 } }
+    const counts = {
+      scan: { queued: 0, running: 0, failed: 0 },
+      ingest: { queued: 80, running: 10, failed: 0 },
+      thumbnail: { queued: 0, running: 0, failed: 1 },
+      embed: { queued: 0, running: 0, failed: 0 },
+      caption: { queued: 0, running: 0, failed: 0 },
+    }
     expect(m.snapshot(counts, false)).toMatchObject({ done: 0, total: 90, rate: 0, etaSeconds: null, failed: 0 })
     for (let i = 0; i < 10; i++) {
       clock.t += 500

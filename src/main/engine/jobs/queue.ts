@@ -36,7 +36,10 @@ export interface Subject {
 }
 
 export class JobQueue {
-  constructor(private readonly db: LibraryDb, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: LibraryDb,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Add a job unless the same one is already pending (then keep the more urgent priority). */
   enqueue(kind: JobKind, subject: Subject, priority: number, maxAttempts = 3): void {
@@ -46,8 +49,10 @@ export class JobQueue {
       .run(kind, subject.rootId ?? null, subject.relPath ?? null, subject.photoId ?? null, priority, maxAttempts, t, t)
     if (info.changes === 0) {
       this.db
-        .stmt(`UPDATE jobs SET priority = min(priority, ?) WHERE kind = ? AND coalesce(photo_id, -1) = coalesce(?, -1) AND coalesce(root_id, -1) = coalesce(?, -1)
-               AND coalesce(rel_path, '') = coalesce(?, '') AND state = 'queued'`)
+        .stmt(
+          `UPDATE jobs SET priority = min(priority, ?) WHERE kind = ? AND coalesce(photo_id, -1) = coalesce(?, -1) AND coalesce(root_id, -1) = coalesce(?, -1)
+               AND coalesce(rel_path, '') = coalesce(?, '') AND state = 'queued'`,
+        )
         .run(priority, kind, subject.photoId ?? null, subject.rootId ?? null, subject.relPath ?? null)
     }
   }
@@ -61,20 +66,30 @@ export class JobQueue {
    */
   enqueueModelBacklog(embeddingModelId: string, captionModelId: string): void {
     const t = this.now()
-    this.db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
+    this.db
+      .stmt(
+        `INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
       SELECT 'embed', ph.id, ?, ?, ? FROM photos ph WHERE ph.status IN ('thumbnailed', 'embedded', 'captioned')
       AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-      AND EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`).run(Priority.backlog, t, t, embeddingModelId)
-    this.db.stmt(`INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
+      AND EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND p.present = 1)`,
+      )
+      .run(Priority.backlog, t, t, embeddingModelId)
+    this.db
+      .stmt(
+        `INSERT OR IGNORE INTO jobs (kind, photo_id, priority, created_at, updated_at)
       SELECT 'caption', ph.id, ?, ?, ? FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id
       WHERE ph.status IN ('embedded', 'captioned')
       AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)
-      AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`).run(Priority.backlog, t, t, embeddingModelId, captionModelId)
+      AND (c.id IS NULL OR (c.provenance = 'auto' AND c.reviewed_at IS NULL AND c.model_id IS NOT ?))`,
+      )
+      .run(Priority.backlog, t, t, embeddingModelId, captionModelId)
   }
 
   /** Forget the failed jobs of a photo (by id, or by any of its files), so it can be queued again. */
   dropFailedOf(photoId: number): void {
-    this.db.stmt(`DELETE FROM jobs WHERE state = 'failed' AND (photo_id = ? OR (root_id, rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ?))`).run(photoId, photoId)
+    this.db
+      .stmt(`DELETE FROM jobs WHERE state = 'failed' AND (photo_id = ? OR (root_id, rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ?))`)
+      .run(photoId, photoId)
   }
 
   nextKind(allowed: readonly JobKind[]): { kind: JobKind; wakeAt: number | null } | null {
@@ -87,9 +102,7 @@ export class JobQueue {
       .stmt(`SELECT kind FROM jobs WHERE state = 'queued' AND not_before <= ? AND kind IN (${marks}) ORDER BY priority, ${caseExpr}, id LIMIT 1`)
       .get(t, ...allowed) as { kind: JobKind } | undefined
     if (row) return { kind: row.kind, wakeAt: null }
-    const later = this.db
-      .stmt(`SELECT min(not_before) AS t FROM jobs WHERE state = 'queued' AND kind IN (${marks})`)
-      .get(...allowed) as { t: number | null }
+    const later = this.db.stmt(`SELECT min(not_before) AS t FROM jobs WHERE state = 'queued' AND kind IN (${marks})`).get(...allowed) as { t: number | null }
     return later.t === null ? null : { kind: order[0]!, wakeAt: later.t }
   }
 
@@ -98,8 +111,10 @@ export class JobQueue {
     const t = this.now()
     return this.db.tx(() => {
       const rows = this.db
-        .stmt(`SELECT id, kind, root_id, rel_path, photo_id, priority, attempts, max_attempts FROM jobs
-               WHERE state = 'queued' AND kind = ? AND not_before <= ? ORDER BY priority, id LIMIT ?`)
+        .stmt(
+          `SELECT id, kind, root_id, rel_path, photo_id, priority, attempts, max_attempts FROM jobs
+               WHERE state = 'queued' AND kind = ? AND not_before <= ? ORDER BY priority, id LIMIT ?`,
+        )
         .all(kind, t, limit) as JobRow[]
       const upd = this.db.stmt(`UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ?`)
       for (const r of rows) {
@@ -158,8 +173,10 @@ export class JobQueue {
     const t = this.now()
     return this.db.tx(() => {
       this.db
-        .stmt(`UPDATE jobs SET state = 'failed', error = coalesce(error, 'interrupted ' || attempts || ' times (the process stopped while working on it)'), updated_at = ?
-               WHERE state = 'running' AND attempts >= max_attempts`)
+        .stmt(
+          `UPDATE jobs SET state = 'failed', error = coalesce(error, 'interrupted ' || attempts || ' times (the process stopped while working on it)'), updated_at = ?
+               WHERE state = 'running' AND attempts >= max_attempts`,
+        )
         .run(t)
       return this.db.stmt(`UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`).run(t).changes
     })
@@ -176,7 +193,10 @@ export class JobQueue {
   }
 
   counts(): Record<JobKind, { queued: number; running: number; failed: number }> {
-    const out = Object.fromEntries(stageOrder.map((k) => [k, { queued: 0, running: 0, failed: 0 }])) as Record<JobKind, { queued: number; running: number; failed: number }>
+    const out = Object.fromEntries(stageOrder.map((k) => [k, { queued: 0, running: 0, failed: 0 }])) as Record<
+      JobKind,
+      { queued: number; running: number; failed: number }
+    >
     const rows = this.db.stmt(`SELECT kind, state, count(*) AS n FROM jobs GROUP BY kind, state`).all() as { kind: JobKind; state: string; n: number }[]
     for (const r of rows) {
       const c = out[r.kind]
@@ -198,8 +218,10 @@ export class JobQueue {
   pendingPhotos(): number {
     return (
       this.db
-        .stmt(`SELECT count(*) AS n FROM (SELECT DISTINCT CASE WHEN photo_id IS NOT NULL THEN 'p' || photo_id ELSE 'f' || root_id || '/' || rel_path END
-               FROM jobs WHERE state IN ('queued', 'running') AND kind != 'scan')`)
+        .stmt(
+          `SELECT count(*) AS n FROM (SELECT DISTINCT CASE WHEN photo_id IS NOT NULL THEN 'p' || photo_id ELSE 'f' || root_id || '/' || rel_path END
+               FROM jobs WHERE state IN ('queued', 'running') AND kind != 'scan')`,
+        )
         .get() as { n: number }
     ).n
   }

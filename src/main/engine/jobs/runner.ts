@@ -140,7 +140,8 @@ export class JobRunner {
     const t0 = performance.now()
     try {
       await this.d.pipeline[next.kind](jobs, ac.signal)
-      if (traceBatches) process.stderr.write(`[jobs] ${new Date().toISOString().slice(11, 23)} ${next.kind} x${jobs.length} ${(performance.now() - t0).toFixed(1)} ms\n`)
+      if (traceBatches)
+        process.stderr.write(`[jobs] ${new Date().toISOString().slice(11, 23)} ${next.kind} x${jobs.length} ${(performance.now() - t0).toFixed(1)} ms\n`)
     } catch (error) {
       this.settleLeftovers(jobs, error, ac.signal)
     } finally {

@@ -23,13 +23,22 @@ export function decodeBmp(buf: Buffer, maxPixels: number): DecodedRgba {
   if (buf.length < 26 || buf.toString('latin1', 0, 2) !== 'BM') throw new BmpError('not a BMP file')
   const dataOffset = buf.readUInt32LE(10)
   const headerSize = buf.readUInt32LE(14)
-  let width: number, rawHeight: number, bpp: number, compression = 0, colours = 0
+  let width: number,
+    rawHeight: number,
+    bpp: number,
+    compression = 0,
+    colours = 0
   if (headerSize === 12) {
-    width = buf.readUInt16LE(18); rawHeight = buf.readInt16LE(20); bpp = buf.readUInt16LE(24)
+    width = buf.readUInt16LE(18)
+    rawHeight = buf.readInt16LE(20)
+    bpp = buf.readUInt16LE(24)
   } else {
     if (buf.length < 14 + Math.min(headerSize, 40)) throw new BmpError('truncated BMP header')
-    width = buf.readInt32LE(18); rawHeight = buf.readInt32LE(22); bpp = buf.readUInt16LE(28)
-    compression = buf.readUInt32LE(30); colours = buf.readUInt32LE(46)
+    width = buf.readInt32LE(18)
+    rawHeight = buf.readInt32LE(22)
+    bpp = buf.readUInt16LE(28)
+    compression = buf.readUInt32LE(30)
+    colours = buf.readUInt32LE(46)
   }
   const topDown = rawHeight < 0
   const height = Math.abs(rawHeight)
@@ -44,7 +53,7 @@ export function decodeBmp(buf: Buffer, maxPixels: number): DecodedRgba {
   } else if (bpp === 16) masks = [0x7c00, 0x03e0, 0x001f, 0]
   const paletteAt = 14 + headerSize + (compression === 3 && headerSize === 40 ? 12 : compression === 6 && headerSize === 40 ? 16 : 0)
   const entry = headerSize === 12 ? 3 : 4
-  const paletteCount = bpp <= 8 ? (colours || 1 << bpp) : 0
+  const paletteCount = bpp <= 8 ? colours || 1 << bpp : 0
   const palette: number[][] = []
   for (let i = 0; i < paletteCount; i++) {
     const p = paletteAt + i * entry
@@ -55,7 +64,10 @@ export function decodeBmp(buf: Buffer, maxPixels: number): DecodedRgba {
   const put = (x: number, y: number, r: number, g: number, b: number, a = 255): void => {
     const row = topDown ? y : height - 1 - y
     const o = (row * width + x) * 4
-    out[o] = r; out[o + 1] = g; out[o + 2] = b; out[o + 3] = a
+    out[o] = r
+    out[o + 1] = g
+    out[o + 2] = b
+    out[o + 3] = a
   }
   const fromPalette = (x: number, y: number, i: number): void => {
     const c = palette[i] ?? [0, 0, 0]
@@ -103,10 +115,15 @@ function decodeRle(buf: Buffer, start: number, width: number, height: number, bi
     p += 2
     if (count > 0) {
       for (let i = 0; i < count && x < width; i++, x++) put(x, y, bits === 8 ? value : i % 2 === 0 ? value >> 4 : value & 0x0f)
-    } else if (value === 0) { x = 0; y++ }
-    else if (value === 1) return
-    else if (value === 2) { x += buf[p] ?? 0; y += buf[p + 1] ?? 0; p += 2 }
-    else {
+    } else if (value === 0) {
+      x = 0
+      y++
+    } else if (value === 1) return
+    else if (value === 2) {
+      x += buf[p] ?? 0
+      y += buf[p + 1] ?? 0
+      p += 2
+    } else {
       for (let i = 0; i < value && x < width; i++, x++) {
         const b = bits === 8 ? buf[p + i]! : buf[p + (i >> 1)]!
         put(x, y, bits === 8 ? b : i % 2 === 0 ? b >> 4 : b & 0x0f)

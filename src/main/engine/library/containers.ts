@@ -30,7 +30,14 @@ export function sniffContainer(head: Buffer): ContainerKind {
   if (head.length >= 4 && (head.toString('latin1', 0, 4) === 'II*\0' || head.toString('latin1', 0, 4) === 'MM\0*')) return 'tiff'
   if (head.length >= 4 && (head.toString('latin1', 0, 4) === 'II+\0' || head.toString('latin1', 0, 4) === 'MM\0+')) return 'bigtiff'
   // Olympus ORF and Panasonic RW2 are TIFF with their own magic number.
-  if (head.length >= 4 && (head.toString('latin1', 0, 4) === 'IIRO' || head.toString('latin1', 0, 4) === 'IIRS' || head.toString('latin1', 0, 4) === 'MMOR' || head.toString('latin1', 0, 4) === 'IIU\0')) return 'tiff'
+  if (
+    head.length >= 4 &&
+    (head.toString('latin1', 0, 4) === 'IIRO' ||
+      head.toString('latin1', 0, 4) === 'IIRS' ||
+      head.toString('latin1', 0, 4) === 'MMOR' ||
+      head.toString('latin1', 0, 4) === 'IIU\0')
+  )
+    return 'tiff'
   if (head.length >= 12 && head.toString('latin1', 4, 8) === 'ftyp') return 'isobmff'
   if (head.length >= 2 && head.toString('latin1', 0, 2) === 'BM') return 'bmp'
   return 'unknown'
@@ -95,8 +102,14 @@ async function jpegBlocks(at: ReadAt, size: number): Promise<MetadataBlocks> {
       continue
     }
     const marker = hdr[1]!
-    if (marker === 0xff) { pos++; continue } // fill byte
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { pos += 2; continue }
+    if (marker === 0xff) {
+      pos++
+      continue
+    } // fill byte
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      pos += 2
+      continue
+    }
     if (marker === 0xda || marker === 0xd9) break // image data: no metadata segments after this that viewers read
     const len = hdr.readUInt16BE(2)
     if (len < 2) break

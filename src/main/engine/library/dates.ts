@@ -20,7 +20,7 @@ export function parseExifDate(value: unknown, subSec?: unknown, offset?: unknown
   if (typeof value !== 'string') return null
   const m = /^\s*(\d{4})[:\-/](\d{2})[:\-/](\d{2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?/.exec(value)
   if (!m) return null
-  const frac = typeof subSec === 'string' || typeof subSec === 'number' ? String(subSec).trim() : m[7] ?? ''
+  const frac = typeof subSec === 'string' || typeof subSec === 'number' ? String(subSec).trim() : (m[7] ?? '')
   const wall = wallClock(+m[1]!, +m[2]!, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), frac)
   if (wall === null) return null
   return { wallMs: wall, offsetMinutes: parseOffset(offset) ?? parseOffset(m[8]) }

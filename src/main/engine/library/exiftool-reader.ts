@@ -79,24 +79,32 @@ export function sourcesFromExiftool(raw: Raw): MetadataSources {
     return typeof v === 'number' ? v : null
   }
   const hasXmp = Object.keys(raw).some((k) => k.startsWith('XMP-'))
-  const xmp: XmpFields | null = hasXmp ? {
-    altText: xmpText('iptcCore', 'AltTextAccessibility'),
-    extDescr: xmpText('iptcCore', 'ExtDescrAccessibility'),
-    description: xmpText('dc', 'Description'),
-    photoshopDateCreated: xmpText('photoshop', 'DateCreated'),
-    exifDateTimeOriginal: xmpText('exif', 'DateTimeOriginal'),
-    xmpCreateDate: xmpText('xmp', 'CreateDate'),
-    make: xmpText('tiff', 'Make'),
-    model: xmpText('tiff', 'Model'),
-    latitude: xmpNum('GPSLatitude'),
-    longitude: xmpNum('GPSLongitude'),
-  } : null
+  const xmp: XmpFields | null = hasXmp
+    ? {
+        altText: xmpText('iptcCore', 'AltTextAccessibility'),
+        extDescr: xmpText('iptcCore', 'ExtDescrAccessibility'),
+        description: xmpText('dc', 'Description'),
+        photoshopDateCreated: xmpText('photoshop', 'DateCreated'),
+        exifDateTimeOriginal: xmpText('exif', 'DateTimeOriginal'),
+        xmpCreateDate: xmpText('xmp', 'CreateDate'),
+        make: xmpText('tiff', 'Make'),
+        model: xmpText('tiff', 'Model'),
+        latitude: xmpNum('GPSLatitude'),
+        longitude: xmpNum('GPSLongitude'),
+      }
+    : null
   const iptcText = (tag: string): string | null => text(raw[`IPTC:${tag}`]) ?? null
   const hasIptc = Object.keys(raw).some((k) => k.startsWith('IPTC:'))
-  const iptc: IptcFields | null = hasIptc ? {
-    caption: iptcText('Caption-Abstract'), headline: iptcText('Headline'), objectName: iptcText('ObjectName'),
-    dateCreated: iptcText('DateCreated'), timeCreated: iptcText('TimeCreated'), byline: iptcText('By-line'),
-  } : null
+  const iptc: IptcFields | null = hasIptc
+    ? {
+        caption: iptcText('Caption-Abstract'),
+        headline: iptcText('Headline'),
+        objectName: iptcText('ObjectName'),
+        dateCreated: iptcText('DateCreated'),
+        timeCreated: iptcText('TimeCreated'),
+        byline: iptcText('By-line'),
+      }
+    : null
   return { exif, xmp, iptc }
 }
 

@@ -8,7 +8,8 @@ describe('library file rules', () => {
   })
 
   it('skips hidden and system folders', () => {
-    for (const n of ['.git', '.thumbnails', '$RECYCLE.BIN', 'System Volume Information', '@eaDir', 'lost+found', '.Trashes']) expect(isHiddenOrSystem(n), n).toBe(true)
+    for (const n of ['.git', '.thumbnails', '$RECYCLE.BIN', 'System Volume Information', '@eaDir', 'lost+found', '.Trashes'])
+      expect(isHiddenOrSystem(n), n).toBe(true)
     for (const n of ['Holidays', 'eaDir', 'photos 2019']) expect(isHiddenOrSystem(n), n).toBe(false)
   })
 

@@ -1,10 +1,49 @@
 // Which files and folders belong in the library: pure name rules, no I/O.
 
 /** Camera RAW formats: indexed through the full-size JPEG preview they embed, or developed with LibRaw without one (library/images.ts). */
-export const rawExtensions = new Set(['.dng', '.nef', '.nrw', '.cr2', '.cr3', '.crw', '.arw', '.srf', '.sr2', '.raf', '.orf', '.rw2', '.rwl', '.pef', '.srw', '.x3f', '.3fr', '.iiq', '.erf', '.kdc', '.mrw', '.mef', '.mos'])
+export const rawExtensions = new Set([
+  '.dng',
+  '.nef',
+  '.nrw',
+  '.cr2',
+  '.cr3',
+  '.crw',
+  '.arw',
+  '.srf',
+  '.sr2',
+  '.raf',
+  '.orf',
+  '.rw2',
+  '.rwl',
+  '.pef',
+  '.srw',
+  '.x3f',
+  '.3fr',
+  '.iiq',
+  '.erf',
+  '.kdc',
+  '.mrw',
+  '.mef',
+  '.mos',
+])
 
 /** Extensions we try to index (lower case, with the dot). */
-export const imageExtensions = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.heic', '.heif', '.avif', '.bmp', '.dib', ...rawExtensions])
+export const imageExtensions = new Set([
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.heic',
+  '.heif',
+  '.avif',
+  '.bmp',
+  '.dib',
+  ...rawExtensions,
+])
 
 export function isRawName(name: string): boolean {
   const dot = name.lastIndexOf('.')
@@ -26,8 +65,18 @@ export function isImageName(name: string): boolean {
 // Folders that operating systems, NAS boxes and photo tools keep next to
 // photos; their contents are never the user's photos (trash, thumbnails).
 const systemFolders = new Set([
-  '$recycle.bin', 'system volume information', 'recycler', 'lost+found', '@eadir', '#recycle', '#snapshot',
-  'node_modules', '.trashes', '.spotlight-v100', '.fseventsd', '.thumbnails',
+  '$recycle.bin',
+  'system volume information',
+  'recycler',
+  'lost+found',
+  '@eadir',
+  '#recycle',
+  '#snapshot',
+  'node_modules',
+  '.trashes',
+  '.spotlight-v100',
+  '.fseventsd',
+  '.thumbnails',
 ])
 
 /** Hidden (dot) and system folders/files are skipped everywhere. */

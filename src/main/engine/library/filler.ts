@@ -15,26 +15,116 @@ export interface FillerContext {
 // Maintained list: exact strings (case-insensitive, after trimming) seen on real
 // files that no rule below catches on its own.
 const knownFiller = new Set([
-  'default', 'image', 'picture', 'photo', 'photograph', 'untitled', 'untitled image', 'no title', 'title',
-  'description', 'no description', '<no description>', 'image description', 'unknown', 'none', 'null', 'n/a',
-  'exif_jpeg_picture', 'exif jpeg picture', 'jpeg', 'jpg', 'camera', 'digital camera', 'digicam', 'my camera',
-  'sony dsc', 'minolta dsc', 'nikon', 'hdr', 'screenshot', 'ascii', 'unicode', 'charset=ascii',
-  'created with gimp', 'lead technologies inc. v1.01', 'hpim', 'vivitar', 'kodak', 'ricoh', 'casio',
-  'processed with vsco', 'edited with snapseed', 'made with instagram', 'instagram',
+  'default',
+  'image',
+  'picture',
+  'photo',
+  'photograph',
+  'untitled',
+  'untitled image',
+  'no title',
+  'title',
+  'description',
+  'no description',
+  '<no description>',
+  'image description',
+  'unknown',
+  'none',
+  'null',
+  'n/a',
+  'exif_jpeg_picture',
+  'exif jpeg picture',
+  'jpeg',
+  'jpg',
+  'camera',
+  'digital camera',
+  'digicam',
+  'my camera',
+  'sony dsc',
+  'minolta dsc',
+  'nikon',
+  'hdr',
+  'screenshot',
+  'ascii',
+  'unicode',
+  'charset=ascii',
+  'created with gimp',
+  'lead technologies inc. v1.01',
+  'hpim',
+  'vivitar',
+  'kodak',
+  'ricoh',
+  'casio',
+  'processed with vsco',
+  'edited with snapseed',
+  'made with instagram',
+  'instagram',
 ])
 
 // Camera and phone makers, as they spell themselves in Make and in filler.
 const vendors = [
-  'agfa', 'apple', 'asus', 'benq', 'canon', 'casio', 'concord', 'contax', 'dji', 'epson', 'fuji', 'fujifilm', 'ge',
-  'google', 'gopro', 'hasselblad', 'hewlett-packard', 'hp', 'htc', 'huawei', 'jenoptik', 'kodak', 'konica', 'konica minolta',
-  'kyocera', 'leica', 'lg', 'lge', 'mamiya', 'minolta', 'motorola', 'nikon', 'nokia', 'olympus', 'oneplus', 'oppo',
-  'panasonic', 'pentax', 'phase one', 'polaroid', 'praktica', 'ricoh', 'rollei', 'samsung', 'sanyo', 'sharp', 'sigma',
-  'sony', 'toshiba', 'vivitar', 'xiaomi', 'yashica', 'zeiss', 'zte',
+  'agfa',
+  'apple',
+  'asus',
+  'benq',
+  'canon',
+  'casio',
+  'concord',
+  'contax',
+  'dji',
+  'epson',
+  'fuji',
+  'fujifilm',
+  'ge',
+  'google',
+  'gopro',
+  'hasselblad',
+  'hewlett-packard',
+  'hp',
+  'htc',
+  'huawei',
+  'jenoptik',
+  'kodak',
+  'konica',
+  'konica minolta',
+  'kyocera',
+  'leica',
+  'lg',
+  'lge',
+  'mamiya',
+  'minolta',
+  'motorola',
+  'nikon',
+  'nokia',
+  'olympus',
+  'oneplus',
+  'oppo',
+  'panasonic',
+  'pentax',
+  'phase one',
+  'polaroid',
+  'praktica',
+  'ricoh',
+  'rollei',
+  'samsung',
+  'sanyo',
+  'sharp',
+  'sigma',
+  'sony',
+  'toshiba',
+  'vivitar',
+  'xiaomi',
+  'yashica',
+  'zeiss',
+  'zte',
 ]
 const vendorPattern = vendors.map((v) => v.replace(/[-\s]/g, '[-\\s]?')).join('|')
 const vendorOnly = new RegExp(`^(?:${vendorPattern})(?:\\s+(?:corporation|corp\\.?|inc\\.?|co\\.?,?\\s*ltd\\.?|imaging|optical|digital|electronics))*$`, 'i')
 // "<vendor> <model-ish tokens>": each token after the vendor has a digit or is a known product word.
-const vendorModel = new RegExp(`^(?:${vendorPattern})\\b(?:\\s+(?:[a-z]*\\d[\\w-]*|dsc|dslr|camera|digital|still|powershot|coolpix|cybershot|cyber-shot|finepix|lumix|ixus|eos|alpha|galaxy|iphone|pixel|optio|exilim|dimage|easyshare|stylus|mju))+$`, 'i')
+const vendorModel = new RegExp(
+  `^(?:${vendorPattern})\\b(?:\\s+(?:[a-z]*\\d[\\w-]*|dsc|dslr|camera|digital|still|powershot|coolpix|cybershot|cyber-shot|finepix|lumix|ixus|eos|alpha|galaxy|iphone|pixel|optio|exilim|dimage|easyshare|stylus|mju))+$`,
+  'i',
+)
 
 const rules: { why: string; test: (t: string) => boolean }[] = [
   { why: 'camera boilerplate ("DIGITAL CAMERA")', test: (t) => t.length <= 60 && /\bdigital\s+(?:still\s+)?camera\b/i.test(t) && t.split(/\s+/).length <= 6 },
@@ -48,15 +138,25 @@ const rules: { why: string; test: (t: string) => boolean }[] = [
   { why: 'control characters', test: (t) => controlShare(t) > 0.1 },
 ]
 
-const softwareBanner = new RegExp([
-  '^(?:file\\s+)?(?:written|created|generated|produced|made|processed|converted|saved|edited|encoded|compressed)\\s+(?:by|with|using)\\b',
-  '^(?:adobe\\s+)?photoshop\\b', '^(?:gimp|picasa|lightroom|imagemagick|graphicsmagick|paint\\s*shop|acdsee|irfanview|xnview)\\b',
-  '^lead\\s+technologies\\b', '^microsoft\\b', '^(?:apple\\s+)?(?:image\\s+capture|preview)\\s*\\d',
-  // libtiff's tools and converters write their name, a version or a command line.
-  '^(?:tiffcp|tiff2\\w+|\\w+2tiff|fax2tiff|tiffcrop|tiffmedian|tiffdither|thumbnail|libtiff)\\b',
-  '\\blibtiff\\b', '^converted\\s+\\w+\\s+file\\b', '^(?:image|picture|photo)\\s+(?:created|converted)\\b',
-  '^software:', '^version\\s+\\d', '^v?\\d+(?:\\.\\d+)+[a-z]?$',
-].join('|'), 'i')
+const softwareBanner = new RegExp(
+  [
+    '^(?:file\\s+)?(?:written|created|generated|produced|made|processed|converted|saved|edited|encoded|compressed)\\s+(?:by|with|using)\\b',
+    '^(?:adobe\\s+)?photoshop\\b',
+    '^(?:gimp|picasa|lightroom|imagemagick|graphicsmagick|paint\\s*shop|acdsee|irfanview|xnview)\\b',
+    '^lead\\s+technologies\\b',
+    '^microsoft\\b',
+    '^(?:apple\\s+)?(?:image\\s+capture|preview)\\s*\\d',
+    // libtiff's tools and converters write their name, a version or a command line.
+    '^(?:tiffcp|tiff2\\w+|\\w+2tiff|fax2tiff|tiffcrop|tiffmedian|tiffdither|thumbnail|libtiff)\\b',
+    '\\blibtiff\\b',
+    '^converted\\s+\\w+\\s+file\\b',
+    '^(?:image|picture|photo)\\s+(?:created|converted)\\b',
+    '^software:',
+    '^version\\s+\\d',
+    '^v?\\d+(?:\\.\\d+)+[a-z]?$',
+  ].join('|'),
+  'i',
+)
 
 function isPathLike(t: string): boolean {
   if (/\s{2,}|\n/.test(t)) return false
@@ -84,8 +184,15 @@ export function fillerReason(text: string, context: FillerContext = {}): string 
   const lower = t.toLowerCase().replace(/\s+/g, ' ')
   if (knownFiller.has(lower)) return 'known camera or software filler'
   const same = [context.make, context.model, context.software, context.make && context.model ? `${context.make} ${context.model}` : null]
-  if (same.some((v) => typeof v === 'string' && v.trim() !== '' && v.trim().toLowerCase().replace(/\s+/g, ' ') === lower)) return 'same as the camera make, model or software'
-  if (context.model && context.model.trim().length >= 3 && lower.startsWith(context.model.trim().toLowerCase()) && lower.length <= context.model.trim().length + 12 && /\d|camera|dsc/i.test(lower)) {
+  if (same.some((v) => typeof v === 'string' && v.trim() !== '' && v.trim().toLowerCase().replace(/\s+/g, ' ') === lower))
+    return 'same as the camera make, model or software'
+  if (
+    context.model &&
+    context.model.trim().length >= 3 &&
+    lower.startsWith(context.model.trim().toLowerCase()) &&
+    lower.length <= context.model.trim().length + 12 &&
+    /\d|camera|dsc/i.test(lower)
+  ) {
     return 'camera model name'
   }
   for (const rule of rules) if (rule.test(t)) return rule.why

@@ -17,7 +17,12 @@ export interface HeifTransform {
 
 export const identity: HeifTransform = { rotateCw: 0, mirror: null, rotateFirst: true }
 
-interface Box { type: string; start: number; end: number; body: number }
+interface Box {
+  type: string
+  start: number
+  end: number
+  body: number
+}
 
 function boxes(buf: Buffer, start: number, end: number): Box[] {
   const out: Box[] = []

@@ -153,7 +153,9 @@ describe('HEIC from phones', () => {
     expect(await probeImage(heic)).toMatchObject({ width: 300, height: 200 })
     const cache = await tempDir()
     await makeBoth(heic, cache, 'heic1')
-    const { data, info } = await sharp(thumbnailPath(cache, 'heic1', 'large')).raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await sharp(thumbnailPath(cache, 'heic1', 'large'))
+      .raw()
+      .toBuffer({ resolveWithObject: true })
     expect([info.width, info.height]).toEqual([300, 200])
     // Top-left quadrant is (220, 30, 40) in the source (lossy both ways: loose bounds).
     const px = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3))
@@ -165,7 +167,10 @@ describe('HEIC from phones', () => {
 })
 
 describe('animated images: the first frame, never a refusal', () => {
-  const frame = (background: string) => sharp({ create: { width: 64, height: 48, channels: 3, background } }).png().toBuffer()
+  const frame = (background: string) =>
+    sharp({ create: { width: 64, height: 48, channels: 3, background } })
+      .png()
+      .toBuffer()
   const firstPixel = async (file: string) => {
     const { data } = await sharp(file).raw().toBuffer({ resolveWithObject: true })
     return Array.from(data.subarray(0, 3))

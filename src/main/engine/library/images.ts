@@ -63,7 +63,15 @@ const heifFormats = new Set(['heif', 'heic', 'avif'])
 type Source =
   | { kind: 'file'; file: string; heif?: HeifTransform; still?: Buffer }
   | { kind: 'buffer'; data: Buffer; format: string }
-  | { kind: 'raw-pixels'; data: Buffer; width: number; height: number; channels: 3 | 4; format: string; /** EXIF-style, for pixels from our TIFF reader */ orientation?: number }
+  | {
+      kind: 'raw-pixels'
+      data: Buffer
+      width: number
+      height: number
+      channels: 3 | 4
+      format: string
+      /** EXIF-style, for pixels from our TIFF reader */ orientation?: number
+    }
   | { kind: 'raw-file'; file: string; width: number; height: number; format: string }
 
 // Extensions whose content sharp identifies by itself: no sniffing read needed (see readContainer's note).
@@ -123,7 +131,9 @@ function sharpOf(src: Source, failOn: 'warning' | 'truncated' | 'error' | 'none'
 
 function checkLimit(width: number, height: number): void {
   if (width * height > maxPixels) {
-    throw new ImageRejectedError(`image is ${width}x${height} (${(width * height / 1e6).toFixed(0)} MP), above the ${(maxPixels / 1e6).toFixed(0)} MP pixel limit`)
+    throw new ImageRejectedError(
+      `image is ${width}x${height} (${((width * height) / 1e6).toFixed(0)} MP), above the ${(maxPixels / 1e6).toFixed(0)} MP pixel limit`,
+    )
   }
 }
 
@@ -324,7 +334,8 @@ async function ownTiffReader(file: string, libvipsSaid: string): Promise<Source>
     throw new ImageRejectedError(`cannot decode image: ${libvipsSaid}; nor can Photocap's TIFF reader: ${firstLine(error)}`)
   }
   const { orientation } = img
-  if (img.kind === 'pixels') return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, channels: img.channels, format: 'tiff', orientation }
+  if (img.kind === 'pixels')
+    return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, channels: img.channels, format: 'tiff', orientation }
   // Old-style JPEG: the embedded JPEG stream, decoded by libjpeg like any JPEG.
   try {
     const stream = img.data
@@ -381,7 +392,9 @@ async function openForDecode(file: string, size: number): Promise<Source> {
   const ext = path.extname(file).toLowerCase()
   if (ext !== '.heic' && ext !== '.heif') return src
   // sharp's prebuilt libvips has no HEVC decoder: fall back to libheif in wasm.
-  const meta = await sharp(src.still ?? file, { limitInputPixels: false }).metadata().catch(() => null)
+  const meta = await sharp(src.still ?? file, { limitInputPixels: false })
+    .metadata()
+    .catch(() => null)
   if (meta && meta.format && !heifFormats.has(meta.format)) return src
   if (meta?.compression === 'av1') return src
   // @ts-expect-error heic-decode ships no type declarations
@@ -395,7 +408,14 @@ async function openForDecode(file: string, size: number): Promise<Source> {
     throw new ImageRejectedError(`cannot decode HEIC/HEIF image: ${error instanceof Error ? error.message : String(error)}`)
   }
   checkLimit(img.width, img.height)
-  return { kind: 'raw-pixels', data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height, channels: 4, format: 'heif' }
+  return {
+    kind: 'raw-pixels',
+    data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+    width: img.width,
+    height: img.height,
+    channels: 4,
+    format: 'heif',
+  }
 }
 
 /**
@@ -423,7 +443,10 @@ async function ownReason(error: unknown, src: Source, failOn: 'warning' | 'trunc
 
 function firstLine(error: unknown): string {
   const msg = error instanceof Error ? error.message : String(error)
-  const first = msg.split('\n')[0]!.replace(/^Input file /, '').trim()
+  const first = msg
+    .split('\n')[0]!
+    .replace(/^Input file /, '')
+    .trim()
   if (/^Warning treated as error due to failOn setting/.test(first)) return 'the decoder reported a problem with the image data'
   return first
 }

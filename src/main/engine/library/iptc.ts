@@ -19,7 +19,10 @@ export function parseIptc(data: Buffer): IptcFields {
   let utf8Declared = false
   let pos = 0
   while (pos + 5 <= data.length) {
-    if (data[pos] !== 0x1c) { pos++; continue }
+    if (data[pos] !== 0x1c) {
+      pos++
+      continue
+    }
     const record = data[pos + 1]!
     const dataset = data[pos + 2]!
     let len = data.readUInt16BE(pos + 3)
@@ -69,7 +72,8 @@ export function isUtf8(bytes: Buffer): boolean {
   }
 }
 
-const cp1252High = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'
+const cp1252High =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'
 
 function cp1252(bytes: Buffer): string {
   let s = ''

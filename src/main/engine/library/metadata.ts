@@ -43,8 +43,17 @@ export interface PhotoMetadata {
 }
 
 export const emptyMetadata: PhotoMetadata = {
-  takenAt: null, takenOffsetMinutes: null, takenSource: null, cameraMake: null, cameraModel: null, gpsLat: null, gpsLon: null,
-  orientation: null, description: null, embeddedDescription: null, fillerReason: null,
+  takenAt: null,
+  takenOffsetMinutes: null,
+  takenSource: null,
+  cameraMake: null,
+  cameraModel: null,
+  gpsLat: null,
+  gpsLon: null,
+  orientation: null,
+  description: null,
+  embeddedDescription: null,
+  fillerReason: null,
 }
 
 /** The EXIF (TIFF) values we use, as strings/numbers, already decoded. */
@@ -227,8 +236,21 @@ export async function parseTiffBlock(tiff: Buffer): Promise<ExifFields | null> {
   let raw: Record<string, Record<string, unknown> | undefined> | undefined
   try {
     raw = (await exifr.parse(tiff, {
-      tiff: true, ifd0: {}, exif: true, gps: true, ifd1: false, interop: false, xmp: false, iptc: false, icc: false, jfif: false,
-      userComment: true, mergeOutput: false, translateValues: false, reviveValues: false, sanitize: true,
+      tiff: true,
+      ifd0: {},
+      exif: true,
+      gps: true,
+      ifd1: false,
+      interop: false,
+      xmp: false,
+      iptc: false,
+      icc: false,
+      jfif: false,
+      userComment: true,
+      mergeOutput: false,
+      translateValues: false,
+      reviveValues: false,
+      sanitize: true,
     })) as typeof raw
   } catch {
     return null
@@ -289,13 +311,30 @@ export function xmpCoordinate(v: string | null): number | null {
 
 async function readWithExifr(file: string): Promise<MetadataSources> {
   try {
-    const raw = (await exifr.parse(file, { tiff: true, exif: true, gps: true, xmp: false, iptc: true, ifd1: false, mergeOutput: false, translateValues: false, reviveValues: false })) as Record<string, Record<string, unknown>> | undefined
+    const raw = (await exifr.parse(file, {
+      tiff: true,
+      exif: true,
+      gps: true,
+      xmp: false,
+      iptc: true,
+      ifd1: false,
+      mergeOutput: false,
+      translateValues: false,
+      reviveValues: false,
+    })) as Record<string, Record<string, unknown>> | undefined
     if (!raw) return { exif: null, xmp: null, iptc: null }
     const ifd0 = raw.ifd0 ?? {}
     const ex = raw.exif ?? {}
     const gps = raw.gps ?? {}
     const exif: ExifFields = {}
-    for (const [k, v] of Object.entries({ Make: ifd0.Make, Model: ifd0.Model, Software: ifd0.Software, DateTimeOriginal: ex.DateTimeOriginal, CreateDate: ex.CreateDate, ImageDescription: ifd0.ImageDescription })) {
+    for (const [k, v] of Object.entries({
+      Make: ifd0.Make,
+      Model: ifd0.Model,
+      Software: ifd0.Software,
+      DateTimeOriginal: ex.DateTimeOriginal,
+      CreateDate: ex.CreateDate,
+      ImageDescription: ifd0.ImageDescription,
+    })) {
       const s = asciiTag(v)
       if (s !== null) (exif as Record<string, unknown>)[k] = s
     }
@@ -341,8 +380,13 @@ function userComment(v: unknown, littleEndian: boolean): string | null {
     // UCS-2 in the EXIF byte order unless a BOM says otherwise.
     let data = body
     let little = littleEndian
-    if (data[0] === 0xff && data[1] === 0xfe) { little = true; data = data.subarray(2) }
-    else if (data[0] === 0xfe && data[1] === 0xff) { little = false; data = data.subarray(2) }
+    if (data[0] === 0xff && data[1] === 0xfe) {
+      little = true
+      data = data.subarray(2)
+    } else if (data[0] === 0xfe && data[1] === 0xff) {
+      little = false
+      data = data.subarray(2)
+    }
     const even = Buffer.from(data.subarray(0, data.length - (data.length % 2)))
     if (!little) even.swap16()
     return asciiTag(even.toString('utf16le'))

@@ -17,7 +17,11 @@ export function pairedJpegPhoto(db: LibraryDb, rootId: number, rel: string): num
   for (const name of pairedJpegNames(path.posix.basename(rel))) {
     const sibling = dir === '.' ? name : `${dir}/${name}`
     // (a JPEG that could not be read does not hide its RAW)
-    const row = db.stmt(`SELECT p.photo_id FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ? AND p.rel_path = ? AND p.present = 1 AND NOT (ph.status = 'failed' AND coalesce(ph.error_stage, 'ingest') = 'ingest')`).get(rootId, sibling) as { photo_id: number } | undefined
+    const row = db
+      .stmt(
+        `SELECT p.photo_id FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ? AND p.rel_path = ? AND p.present = 1 AND NOT (ph.status = 'failed' AND coalesce(ph.error_stage, 'ingest') = 'ingest')`,
+      )
+      .get(rootId, sibling) as { photo_id: number } | undefined
     if (row) return row.photo_id
   }
   return null
@@ -27,10 +31,23 @@ export function pairedJpegPhoto(db: LibraryDb, rootId: number, rel: string): num
 export function attachRaw(db: LibraryDb, rootId: number, rel: string, photoId: number, size: number, mtimeMs: number, now: number): number | null {
   const prev = db.stmt(`SELECT id, photo_id FROM paths WHERE root_id = ? AND rel_path = ?`).get(rootId, rel) as { id: number; photo_id: number } | undefined
   if (!prev) {
-    db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at, raw_pair) VALUES (?, ?, ?, ?, ?, 1, ?, 1)`).run(photoId, rootId, rel, size, mtimeMs, now)
+    db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at, raw_pair) VALUES (?, ?, ?, ?, ?, 1, ?, 1)`).run(
+      photoId,
+      rootId,
+      rel,
+      size,
+      mtimeMs,
+      now,
+    )
     return null
   }
-  db.stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ?, raw_pair = 1 WHERE id = ?`).run(photoId, size, mtimeMs, now, prev.id)
+  db.stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ?, raw_pair = 1 WHERE id = ?`).run(
+    photoId,
+    size,
+    mtimeMs,
+    now,
+    prev.id,
+  )
   return prev.photo_id === photoId ? null : mergeIfEmpty(db, prev.photo_id, photoId)
 }
 
@@ -39,7 +56,9 @@ export function adoptRawSiblings(db: LibraryDb, rootId: number, rel: string, pho
   if (!jpegExt.test(rel)) return []
   const stem = rel.slice(0, rel.lastIndexOf('.'))
   // rel paths from stem + '.' up to stem + '/': every "stem.<ext>" in that folder
-  const rows = db.stmt(`SELECT id, photo_id, rel_path FROM paths WHERE root_id = ? AND rel_path > ? AND rel_path < ? AND photo_id != ?`).all(rootId, `${stem}.`, `${stem}/`, photoId) as { id: number; photo_id: number; rel_path: string }[]
+  const rows = db
+    .stmt(`SELECT id, photo_id, rel_path FROM paths WHERE root_id = ? AND rel_path > ? AND rel_path < ? AND photo_id != ?`)
+    .all(rootId, `${stem}.`, `${stem}/`, photoId) as { id: number; photo_id: number; rel_path: string }[]
   const emptied: number[] = []
   for (const r of rows) {
     if (!isRawName(r.rel_path) || r.rel_path.slice(stem.length + 1).includes('/')) continue
@@ -55,7 +74,8 @@ function mergeIfEmpty(db: LibraryDb, from: number, into: number): number | null 
   if (db.stmt(`SELECT 1 FROM paths WHERE photo_id = ? LIMIT 1`).get(from)) return null
   const userCaptions = db.stmt(`SELECT id FROM captions WHERE photo_id = ? AND provenance = 'user' ORDER BY created_at, id`).all(from) as { id: number }[]
   for (const c of userCaptions) db.stmt(`UPDATE captions SET photo_id = ? WHERE id = ?`).run(into, c.id)
-  const current = db.stmt(`SELECT c.provenance FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(into) as { provenance: string | null } | undefined
+  const current = db.stmt(`SELECT c.provenance FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(into) as
+    { provenance: string | null } | undefined
   const latest = userCaptions.at(-1)
   if (latest && current?.provenance !== 'user') db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(latest.id, into)
   db.stmt(`DELETE FROM photos WHERE id = ?`).run(from)

@@ -65,7 +65,11 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
     })
     const id = photoNamed(l, 'konica.jpg')!.id
     // What the old importer did: the filler as a current user caption.
-    const captionId = Number(l.engine.db.stmt(`INSERT INTO captions (photo_id, text, provenance, source, created_at) VALUES (?, 'KONICA MINOLTA DIGITAL CAMERA', 'user', 'file', 1)`).run(id).lastInsertRowid)
+    const captionId = Number(
+      l.engine.db
+        .stmt(`INSERT INTO captions (photo_id, text, provenance, source, created_at) VALUES (?, 'KONICA MINOLTA DIGITAL CAMERA', 'user', 'file', 1)`)
+        .run(id).lastInsertRowid,
+    )
     l.engine.db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(captionId, id)
     l.engine.db.stmt(`UPDATE paths SET mtime_ms = NULL`).run()
     l.engine.roots.rescan()
@@ -112,7 +116,11 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
         expect(ids(query), query).not.toContain(p.id)
         expect(ids(query), query).not.toContain(u.id)
       }
-      expect(wordSearch(l.engine.db, 'April', { limit: 10, filters: { from: '2024-04-01', to: '2024-04-01' } }).map((r) => r.id).sort()).toEqual([p.id, u.id].sort())
+      expect(
+        wordSearch(l.engine.db, 'April', { limit: 10, filters: { from: '2024-04-01', to: '2024-04-01' } })
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([p.id, u.id].sort())
       // 31 December 2023, 23:30 (no offset recorded) was a Sunday.
       expect(ids('sunday 31 december 2023')).toContain(q.id)
       expect(ids('monday')).not.toContain(q.id)
@@ -120,7 +128,8 @@ describe.skipIf(!hasExiftool)('descriptions and dates from real cameras', () => 
   }
 
   it('reads an existing XMP sidecar on ingest, and again when it changes', async () => {
-    const xmp = (text: string) => `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">${text}</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`
+    const xmp = (text: string) =>
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">${text}</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`
     let dir = ''
     const l = await indexed(async (d) => {
       dir = d
@@ -169,7 +178,10 @@ describe('sidecars edited while the library watches', () => {
     await lib.engine.roots.add(lib.photos)
     await lib.engine.jobs.whenIdle()
     expect(photoNamed(lib, 'watched.jpg')!.caption).toBeNull()
-    await fs.writeFile(path.join(lib.photos, 'watched.xmp'), `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">Written in Lightroom</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`)
+    await fs.writeFile(
+      path.join(lib.photos, 'watched.xmp'),
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">Written in Lightroom</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`,
+    )
     const l = lib
     await until(() => photoNamed(l, 'watched.jpg')!.caption === 'Written in Lightroom', 'the sidecar caption')
   })
@@ -182,8 +194,12 @@ describe('decoding what viewers show', () => {
       const w = 64
       const rgba = Buffer.alloc(w * w * 4)
       for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) if (x % 16 < 3) rgba[(y * w + x) * 4 + 3] = 255
-      await sharp(rgba, { raw: { width: w, height: w, channels: 4 } }).png().toFile(path.join(dir, 'logo.png'))
-      await sharp(rgba, { raw: { width: w, height: w, channels: 4 } }).gif().toFile(path.join(dir, 'logo.gif'))
+      await sharp(rgba, { raw: { width: w, height: w, channels: 4 } })
+        .png()
+        .toFile(path.join(dir, 'logo.png'))
+      await sharp(rgba, { raw: { width: w, height: w, channels: 4 } })
+        .gif()
+        .toFile(path.join(dir, 'logo.gif'))
     })
     for (const name of ['logo.png', 'logo.gif']) {
       const p = photoNamed(l, name)!
@@ -219,7 +235,7 @@ describe('decoding what viewers show', () => {
     expect(p.decodeNote).toMatch(/warning/i)
   })
 
-  it('gives each refused file a reason from its own decode, never another file\'s path', async () => {
+  it("gives each refused file a reason from its own decode, never another file's path", async () => {
     const l = await indexed(async (dir) => {
       const good = await jpegBytes({ width: 256, height: 192, seed: 10 })
       for (let i = 0; i < 6; i++) await fs.writeFile(path.join(dir, `cut-${i}.jpg`), good.subarray(0, 400 + i * 50))
@@ -245,9 +261,13 @@ const redBlueDng = (orientation = 1, width = 64, height = 48): Buffer =>
 
 /** A DNG-like RAW: a small red TIFF main image with a 640x480 blue JPEG preview, as cameras embed one. */
 async function fakeRaw(file: string, make = 'Canon'): Promise<void> {
-  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } }).tiff().toFile(file)
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: '#ff0000' } })
+    .tiff()
+    .toFile(file)
   const preview = `${file}.preview.jpg`
-  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#0000ff' } }).jpeg().toFile(preview)
+  await sharp({ create: { width: 640, height: 480, channels: 3, background: '#0000ff' } })
+    .jpeg()
+    .toFile(preview)
   tag(file, `-PreviewImage<=${preview}`, `-Make=${make}`, '-Model=Test RAW', '-DateTimeOriginal=2022:02:22 22:22:22')
   await fs.rm(preview)
 }
@@ -256,7 +276,15 @@ describe.skipIf(!hasExiftool)('RAW files', () => {
   it('indexes a RAW file from its embedded JPEG preview, with its metadata', async () => {
     const l = await indexed(async (dir) => fakeRaw(path.join(dir, 'DSC_0001.dng')))
     const p = l.engine.photos.get(photoNamed(l, 'DSC_0001.dng')!.id)!
-    expect(p).toMatchObject({ status: 'thumbnailed', error: null, width: 640, height: 480, cameraMake: 'Canon', cameraModel: 'Test RAW', takenAt: Date.UTC(2022, 1, 22, 22, 22, 22) })
+    expect(p).toMatchObject({
+      status: 'thumbnailed',
+      error: null,
+      width: 640,
+      height: 480,
+      cameraMake: 'Canon',
+      cameraModel: 'Test RAW',
+      takenAt: Date.UTC(2022, 1, 22, 22, 22, 22),
+    })
     const { data } = await sharp(l.engine.photos.thumbnailPath(p.id, 'small')!).raw().toBuffer({ resolveWithObject: true })
     expect(data[2]).toBeGreaterThan(200) // the blue preview, not the red main image
     expect(l.engine.status().failures).toEqual([])
@@ -382,7 +410,7 @@ describe('RAW files without an embedded preview', () => {
 describe('our own exported sidecars, read back', () => {
   for (const naming of ['ext', 'base'] as const) {
     it(`give the same captions (round trip, ${naming} naming)`, async () => {
-      const texts = ['A heron on the jetty & two gulls', 'Grandma\'s 90th — «merci»\nsecond line', 'Zürich at dusk 🌆']
+      const texts = ['A heron on the jetty & two gulls', "Grandma's 90th — «merci»\nsecond line", 'Zürich at dusk 🌆']
       let dir = ''
       const l = await indexed(async (d) => {
         dir = d

@@ -52,16 +52,30 @@ const text = (v: unknown): string | null => {
 
 /** The MWG date taken from exiftool's tags (same order as metadata.ts, exiftool's values). */
 function theirDate(t: Tags): TakenDate | null {
-  return parseExifDate(text(t['ExifIFD:DateTimeOriginal']), text(t['ExifIFD:SubSecTimeOriginal']) ?? undefined, text(t['ExifIFD:OffsetTimeOriginal']) ?? undefined)
-    ?? parseIsoDate(text(t['XMP-photoshop:DateCreated']))
-    ?? parseIsoDate(text(t['XMP-exif:DateTimeOriginal']))
-    ?? parseIsoDate(text(t['XMP-xmp:CreateDate']))
-    ?? parseIptcDate(text(t['IPTC:DateCreated']), text(t['IPTC:TimeCreated']))
-    ?? parseExifDate(text(t['ExifIFD:CreateDate']), text(t['ExifIFD:SubSecTimeDigitized']) ?? undefined, text(t['ExifIFD:OffsetTimeDigitized']) ?? undefined)
+  return (
+    parseExifDate(
+      text(t['ExifIFD:DateTimeOriginal']),
+      text(t['ExifIFD:SubSecTimeOriginal']) ?? undefined,
+      text(t['ExifIFD:OffsetTimeOriginal']) ?? undefined,
+    ) ??
+    parseIsoDate(text(t['XMP-photoshop:DateCreated'])) ??
+    parseIsoDate(text(t['XMP-exif:DateTimeOriginal'])) ??
+    parseIsoDate(text(t['XMP-xmp:CreateDate'])) ??
+    parseIptcDate(text(t['IPTC:DateCreated']), text(t['IPTC:TimeCreated'])) ??
+    parseExifDate(text(t['ExifIFD:CreateDate']), text(t['ExifIFD:SubSecTimeDigitized']) ?? undefined, text(t['ExifIFD:OffsetTimeDigitized']) ?? undefined)
+  )
 }
 
 function theirDescription(t: Tags): string | null {
-  for (const k of ['XMP-iptcCore:AltTextAccessibility', 'XMP-dc:Description', 'IPTC:Caption-Abstract', 'IFD0:ImageDescription', 'IFD0:XPComment', 'ExifIFD:UserComment', 'XMP-iptcCore:ExtDescrAccessibility']) {
+  for (const k of [
+    'XMP-iptcCore:AltTextAccessibility',
+    'XMP-dc:Description',
+    'IPTC:Caption-Abstract',
+    'IFD0:ImageDescription',
+    'IFD0:XPComment',
+    'ExifIFD:UserComment',
+    'XMP-iptcCore:ExtDescrAccessibility',
+  ]) {
     const v = text(t[k])
     if (v !== null) return v
   }
@@ -90,7 +104,10 @@ describe.skipIf(!haveSet || !haveExiftool)('the public real-world set against ex
     const json = JSON.parse(run.stdout) as Tags[]
     const tags = new Map(json.map((t) => [path.resolve(t.SourceFile as string), t]))
     const fields = ['date', 'make', 'model', 'gps', 'orientation', 'size', 'description'] as const
-    const stats = Object.fromEntries(fields.map((f) => [f, { have: 0, agree: 0, disagree: [] as string[] }])) as Record<(typeof fields)[number], { have: number; agree: number; disagree: string[] }>
+    const stats = Object.fromEntries(fields.map((f) => [f, { have: 0, agree: 0, disagree: [] as string[] }])) as Record<
+      (typeof fields)[number],
+      { have: number; agree: number; disagree: string[] }
+    >
     const check = (field: (typeof fields)[number], file: string, theirs: unknown, ours: unknown, same: boolean): void => {
       const rel = path.relative(setDir, file)
       if (theirs === null || theirs === undefined) return
@@ -105,10 +122,19 @@ describe.skipIf(!haveSet || !haveExiftool)('the public real-world set against ex
       const t = tags.get(path.resolve(file)) ?? {}
       const m: PhotoMetadata = await readMetadata(file)
       // Displayed size: of files that decode (a refused file shows nothing to compare).
-      const decodes = await makeThumbnail(file, cache, String(++n)).then(() => true, () => false)
+      const decodes = await makeThumbnail(file, cache, String(++n)).then(
+        () => true,
+        () => false,
+      )
       const probe: ImageProbe | null = decodes ? await probeImage(file).catch(() => null) : null
       const d = theirDate(t)
-      check('date', file, d, { takenAt: m.takenAt, offset: m.takenOffsetMinutes }, d !== null && Math.floor(d.wallMs / 1000) === Math.floor((m.takenAt ?? NaN) / 1000) && d.offsetMinutes === m.takenOffsetMinutes)
+      check(
+        'date',
+        file,
+        d,
+        { takenAt: m.takenAt, offset: m.takenOffsetMinutes },
+        d !== null && Math.floor(d.wallMs / 1000) === Math.floor((m.takenAt ?? NaN) / 1000) && d.offsetMinutes === m.takenOffsetMinutes,
+      )
       const make = text(t['IFD0:Make'])
       check('make', file, make, m.cameraMake, make === m.cameraMake)
       const model = text(t['IFD0:Model'])
@@ -121,7 +147,14 @@ describe.skipIf(!haveSet || !haveExiftool)('the public real-world set against ex
       const o = t['IFD0:Orientation']
       if (typeof o === 'number' && o >= 1 && o <= 8) check('orientation', file, o, m.orientation, o === m.orientation)
       const size = theirSize(t)
-      if (probe) check('size', file, size, probe && { width: probe.width, height: probe.height }, size !== null && size.width === probe.width && size.height === probe.height)
+      if (probe)
+        check(
+          'size',
+          file,
+          size,
+          probe && { width: probe.width, height: probe.height },
+          size !== null && size.width === probe.width && size.height === probe.height,
+        )
       const desc = theirDescription(t)
       check('description', file, desc, m.embeddedDescription, desc === m.embeddedDescription)
     }
@@ -152,9 +185,16 @@ describe.skipIf(!haveSet || !haveExiftool)('the public real-world set against ex
         refused.push(`${rel}: ${p.error}`)
         expect(p.error, rel).toBeTruthy()
         // its own reason: no other file of the set is named in it
-        for (const other of all) if (other !== file) expect(p.error!.includes(path.basename(other)) && !p.error!.includes(path.basename(file)), `${rel} names ${other}`).toBe(false)
+        for (const other of all)
+          if (other !== file) expect(p.error!.includes(path.basename(other)) && !p.error!.includes(path.basename(file)), `${rel} names ${other}`).toBe(false)
         // and libvips (leniently, as viewers do) cannot decode it either, or only what the truncation left
-        const lenient = await sharp(file, { failOn: 'truncated' }).raw().toBuffer().then(() => true, () => false)
+        const lenient = await sharp(file, { failOn: 'truncated' })
+          .raw()
+          .toBuffer()
+          .then(
+            () => true,
+            () => false,
+          )
         expect(lenient && !/heic|heif|bmp/i.test(file), `${rel} decodes with libvips but was refused: ${p.error}`).toBe(false)
       }
       console.log(`indexed ${photos.length - refused.length} of ${photos.length}; refused:\n${refused.join('\n')}`)

@@ -116,10 +116,12 @@ describe('walking through symbolic links', () => {
     await fs.symlink(path.join(root, 'knot'), path.join(root, 'knot'))
     const { rels, problems } = await walk(root)
     expect(rels).toEqual(['fine.jpg'])
-    expect(problems).toEqual([
-      { path: path.join(root, 'Phone'), kind: 'link', error: 'cannot follow link: no such file or folder (ENOENT)' },
-      { path: path.join(root, 'knot'), kind: 'link', error: 'cannot follow link: too many symbolic links (ELOOP)' },
-    ].sort((a, b) => (a.path < b.path ? -1 : 1)))
+    expect(problems).toEqual(
+      [
+        { path: path.join(root, 'Phone'), kind: 'link', error: 'cannot follow link: no such file or folder (ENOENT)' },
+        { path: path.join(root, 'knot'), kind: 'link', error: 'cannot follow link: too many symbolic links (ELOOP)' },
+      ].sort((a, b) => (a.path < b.path ? -1 : 1)),
+    )
   })
 
   it('reports a linked folder it may not read (injected EACCES: tests run as root) and goes on', async () => {
@@ -178,7 +180,11 @@ describe('indexing through a linked folder', () => {
     await lib.engine.start()
     await lib.engine.roots.add(lib.photos)
     await lib.engine.jobs.whenIdle()
-    const rels = (l: TestLibrary) => l.engine.photos.list().flatMap((p) => p.paths.map((x) => path.relative(l.photos, x.path))).sort()
+    const rels = (l: TestLibrary) =>
+      l.engine.photos
+        .list()
+        .flatMap((p) => p.paths.map((x) => path.relative(l.photos, x.path)))
+        .sort()
     expect(rels(lib)).toEqual(['Phone/IMG_0001.jpg', 'home.jpg'])
     expect(lib.engine.photos.list().every((p) => p.status === 'thumbnailed' && !p.missing)).toBe(true)
     // The disk goes away (the link dangles): reported, and nothing is marked missing.

@@ -172,7 +172,11 @@ export async function* walkRoot(
       if (st.isFile() && isImageName(e.name)) {
         const side = sidecarIn(names, e.name)
         let sidecarMtimeMs: number | null = null
-        if (side) sidecarMtimeMs = await walkFs.stat(path.join(absDir, side)).then((s) => Math.floor(s.mtimeMs), () => null)
+        if (side)
+          sidecarMtimeMs = await walkFs.stat(path.join(absDir, side)).then(
+            (s) => Math.floor(s.mtimeMs),
+            () => null,
+          )
         yield { rel, size: st.size, mtimeMs: Math.floor(st.mtimeMs), sidecarMtimeMs }
       }
     }
@@ -184,8 +188,15 @@ export async function* walkRoot(
 export function describeFsError(error: unknown): string {
   const e = error as NodeJS.ErrnoException
   const byCode: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'operation not permitted', ENOENT: 'no such file or folder', ELOOP: 'too many symbolic links',
-    EIO: 'input/output error', ENOTDIR: 'not a folder', EISDIR: 'is a folder', EMFILE: 'too many open files', EBUSY: 'busy',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'no such file or folder',
+    ELOOP: 'too many symbolic links',
+    EIO: 'input/output error',
+    ENOTDIR: 'not a folder',
+    EISDIR: 'is a folder',
+    EMFILE: 'too many open files',
+    EBUSY: 'busy',
   }
   if (e && typeof e.code === 'string') return `${byCode[e.code] ?? e.message} (${e.code})`
   return error instanceof Error ? error.message : String(error)

@@ -8,14 +8,34 @@ import type { Caption, JobFailure, JobKind, PhotoDetail, PhotoPath, PhotoQuery, 
 import type { PhotoMetadata } from './metadata.ts'
 import { wellFormed } from '../../../shared/text-safety.ts'
 
-interface RootRow { id: number; path: string; exclude: string; use_polling: number; available: number; added_at: number; last_scan_at: number | null; scan_errors: string }
+interface RootRow {
+  id: number
+  path: string
+  exclude: string
+  use_polling: number
+  available: number
+  added_at: number
+  last_scan_at: number | null
+  scan_errors: string
+}
 
 export function rootFromRow(r: RootRow): Root {
-  return { id: r.id, path: r.path, exclude: JSON.parse(r.exclude) as string[], usePolling: r.use_polling === 1, available: r.available === 1, addedAt: r.added_at, lastScanAt: r.last_scan_at }
+  return {
+    id: r.id,
+    path: r.path,
+    exclude: JSON.parse(r.exclude) as string[],
+    usePolling: r.use_polling === 1,
+    available: r.available === 1,
+    addedAt: r.added_at,
+    lastScanAt: r.last_scan_at,
+  }
 }
 
 export class LibraryStore {
-  constructor(readonly db: LibraryDb, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly db: LibraryDb,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   // ---- roots
 
@@ -39,12 +59,15 @@ export class LibraryStore {
     const existing = this.db.stmt(`SELECT * FROM roots WHERE path = ?`).get(absPath) as RootRow | undefined
     if (existing) {
       if (options.exclude !== undefined || options.usePolling !== undefined) {
-        this.db.stmt(`UPDATE roots SET exclude = coalesce(?, exclude), use_polling = coalesce(?, use_polling) WHERE id = ?`).run(
-          options.exclude ? JSON.stringify(options.exclude) : null, options.usePolling === undefined ? null : options.usePolling ? 1 : 0, existing.id)
+        this.db
+          .stmt(`UPDATE roots SET exclude = coalesce(?, exclude), use_polling = coalesce(?, use_polling) WHERE id = ?`)
+          .run(options.exclude ? JSON.stringify(options.exclude) : null, options.usePolling === undefined ? null : options.usePolling ? 1 : 0, existing.id)
       }
       return { root: this.getRoot(existing.id)!, created: false }
     }
-    const info = this.db.stmt(`INSERT INTO roots (path, exclude, use_polling, added_at) VALUES (?, ?, ?, ?)`).run(absPath, JSON.stringify(options.exclude ?? []), options.usePolling ? 1 : 0, this.now())
+    const info = this.db
+      .stmt(`INSERT INTO roots (path, exclude, use_polling, added_at) VALUES (?, ?, ?, ?)`)
+      .run(absPath, JSON.stringify(options.exclude ?? []), options.usePolling ? 1 : 0, this.now())
     return { root: this.getRoot(Number(info.lastInsertRowid))!, created: true }
   }
 
@@ -100,23 +123,32 @@ export class LibraryStore {
 
   /** A present copy of the photo other than the file at (rootId, rel), as root folder and rel path. */
   otherPresentCopy(photoId: number, rootId: number, rel: string): { root: string; rel: string } | undefined {
-    return this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 AND NOT (p.root_id = ? AND p.rel_path = ?) LIMIT 1`)
+    return this.db
+      .stmt(
+        `SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 AND NOT (p.root_id = ? AND p.rel_path = ?) LIMIT 1`,
+      )
       .get(photoId, rootId, rel) as { root: string; rel: string } | undefined
   }
 
   /** The present files of a photo, as root id and rel path (for queueing them again). */
   presentRelPaths(photoId: number): { rootId: number; relPath: string }[] {
-    return (this.db.stmt(`SELECT root_id, rel_path FROM paths WHERE photo_id = ? AND present = 1`).all(photoId) as { root_id: number; rel_path: string }[]).map((p) => ({ rootId: p.root_id, relPath: p.rel_path }))
+    return (this.db.stmt(`SELECT root_id, rel_path FROM paths WHERE photo_id = ? AND present = 1`).all(photoId) as { root_id: number; rel_path: string }[]).map(
+      (p) => ({ rootId: p.root_id, relPath: p.rel_path }),
+    )
   }
 
   /** Record a new file of a photo, present now. */
   insertPath(photoId: number, rootId: number, rel: string, size: number, mtimeMs: number, seenAt: number): void {
-    this.db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`).run(photoId, rootId, rel, size, mtimeMs, seenAt)
+    this.db
+      .stmt(`INSERT INTO paths (photo_id, root_id, rel_path, size, mtime_ms, present, seen_at) VALUES (?, ?, ?, ?, ?, 1, ?)`)
+      .run(photoId, rootId, rel, size, mtimeMs, seenAt)
   }
 
   /** Point a known path at (possibly another) photo with the file's current size and mtime, present again. */
   relinkPath(pathId: number, photoId: number, size: number, mtimeMs: number, seenAt: number): void {
-    this.db.stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ? WHERE id = ?`).run(photoId, size, mtimeMs, seenAt, pathId)
+    this.db
+      .stmt(`UPDATE paths SET photo_id = ?, size = ?, mtime_ms = ?, present = 1, missing_since = NULL, seen_at = ? WHERE id = ?`)
+      .run(photoId, size, mtimeMs, seenAt, pathId)
   }
 
   setSidecarMtime(rootId: number, rel: string, mtimeMs: number | null): void {
@@ -125,9 +157,14 @@ export class LibraryStore {
 
   /** All known (rel path -> size, mtime, present) of a root, for a scan to compare against. */
   rootPaths(rootId: number): Map<string, { size: number | null; mtime: number | null; sidecarMtime: number | null; present: boolean; failed: boolean }> {
-    const rows = this.db.stmt(`SELECT p.rel_path, p.size, p.mtime_ms, p.sidecar_mtime_ms, p.present, ph.fast_hash IS NULL AS unread FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ?`).all(rootId) as
-      { rel_path: string; size: number | null; mtime_ms: number | null; sidecar_mtime_ms: number | null; present: number; unread: number }[]
-    return new Map(rows.map((r) => [r.rel_path, { size: r.size, mtime: r.mtime_ms, sidecarMtime: r.sidecar_mtime_ms, present: r.present === 1, failed: r.unread === 1 }]))
+    const rows = this.db
+      .stmt(
+        `SELECT p.rel_path, p.size, p.mtime_ms, p.sidecar_mtime_ms, p.present, ph.fast_hash IS NULL AS unread FROM paths p JOIN photos ph ON ph.id = p.photo_id WHERE p.root_id = ?`,
+      )
+      .all(rootId) as { rel_path: string; size: number | null; mtime_ms: number | null; sidecar_mtime_ms: number | null; present: number; unread: number }[]
+    return new Map(
+      rows.map((r) => [r.rel_path, { size: r.size, mtime: r.mtime_ms, sidecarMtime: r.sidecar_mtime_ms, present: r.present === 1, failed: r.unread === 1 }]),
+    )
   }
 
   /** Mark paths missing (deleted, moved away, folder gone). Returns photos that now have no present path. */
@@ -137,8 +174,15 @@ export class LibraryStore {
       const touched = new Set<number>()
       for (const rel of rels) {
         const rows = prefix
-          ? (this.db.stmt(`SELECT id, photo_id FROM paths WHERE root_id = ? AND present = 1 AND (? = '' OR rel_path = ? OR substr(rel_path, 1, length(?) + 1) = ? || '/')`).all(rootId, rel, rel, rel, rel) as { id: number; photo_id: number }[])
-          : (this.db.stmt(`SELECT id, photo_id FROM paths WHERE root_id = ? AND rel_path = ? AND present = 1`).all(rootId, rel) as { id: number; photo_id: number }[])
+          ? (this.db
+              .stmt(
+                `SELECT id, photo_id FROM paths WHERE root_id = ? AND present = 1 AND (? = '' OR rel_path = ? OR substr(rel_path, 1, length(?) + 1) = ? || '/')`,
+              )
+              .all(rootId, rel, rel, rel, rel) as { id: number; photo_id: number }[])
+          : (this.db.stmt(`SELECT id, photo_id FROM paths WHERE root_id = ? AND rel_path = ? AND present = 1`).all(rootId, rel) as {
+              id: number
+              photo_id: number
+            }[])
         for (const r of rows) {
           this.db.stmt(`UPDATE paths SET present = 0, missing_since = ? WHERE id = ?`).run(t, r.id)
           touched.add(r.photo_id)
@@ -151,7 +195,11 @@ export class LibraryStore {
   /** Absolute path of a present copy of the photo, or null. */
   /** A present file of the photo; of a RAW+JPEG pair, the JPEG ([Note: RAW+JPEG pairs] in raw-pairs.ts). */
   presentPath(photoId: number): string | null {
-    const r = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.raw_pair, p.id LIMIT 1`).get(photoId) as { root: string; rel: string } | undefined
+    const r = this.db
+      .stmt(
+        `SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? AND p.present = 1 ORDER BY p.raw_pair, p.id LIMIT 1`,
+      )
+      .get(photoId) as { root: string; rel: string } | undefined
     return r ? path.join(r.root, ...r.rel.split('/')) : null
   }
 
@@ -173,9 +221,17 @@ export class LibraryStore {
   purgeMissing(graceMs: number): number[] {
     const cutoff = this.now() - graceMs
     return this.db.tx(() => {
-      const gone = (this.db.stmt(`SELECT ph.id FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND (p.present = 1 OR p.missing_since > ?))`).all(cutoff) as { id: number }[]).map((r) => r.id)
+      const gone = (
+        this.db
+          .stmt(`SELECT ph.id FROM photos ph WHERE NOT EXISTS (SELECT 1 FROM paths p WHERE p.photo_id = ph.id AND (p.present = 1 OR p.missing_since > ?))`)
+          .all(cutoff) as { id: number }[]
+      ).map((r) => r.id)
       for (const id of gone) this.deletePhoto(id)
-      this.db.stmt(`DELETE FROM paths WHERE present = 0 AND missing_since <= ? AND EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = paths.photo_id AND q.present = 1)`).run(cutoff)
+      this.db
+        .stmt(
+          `DELETE FROM paths WHERE present = 0 AND missing_since <= ? AND EXISTS (SELECT 1 FROM paths q WHERE q.photo_id = paths.photo_id AND q.present = 1)`,
+        )
+        .run(cutoff)
       return gone
     })
   }
@@ -190,7 +246,9 @@ export class LibraryStore {
   advance(photoId: number, status: PhotoStatus): void {
     const rank = "CASE status WHEN 'indexed' THEN 0 WHEN 'thumbnailed' THEN 1 WHEN 'embedded' THEN 2 WHEN 'captioned' THEN 3 ELSE -1 END"
     const target = { indexed: 0, thumbnailed: 1, embedded: 2, captioned: 3, failed: -1 }[status]
-    this.db.stmt(`UPDATE photos SET status = ?, error = NULL, error_stage = NULL, updated_at = ? WHERE id = ? AND (${rank} < ? OR status = 'failed')`).run(status, this.now(), photoId, target)
+    this.db
+      .stmt(`UPDATE photos SET status = ?, error = NULL, error_stage = NULL, updated_at = ? WHERE id = ? AND (${rank} < ? OR status = 'failed')`)
+      .run(status, this.now(), photoId, target)
   }
 
   photoExists(photoId: number): boolean {
@@ -199,12 +257,18 @@ export class LibraryStore {
 
   /** A new photo row for content seen for the first time. */
   insertPhoto(size: number, fastHash: string, fullHash: string | null, t: number): number {
-    return Number(this.db.stmt(`INSERT INTO photos (size, fast_hash, full_hash, added_at, updated_at) VALUES (?, ?, ?, ?, ?)`).run(size, fastHash, fullHash, t, t).lastInsertRowid)
+    return Number(
+      this.db.stmt(`INSERT INTO photos (size, fast_hash, full_hash, added_at, updated_at) VALUES (?, ?, ?, ?, ?)`).run(size, fastHash, fullHash, t, t)
+        .lastInsertRowid,
+    )
   }
 
   /** A photo row, with its path, for a file that could not be read at all (so its error is listed). */
   insertUnreadable(rootId: number, rel: string, message: string, t: number): number {
-    const photoId = Number(this.db.stmt(`INSERT INTO photos (status, error, error_stage, added_at, updated_at) VALUES ('failed', ?, 'ingest', ?, ?)`).run(message, t, t).lastInsertRowid)
+    const photoId = Number(
+      this.db.stmt(`INSERT INTO photos (status, error, error_stage, added_at, updated_at) VALUES ('failed', ?, 'ingest', ?, ?)`).run(message, t, t)
+        .lastInsertRowid,
+    )
     this.db.stmt(`INSERT INTO paths (photo_id, root_id, rel_path, present, seen_at) VALUES (?, ?, ?, 1, ?)`).run(photoId, rootId, rel, t)
     return photoId
   }
@@ -232,38 +296,69 @@ export class LibraryStore {
 
   /** The file at a known path changed: new content identity; what was derived from the old bytes (thumbnail, embeddings, status) goes. */
   replaceContent(photoId: number, size: number, fastHash: string, fullHash: string | null, t: number): void {
-    this.db.stmt(`UPDATE photos SET size = ?, fast_hash = ?, full_hash = ?, thumb_key = NULL, status = 'indexed', error = NULL, error_stage = NULL, updated_at = ? WHERE id = ?`)
+    this.db
+      .stmt(
+        `UPDATE photos SET size = ?, fast_hash = ?, full_hash = ?, thumb_key = NULL, status = 'indexed', error = NULL, error_stage = NULL, updated_at = ? WHERE id = ?`,
+      )
       .run(size, fastHash, fullHash, t, photoId)
     this.db.stmt(`DELETE FROM embeddings WHERE photo_id = ?`).run(photoId)
   }
 
   /** What the header probe and the metadata reader found. */
   setImageFacts(photoId: number, probe: { format: string; width: number; height: number }, meta: PhotoMetadata, t: number): void {
-    this.db.stmt(`UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_offset = ?, taken_source = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?,
-        embedded_description = ?, embedded_filler = ?, updated_at = ? WHERE id = ?`)
-      .run(probe.format, probe.width, probe.height, meta.orientation, meta.takenAt, meta.takenOffsetMinutes, meta.takenSource, meta.cameraMake, meta.cameraModel, meta.gpsLat, meta.gpsLon,
-        meta.embeddedDescription, meta.fillerReason, t, photoId)
+    this.db
+      .stmt(
+        `UPDATE photos SET mime = ?, width = ?, height = ?, orientation = ?, taken_at = ?, taken_offset = ?, taken_source = ?, camera_make = ?, camera_model = ?, gps_lat = ?, gps_lon = ?,
+        embedded_description = ?, embedded_filler = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(
+        probe.format,
+        probe.width,
+        probe.height,
+        meta.orientation,
+        meta.takenAt,
+        meta.takenOffsetMinutes,
+        meta.takenSource,
+        meta.cameraMake,
+        meta.cameraModel,
+        meta.gpsLat,
+        meta.gpsLon,
+        meta.embeddedDescription,
+        meta.fillerReason,
+        t,
+        photoId,
+      )
   }
 
   /** An ingest failure is over: back to 'indexed' (a later stage's failure stays until that stage is retried). */
   clearIngestFailure(photoId: number): void {
-    this.db.stmt(`UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`).run(photoId)
+    this.db
+      .stmt(
+        `UPDATE photos SET status = 'indexed', error = NULL, error_stage = NULL WHERE id = ? AND status = 'failed' AND coalesce(error_stage, 'ingest') = 'ingest'`,
+      )
+      .run(photoId)
   }
 
   /** The photo's content key (full hash, else quick hash), which names its thumbnails. */
   contentKey(photoId: number): string | null {
-    return (this.db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined)?.key ?? null
+    return (
+      (this.db.stmt(`SELECT coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { key: string | null } | undefined)?.key ?? null
+    )
   }
 
   /** Whether the photo's thumbnail was made from its current content. */
   thumbnailCurrent(photoId: number): boolean {
-    const row = this.db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; key: string }
+    const row = this.db.stmt(`SELECT thumb_key, coalesce(full_hash, fast_hash) AS key FROM photos WHERE id = ?`).get(photoId) as {
+      thumb_key: string | null
+      key: string
+    }
     return row.thumb_key === row.key
   }
 
   /** The thumbnail key and pixel size of a photo (undefined: no such photo). */
   thumbnailInfo(photoId: number): { thumbKey: string | null; width: number | null; height: number | null } | undefined {
-    const r = this.db.stmt(`SELECT thumb_key, width, height FROM photos WHERE id = ?`).get(photoId) as { thumb_key: string | null; width: number | null; height: number | null } | undefined
+    const r = this.db.stmt(`SELECT thumb_key, width, height FROM photos WHERE id = ?`).get(photoId) as
+      { thumb_key: string | null; width: number | null; height: number | null } | undefined
     return r ? { thumbKey: r.thumb_key, width: r.width, height: r.height } : undefined
   }
 
@@ -280,7 +375,8 @@ export class LibraryStore {
 
   countByStatus(): Record<PhotoStatus, number> {
     const byStatus: Record<PhotoStatus, number> = { indexed: 0, thumbnailed: 0, embedded: 0, captioned: 0, failed: 0 }
-    for (const r of this.db.stmt(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: PhotoStatus; n: number }[]) byStatus[r.status] = r.n
+    for (const r of this.db.stmt(`SELECT status, count(*) AS n FROM photos GROUP BY status`).all() as { status: PhotoStatus; n: number }[])
+      byStatus[r.status] = r.n
     return byStatus
   }
 
@@ -297,12 +393,18 @@ export class LibraryStore {
 
   /** Photos whose current automatic caption another caption model made. */
   countStaleCaptions(captionModelId: string): number {
-    return this.count(`SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'auto' AND c.model_id IS NOT ?`, captionModelId)
+    return this.count(
+      `SELECT count(*) AS n FROM photos ph JOIN captions c ON c.id = ph.caption_id WHERE c.provenance = 'auto' AND c.model_id IS NOT ?`,
+      captionModelId,
+    )
   }
 
   /** Photos embedded, but not by this embedding model. */
   countStaleEmbeddings(embeddingModelId: string): number {
-    return this.count(`SELECT count(*) AS n FROM photos ph WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)`, embeddingModelId)
+    return this.count(
+      `SELECT count(*) AS n FROM photos ph WHERE EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id) AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = ph.id AND e.model_id = ?)`,
+      embeddingModelId,
+    )
   }
 
   /** Photos whose current caption a person wrote. */
@@ -318,22 +420,36 @@ export class LibraryStore {
 
   /** Failed photos, newest failure first, with a file and the most attempts any of their jobs made. */
   failures(limit: number): JobFailure[] {
-    const rows = this.db.stmt(`SELECT ph.id, ph.error, ph.error_stage, (SELECT r.path || '/' || p.rel_path FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ph.id ORDER BY p.present DESC, p.id LIMIT 1) AS path,
+    const rows = this.db
+      .stmt(
+        `SELECT ph.id, ph.error, ph.error_stage, (SELECT r.path || '/' || p.rel_path FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ph.id ORDER BY p.present DESC, p.id LIMIT 1) AS path,
       (SELECT max(attempts) FROM jobs j WHERE j.photo_id = ph.id OR (j.root_id, j.rel_path) IN (SELECT root_id, rel_path FROM paths WHERE photo_id = ph.id)) AS attempts
-      FROM photos ph WHERE ph.status = 'failed' ORDER BY ph.updated_at DESC LIMIT ?`).all(limit) as { id: number; error: string | null; error_stage: string | null; path: string | null; attempts: number | null }[]
-    return rows.map((r) => ({ photoId: r.id, path: r.path, kind: (r.error_stage ?? 'ingest') as JobKind, error: r.error ?? 'unknown error', attempts: r.attempts ?? 1 }))
+      FROM photos ph WHERE ph.status = 'failed' ORDER BY ph.updated_at DESC LIMIT ?`,
+      )
+      .all(limit) as { id: number; error: string | null; error_stage: string | null; path: string | null; attempts: number | null }[]
+    return rows.map((r) => ({
+      photoId: r.id,
+      path: r.path,
+      kind: (r.error_stage ?? 'ingest') as JobKind,
+      error: r.error ?? 'unknown error',
+      attempts: r.attempts ?? 1,
+    }))
   }
 
   /** Failed photos (all, or those of `photoIds` that failed) with the stage that failed. */
   failedPhotos(photoIds?: readonly number[]): { id: number; stage: JobKind }[] {
-    const rows = (photoIds
-      ? photoIds.map((id) => this.db.stmt(`SELECT id, error_stage FROM photos WHERE id = ? AND status = 'failed'`).get(id)).filter(Boolean)
-      : this.db.stmt(`SELECT id, error_stage FROM photos WHERE status = 'failed'`).all()) as { id: number; error_stage: string | null }[]
+    const rows = (
+      photoIds
+        ? photoIds.map((id) => this.db.stmt(`SELECT id, error_stage FROM photos WHERE id = ? AND status = 'failed'`).get(id)).filter(Boolean)
+        : this.db.stmt(`SELECT id, error_stage FROM photos WHERE status = 'failed'`).all()
+    ) as { id: number; error_stage: string | null }[]
     return rows.map((r) => ({ id: r.id, stage: (r.error_stage ?? 'ingest') as JobKind }))
   }
 
   photoKey(photoId: number): { key: string | null; status: PhotoStatus; captionProvenance: Provenance | null; captionReviewed: boolean } | null {
-    const r = this.db.stmt(`SELECT ph.thumb_key, ph.status, c.provenance, c.reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { thumb_key: string | null; status: PhotoStatus; provenance: Provenance | null; reviewed_at: number | null } | undefined
+    const r = this.db
+      .stmt(`SELECT ph.thumb_key, ph.status, c.provenance, c.reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`)
+      .get(photoId) as { thumb_key: string | null; status: PhotoStatus; provenance: Provenance | null; reviewed_at: number | null } | undefined
     return r ? { key: r.thumb_key, status: r.status, captionProvenance: r.provenance, captionReviewed: r.reviewed_at !== null } : null
   }
 
@@ -341,7 +457,9 @@ export class LibraryStore {
 
   putEmbedding(photoId: number, modelId: string, vector: Float32Array): void {
     const blob = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength)
-    this.db.stmt(`INSERT OR REPLACE INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, ?, ?, ?, ?)`).run(photoId, modelId, vector.length, blob, this.now())
+    this.db
+      .stmt(`INSERT OR REPLACE INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, ?, ?, ?, ?)`)
+      .run(photoId, modelId, vector.length, blob, this.now())
   }
 
   hasEmbedding(photoId: number, modelId: string): boolean {
@@ -366,7 +484,8 @@ export class LibraryStore {
 
   /** Who wrote the photo's current caption and where it came from (nulls: none). */
   currentCaptionOrigin(photoId: number): { provenance: string | null; source: string | null } | undefined {
-    return this.db.stmt(`SELECT c.provenance, c.source FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as { provenance: string | null; source: string | null } | undefined
+    return this.db.stmt(`SELECT c.provenance, c.source FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(photoId) as
+      { provenance: string | null; source: string | null } | undefined
   }
 
   /** Captions imported from the photo's file. */
@@ -383,22 +502,32 @@ export class LibraryStore {
     for (const id of captionIds) this.db.stmt(`DELETE FROM captions WHERE id = ?`).run(id)
     const current = this.db.stmt(`SELECT caption_id FROM photos WHERE id = ?`).get(photoId) as { caption_id: number | null }
     if (current.caption_id !== null) return false
-    const latest = this.db.stmt(`SELECT id, provenance FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`).get(photoId) as { id: number; provenance: string } | undefined
+    const latest = this.db.stmt(`SELECT id, provenance FROM captions WHERE photo_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`).get(photoId) as
+      { id: number; provenance: string } | undefined
     this.db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(latest?.id ?? null, photoId)
     return !latest && this.db.stmt(`UPDATE photos SET status = 'embedded' WHERE id = ? AND status = 'captioned'`).run(photoId).changes > 0
   }
 
-
-  addCaption(photoId: number, text: string, provenance: Provenance, opts: { modelId?: string | null; decoding?: DecodeOptions | null; source?: string | null; makeCurrent: boolean }): number {
-    const info = this.db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      photoId, wellFormed(text), provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
+  addCaption(
+    photoId: number,
+    text: string,
+    provenance: Provenance,
+    opts: { modelId?: string | null; decoding?: DecodeOptions | null; source?: string | null; makeCurrent: boolean },
+  ): number {
+    const info = this.db
+      .stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, decoding, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(photoId, wellFormed(text), provenance, opts.modelId ?? null, opts.decoding ? JSON.stringify(opts.decoding) : null, opts.source ?? null, this.now())
     const id = Number(info.lastInsertRowid)
     if (opts.makeCurrent) this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ?`).run(id, this.now(), photoId)
     return id
   }
 
   setCurrentCaption(photoId: number, captionId: number): boolean {
-    return this.db.stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM captions WHERE id = ? AND photo_id = ?)`).run(captionId, this.now(), photoId, captionId, photoId).changes > 0
+    return (
+      this.db
+        .stmt(`UPDATE photos SET caption_id = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM captions WHERE id = ? AND photo_id = ?)`)
+        .run(captionId, this.now(), photoId, captionId, photoId).changes > 0
+    )
   }
 
   /**
@@ -407,7 +536,9 @@ export class LibraryStore {
    * (none yet, or the person's own, which needs no review).
    */
   markReviewed(photoId: number): boolean {
-    const r = this.db.stmt(`UPDATE captions SET reviewed_at = coalesce(reviewed_at, ?) WHERE id = (SELECT caption_id FROM photos WHERE id = ?) AND provenance = 'auto'`).run(this.now(), photoId)
+    const r = this.db
+      .stmt(`UPDATE captions SET reviewed_at = coalesce(reviewed_at, ?) WHERE id = (SELECT caption_id FROM photos WHERE id = ?) AND provenance = 'auto'`)
+      .run(this.now(), photoId)
     if (r.changes > 0) this.db.stmt(`UPDATE photos SET updated_at = ? WHERE id = ?`).run(this.now(), photoId)
     return r.changes > 0
   }
@@ -419,7 +550,8 @@ export class LibraryStore {
   }
 
   caption(captionId: number): Caption | null {
-    const r = this.db.stmt(`SELECT c.*, ph.caption_id AS current_id FROM captions c JOIN photos ph ON ph.id = c.photo_id WHERE c.id = ?`).get(captionId) as (CaptionRow & { current_id: number | null }) | undefined
+    const r = this.db.stmt(`SELECT c.*, ph.caption_id AS current_id FROM captions c JOIN photos ph ON ph.id = c.photo_id WHERE c.id = ?`).get(captionId) as
+      (CaptionRow & { current_id: number | null }) | undefined
     return r ? captionFromRow(r, r.current_id) : null
   }
 
@@ -446,47 +578,119 @@ export class LibraryStore {
   }
 
   getPhoto(id: number, activeCaptionModel: string | null): PhotoDetail | null {
-    const r = this.db.stmt(`SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model, c.reviewed_at AS caption_reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`).get(id) as PhotoRow | undefined
+    const r = this.db
+      .stmt(
+        `SELECT ph.*, c.text AS caption_text, c.provenance AS caption_provenance, c.model_id AS caption_model, c.reviewed_at AS caption_reviewed_at FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`,
+      )
+      .get(id) as PhotoRow | undefined
     if (!r) return null
-    const models = (this.db.stmt(`SELECT model_id FROM embeddings WHERE photo_id = ? ORDER BY model_id`).all(id) as { model_id: string }[]).map((m) => m.model_id)
+    const models = (this.db.stmt(`SELECT model_id FROM embeddings WHERE photo_id = ? ORDER BY model_id`).all(id) as { model_id: string }[]).map(
+      (m) => m.model_id,
+    )
     return {
       ...summaryFromRow(r, this.pathsFor([id]).get(id) ?? [], activeCaptionModel),
-      takenOffsetMinutes: r.taken_offset, takenSource: r.taken_source, embeddedDescription: r.embedded_description, embeddedFiller: r.embedded_filler, decodeNote: r.decode_note,
-      size: r.size, mime: r.mime, orientation: r.orientation, cameraMake: r.camera_make, cameraModel: r.camera_model,
-      gpsLat: r.gps_lat, gpsLon: r.gps_lon, addedAt: r.added_at, updatedAt: r.updated_at, embeddingModels: models,
+      takenOffsetMinutes: r.taken_offset,
+      takenSource: r.taken_source,
+      embeddedDescription: r.embedded_description,
+      embeddedFiller: r.embedded_filler,
+      decodeNote: r.decode_note,
+      size: r.size,
+      mime: r.mime,
+      orientation: r.orientation,
+      cameraMake: r.camera_make,
+      cameraModel: r.camera_model,
+      gpsLat: r.gps_lat,
+      gpsLon: r.gps_lon,
+      addedAt: r.added_at,
+      updatedAt: r.updated_at,
+      embeddingModels: models,
     }
   }
 
   private pathsFor(ids: number[]): Map<number, PhotoPath[]> {
     const out = new Map<number, PhotoPath[]>()
     if (ids.length === 0) return out
-    const st = this.db.stmt(`SELECT p.photo_id, p.root_id, p.rel_path, p.present, p.missing_since, r.path AS root FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? ORDER BY p.present DESC, p.id`)
+    const st = this.db.stmt(
+      `SELECT p.photo_id, p.root_id, p.rel_path, p.present, p.missing_since, r.path AS root FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? ORDER BY p.present DESC, p.id`,
+    )
     for (const id of ids) {
       const rows = st.all(id) as { photo_id: number; root_id: number; rel_path: string; present: number; missing_since: number | null; root: string }[]
-      out.set(id, rows.map((p) => ({ rootId: p.root_id, path: path.join(p.root, ...p.rel_path.split('/')), present: p.present === 1, missingSince: p.missing_since })))
+      out.set(
+        id,
+        rows.map((p) => ({ rootId: p.root_id, path: path.join(p.root, ...p.rel_path.split('/')), present: p.present === 1, missingSince: p.missing_since })),
+      )
     }
     return out
   }
 }
 
-interface CaptionRow { id: number; photo_id: number; text: string; provenance: Provenance; model_id: string | null; decoding: string | null; source: string | null; created_at: number; reviewed_at: number | null }
+interface CaptionRow {
+  id: number
+  photo_id: number
+  text: string
+  provenance: Provenance
+  model_id: string | null
+  decoding: string | null
+  source: string | null
+  created_at: number
+  reviewed_at: number | null
+}
 
 function captionFromRow(r: CaptionRow, current: number | null): Caption {
-  return { id: r.id, photoId: r.photo_id, text: r.text, provenance: r.provenance, modelId: r.model_id, decoding: r.decoding ? (JSON.parse(r.decoding) as DecodeOptions) : null, source: r.source, createdAt: r.created_at, reviewedAt: r.reviewed_at ?? null, current: r.id === current }
+  return {
+    id: r.id,
+    photoId: r.photo_id,
+    text: r.text,
+    provenance: r.provenance,
+    modelId: r.model_id,
+    decoding: r.decoding ? (JSON.parse(r.decoding) as DecodeOptions) : null,
+    source: r.source,
+    createdAt: r.created_at,
+    reviewedAt: r.reviewed_at ?? null,
+    current: r.id === current,
+  }
 }
 
 interface PhotoRow {
-  id: number; size: number | null; status: PhotoStatus; error: string | null; mime: string | null; width: number | null; height: number | null; orientation: number | null
-  taken_at: number | null; taken_offset: number | null; taken_source: string | null; embedded_description: string | null; embedded_filler: string | null; decode_note: string | null
-  camera_make: string | null; camera_model: string | null; gps_lat: number | null; gps_lon: number | null; added_at: number; updated_at: number
-  caption_text: string | null; caption_provenance: Provenance | null; caption_model: string | null; caption_reviewed_at: number | null
+  id: number
+  size: number | null
+  status: PhotoStatus
+  error: string | null
+  mime: string | null
+  width: number | null
+  height: number | null
+  orientation: number | null
+  taken_at: number | null
+  taken_offset: number | null
+  taken_source: string | null
+  embedded_description: string | null
+  embedded_filler: string | null
+  decode_note: string | null
+  camera_make: string | null
+  camera_model: string | null
+  gps_lat: number | null
+  gps_lon: number | null
+  added_at: number
+  updated_at: number
+  caption_text: string | null
+  caption_provenance: Provenance | null
+  caption_model: string | null
+  caption_reviewed_at: number | null
 }
 
 function summaryFromRow(r: PhotoRow, paths: PhotoPath[], activeCaptionModel: string | null): PhotoSummary {
   return {
-    id: r.id, paths, caption: r.caption_text, provenance: r.caption_provenance,
+    id: r.id,
+    paths,
+    caption: r.caption_text,
+    provenance: r.caption_provenance,
     reviewed: r.caption_provenance === 'user' || (r.caption_reviewed_at ?? null) !== null,
     captionStale: r.caption_provenance === 'auto' && activeCaptionModel !== null && r.caption_model !== activeCaptionModel,
-    status: r.status, missing: !paths.some((p) => p.present), error: r.error, takenAt: r.taken_at, width: r.width, height: r.height,
+    status: r.status,
+    missing: !paths.some((p) => p.present),
+    error: r.error,
+    takenAt: r.taken_at,
+    width: r.width,
+    height: r.height,
   }
 }

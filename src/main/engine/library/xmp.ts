@@ -140,10 +140,27 @@ function parseXml(text: string): XmlElement {
     const lt = text.indexOf('<', i)
     if (lt < 0) break
     if (lt > i) cur.text += decodeXML(text.slice(i, lt))
-    if (text.startsWith('<!--', lt)) { const e = text.indexOf('-->', lt + 4); i = e < 0 ? n : e + 3; continue }
-    if (text.startsWith('<![CDATA[', lt)) { const e = text.indexOf(']]>', lt + 9); cur.text += text.slice(lt + 9, e < 0 ? n : e); i = e < 0 ? n : e + 3; continue }
-    if (text.startsWith('<?', lt)) { const e = text.indexOf('?>', lt + 2); i = e < 0 ? n : e + 2; continue }
-    if (text.startsWith('<!', lt)) { const e = text.indexOf('>', lt + 2); i = e < 0 ? n : e + 1; continue }
+    if (text.startsWith('<!--', lt)) {
+      const e = text.indexOf('-->', lt + 4)
+      i = e < 0 ? n : e + 3
+      continue
+    }
+    if (text.startsWith('<![CDATA[', lt)) {
+      const e = text.indexOf(']]>', lt + 9)
+      cur.text += text.slice(lt + 9, e < 0 ? n : e)
+      i = e < 0 ? n : e + 3
+      continue
+    }
+    if (text.startsWith('<?', lt)) {
+      const e = text.indexOf('?>', lt + 2)
+      i = e < 0 ? n : e + 2
+      continue
+    }
+    if (text.startsWith('<!', lt)) {
+      const e = text.indexOf('>', lt + 2)
+      i = e < 0 ? n : e + 1
+      continue
+    }
     if (text[lt + 1] === '/') {
       const e = text.indexOf('>', lt + 2)
       const name = text.slice(lt + 2, e < 0 ? n : e).trim()
@@ -161,19 +178,32 @@ function parseXml(text: string): XmlElement {
     let selfClosing = false
     while (j < n) {
       while (j < n && /\s/.test(text[j]!)) j++
-      if (text[j] === '/') { selfClosing = true; j++; continue }
-      if (text[j] === '>') { j++; break }
+      if (text[j] === '/') {
+        selfClosing = true
+        j++
+        continue
+      }
+      if (text[j] === '>') {
+        j++
+        break
+      }
       const a0 = j
       while (j < n && nameChar.test(text[j]!)) j++
       const aname = text.slice(a0, j)
       while (j < n && /\s/.test(text[j]!)) j++
-      if (text[j] !== '=') { if (j === a0) j++; continue }
+      if (text[j] !== '=') {
+        if (j === a0) j++
+        continue
+      }
       j++
       while (j < n && /\s/.test(text[j]!)) j++
       const q = text[j]
       if (q !== '"' && q !== "'") continue
       const end = text.indexOf(q, j + 1)
-      if (end < 0) { j = n; break }
+      if (end < 0) {
+        j = n
+        break
+      }
       attrs.push([aname, decodeXML(text.slice(j + 1, end))])
       j = end + 1
     }

@@ -47,7 +47,9 @@ export function normalQuantile(p: number): number {
   if (p > 1 - lo) return -normalQuantile(1 - p)
   const q = p - 0.5
   const r = q * q
-  return ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  )
 }
 
 /** The reference rank (1-based) the best score is compared with. */
@@ -68,7 +70,11 @@ export function chanceLift(count: number): number {
  * reference rank), so a filter narrows the results without changing what
  * counts as relevant. `hits` (best first) may be filtered.
  */
-export function relevanceCutoff(hits: VectorHit[], background: { stats: ScoreStats; top: ArrayLike<number> }, options: Partial<CutoffOptions> = {}): VectorHit[] {
+export function relevanceCutoff(
+  hits: VectorHit[],
+  background: { stats: ScoreStats; top: ArrayLike<number> },
+  options: Partial<CutoffOptions> = {},
+): VectorHit[] {
   const o = { ...defaultCutoff, ...options }
   const { stats, top } = background
   if (hits.length === 0 || top.length === 0) return []

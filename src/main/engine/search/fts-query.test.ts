@@ -71,7 +71,35 @@ describe('FTS query parsing', () => {
 
   it('never produces an FTS5 syntax error, whatever is typed', () => {
     const next = rng(42)
-    const alphabet = ['"', "'", '(', ')', '*', '-', '^', ':', '+', '{', '}', ',', ' ', ' ', 'OR', 'AND', 'NOT', 'NEAR', 'dog', 'é', '“', '”', '\\', '.', '\u0000', '😀', 'x']
+    const alphabet = [
+      '"',
+      "'",
+      '(',
+      ')',
+      '*',
+      '-',
+      '^',
+      ':',
+      '+',
+      '{',
+      '}',
+      ',',
+      ' ',
+      ' ',
+      'OR',
+      'AND',
+      'NOT',
+      'NEAR',
+      'dog',
+      'é',
+      '“',
+      '”',
+      '\\',
+      '.',
+      '\u0000',
+      '😀',
+      'x',
+    ]
     for (let i = 0; i < 3000; i++) {
       let s = ''
       const len = 1 + Math.floor(next() * 10)

@@ -38,7 +38,9 @@ export interface CompiledQuery {
 
 // Words too common to be worth a looser "any term" match on their own.
 const STOPWORDS = new Set(
-  'a an and are as at be by for from has he in is it its of on or that the to was were will with this these those there their them they then than into onto over under up down out off my your our his her'.split(' '),
+  'a an and are as at be by for from has he in is it its of on or that the to was were will with this these those there their them they then than into onto over under up down out off my your our his her'.split(
+    ' ',
+  ),
 )
 
 /** True when a token has something the unicode61 tokenizer would index. */

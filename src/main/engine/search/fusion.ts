@@ -95,6 +95,9 @@ export function fuse(words: WordHit[], meaning: Array<{ id: number; score: numbe
 /** nDCG@k of a ranking against graded judgements (id -> gain). */
 export function ndcg(ranking: number[], judgements: Map<number, number>, k = 10): number {
   const dcg = ranking.slice(0, k).reduce((s, id, i) => s + (2 ** (judgements.get(id) ?? 0) - 1) / Math.log2(i + 2), 0)
-  const ideal = [...judgements.values()].sort((a, b) => b - a).slice(0, k).reduce((s, g, i) => s + (2 ** g - 1) / Math.log2(i + 2), 0)
+  const ideal = [...judgements.values()]
+    .sort((a, b) => b - a)
+    .slice(0, k)
+    .reduce((s, g, i) => s + (2 ** g - 1) / Math.log2(i + 2), 0)
   return ideal > 0 ? dcg / ideal : 0
 }

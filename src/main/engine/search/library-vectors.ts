@@ -45,7 +45,10 @@ export class LibraryVectors {
   /** Rows skipped at the last rebuild or sync because their dimension did not match. */
   skipped: number[] = []
 
-  constructor(private readonly db: LibraryDb, private readonly options: LibraryVectorsOptions = {}) {}
+  constructor(
+    private readonly db: LibraryDb,
+    private readonly options: LibraryVectorsOptions = {},
+  ) {}
 
   /** The model whose embeddings were written most recently (the default active one). */
   latestModelId(): string | null {
@@ -63,7 +66,10 @@ export class LibraryVectors {
     if (this.modelId !== modelId || !this.index) return this.rebuild(modelId)
     const minSeq = (this.db.stmt(`SELECT min(seq) AS s FROM search_embedding_log`).get() as { s: number | null }).s
     if (minSeq !== null && minSeq > this.lastSeq + 1 && this.lastSeq > 0) return this.rebuild(modelId)
-    const rows = this.db.stmt(`SELECT seq, photo_id FROM search_embedding_log WHERE seq > ? AND model_id = ? ORDER BY seq`).all(this.lastSeq, modelId) as { seq: number; photo_id: number }[]
+    const rows = this.db.stmt(`SELECT seq, photo_id FROM search_embedding_log WHERE seq > ? AND model_id = ? ORDER BY seq`).all(this.lastSeq, modelId) as {
+      seq: number
+      photo_id: number
+    }[]
     const maxSeq = this.maxSeq()
     const changed = new Set(rows.map((r) => r.photo_id))
     for (const id of changed) {
@@ -109,9 +115,11 @@ export class LibraryVectors {
         }
       })()
       this.building = { modelId, done }
-      void done.finally(() => {
-        if (this.building?.done === done) this.building = null
-      }).catch(() => undefined)
+      void done
+        .finally(() => {
+          if (this.building?.done === done) this.building = null
+        })
+        .catch(() => undefined)
     }
     await this.building.done
     return this.modelId === modelId && this.index ? this.sync(modelId) : null
@@ -145,7 +153,12 @@ export class LibraryVectors {
       modelId,
       dim,
       capacity: count.n,
-      encoding: this.options.encoding === undefined || this.options.encoding === 'auto' ? (count.n > (this.options.int8Above ?? AUTO_INT8_ABOVE) ? 'int8' : 'float32') : this.options.encoding,
+      encoding:
+        this.options.encoding === undefined || this.options.encoding === 'auto'
+          ? count.n > (this.options.int8Above ?? AUTO_INT8_ABOVE)
+            ? 'int8'
+            : 'float32'
+          : this.options.encoding,
       ...(this.options.rerankFactor ? { rerankFactor: this.options.rerankFactor } : {}),
       exact: (ids) => ids.map((id) => this.exactVector(id, modelId) ?? undefined),
     })

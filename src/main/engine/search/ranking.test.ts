@@ -29,7 +29,7 @@ afterAll(() => {
 const files = (items: { photoId: number }[]) => items.map((i) => lib.files.get(i.photoId)!)
 
 async function ranked(query: string, options: SearchOptions = {}) {
-  return (await service.search(query, { limit: 10, ...options }).complete)
+  return await service.search(query, { limit: 10, ...options }).complete
 }
 
 describe('ranking on the fixture library', () => {

@@ -17,7 +17,16 @@ let lib: BuiltFixture
 function io(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = []
   const stderr: string[] = []
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), progress: () => undefined, interactive: false, cwd: dir, env: { ...process.env, PHOTOCAP_DATA_DIR: path.join(dir, 'data') } }
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    progress: () => undefined,
+    interactive: false,
+    cwd: dir,
+    env: { ...process.env, PHOTOCAP_DATA_DIR: path.join(dir, 'data') },
+  }
 }
 
 beforeAll(async () => {

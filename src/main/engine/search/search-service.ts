@@ -94,8 +94,14 @@ export class SearchService {
   private readonly queryCache = new Map<string, Float32Array>()
   private generation = 0
 
-  constructor(private readonly db: LibraryDb, private readonly options: SearchServiceOptions = {}) {
-    this.vectors = new LibraryVectors(db, { ...(options.encoding ? { encoding: options.encoding } : {}), ...(options.writer ? { writer: options.writer } : {}) })
+  constructor(
+    private readonly db: LibraryDb,
+    private readonly options: SearchServiceOptions = {},
+  ) {
+    this.vectors = new LibraryVectors(db, {
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(options.writer ? { writer: options.writer } : {}),
+    })
   }
 
   /** Start loading the text tower now; resolves when a query can be embedded. */
@@ -169,7 +175,8 @@ export class SearchService {
       }
       if (!/[\p{L}\p{N}]/u.test(query)) return wordsOnly('unavailable', 'nothing to search for')
       const modelId = this.activeModelId(state.modelId)
-      if (modelId !== state.modelId) return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
+      if (modelId !== state.modelId)
+        return wordsOnly('unavailable', `the library's embeddings are from model ${modelId}, the loaded text model is ${state.modelId}`)
       let vector: Float32Array | undefined
       try {
         vector = await this.embedQuery(state, query)
@@ -232,10 +239,21 @@ export class SearchService {
     return this.options.embeddingModelId?.() ?? loaded ?? this.vectors.latestModelId()
   }
 
-  private meaningHits(index: NonNullable<ReturnType<LibraryVectors['sync']>>, vector: Float32Array, limit: number, options: SearchOptions, exclude?: number): VectorHit[] {
+  private meaningHits(
+    index: NonNullable<ReturnType<LibraryVectors['sync']>>,
+    vector: Float32Array,
+    limit: number,
+    options: SearchOptions,
+    exclude?: number,
+  ): VectorHit[] {
     const allowed = isEmptyFilter(options.filters) ? null : this.allowedIds(options.filters)
     const want = Math.max(limit, 10) * 2 + 20
-    const { hits, background } = index.search(vector, { k: want, allowed, background: referenceRank(index.size), ...(exclude !== undefined ? { exclude: [exclude] } : {}) })
+    const { hits, background } = index.search(vector, {
+      k: want,
+      allowed,
+      background: referenceRank(index.size),
+      ...(exclude !== undefined ? { exclude: [exclude] } : {}),
+    })
     return relevanceCutoff(hits, background, options.cutoff).slice(0, limit)
   }
 
@@ -248,7 +266,9 @@ export class SearchService {
   private hydrate(hits: FusedHit[], words: WordResult[]): SearchItem[] {
     const byId = new Map(words.map((w) => [w.id, w]))
     const photo = this.db.stmt(`SELECT c.text, c.provenance FROM photos ph LEFT JOIN captions c ON c.id = ph.caption_id WHERE ph.id = ?`)
-    const file = this.db.stmt(`SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? ORDER BY p.present DESC, p.id LIMIT 1`)
+    const file = this.db.stmt(
+      `SELECT r.path AS root, p.rel_path AS rel FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.photo_id = ? ORDER BY p.present DESC, p.id LIMIT 1`,
+    )
     const out: SearchItem[] = []
     for (const h of hits) {
       const row = photo.get(h.id) as { text: string | null; provenance: Provenance | null } | undefined

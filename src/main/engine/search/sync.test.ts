@@ -150,11 +150,13 @@ describe('vector index sync', () => {
 describe('filters', () => {
   it('narrow words and meaning alike: folder, dates, camera, user captions, status', async () => {
     const service = new SearchService(db, { text: conceptTextEncoder(lib.fixture) })
-    const run = async (q: string, filters: Parameters<SearchService['search']>[1] extends infer O ? O extends { filters?: infer F } ? F : never : never) =>
+    const run = async (q: string, filters: Parameters<SearchService['search']>[1] extends infer O ? (O extends { filters?: infer F } ? F : never) : never) =>
       (await service.search(q, { filters }).complete).items.map((i) => lib.files.get(i.photoId)!)
     // the uncaptioned dog on a beach by meaning, then "a dog playing in the grass" (some of the words)
     expect(await run('dog on the beach', { folder: path.join(lib.rootDir, 'Garden') })).toEqual(['Garden/IMG_3005.jpg', 'Garden/IMG_3003.jpg'])
-    expect(await run('dog on the beach', { folder: path.join(lib.rootDir, 'Crete 2019') + '/' })).toEqual(expect.arrayContaining(['Crete 2019/IMG_0042.jpg', 'Crete 2019/IMG_0043.jpg']))
+    expect(await run('dog on the beach', { folder: path.join(lib.rootDir, 'Crete 2019') + '/' })).toEqual(
+      expect.arrayContaining(['Crete 2019/IMG_0042.jpg', 'Crete 2019/IMG_0043.jpg']),
+    )
     expect(await run('dog on the beach', { hasUserCaption: true })).toEqual(['Crete 2019/IMG_0043.jpg'])
     expect(await run('sunset', { from: '2021-01-01', to: '2021-12-31' })).toEqual(['Alps/DSC_1004.jpg'])
     expect(await run('sunset', { camera: 'sony' })).toEqual(['Misc/DSC_9002.jpg'])
@@ -175,7 +177,9 @@ describe('words first, meaning when ready', () => {
     const run = service.search('dog on the beach', { limit: 10 })
     expect(service.meaningReady).toBe(false)
     expect(run.words.meaning).toBe('pending')
-    expect(run.words.items.map((i) => lib.files.get(i.photoId))).toEqual(['Crete 2019/IMG_0042.jpg', 'Garden/IMG_3003.jpg', 'Home/IMG_2050.jpg'].slice(0, run.words.items.length))
+    expect(run.words.items.map((i) => lib.files.get(i.photoId))).toEqual(
+      ['Crete 2019/IMG_0042.jpg', 'Garden/IMG_3003.jpg', 'Home/IMG_2050.jpg'].slice(0, run.words.items.length),
+    )
     expect(run.words.items.every((i) => i.source === 'words')).toBe(true)
     const done = await run.complete
     expect(done.meaning).toBe('included')
@@ -220,7 +224,9 @@ describe('words first, meaning when ready', () => {
 
   it('a text model that fails mid-query leaves the word results standing', async () => {
     const encoder = conceptTextEncoder(lib.fixture)
-    const service = new SearchService(db, { text: { info: encoder.info, embedTexts: async (t) => (t[0] === 'a photo' ? encoder.embedTexts(t) : Promise.reject(new Error('worker exited'))) } })
+    const service = new SearchService(db, {
+      text: { info: encoder.info, embedTexts: async (t) => (t[0] === 'a photo' ? encoder.embedTexts(t) : Promise.reject(new Error('worker exited'))) },
+    })
     const done = await service.search('rex').complete
     expect(done.meaning).toBe('unavailable')
     expect(done.meaningNote).toBe('the text model failed: worker exited')

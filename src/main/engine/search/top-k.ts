@@ -22,8 +22,12 @@ export function topK(scores: Float32Array, n: number, k: number, accept?: Uint8A
       if (l < count && worse(heapScores[l]!, heapRows[l]!, heapScores[w]!, heapRows[w]!)) w = l
       if (r < count && worse(heapScores[r]!, heapRows[r]!, heapScores[w]!, heapRows[w]!)) w = r
       if (w === i) return
-      const ts = heapScores[i]!; heapScores[i] = heapScores[w]!; heapScores[w] = ts
-      const tr = heapRows[i]!; heapRows[i] = heapRows[w]!; heapRows[w] = tr
+      const ts = heapScores[i]!
+      heapScores[i] = heapScores[w]!
+      heapScores[w] = ts
+      const tr = heapRows[i]!
+      heapRows[i] = heapRows[w]!
+      heapRows[w] = tr
       i = w
     }
   }
@@ -39,8 +43,12 @@ export function topK(scores: Float32Array, n: number, k: number, accept?: Uint8A
         while (i > 0) {
           const p = (i - 1) >> 1
           if (!worse(heapScores[i]!, heapRows[i]!, heapScores[p]!, heapRows[p]!)) break
-          const ts = heapScores[i]!; heapScores[i] = heapScores[p]!; heapScores[p] = ts
-          const tr = heapRows[i]!; heapRows[i] = heapRows[p]!; heapRows[p] = tr
+          const ts = heapScores[i]!
+          heapScores[i] = heapScores[p]!
+          heapScores[p] = ts
+          const tr = heapRows[i]!
+          heapRows[i] = heapRows[p]!
+          heapRows[p] = tr
           i = p
         }
       } else if (worse(heapScores[0]!, heapRows[0]!, s, row)) {
@@ -50,8 +58,6 @@ export function topK(scores: Float32Array, n: number, k: number, accept?: Uint8A
       }
     }
   }
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) =>
-    heapScores[b]! - heapScores[a]! || heapRows[a]! - heapRows[b]!,
-  )
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => heapScores[b]! - heapScores[a]! || heapRows[a]! - heapRows[b]!)
   return { rows: Int32Array.from(order, (i) => heapRows[i]!), scores: Float32Array.from(order, (i) => heapScores[i]!) }
 }

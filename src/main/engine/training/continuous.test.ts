@@ -18,8 +18,17 @@ import { listVersions, revertActive } from './versions.ts'
 
 describe('continuous learning', () => {
   it('decides "better" on the held-out photos that read like yours, equal is not better', () => {
-    const m = (oldLike: number, newLike: number, oldC = 1, newC = 1) => ({ held_out: 10, old: { like_yours: oldLike, cider_d: oldC }, new: { like_yours: newLike, cider_d: newC } })
-    expect(decide(m(1, 9), 12)).toEqual({ better: true, text: expect.stringMatching(/^Learnt from 12 new captions: 9 of 10 held-out photos now read like yours \(the model in use: 1\)\. The new version is now in use/) })
+    const m = (oldLike: number, newLike: number, oldC = 1, newC = 1) => ({
+      held_out: 10,
+      old: { like_yours: oldLike, cider_d: oldC },
+      new: { like_yours: newLike, cider_d: newC },
+    })
+    expect(decide(m(1, 9), 12)).toEqual({
+      better: true,
+      text: expect.stringMatching(
+        /^Learnt from 12 new captions: 9 of 10 held-out photos now read like yours \(the model in use: 1\)\. The new version is now in use/,
+      ),
+    })
     expect(decide(m(7, 6), 12).better).toBe(false)
     expect(decide(m(7, 7), 12).better).toBe(false)
     expect(decide(m(7, 7, 1, 2), 12).better).toBe(true)
@@ -68,7 +77,9 @@ describe('continuous learning', () => {
     // 8 more corrections arrive; the next run is planted to be worse (one step from a fresh random mapping): refused.
     const later = Date.now() + 10_000
     for (let id = 1; id <= 8; id++) {
-      const cid = db.stmt(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, 'user', ?)`).run(id, CAPTIONS[(id - 1) % CAPTIONS.length], later).lastInsertRowid
+      const cid = db
+        .stmt(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, 'user', ?)`)
+        .run(id, CAPTIONS[(id - 1) % CAPTIONS.length], later).lastInsertRowid
       db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(cid, id)
     }
     expect(newTeachingCaptions(db)).toBe(8)

@@ -76,13 +76,17 @@ export function decide(metrics: Record<string, unknown> | null, newCaptions: num
   const better = after > before || (after === before && (m.new?.cider_d ?? 0) > (m.old?.cider_d ?? 0))
   const learnt = `Learnt from ${newCaptions} new caption${newCaptions === 1 ? '' : 's'}`
   return better
-    ? { better, text: `${learnt}: ${after} of ${n} held-out photos now read like yours (the model in use: ${before}). The new version is now in use; you can go back in Learn my style.` }
-    : { better, text: `${learnt}, but the new version was not better (${after} of ${n} held-out photos read like yours, the model in use: ${before}). The model in use was kept.` }
+    ? {
+        better,
+        text: `${learnt}: ${after} of ${n} held-out photos now read like yours (the model in use: ${before}). The new version is now in use; you can go back in Learn my style.`,
+      }
+    : {
+        better,
+        text: `${learnt}, but the new version was not better (${after} of ${n} held-out photos read like yours, the model in use: ${before}). The model in use was kept.`,
+      }
 }
 
-export type RoundOutcome =
-  | { ran: false; reason: string }
-  | { ran: true; version: ModelVersion; decision: Decision }
+export type RoundOutcome = { ran: false; reason: string } | { ran: true; version: ModelVersion; decision: Decision }
 
 export interface RoundDeps {
   db: LibraryDb

@@ -28,10 +28,24 @@ describe('dataset import', () => {
   })
 
   it('reads COCO-style captions JSON and names bad records', () => {
-    const coco = { images: [{ id: 1, file_name: 'a.jpg' }, { id: 2, file_name: 'b.png' }], annotations: [{ image_id: 1, caption: ' a dog. ' }, { image_id: 2, caption: 'a cat.' }, { image_id: 1, caption: 'a brown dog.' }] }
+    const coco = {
+      images: [
+        { id: 1, file_name: 'a.jpg' },
+        { id: 2, file_name: 'b.png' },
+      ],
+      annotations: [
+        { image_id: 1, caption: ' a dog. ' },
+        { image_id: 2, caption: 'a cat.' },
+        { image_id: 1, caption: 'a brown dog.' },
+      ],
+    }
     fs.writeFileSync(path.join(dir, 'coco.json'), JSON.stringify(coco))
     const items = importCocoCaptions(path.join(dir, 'coco.json'), path.join(dir, 'imgs'))
-    expect(items.map((i) => [path.basename(i.image), i.caption])).toEqual([['a.jpg', 'a dog.'], ['b.png', 'a cat.'], ['a.jpg', 'a brown dog.']])
+    expect(items.map((i) => [path.basename(i.image), i.caption])).toEqual([
+      ['a.jpg', 'a dog.'],
+      ['b.png', 'a cat.'],
+      ['a.jpg', 'a brown dog.'],
+    ])
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ images: [{ id: 1, file_name: 'zzz.jpg' }], annotations: [{ image_id: 1, caption: 'x' }] }))
     expect(() => importCocoCaptions(path.join(dir, 'bad.json'), path.join(dir, 'imgs'))).toThrow(/zzz\.jpg \(image_id 1\) does not exist/)
     fs.writeFileSync(path.join(dir, 'notcoco.json'), '{"a":1}')

@@ -22,7 +22,8 @@ export function importCocoCaptions(jsonFile: string, imageDir: string): Imported
     throw new Error(`${jsonFile}: cannot read the COCO captions file (${e instanceof Error ? e.message : String(e)})`)
   }
   const d = data as { images?: unknown; annotations?: unknown }
-  if (!Array.isArray(d.images) || !Array.isArray(d.annotations)) throw new Error(`${jsonFile}: not a COCO captions file (needs "images" and "annotations" arrays)`)
+  if (!Array.isArray(d.images) || !Array.isArray(d.annotations))
+    throw new Error(`${jsonFile}: not a COCO captions file (needs "images" and "annotations" arrays)`)
   const files = new Map<number, string>()
   for (const im of d.images as { id?: unknown; file_name?: unknown }[]) {
     if (typeof im.id !== 'number' || typeof im.file_name !== 'string') throw new Error(`${jsonFile}: every image needs a numeric "id" and a "file_name"`)
@@ -30,7 +31,8 @@ export function importCocoCaptions(jsonFile: string, imageDir: string): Imported
   }
   const out: ImportedCaption[] = []
   for (const a of d.annotations as { image_id?: unknown; caption?: unknown }[]) {
-    if (typeof a.image_id !== 'number' || typeof a.caption !== 'string') throw new Error(`${jsonFile}: every annotation needs a numeric "image_id" and a "caption"`)
+    if (typeof a.image_id !== 'number' || typeof a.caption !== 'string')
+      throw new Error(`${jsonFile}: every annotation needs a numeric "image_id" and a "caption"`)
     const file = files.get(a.image_id)
     if (!file) throw new Error(`${jsonFile}: annotation for image_id ${a.image_id}, which is not in "images"`)
     if (!fs.existsSync(file)) throw new Error(`${jsonFile}: image ${file} (image_id ${a.image_id}) does not exist`)

@@ -30,7 +30,11 @@ function teachingWhere(db: Database.Database): string {
 
 /** How many current captions are set aside as imported camera/agency strings (shown next to the count). */
 export function importedCaptionCount(db: Database.Database): number {
-  return (db.prepare(`SELECT count(*) AS n FROM photos p JOIN captions c ON c.id = p.caption_id WHERE c.provenance = 'user' AND c.source = 'file'`).get() as { n: number }).n
+  return (
+    db.prepare(`SELECT count(*) AS n FROM photos p JOIN captions c ON c.id = p.caption_id WHERE c.provenance = 'user' AND c.source = 'file'`).get() as {
+      n: number
+    }
+  ).n
 }
 
 /** Photos whose current caption teaches (see [Note: which captions teach]) and that have an embedding (of `modelId`, or of the model most of them have). */
@@ -53,7 +57,8 @@ export function readUserCaptions(db: Database.Database, modelId?: string): DbCap
   const out: DbCaption[] = []
   for (const r of rows) {
     if (r.modelId !== model || !r.text.trim()) continue
-    if (r.vector.byteLength !== r.dim * 4) throw new Error(`embedding of photo ${r.photoId} (${r.modelId}) has ${r.vector.byteLength} bytes, expected ${r.dim * 4}`)
+    if (r.vector.byteLength !== r.dim * 4)
+      throw new Error(`embedding of photo ${r.photoId} (${r.modelId}) has ${r.vector.byteLength} bytes, expected ${r.dim * 4}`)
     const emb = new Float32Array(r.dim)
     for (let i = 0; i < r.dim; i++) emb[i] = r.vector.readFloatLE(i * 4)
     out.push({ photoId: r.photoId, text: r.text, embedding: emb, modelId: r.modelId, kind: r.provenance === 'user' ? 'user' : 'reviewed' })
@@ -71,7 +76,10 @@ export function readDbTrainingItems(file: string, tok: { encode(text: string): n
   }
   try {
     const caps = readUserCaptions(db)
-    if (!caps.length) throw new Error(`${file}: no photo has both a caption of yours (written, corrected or reviewed) and a stored embedding; write captions first (photocap caption set)`)
+    if (!caps.length)
+      throw new Error(
+        `${file}: no photo has both a caption of yours (written, corrected or reviewed) and a stored embedding; write captions first (photocap caption set)`,
+      )
     return caps.map((c) => ({ embedding: c.embedding, tokens: tok.encode(c.text) }))
   } finally {
     db.close()

@@ -29,10 +29,12 @@ function startWorker(args: string[], onLine: (line: Record<string, unknown>) => 
     }
   })
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    if (code !== 0 && code !== null) process.stderr.write(err)
-    resolve(code)
-  }))
+  const done = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) process.stderr.write(err)
+      resolve(code)
+    }),
+  )
   return { done, kill: () => child.kill('SIGKILL') }
 }
 

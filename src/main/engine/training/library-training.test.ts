@@ -10,7 +10,6 @@ import { availableCaptions, teachingSummary, trainFromLibrary, TooLittleDataErro
 import { readUserCaptions } from './db-dataset.ts'
 import { activateVersion, listVersions, revertActive } from './versions.ts'
 
-
 describe('training from the library', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lib-train-'))
   const pack = ensureTinyPack({ dir: path.join(tmp, 'tiny') })
@@ -25,19 +24,26 @@ describe('training from the library', () => {
     db.close()
   })
 
-  it('teaches with the person\'s own captions and reviewed automatic ones, never imported camera strings; says the minimum and why', () => {
+  it("teaches with the person's own captions and reviewed automatic ones, never imported camera strings; says the minimum and why", () => {
     const db = openDatabase(path.join(tmp, 'teach.db'))
     seedLibrary(db, 12, 16) // 12 user captions
     const now = Date.now()
     // Photos 1–3: the current caption was imported from the file (a camera string).
     for (let id = 1; id <= 3; id++) {
-      const cid = db.stmt(`INSERT INTO captions (photo_id, text, provenance, source, created_at) VALUES (?, 'OLYMPUS DIGITAL CAMERA', 'user', 'file', ?)`).run(id, now + 5).lastInsertRowid
+      const cid = db
+        .stmt(`INSERT INTO captions (photo_id, text, provenance, source, created_at) VALUES (?, 'OLYMPUS DIGITAL CAMERA', 'user', 'file', ?)`)
+        .run(id, now + 5).lastInsertRowid
       db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(cid, id)
     }
-    const reviewable = db.raw.prepare(`PRAGMA table_info(captions)`).all().some((c) => (c as { name: string }).name === 'reviewed_at')
+    const reviewable = db.raw
+      .prepare(`PRAGMA table_info(captions)`)
+      .all()
+      .some((c) => (c as { name: string }).name === 'reviewed_at')
     if (reviewable) {
       // Photo 4: an automatic caption the person reviewed and accepted teaches too.
-      const cid = db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, created_at, reviewed_at) VALUES (4, 'a red circle.', 'auto', 'm0', ?, ?)`).run(now + 6, now + 7).lastInsertRowid
+      const cid = db
+        .stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, created_at, reviewed_at) VALUES (4, 'a red circle.', 'auto', 'm0', ?, ?)`)
+        .run(now + 6, now + 7).lastInsertRowid
       db.stmt(`UPDATE photos SET caption_id = ? WHERE id = 4`).run(cid)
     } else console.warn('captions.reviewed_at not in this schema yet: the reviewed-caption case is not exercised')
     const caps = readUserCaptions(db.raw)
@@ -58,7 +64,16 @@ describe('training from the library', () => {
     // Cancel part-way (as a crash would stop it): the version stays 'training' with a checkpoint.
     const ac = new AbortController()
     let seen = 0
-    await expect(trainFromLibrary(db, { ...common, signal: ac.signal, onProgress: (p) => { seen = p.step; if (p.step === 11) ac.abort() } })).rejects.toThrow(/cancelled/)
+    await expect(
+      trainFromLibrary(db, {
+        ...common,
+        signal: ac.signal,
+        onProgress: (p) => {
+          seen = p.step
+          if (p.step === 11) ac.abort()
+        },
+      }),
+    ).rejects.toThrow(/cancelled/)
     expect(seen).toBe(11)
     const interrupted = listVersions(db)
     expect(interrupted).toHaveLength(1)
@@ -70,7 +85,14 @@ describe('training from the library', () => {
     expect(v.id).toBe(interrupted[0]!.id)
     expect(progress[0]).toBe(10) // resumed after the checkpoint at step 10
     expect(v.state).toBe('ready')
-    const m = v.metrics as { held_out: number; old: { val_loss: number | null; bleu4: number; cider_d: number; like_yours: number }; new: { val_loss: number; bleu4: number; cider_d: number; like_yours: number }; resumed_from_step: number; samples: { new: string; reference: string }[]; provider: string }
+    const m = v.metrics as {
+      held_out: number
+      old: { val_loss: number | null; bleu4: number; cider_d: number; like_yours: number }
+      new: { val_loss: number; bleu4: number; cider_d: number; like_yours: number }
+      resumed_from_step: number
+      samples: { new: string; reference: string }[]
+      provider: string
+    }
     expect(m.resumed_from_step).toBe(10)
     // Both rows filled: the model before training measured on the same held-out captions.
     expect(m.held_out).toBe(5)
@@ -87,7 +109,11 @@ describe('training from the library', () => {
     expect(readSettings(db).activePack).toBe(null)
     activateVersion(db, v.id)
     expect(readSettings(db).activePack).toBe(v.packDir)
-    expect(listVersions(db).filter((x) => x.active).map((x) => x.id)).toEqual([v.id])
+    expect(
+      listVersions(db)
+        .filter((x) => x.active)
+        .map((x) => x.id),
+    ).toEqual([v.id])
     expect(revertActive(db)).toEqual({ activePack: null, activeVersion: null })
     expect(readSettings(db).activePack).toBe(null)
     expect(() => revertActive(db)).toThrow(/nothing to revert/)

@@ -65,7 +65,13 @@ export interface TrainingProgress extends StepLog {
 }
 
 /** Library-only settings; the training settings themselves are planTraining's (ml/training/plan.ts). */
-export const LIBRARY_DEFAULTS = { seed: PLAN_DEFAULTS.seed, validationFraction: 0.1, minTrain: PLAN_DEFAULTS.minTrain, minValidation: PLAN_DEFAULTS.minValidation, checkpointEvery: 20 }
+export const LIBRARY_DEFAULTS = {
+  seed: PLAN_DEFAULTS.seed,
+  validationFraction: 0.1,
+  minTrain: PLAN_DEFAULTS.minTrain,
+  minValidation: PLAN_DEFAULTS.minValidation,
+  checkpointEvery: 20,
+}
 
 /** How many captions are usable for training (what the Training view shows). */
 export function availableCaptions(db: LibraryDb): number {
@@ -88,7 +94,14 @@ export interface TeachingSummary {
 export function teachingSummary(db: LibraryDb): TeachingSummary {
   const caps = readUserCaptions(db.raw)
   const user = caps.filter((c) => c.kind === 'user').length
-  return { total: caps.length, user, reviewed: caps.length - user, imported: importedCaptionCount(db.raw), minimum: LIBRARY_DEFAULTS.minTrain + LIBRARY_DEFAULTS.minValidation, minimumReason: MINIMUM_REASON }
+  return {
+    total: caps.length,
+    user,
+    reviewed: caps.length - user,
+    imported: importedCaptionCount(db.raw),
+    minimum: LIBRARY_DEFAULTS.minTrain + LIBRARY_DEFAULTS.minValidation,
+    minimumReason: MINIMUM_REASON,
+  }
 }
 
 /** The options a caller gave (undefined ones dropped), for planTraining. */
@@ -125,7 +138,14 @@ function linkTree(src: string, dst: string): void {
 }
 
 /** Mean caption loss of `items` under the given weights (ignore_index 0, weighted by target counts). */
-export async function validationLoss(pack: TrainingPack, mapping: MappingConfig, mappingWeights: WeightMap, gpt2Weights: WeightMap, items: TrainItem[], maxLen: number): Promise<number> {
+export async function validationLoss(
+  pack: TrainingPack,
+  mapping: MappingConfig,
+  mappingWeights: WeightMap,
+  gpt2Weights: WeightMap,
+  items: TrainItem[],
+  maxLen: number,
+): Promise<number> {
   const chunk = Math.min(16, items.length)
   let sum = 0
   let count = 0
@@ -137,7 +157,10 @@ export async function validationLoss(pack: TrainingPack, mapping: MappingConfig,
     sizes.set(idx.length, list)
   }
   for (const [B, batches] of sizes) {
-    const session = await TrainingSession.create({ mapping, gpt2: pack.gpt2, mappingWeights, gpt2Weights, tuneGpt2: false, batchSize: B, seqLen: maxLen, optimizer: null }, { threads: 2 })
+    const session = await TrainingSession.create(
+      { mapping, gpt2: pack.gpt2, mappingWeights, gpt2Weights, tuneGpt2: false, batchSize: B, seqLen: maxLen, optimizer: null },
+      { threads: 2 },
+    )
     try {
       for (const idx of batches) {
         const batch = makeBatch(items, idx, { prefixLength: mapping.prefixLength, maxLen, normalize: mapping.normalizePrefix })
@@ -175,7 +198,10 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
   }
   const seed = opts.seed ?? D.seed
   const { train, validation } = splitValidation(caps, opts.validationFraction ?? D.validationFraction, minVal, seed)
-  if (train.length < minTrain) throw new TooLittleDataError(`too little data: only ${train.length} captions remain for training after holding out ${validation.length}; training needs at least ${minTrain}`)
+  if (train.length < minTrain)
+    throw new TooLittleDataError(
+      `too little data: only ${train.length} captions remain for training after holding out ${validation.length}; training needs at least ${minTrain}`,
+    )
 
   const pack = await loadTrainingPack(opts.basePack)
   const tok = loadGpt2Tokenizer(pack.gpt2Dir)
@@ -192,9 +218,21 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
   const init = plan.init
   const steps = plan.run.steps
   const params = {
-    init, mapping: type, prefix_length: mapping.prefixLength, tune_gpt2: plan.run.tuneGpt2, epochs: Math.round(plan.epochs * 10) / 10, steps, batch_size: plan.run.batchSize,
-    lr: plan.run.lr, warmup: plan.run.warmup, weight_decay: plan.run.weightDecay, seed,
-    train_captions: trainItems.length, validation_captions: valItems.length, validation_photo_ids: validation.map((c) => c.photoId), model_id: caps[0]!.modelId,
+    init,
+    mapping: type,
+    prefix_length: mapping.prefixLength,
+    tune_gpt2: plan.run.tuneGpt2,
+    epochs: Math.round(plan.epochs * 10) / 10,
+    steps,
+    batch_size: plan.run.batchSize,
+    lr: plan.run.lr,
+    warmup: plan.run.warmup,
+    weight_decay: plan.run.weightDecay,
+    seed,
+    train_captions: trainItems.length,
+    validation_captions: valItems.length,
+    validation_photo_ids: validation.map((c) => c.photoId),
+    model_id: caps[0]!.modelId,
   }
 
   // Resume an interrupted run with the same parameters, else start a new version.
@@ -204,7 +242,13 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
     fs.mkdirSync(root, { recursive: true })
     const stamp = new Date().toISOString().replace(/[:.]/g, '-')
     const dir = path.join(root, `${stamp}-${crypto.randomBytes(3).toString('hex')}`)
-    version = createVersion(db, { name: opts.name ?? `My style ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, basePack: pack.dir, packDir: path.join(dir, 'pack'), checkpointDir: path.join(dir, 'checkpoint'), params })
+    version = createVersion(db, {
+      name: opts.name ?? `My style ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+      basePack: pack.dir,
+      packDir: path.join(dir, 'pack'),
+      checkpointDir: path.join(dir, 'checkpoint'),
+      params,
+    })
   }
   try {
     const t0 = performance.now()
@@ -213,8 +257,11 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
       pack,
       trainItems,
       {
-        ...plan.run, initialMapping: init === 'pack' ? pack.mappingWeights : null,
-        provider: opts.provider ?? providerFromSettings(db), checkpointDir: version.checkpointDir!, checkpointEvery: opts.checkpointEvery ?? D.checkpointEvery,
+        ...plan.run,
+        initialMapping: init === 'pack' ? pack.mappingWeights : null,
+        provider: opts.provider ?? providerFromSettings(db),
+        checkpointDir: version.checkpointDir!,
+        checkpointEvery: opts.checkpointEvery ?? D.checkpointEvery,
         onProvider: (used, reason) => opts.onProvider?.(used, reason),
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
@@ -232,11 +279,24 @@ export async function trainFromLibrary(db: LibraryDb, opts: LibraryTrainingOptio
     fs.rmSync(path.join(packDir, path.relative(pack.dir, pack.mappingDir)), { recursive: true, force: true })
     const packJson = JSON.parse(fs.readFileSync(path.join(pack.dir, 'pack.json'), 'utf8')) as Record<string, unknown>
     if (result.gpt2) fs.rmSync(path.join(packDir, path.relative(pack.dir, pack.gpt2Dir), 'model.safetensors'), { force: true })
-    writeTrainedModel(path.join(packDir, '.trained'), { mappingJson: mappingConfigJson(mapping, type === pack.mapping.type ? pack.mappingJson : {}, { tunedGpt2: params.tune_gpt2 }), mapping: result.mapping, gpt2: result.gpt2, gpt2ConfigPath: path.join(pack.gpt2Dir, 'config.json') })
+    writeTrainedModel(path.join(packDir, '.trained'), {
+      mappingJson: mappingConfigJson(mapping, type === pack.mapping.type ? pack.mappingJson : {}, { tunedGpt2: params.tune_gpt2 }),
+      mapping: result.mapping,
+      gpt2: result.gpt2,
+      gpt2ConfigPath: path.join(pack.gpt2Dir, 'config.json'),
+    })
     fs.renameSync(path.join(packDir, '.trained', 'mapping'), path.join(packDir, path.relative(pack.dir, pack.mappingDir)))
-    if (result.gpt2) fs.renameSync(path.join(packDir, '.trained', 'gpt2', 'model.safetensors'), path.join(packDir, path.relative(pack.dir, pack.gpt2Dir), 'model.safetensors'))
+    if (result.gpt2)
+      fs.renameSync(path.join(packDir, '.trained', 'gpt2', 'model.safetensors'), path.join(packDir, path.relative(pack.dir, pack.gpt2Dir), 'model.safetensors'))
     fs.rmSync(path.join(packDir, '.trained'), { recursive: true, force: true })
-    fs.writeFileSync(path.join(packDir, 'pack.json'), JSON.stringify({ ...packJson, name: `${String(packJson.name ?? 'pack')}+${version.name}`, trained_from: pack.dir, trained_version: version.id }, null, 1) + '\n')
+    fs.writeFileSync(
+      path.join(packDir, 'pack.json'),
+      JSON.stringify(
+        { ...packJson, name: `${String(packJson.name ?? 'pack')}+${version.name}`, trained_from: pack.dir, trained_version: version.id },
+        null,
+        1,
+      ) + '\n',
+    )
 
     // Evaluate old vs new on the held-out user captions.
     const maxLen = Math.max(result.maxLen, maxSeqLen(valItems.map((i) => i.tokens.length)))

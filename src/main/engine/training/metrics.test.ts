@@ -3,7 +3,7 @@ import { bleu4, ciderD, evalTokens, readsLikeYours } from './metrics.ts'
 
 describe('caption metrics', () => {
   it('tokenises words, digits and possessives, lower-cased', () => {
-    expect(evalTokens("A dog's 2 Balls, on grass.")).toEqual(["a", "dog's", '2', 'balls', 'on', 'grass'])
+    expect(evalTokens("A dog's 2 Balls, on grass.")).toEqual(['a', "dog's", '2', 'balls', 'on', 'grass'])
   })
 
   it('BLEU-4 is 1 for identical captions and 0 without any 4-gram match', () => {
@@ -23,10 +23,16 @@ describe('caption metrics', () => {
   it('CIDEr-D rewards the right caption over a generic one and penalises length differences', () => {
     const refs = ['a red circle', 'a blue square', 'a green triangle', 'a yellow circle']
     const perfect = ciderD(refs, refs)
-    const generic = ciderD(refs.map(() => 'a circle'), refs)
+    const generic = ciderD(
+      refs.map(() => 'a circle'),
+      refs,
+    )
     expect(perfect).toBeGreaterThan(generic)
     expect(perfect).toBeGreaterThan(5)
-    const longer = ciderD(refs.map((r) => `${r} on a white table in a room`), refs)
+    const longer = ciderD(
+      refs.map((r) => `${r} on a white table in a room`),
+      refs,
+    )
     expect(longer).toBeLessThan(perfect)
     expect(ciderD(['x y z', 'q', 'r', 's'], refs)).toBe(0)
   })

@@ -39,10 +39,17 @@ async function run(dbPath: string, options: TrainingChildOptions): Promise<void>
   try {
     db = openDatabase(dbPath)
     const v = await trainFromLibrary(db, {
-      ...(Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as unknown as Omit<LibraryTrainingOptions, 'signal' | 'onProgress' | 'captioner'>),
+      ...(Object.fromEntries(Object.entries(options).filter(([, x]) => x !== undefined)) as unknown as Omit<
+        LibraryTrainingOptions,
+        'signal' | 'onProgress' | 'captioner'
+      >),
       signal: abort.signal,
       onProvider: (provider, fallbackReason) => send({ type: 'provider', provider, fallbackReason }),
-      onProgress: (p) => send({ type: 'progress', progress: { step: p.step, steps: p.steps, epoch: p.epoch, loss: p.loss, lr: p.lr, samples_per_s: p.samples_per_s, etaSeconds: p.etaSeconds } }),
+      onProgress: (p) =>
+        send({
+          type: 'progress',
+          progress: { step: p.step, steps: p.steps, epoch: p.epoch, loss: p.loss, lr: p.lr, samples_per_s: p.samples_per_s, etaSeconds: p.etaSeconds },
+        }),
     })
     send({ type: 'done', version: { id: v.id, name: v.name, state: v.state, packDir: v.packDir, metrics: v.metrics } })
     done(0)

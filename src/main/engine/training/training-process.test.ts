@@ -20,7 +20,17 @@ const pack = ensureTinyPack({ dir: path.join(tmp, 'tiny') })
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
 // 24 user captions: 20 to train on (2 steps per epoch at batch 8), 4 held out.
-const common = { dataDir: tmp, basePack: pack, init: 'scratch' as const, tuneGpt2: false, batchSize: 8, lr: 3e-3, warmup: 1, checkpointEvery: 2, provider: 'cpu' as const }
+const common = {
+  dataDir: tmp,
+  basePack: pack,
+  init: 'scratch' as const,
+  tuneGpt2: false,
+  batchSize: 8,
+  lr: 3e-3,
+  warmup: 1,
+  checkpointEvery: 2,
+  provider: 'cpu' as const,
+}
 
 function library(name: string) {
   const file = path.join(tmp, `${name}.db`)
@@ -107,7 +117,10 @@ describe('training in a child process', () => {
         if (p.step === 5) process.kill(h.pid!, 'SIGKILL')
       },
     })
-    const err = await h.result.then(() => null, (e: unknown) => e)
+    const err = await h.result.then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(TrainingProcessCrashedError)
     expect(err).toMatchObject({ signal: 'SIGKILL', message: expect.stringMatching(/signal SIGKILL/) })
     const [interrupted] = listVersions(db)

@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url'
 import type { ChildProcessLike } from '../../ml/worker/child-process.ts'
 import { CancelledError } from '../errors.ts'
 import { TooLittleDataError } from './library-training.ts'
-import { fromTrainingChildSchema, trainingChildOptionsSchema, type ToTrainingChild, type TrainingChildOptions, type TrainingProgressMessage } from './training-protocol.ts'
+import {
+  fromTrainingChildSchema,
+  trainingChildOptionsSchema,
+  type ToTrainingChild,
+  type TrainingChildOptions,
+  type TrainingProgressMessage,
+} from './training-protocol.ts'
 import type { z } from 'zod'
 import type { trainedVersionSchema } from './training-protocol.ts'
 
@@ -59,7 +65,9 @@ export class TrainingProcessCrashedError extends Error {
     readonly code: number | null,
     readonly signal: NodeJS.Signals | null,
   ) {
-    super(`the training process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); its last checkpoint is kept, start the training again to resume`)
+    super(
+      `the training process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); its last checkpoint is kept, start the training again to resume`,
+    )
   }
 }
 
@@ -78,12 +86,18 @@ export function trainingChildEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.P
 function forkChild(entry: string): TrainingChild {
   // tsx by absolute URL: a bare '--import tsx' would resolve against the user's
   // working directory, which is any folder of photos.
-  return fork(entry, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: trainingChildEnv() })
+  return fork(entry, [], {
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: trainingChildEnv(),
+  })
 }
 
 export function startTrainingProcess(opts: TrainingProcessOptions): TrainingProcessHandle {
   // The child opens its own connection: an in-memory database would be a different, empty one.
-  if (opts.dbPath === ':memory:' || opts.dbPath === '') throw new Error('training in a child process needs the library database file, not an in-memory database')
+  if (opts.dbPath === ':memory:' || opts.dbPath === '')
+    throw new Error('training in a child process needs the library database file, not an in-memory database')
   const options = trainingChildOptionsSchema.parse(opts.options)
   const child = (opts.launch ?? forkChild)(TRAINING_CHILD_ENTRY)
   let childPid: number | null = null

@@ -50,7 +50,12 @@ function versionOut(v: ModelVersion): Info['versions'][number] {
   }
 }
 
-const score = (s: Measured | undefined): Score => ({ likeYours: num(s?.like_yours) ?? 0, valLoss: num(s?.val_loss), bleu4: num(s?.bleu4) ?? 0, cider: num(s?.cider_d) ?? 0 })
+const score = (s: Measured | undefined): Score => ({
+  likeYours: num(s?.like_yours) ?? 0,
+  valLoss: num(s?.val_loss),
+  bleu4: num(s?.bleu4) ?? 0,
+  cider: num(s?.cider_d) ?? 0,
+})
 
 /** "9 of 10 of your held-out photos now read like yours (before training: 1 of 10)." */
 export function evaluationSummary(heldOut: number, before: number, after: number): string {
@@ -96,10 +101,20 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
     const fromPack = ready.find((v) => !trainedDirs.has(v.basePack))
     const packScore = fromPack ? ((fromPack.metrics ?? {}) as Metrics).old : undefined
     const pack = {
-      id: 'pack', createdAt: new Date(0).toISOString(), label: 'Model pack (no training)', active: !versions.some((v) => v.active),
-      valLoss: num(packScore?.val_loss), bleu4: num(packScore?.bleu4), cider: num(packScore?.cider_d),
+      id: 'pack',
+      createdAt: new Date(0).toISOString(),
+      label: 'Model pack (no training)',
+      active: !versions.some((v) => v.active),
+      valLoss: num(packScore?.val_loss),
+      bleu4: num(packScore?.bleu4),
+      cider: num(packScore?.cider_d),
     }
-    const samples = (((latest?.metrics ?? null) as Metrics | null)?.samples ?? []).map((s) => ({ photoId: s.photo_id, reference: s.reference, before: s.old, after: s.new }))
+    const samples = (((latest?.metrics ?? null) as Metrics | null)?.samples ?? []).map((s) => ({
+      photoId: s.photo_id,
+      reference: s.reference,
+      before: s.old,
+      after: s.new,
+    }))
     const teaching = teachingSummary(engine.db)
     const cont = readContinuous(engine.db)
     const lastDecision = continuousNotes(engine.db, 1)[0]?.text ?? null
@@ -127,7 +142,19 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
     if (run?.state === 'running') throw new ApiError('conflict', 'a training run is already going')
     const id = `run-${Date.now()}`
     pausing = false
-    run = { id, state: 'running', step: 0, totalSteps: 0, epoch: 0, samplesPerSecond: null, etaSeconds: null, points: [], error: null, provider: null, fallbackReason: null }
+    run = {
+      id,
+      state: 'running',
+      step: 0,
+      totalSteps: 0,
+      epoch: 0,
+      samplesPerSecond: null,
+      etaSeconds: null,
+      points: [],
+      error: null,
+      provider: null,
+      fallbackReason: null,
+    }
     const current = run
     child = startTrainingProcess({
       dbPath: engine.db.path,
@@ -177,7 +204,12 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       (error: unknown) => {
         const msg = error instanceof Error ? error.message : String(error)
         current.state = isCancelled(error) ? (pausing ? 'paused' : 'cancelled') : 'failed'
-        current.error = current.state === 'failed' ? (error instanceof TooLittleDataError || (error instanceof Error && error.name === 'TooLittleDataError') ? msg : `training failed: ${msg}`) : null
+        current.error =
+          current.state === 'failed'
+            ? error instanceof TooLittleDataError || (error instanceof Error && error.name === 'TooLittleDataError')
+              ? msg
+              : `training failed: ${msg}`
+            : null
         emit(true)
         throw error
       },
@@ -193,7 +225,10 @@ export function createTrainingRuns(deps: TrainingRunsDeps) {
       dataDir: deps.dataDir,
       busy: () => run?.state === 'running',
       train: async (basePack) => {
-        const v = await launch({}, basePack, { name: `Learnt in the background ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, ...deps.continuousOptions }).result
+        const v = await launch({}, basePack, {
+          name: `Learnt in the background ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`,
+          ...deps.continuousOptions,
+        }).result
         const full = getVersion(engine.db, v.id)
         if (!full) throw new Error(`model version ${v.id} vanished`)
         return full

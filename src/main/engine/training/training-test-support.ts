@@ -16,9 +16,15 @@ export function seedLibrary(db: LibraryDb, n: number, dim: number, opts: { userE
     const vec = Buffer.alloc(dim * 4)
     for (let k = 0; k < dim; k++) vec.writeFloatLE(centres[cls]![k]! + (rnd() - 0.5) * 0.2, k * 4)
     db.stmt(`INSERT INTO embeddings (photo_id, model_id, dim, vector, created_at) VALUES (?, 'clip-test', ?, ?, ?)`).run(photoId, dim, vec, now)
-    const auto = Number(db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, created_at) VALUES (?, 'something random', 'auto', 'm0', ?)`).run(photoId, now).lastInsertRowid)
+    const auto = Number(
+      db.stmt(`INSERT INTO captions (photo_id, text, provenance, model_id, created_at) VALUES (?, 'something random', 'auto', 'm0', ?)`).run(photoId, now)
+        .lastInsertRowid,
+    )
     let current = auto
-    if (i % (opts.userEvery ?? 1) === 0) current = Number(db.stmt(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, 'user', ?)`).run(photoId, CAPTIONS[cls], now + 1).lastInsertRowid)
+    if (i % (opts.userEvery ?? 1) === 0)
+      current = Number(
+        db.stmt(`INSERT INTO captions (photo_id, text, provenance, created_at) VALUES (?, ?, 'user', ?)`).run(photoId, CAPTIONS[cls], now + 1).lastInsertRowid,
+      )
     db.stmt(`UPDATE photos SET caption_id = ? WHERE id = ?`).run(current, photoId)
   }
 }

@@ -21,20 +21,46 @@ export interface ModelVersion {
 }
 
 type Row = {
-  id: number; name: string; state: ModelVersion['state']; base_pack: string; pack_dir: string; checkpoint_dir: string | null
-  params: string; metrics: string | null; error: string | null; active: number; previous_pack: string | null
-  created_at: number; finished_at: number | null; activated_at: number | null
+  id: number
+  name: string
+  state: ModelVersion['state']
+  base_pack: string
+  pack_dir: string
+  checkpoint_dir: string | null
+  params: string
+  metrics: string | null
+  error: string | null
+  active: number
+  previous_pack: string | null
+  created_at: number
+  finished_at: number | null
+  activated_at: number | null
 }
 
 function fromRow(r: Row): ModelVersion {
   return {
-    id: r.id, name: r.name, state: r.state, basePack: r.base_pack, packDir: r.pack_dir, checkpointDir: r.checkpoint_dir,
-    params: JSON.parse(r.params) as Record<string, unknown>, metrics: r.metrics ? (JSON.parse(r.metrics) as Record<string, unknown>) : null,
-    error: r.error, active: r.active === 1, previousPack: r.previous_pack, createdAt: r.created_at, finishedAt: r.finished_at, activatedAt: r.activated_at,
+    id: r.id,
+    name: r.name,
+    state: r.state,
+    basePack: r.base_pack,
+    packDir: r.pack_dir,
+    checkpointDir: r.checkpoint_dir,
+    params: JSON.parse(r.params) as Record<string, unknown>,
+    metrics: r.metrics ? (JSON.parse(r.metrics) as Record<string, unknown>) : null,
+    error: r.error,
+    active: r.active === 1,
+    previousPack: r.previous_pack,
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+    activatedAt: r.activated_at,
   }
 }
 
-export function createVersion(db: LibraryDb, v: { name: string; basePack: string; packDir: string; checkpointDir: string; params: Record<string, unknown> }, now = Date.now()): ModelVersion {
+export function createVersion(
+  db: LibraryDb,
+  v: { name: string; basePack: string; packDir: string; checkpointDir: string; params: Record<string, unknown> },
+  now = Date.now(),
+): ModelVersion {
   const id = db
     .stmt(`INSERT INTO model_versions (name, state, base_pack, pack_dir, checkpoint_dir, params, created_at) VALUES (?, 'training', ?, ?, ?, ?, ?)`)
     .run(v.name, v.basePack, v.packDir, v.checkpointDir, JSON.stringify(v.params), now).lastInsertRowid
@@ -52,7 +78,8 @@ export function listVersions(db: LibraryDb): ModelVersion[] {
 
 export function finishVersion(db: LibraryDb, id: number, result: { metrics: Record<string, unknown> } | { error: string }, now = Date.now()): void {
   if ('error' in result) db.stmt(`UPDATE model_versions SET state = 'failed', error = ?, finished_at = ? WHERE id = ?`).run(result.error, now, id)
-  else db.stmt(`UPDATE model_versions SET state = 'ready', metrics = ?, error = NULL, finished_at = ? WHERE id = ?`).run(JSON.stringify(result.metrics), now, id)
+  else
+    db.stmt(`UPDATE model_versions SET state = 'ready', metrics = ?, error = NULL, finished_at = ? WHERE id = ?`).run(JSON.stringify(result.metrics), now, id)
 }
 
 function activePackSetting(db: LibraryDb): string | null {
@@ -95,7 +122,9 @@ export function revertActive(db: LibraryDb): { activePack: string | null; active
     if (!cur) throw new Error('no trained model version is active; nothing to revert')
     const previous = cur.previous_pack
     db.stmt(`UPDATE model_versions SET active = 0 WHERE id = ?`).run(cur.id)
-    const prevVersion = previous ? ((db.stmt(`SELECT id FROM model_versions WHERE pack_dir = ? AND state = 'ready'`).get(previous) as { id: number } | undefined) ?? null) : null
+    const prevVersion = previous
+      ? ((db.stmt(`SELECT id FROM model_versions WHERE pack_dir = ? AND state = 'ready'`).get(previous) as { id: number } | undefined) ?? null)
+      : null
     if (prevVersion) db.stmt(`UPDATE model_versions SET active = 1 WHERE id = ?`).run(prevVersion.id)
     setActivePack(db, previous)
     return { activePack: previous, activeVersion: prevVersion?.id ?? null }

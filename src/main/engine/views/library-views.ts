@@ -89,7 +89,11 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
     if (cached) return cached
     const w = compileFilter(filter)
     const rows = db.stmt(`SELECT ph.id FROM photos ph WHERE ${w.sql} ORDER BY ${order === 'oldest' ? ORDER_OLDEST : ORDER}`).all(...w.args) as { id: number }[]
-    return remember(sortedIds, key, rows.map((r) => r.id))
+    return remember(
+      sortedIds,
+      key,
+      rows.map((r) => r.id),
+    )
   }
 
   return {
@@ -110,7 +114,11 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
            FROM photos ph WHERE ${w.sql} GROUP BY month ORDER BY (month = '${UNDATED}'), month ${order === 'oldest' ? 'ASC' : 'DESC'}`,
         )
         .all(...w.args) as { month: string | null; n: number }[]
-      const months = rows.map((r) => (r.month === UNDATED || r.month === null ? { month: UNDATED, label: UNDATED_LABEL, count: r.n } : { month: r.month, label: monthLabel(r.month), count: r.n }))
+      const months = rows.map((r) =>
+        r.month === UNDATED || r.month === null
+          ? { month: UNDATED, label: UNDATED_LABEL, count: r.n }
+          : { month: r.month, label: monthLabel(r.month), count: r.n },
+      )
       return remember(timelines, key, { total: months.reduce((a, m) => a + m.count, 0), months })
     },
 
@@ -131,10 +139,15 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
     folderCounts() {
       if (folderCache) return folderCache
       const rows = db
-        .stmt(`SELECT p.root_id AS rootId, r.path AS rootPath, rtrim(p.rel_path, replace(p.rel_path, '/', '')) AS dir, count(DISTINCT p.photo_id) AS n
-               FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.present = 1 GROUP BY p.root_id, dir ORDER BY r.path, dir`)
+        .stmt(
+          `SELECT p.root_id AS rootId, r.path AS rootPath, rtrim(p.rel_path, replace(p.rel_path, '/', '')) AS dir, count(DISTINCT p.photo_id) AS n
+               FROM paths p JOIN roots r ON r.id = p.root_id WHERE p.present = 1 GROUP BY p.root_id, dir ORDER BY r.path, dir`,
+        )
         .all() as { rootId: number; rootPath: string; dir: string; n: number }[]
-      const rootTotals = db.stmt(`SELECT p.root_id AS rootId, count(DISTINCT p.photo_id) AS n FROM paths p WHERE p.present = 1 GROUP BY p.root_id`).all() as { rootId: number; n: number }[]
+      const rootTotals = db.stmt(`SELECT p.root_id AS rootId, count(DISTINCT p.photo_id) AS n FROM paths p WHERE p.present = 1 GROUP BY p.root_id`).all() as {
+        rootId: number
+        n: number
+      }[]
       const out: FolderCount[] = []
       for (const root of roots()) {
         out.push({ rootId: root.id, path: root.path, count: rootTotals.find((t) => t.rootId === root.id)?.n ?? 0 })
@@ -150,7 +163,9 @@ export function createLibraryViews(db: LibraryDb, roots: () => Root[]): LibraryV
         .stmt(`SELECT ph.id FROM photos ph WHERE (${w.sql}) AND (${UNREVIEWED_AUTO} OR ph.status = 'failed') ORDER BY ${ORDER}`)
         .all(...w.args) as { id: number }[]
       const done = db
-        .stmt(`SELECT count(*) AS n FROM photos ph JOIN captions rc ON rc.id = ph.caption_id WHERE (${w.sql}) AND ph.status <> 'failed' AND (rc.provenance = 'user' OR rc.reviewed_at IS NOT NULL)`)
+        .stmt(
+          `SELECT count(*) AS n FROM photos ph JOIN captions rc ON rc.id = ph.caption_id WHERE (${w.sql}) AND ph.status <> 'failed' AND (rc.provenance = 'user' OR rc.reviewed_at IS NOT NULL)`,
+        )
         .get(...w.args) as { n: number }
       return { ids: pending.map((r) => r.id), reviewed: done.n }
     },

@@ -88,11 +88,16 @@ describe('folders, dates, cameras', () => {
     const photo = Number(db.raw.prepare(`INSERT INTO photos (added_at, updated_at) VALUES (1, 1)`).run().lastInsertRowid)
     db.raw.prepare(`INSERT INTO paths (photo_id, root_id, rel_path, seen_at) VALUES (?, ?, ?, 1)`).run(photo, winRoot, 'Trip 🌊/a.jpg')
     views.invalidate()
-    for (const folder of ['C:\\Users\\Mia\\Pictures\\Trip 🌊', 'C:/Users/Mia/Pictures/Trip 🌊/', 'C:\\Users\\Mia\\Pictures']) expect(views.ids({ folder }), folder).toEqual([photo])
+    for (const folder of ['C:\\Users\\Mia\\Pictures\\Trip 🌊', 'C:/Users/Mia/Pictures/Trip 🌊/', 'C:\\Users\\Mia\\Pictures'])
+      expect(views.ids({ folder }), folder).toEqual([photo])
   })
 
   it('dates: inclusive, a date-only end covers its day, undated photos never match, an unreadable date is an error naming it', () => {
-    expect(files(views.ids({ from: '2019-07-15', to: '2019-07-15' }))).toEqual(['Crete 2019/IMG_0051.jpg', 'Crete 2019/IMG_0052.jpg', 'Crete 2019/IMG_0053.jpg'])
+    expect(files(views.ids({ from: '2019-07-15', to: '2019-07-15' }))).toEqual([
+      'Crete 2019/IMG_0051.jpg',
+      'Crete 2019/IMG_0052.jpg',
+      'Crete 2019/IMG_0053.jpg',
+    ])
     const undated = [id('Home/Scans/receipt-2019-03.jpg'), id('Home/Scans/passport copy.jpg')]
     const ranged = views.ids({ from: '1900-01-01', to: '2100-01-01' })
     expect(ranged.length).toBe(lib.ids.size - undated.length)
@@ -125,7 +130,7 @@ describe('search narrows with the same filter', () => {
   ]
   const queries = ['dog on the beach', 'sunset', 'birthday cake', 'Crete', 'flowers', 'scanned documents', 'IMG']
 
-  it('word results under a filter are the unfiltered word results inside the grid\'s filtered set', () => {
+  it("word results under a filter are the unfiltered word results inside the grid's filtered set", () => {
     for (const raw of filters) {
       const f = raw.folder ? { folder: path.join(lib.rootDir, 'Home') } : raw
       const allowed = new Set(views.ids(f))
@@ -137,7 +142,7 @@ describe('search narrows with the same filter', () => {
     }
   })
 
-  it('fused results (words and meaning) under a filter are all inside the grid\'s filtered set', async () => {
+  it("fused results (words and meaning) under a filter are all inside the grid's filtered set", async () => {
     const service = new SearchService(db, { text: conceptTextEncoder(lib.fixture) })
     await service.warmUp()
     let found = 0

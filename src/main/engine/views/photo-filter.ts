@@ -73,7 +73,8 @@ export function photoState(p: Pick<PhotoSummary, 'status' | 'missing' | 'provena
 }
 
 const PRESENT = `EXISTS (SELECT 1 FROM paths fp WHERE fp.photo_id = ph.id AND fp.present = 1)`
-const captionBy = (provenance: 'auto' | 'user', extra = ''): string => `EXISTS (SELECT 1 FROM captions fc WHERE fc.id = ph.caption_id AND fc.provenance = '${provenance}'${extra})`
+const captionBy = (provenance: 'auto' | 'user', extra = ''): string =>
+  `EXISTS (SELECT 1 FROM captions fc WHERE fc.id = ph.caption_id AND fc.provenance = '${provenance}'${extra})`
 const USER = captionBy('user')
 /** An automatic caption no person has accepted yet: what the review queue holds. */
 export const UNREVIEWED_AUTO = captionBy('auto', ' AND fc.reviewed_at IS NULL')

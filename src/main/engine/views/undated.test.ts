@@ -43,7 +43,11 @@ describe('undated photos', () => {
     expect(t.months.reduce((n, m) => n + m.count, 0)).toBe(t.total)
     const thisMonth = new Date(now).toISOString().slice(0, 7)
     const before = t.months.find((m) => m.month === thisMonth)?.count ?? 0
-    const takenThisMonth = (db.raw.prepare(`SELECT count(*) AS n FROM photos WHERE taken_at IS NOT NULL AND strftime('%Y-%m', taken_at / 1000, 'unixepoch') = ?`).get(thisMonth) as { n: number }).n
+    const takenThisMonth = (
+      db.raw.prepare(`SELECT count(*) AS n FROM photos WHERE taken_at IS NOT NULL AND strftime('%Y-%m', taken_at / 1000, 'unixepoch') = ?`).get(thisMonth) as {
+        n: number
+      }
+    ).n
     expect(before).toBe(takenThisMonth)
     // The grid order agrees with the groups: the undated ones come last, newest file first.
     const ids = views.ids()
@@ -61,7 +65,10 @@ describe('undated photos', () => {
     const dated = (list: readonly number[]) => list.filter((i) => !undated.has(i))
     expect(dated(oldest)).toEqual([...dated(newest)].reverse())
     expect(oldest.slice(oldest.length - undated.size).every((i) => undated.has(i))).toBe(true)
-    const months = views.timeline(undefined, 'oldest').months.map((m) => m.month).filter((m) => m !== UNDATED)
+    const months = views
+      .timeline(undefined, 'oldest')
+      .months.map((m) => m.month)
+      .filter((m) => m !== UNDATED)
     expect(months).toEqual([...months].sort())
     expect(views.neighbours(oldest[1]!, undefined, 'oldest')).toEqual({ previous: oldest[0], next: oldest[2] ?? null })
   })

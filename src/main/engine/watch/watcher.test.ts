@@ -36,7 +36,11 @@ describe('watching a library folder', () => {
     await writeJpeg(path.join(l.photos, '.cache', 'hidden.jpg'), { seed: 10 })
     await writeJpeg(path.join(l.photos, 'new', 'arrived.jpg'), { seed: 9 })
     await writeJpeg(path.join(l.photos, 'after-hidden.jpg'), { seed: 11 })
-    const names = (): string[] => l.engine.photos.list().flatMap((p) => p.paths.map((x) => path.relative(l.photos, x.path).split(path.sep).join('/'))).sort()
+    const names = (): string[] =>
+      l.engine.photos
+        .list()
+        .flatMap((p) => p.paths.map((x) => path.relative(l.photos, x.path).split(path.sep).join('/')))
+        .sort()
     await until(() => l.engine.photos.list().filter((p) => p.status === 'thumbnailed').length === 2, 'the new photos to be thumbnailed')
     await l.engine.jobs.whenIdle()
     expect(names()).toEqual(['after-hidden.jpg', 'new/arrived.jpg'])
@@ -94,7 +98,10 @@ describe('polling (network and removable disks)', () => {
 })
 
 describe('watching through symbolic links ([Note: symbolic links] in library/scanner.ts)', () => {
-  const rels = (l: TestLibrary) => present(l).flatMap((p) => p.paths.filter((x) => x.present).map((x) => path.relative(l.photos, x.path))).sort()
+  const rels = (l: TestLibrary) =>
+    present(l)
+      .flatMap((p) => p.paths.filter((x) => x.present).map((x) => path.relative(l.photos, x.path)))
+      .sort()
 
   it('sees a photo added later inside a folder linked from another disk, under the path through the link', async () => {
     let disk = ''

@@ -68,9 +68,7 @@ export async function generateBeam(
   const states: PhotoState[] = []
   if (batch === 0) return []
   throwIfAborted(signal)
-  let out = await decoder.run(
-    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null, head: { topK: k } }),
-  )
+  let out = await decoder.run(stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null, head: { topK: k } }))
   let past = prefixLength
 
   // Step 0: one row per photo -> beamSize beams, all continuing that row.
@@ -112,9 +110,7 @@ export async function generateBeam(
     }
     if (active.length === 0) break
     throwIfAborted(signal)
-    out = await decoder.run(
-      stepInput({ batch: ids.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache, head: { topK: k } }),
-    )
+    out = await decoder.run(stepInput({ batch: ids.length, pastLength: past, inputIds: Int32Array.from(ids), cacheOrder, cache: out.cache, head: { topK: k } }))
     past += 1
     for (const st of active) {
       selectBeams(st, out, vocab, k, config.stopTokenId)

@@ -71,7 +71,10 @@ describe('greedy (generate2)', () => {
     }
     const { flat } = prefixes(1, 2, model.embedDim)
     const res = await generateGreedy(always13, flat, 2, K)
-    expect(res).toEqual([{ tokens: [13], stopped: true }, { tokens: [13], stopped: true }])
+    expect(res).toEqual([
+      { tokens: [13], stopped: true },
+      { tokens: [13], stopped: true },
+    ])
   })
 
   it('respects the length cap and cancellation', async () => {

@@ -33,9 +33,7 @@ export async function generateGreedy(
   if (batch === 0) return results
   const vocab = decoder.vocabSize
   throwIfAborted(signal)
-  let out = await decoder.run(
-    stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null, head: 'argmax' }),
-  )
+  let out = await decoder.run(stepInput({ batch, pastLength: 0, prefixEmbeds: prefix, prefixLength, cacheOrder: range(batch), cache: null, head: 'argmax' }))
   // alive[r] = photo index of cache row r
   let alive = range(batch)
   let past = prefixLength

@@ -180,7 +180,11 @@ export class GraphBuilder {
   /** int64 constant; a plain number gives a scalar. */
   i64(values: number | number[], shape?: number[]): Value {
     const arr = typeof values === 'number' ? [values] : values
-    return this.constant({ dtype: 'int64', shape: shape ?? (typeof values === 'number' ? [] : [arr.length]), data: BigInt64Array.from(arr, (x) => (x >= 2 ** 62 ? INT64_MAX : BigInt(x))) })
+    return this.constant({
+      dtype: 'int64',
+      shape: shape ?? (typeof values === 'number' ? [] : [arr.length]),
+      data: BigInt64Array.from(arr, (x) => (x >= 2 ** 62 ? INT64_MAX : BigInt(x))),
+    })
   }
 
   // ---------- elementwise ----------
@@ -190,15 +194,33 @@ export class GraphBuilder {
     return this.one(op, [a, b], {}, outDtype ?? a.dtype, broadcastDims(a.shape, b.shape, op))
   }
 
-  add(a: Value, b: Value): Value { return this.binary('Add', a, b) }
-  sub(a: Value, b: Value): Value { return this.binary('Sub', a, b) }
-  mul(a: Value, b: Value): Value { return this.binary('Mul', a, b) }
-  div(a: Value, b: Value): Value { return this.binary('Div', a, b) }
-  pow(a: Value, b: Value): Value { return this.binary('Pow', a, b) }
-  equal(a: Value, b: Value): Value { return this.binary('Equal', a, b, 'bool') }
-  less(a: Value, b: Value): Value { return this.binary('Less', a, b, 'bool') }
-  lessOrEqual(a: Value, b: Value): Value { return this.binary('LessOrEqual', a, b, 'bool') }
-  greater(a: Value, b: Value): Value { return this.binary('Greater', a, b, 'bool') }
+  add(a: Value, b: Value): Value {
+    return this.binary('Add', a, b)
+  }
+  sub(a: Value, b: Value): Value {
+    return this.binary('Sub', a, b)
+  }
+  mul(a: Value, b: Value): Value {
+    return this.binary('Mul', a, b)
+  }
+  div(a: Value, b: Value): Value {
+    return this.binary('Div', a, b)
+  }
+  pow(a: Value, b: Value): Value {
+    return this.binary('Pow', a, b)
+  }
+  equal(a: Value, b: Value): Value {
+    return this.binary('Equal', a, b, 'bool')
+  }
+  less(a: Value, b: Value): Value {
+    return this.binary('Less', a, b, 'bool')
+  }
+  lessOrEqual(a: Value, b: Value): Value {
+    return this.binary('LessOrEqual', a, b, 'bool')
+  }
+  greater(a: Value, b: Value): Value {
+    return this.binary('Greater', a, b, 'bool')
+  }
 
   where(cond: Value, a: Value, b: Value): Value {
     if (cond.dtype !== 'bool') throw new Error(`Where: condition ${cond.name} must be bool`)
@@ -207,19 +229,45 @@ export class GraphBuilder {
     return this.one('Where', [cond, a, b], {}, a.dtype, shape)
   }
 
-  private unary(op: OpType, x: Value): Value { return this.one(op, [x], {}, x.dtype, x.shape) }
-  neg(x: Value): Value { return this.unary('Neg', x) }
-  exp(x: Value): Value { return this.unary('Exp', x) }
-  log(x: Value): Value { return this.unary('Log', x) }
-  sqrt(x: Value): Value { return this.unary('Sqrt', x) }
-  tanh(x: Value): Value { return this.unary('Tanh', x) }
-  sigmoid(x: Value): Value { return this.unary('Sigmoid', x) }
-  relu(x: Value): Value { return this.unary('Relu', x) }
-  erf(x: Value): Value { return this.unary('Erf', x) }
-  reciprocal(x: Value): Value { return this.unary('Reciprocal', x) }
-  abs(x: Value): Value { return this.unary('Abs', x) }
-  not(x: Value): Value { return this.unary('Not', x) }
-  identity(x: Value): Value { return this.unary('Identity', x) }
+  private unary(op: OpType, x: Value): Value {
+    return this.one(op, [x], {}, x.dtype, x.shape)
+  }
+  neg(x: Value): Value {
+    return this.unary('Neg', x)
+  }
+  exp(x: Value): Value {
+    return this.unary('Exp', x)
+  }
+  log(x: Value): Value {
+    return this.unary('Log', x)
+  }
+  sqrt(x: Value): Value {
+    return this.unary('Sqrt', x)
+  }
+  tanh(x: Value): Value {
+    return this.unary('Tanh', x)
+  }
+  sigmoid(x: Value): Value {
+    return this.unary('Sigmoid', x)
+  }
+  relu(x: Value): Value {
+    return this.unary('Relu', x)
+  }
+  erf(x: Value): Value {
+    return this.unary('Erf', x)
+  }
+  reciprocal(x: Value): Value {
+    return this.unary('Reciprocal', x)
+  }
+  abs(x: Value): Value {
+    return this.unary('Abs', x)
+  }
+  not(x: Value): Value {
+    return this.unary('Not', x)
+  }
+  identity(x: Value): Value {
+    return this.unary('Identity', x)
+  }
 
   cast(x: Value, to: DType): Value {
     return this.one('Cast', [x], { to: ONNX_DTYPE[to] }, to, x.shape)
@@ -233,7 +281,8 @@ export class GraphBuilder {
     if (a.shape.length < 2 || b.shape.length < 2) throw new Error(`MatMul: ${a.name} [${a.shape}] and ${b.name} [${b.shape}] must have rank >= 2`)
     const ka = a.shape[a.shape.length - 1]!
     const kb = b.shape[b.shape.length - 2]!
-    if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb) throw new Error(`MatMul: inner dimensions differ: ${a.name} [${a.shape}] x ${b.name} [${b.shape}]`)
+    if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb)
+      throw new Error(`MatMul: inner dimensions differ: ${a.name} [${a.shape}] x ${b.name} [${b.shape}]`)
     const batch = broadcastDims(a.shape.slice(0, -2), b.shape.slice(0, -2), 'MatMul')
     return this.one('MatMul', [a, b], {}, a.dtype, [...batch, a.shape[a.shape.length - 2]!, b.shape[b.shape.length - 1]!])
   }
@@ -305,7 +354,10 @@ export class GraphBuilder {
   topK(x: Value, k: Value, kDim: Dim, axis = -1): [Value, Value] {
     const a = normAxis(axis, x.shape.length, 'TopK')
     const shape = x.shape.map((d, i) => (i === a ? kDim : d))
-    const [values, indices] = this.node('TopK', [x, k], { axis, largest: 1, sorted: 1 }, [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }])
+    const [values, indices] = this.node('TopK', [x, k], { axis, largest: 1, sorted: 1 }, [
+      { dtype: x.dtype, shape },
+      { dtype: 'int64', shape },
+    ])
     return [values!, indices!]
   }
 
@@ -320,9 +372,7 @@ export class GraphBuilder {
     const inferred = out.indexOf(-1)
     if (inferred >= 0) {
       const known = x.shape.every((d) => typeof d === 'number') && out.every((d, i) => i === inferred || typeof d === 'number')
-      out[inferred] = known
-        ? numel(x.shape as number[]) / (out as number[]).reduce((a, d, i) => (i === inferred ? a : a * d), 1)
-        : freshDim('r')
+      out[inferred] = known ? numel(x.shape as number[]) / (out as number[]).reduce((a, d, i) => (i === inferred ? a : a * d), 1) : freshDim('r')
     }
     return this.one('Reshape', [x, this.i64(spec)], {}, x.dtype, out)
   }
@@ -333,7 +383,13 @@ export class GraphBuilder {
   }
 
   transpose(x: Value, perm: number[]): Value {
-    return this.one('Transpose', [x], { perm }, x.dtype, perm.map((p) => x.shape[p]!))
+    return this.one(
+      'Transpose',
+      [x],
+      { perm },
+      x.dtype,
+      perm.map((p) => x.shape[p]!),
+    )
   }
 
   concat(xs: Value[], axis: number): Value {
@@ -394,7 +450,13 @@ export class GraphBuilder {
 
   squeeze(x: Value, axes: number[]): Value {
     const norm = axes.map((a) => normAxis(a, x.shape.length, 'Squeeze'))
-    return this.one('Squeeze', [x, this.i64(axes)], {}, x.dtype, x.shape.filter((_, i) => !norm.includes(i)))
+    return this.one(
+      'Squeeze',
+      [x, this.i64(axes)],
+      {},
+      x.dtype,
+      x.shape.filter((_, i) => !norm.includes(i)),
+    )
   }
 
   /** Broadcast `x` to a runtime shape (int64 1-D value); `shape` gives the symbolic result. */

@@ -14,7 +14,13 @@ describe('transposeHost', () => {
     const data = Float32Array.from({ length: r * c }, (_, i) => i)
     const t = transposeHost({ dtype: 'float32', shape: [r, c], data }, [1, 0])
     expect(t.shape).toEqual([c, r])
-    for (const [i, j] of [[0, 0], [69, 129], [5, 77], [64, 64]] as const) expect(t.data[j * r + i]).toBe(data[i * c + j])
+    for (const [i, j] of [
+      [0, 0],
+      [69, 129],
+      [5, 77],
+      [64, 64],
+    ] as const)
+      expect(t.data[j * r + i]).toBe(data[i * c + j])
     const x = { dtype: 'int64' as const, shape: [2, 3, 4], data: BigInt64Array.from({ length: 24 }, (_, i) => BigInt(i)) }
     const y = transposeHost(x, [2, 0, 1])
     expect(y.shape).toEqual([4, 2, 3])

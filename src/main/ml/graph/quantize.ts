@@ -97,7 +97,15 @@ export function quantizeWeights(graph: Graph, options: QuantizeOptions): Graph {
     const w = graph.initializers.get(weightName)
     const isMatMul = node.op === 'MatMul' && w !== undefined && w.shape.length === 2
     // Gemm(A, W, transB) without C, alpha or beta: the LM head against wte [V,E].
-    const isHead = node.op === 'Gemm' && w !== undefined && w.shape.length === 2 && node.attrs.transB === 1 && !node.attrs.transA && node.inputs.length === 2 && node.attrs.alpha === undefined && node.attrs.beta === undefined
+    const isHead =
+      node.op === 'Gemm' &&
+      w !== undefined &&
+      w.shape.length === 2 &&
+      node.attrs.transB === 1 &&
+      !node.attrs.transA &&
+      node.inputs.length === 2 &&
+      node.attrs.alpha === undefined &&
+      node.attrs.beta === undefined
     if (!w || !(isMatMul || isHead) || w.dtype !== 'float32' || w.data.length < minValues) {
       nodes.push(node)
       continue
@@ -118,7 +126,13 @@ export function quantizeWeights(graph: Graph, options: QuantizeOptions): Graph {
     graph.values.set(qName, { name: qName, dtype: 'uint8', shape: packed.shape })
     graph.initializers.set(sName, scales)
     graph.values.set(sName, { name: sName, dtype: 'float32', shape: scales.shape })
-    nodes.push({ name: `${node.name}_nbits`, op: 'MatMulNBits', inputs: [node.inputs[0]!, qName, sName], outputs: node.outputs, attrs: { K, N, bits, block_size: blockSize, accuracy_level: accuracyLevel } })
+    nodes.push({
+      name: `${node.name}_nbits`,
+      op: 'MatMulNBits',
+      inputs: [node.inputs[0]!, qName, sName],
+      outputs: node.outputs,
+      attrs: { K, N, bits, block_size: blockSize, accuracy_level: accuracyLevel },
+    })
   }
   graph.nodes = nodes
   return graph

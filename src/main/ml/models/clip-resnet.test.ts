@@ -16,7 +16,15 @@ import { allcloseReport, golden, openGraph, ortTensor, readGolden, tensor } from
 import type { WeightMap } from './weight-names.ts'
 
 const cases = readGolden('clip_rn_tiny', 'cases.safetensors')
-const SHARED_BIN = path.resolve(fileURLToPath(new URL('../../../../', import.meta.url)), '..', 'shared', 'reference', 'golden', 'clip_rn_tiny', 'open_clip_pytorch_model.bin')
+const SHARED_BIN = path.resolve(
+  fileURLToPath(new URL('../../../../', import.meta.url)),
+  '..',
+  'shared',
+  'reference',
+  'golden',
+  'clip_rn_tiny',
+  'open_clip_pytorch_model.bin',
+)
 let cfg: ClipConfig
 let weights: WeightMap
 let vision: ort.InferenceSession
@@ -41,10 +49,21 @@ describe('ResNet CLIP golden cases (clip_rn_tiny)', () => {
   it('image tower: stem, every stage, the first strided block, the attention pool and image_embeds', async () => {
     const out = await vision.run({ pixel_values: ortTensor(tensor(cases, 'image.pixel_values')) })
     const checks: [string, number, number][] = [
-      ['stem.act1', ...ACT], ['stem.act2', ...ACT], ['stem.act3', ...ACT], ['stem', ...ACT],
-      ['layer1', ...ACT], ['layer2.0.branch_conv2', ...ACT], ['layer2.0.branch_avgpool', ...ACT], ['layer2.0.branch_bn3', ...ACT], ['layer2.0.downsample', ...ACT],
-      ['layer2', ...ACT], ['layer3', ...ACT], ['layer4', ...ACT],
-      ['attnpool.tokens', ...ACT], ['attnpool.attn_weights', 2e-5, 1e-4], ['image_embeds', 1e-4, 1e-4],
+      ['stem.act1', ...ACT],
+      ['stem.act2', ...ACT],
+      ['stem.act3', ...ACT],
+      ['stem', ...ACT],
+      ['layer1', ...ACT],
+      ['layer2.0.branch_conv2', ...ACT],
+      ['layer2.0.branch_avgpool', ...ACT],
+      ['layer2.0.branch_bn3', ...ACT],
+      ['layer2.0.downsample', ...ACT],
+      ['layer2', ...ACT],
+      ['layer3', ...ACT],
+      ['layer4', ...ACT],
+      ['attnpool.tokens', ...ACT],
+      ['attnpool.attn_weights', 2e-5, 1e-4],
+      ['image_embeds', 1e-4, 1e-4],
     ]
     for (const [name, atol, rtol] of checks) {
       const got = out[name]
@@ -72,15 +91,20 @@ describe('ResNet CLIP golden cases (clip_rn_tiny)', () => {
   it('refuses a file whose tensors do not fit the config, naming the tensor', () => {
     const raw = readGolden('clip_rn_tiny', 'open_clip_model.safetensors')
     raw.delete('visual.layer2.0.downsample.1.running_var')
-    expect(() => normalizeOpenClipWeights(raw, cfg, 'x.safetensors')).toThrow(/x\.safetensors: missing CLIP tensor visual\.layer2\.0\.downsample\.1\.running_var/)
+    expect(() => normalizeOpenClipWeights(raw, cfg, 'x.safetensors')).toThrow(
+      /x\.safetensors: missing CLIP tensor visual\.layer2\.0\.downsample\.1\.running_var/,
+    )
     const wider = { ...cfg, vision: { ...cfg.vision, width: 32, heads: 16 } } as ClipConfig
-    expect(() => normalizeOpenClipWeights(readGolden('clip_rn_tiny', 'open_clip_model.safetensors'), wider, 'x.safetensors')).toThrow(/visual\.conv1\.weight has shape \[8,3,3,3\], expected \[16,3,3,3\]/)
+    expect(() => normalizeOpenClipWeights(readGolden('clip_rn_tiny', 'open_clip_model.safetensors'), wider, 'x.safetensors')).toThrow(
+      /visual\.conv1\.weight has shape \[8,3,3,3\], expected \[16,3,3,3\]/,
+    )
   })
 
   it.skipIf(!fs.existsSync(SHARED_BIN))('open_clip_pytorch_model.bin (PyTorch zip) holds the same tensors as the safetensors file', () => {
     const fromBin = normalizeOpenClipWeights(readTorchCheckpoint(SHARED_BIN), cfg, SHARED_BIN)
     expect([...fromBin.keys()].sort()).toEqual([...weights.keys()].sort())
-    for (const [k, t] of weights) expect(Buffer.from((fromBin.get(k)!.data as Float32Array).buffer).equals(Buffer.from((t.data as Float32Array).buffer)), k).toBe(true)
+    for (const [k, t] of weights)
+      expect(Buffer.from((fromBin.get(k)!.data as Float32Array).buffer).equals(Buffer.from((t.data as Float32Array).buffer)), k).toBe(true)
   })
 })
 if (!fs.existsSync(SHARED_BIN)) console.warn(`skipping the open_clip .bin check: ${SHARED_BIN} is absent`)

@@ -45,22 +45,30 @@ describe('CLIP golden cases (clip_tiny)', () => {
 
   it('vision tower: pixel_values -> last hidden state, pooled, image_embeds (not normalised)', async () => {
     const out = await vision.run({ pixel_values: ortTensor(tensor(cases, 'image.pixel_values')) })
-    expect(allcloseReport(out.last_hidden_state!.data as Float32Array, out.last_hidden_state!.dims, tensor(cases, 'image.last_hidden_state'), 1e-4, 1e-4)).toBeNull()
+    expect(
+      allcloseReport(out.last_hidden_state!.data as Float32Array, out.last_hidden_state!.dims, tensor(cases, 'image.last_hidden_state'), 1e-4, 1e-4),
+    ).toBeNull()
     expect(allcloseReport(out.pooler_output!.data as Float32Array, out.pooler_output!.dims, tensor(cases, 'image.pooler_output'), 1e-4, 1e-4)).toBeNull()
     imageEmbeds = out.image_embeds!.data as Float32Array
     expect(allcloseReport(imageEmbeds, out.image_embeds!.dims, tensor(cases, 'image.image_embeds'), 1e-4, 1e-4)).toBeNull()
-    expect(allcloseReport(normalizeRows(imageEmbeds, 2, cfg.projectionDim), [2, cfg.projectionDim], tensor(cases, 'image.image_embeds_normalized'), 2e-5, 1e-4)).toBeNull()
+    expect(
+      allcloseReport(normalizeRows(imageEmbeds, 2, cfg.projectionDim), [2, cfg.projectionDim], tensor(cases, 'image.image_embeds_normalized'), 2e-5, 1e-4),
+    ).toBeNull()
   })
 
   it('text tower: 77-token rows -> hidden states, pooled at the first EOT, text_embeds', async () => {
     const ids = tensor(cases, 'text.input_ids')
     expect(firstEot(ids.data as BigInt64Array, 3, 77)).toEqual(Array.from(tensor(cases, 'text.eot_index').data as BigInt64Array, Number))
     const out = await text.run({ input_ids: ortTensor(ids) })
-    expect(allcloseReport(out.last_hidden_state!.data as Float32Array, out.last_hidden_state!.dims, tensor(cases, 'text.last_hidden_state'), 1e-4, 1e-4)).toBeNull()
+    expect(
+      allcloseReport(out.last_hidden_state!.data as Float32Array, out.last_hidden_state!.dims, tensor(cases, 'text.last_hidden_state'), 1e-4, 1e-4),
+    ).toBeNull()
     expect(allcloseReport(out.pooler_output!.data as Float32Array, out.pooler_output!.dims, tensor(cases, 'text.pooler_output'), 1e-4, 1e-4)).toBeNull()
     textEmbeds = out.text_embeds!.data as Float32Array
     expect(allcloseReport(textEmbeds, out.text_embeds!.dims, tensor(cases, 'text.text_embeds'), 1e-4, 1e-4)).toBeNull()
-    expect(allcloseReport(normalizeRows(textEmbeds, 3, cfg.projectionDim), [3, cfg.projectionDim], tensor(cases, 'text.text_embeds_normalized'), 2e-5, 1e-4)).toBeNull()
+    expect(
+      allcloseReport(normalizeRows(textEmbeds, 3, cfg.projectionDim), [3, cfg.projectionDim], tensor(cases, 'text.text_embeds_normalized'), 2e-5, 1e-4),
+    ).toBeNull()
   })
 
   it('text tower: cutting the rows after the last EOT of the batch gives the same text_embeds', async () => {

@@ -37,7 +37,11 @@ export function clipVisionForward(g: GraphBuilder, p: Params, cfg: ClipConfig, p
   const patches = g.conv2d(pixelValues, w('embeddings.patch_embedding.weight'), { stride: v.patchSize }) // [B,Hv,g,g]
   const tokens = g.transpose(g.reshape(patches, [0, 0, grid * grid]), [0, 2, 1]) // [B,g²,Hv]
   const batch = g.shapeOf(pixelValues, 0, 1)
-  const cls = g.expand(g.reshape(w('embeddings.class_embedding'), [1, 1, v.hidden]), g.concat([batch, g.i64([1, v.hidden])], 0), [pixelValues.shape[0]!, 1, v.hidden])
+  const cls = g.expand(g.reshape(w('embeddings.class_embedding'), [1, 1, v.hidden]), g.concat([batch, g.i64([1, v.hidden])], 0), [
+    pixelValues.shape[0]!,
+    1,
+    v.hidden,
+  ])
   let x = g.add(g.concat([cls, tokens], 1), w('embeddings.position_embedding.weight'))
   x = g.layerNorm(x, w('pre_layrnorm.weight'), w('pre_layrnorm.bias'), v.eps)
   for (let i = 0; i < v.layers; i++) x = g.scope(`vision.${i}`, () => encoderLayer(g, p, `vision_model.encoder.layers.${i}.`, v, x, null))

@@ -199,7 +199,8 @@ export function parseClipConfig(json: Json, src = 'clip config.json'): ClipConfi
     imageSize: posInt(`${src} vision_config`, vj, ['image_size'], undefined, L.imageSize),
     patchSize: posInt(`${src} vision_config`, vj, ['patch_size'], undefined, L.patchSize),
   }
-  if (vision.imageSize % vision.patchSize !== 0) throw new ModelConfigError(`${src}: image_size ${vision.imageSize} is not a multiple of patch_size ${vision.patchSize}`)
+  if (vision.imageSize % vision.patchSize !== 0)
+    throw new ModelConfigError(`${src}: image_size ${vision.imageSize} is not a multiple of patch_size ${vision.patchSize}`)
   const text: ClipTextConfig = {
     ...tower(src, tj, 'text_config'),
     vocabSize: posInt(`${src} text_config`, tj, ['vocab_size'], undefined, L.vocab),
@@ -225,7 +226,8 @@ export function parseMappingConfig(json: Json, src = 'mapping config.json', size
   if (normalize !== undefined && typeof normalize !== 'boolean') throw new ModelConfigError(`${src}: normalize_prefix must be true or false`)
   const heads = posInt(src, json, ['num_heads'], 8, L.heads)
   if (heads !== 8) throw new ModelConfigError(`${src}: num_heads ${heads} is not supported (the paper's TransformerMapper hard-codes 8)`)
-  if (json.attn_qkv_bias === true || json.qkv_bias === true) throw new ModelConfigError(`${src}: attention q/kv bias is not supported (the paper's mapper has none)`)
+  if (json.attn_qkv_bias === true || json.qkv_bias === true)
+    throw new ModelConfigError(`${src}: attention q/kv bias is not supported (the paper's mapper has none)`)
   const cfg: MappingConfig = {
     type,
     prefixLength,

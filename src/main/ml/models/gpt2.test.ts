@@ -33,7 +33,12 @@ function positions(batch: number, start: number, len: number): BigInt64Array {
 }
 
 /** Run the full (no cache) graph; returns logits [B,T,V] and hidden [B,T,E]. */
-async function runFull(prefix: Float32Array, prefixLen: number, ids: number[], batch: number): Promise<{ logits: Float32Array; hidden: Float32Array; T: number }> {
+async function runFull(
+  prefix: Float32Array,
+  prefixLen: number,
+  ids: number[],
+  batch: number,
+): Promise<{ logits: Float32Array; hidden: Float32Array; T: number }> {
   const ti = ids.length / batch
   const T = prefixLen + ti
   const out = await full.run({
@@ -59,7 +64,14 @@ function emptyPast(batch: number): Past {
 }
 
 /** One decoder call; returns last-position logits [B,V] and the new past. */
-async function runDecoder(past: Past, prefix: Float32Array, prefixLen: number, ids: number[], batch: number, order?: number[]): Promise<{ logits: Float32Array; past: Past }> {
+async function runDecoder(
+  past: Past,
+  prefix: Float32Array,
+  prefixLen: number,
+  ids: number[],
+  batch: number,
+  order?: number[],
+): Promise<{ logits: Float32Array; past: Past }> {
   const ti = ids.length / batch
   const T = prefixLen + ti
   const feeds: Record<string, ort.Tensor> = {

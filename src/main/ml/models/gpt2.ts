@@ -134,7 +134,13 @@ export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts:
     })
   }
   const p = declareParams(g, weights)
-  const out = gpt2Forward(g, p, cfg, { prefixEmbeds, inputIds, attentionMask, positionIds, past, cacheOrder }, { logits: 'last', hidden: opts.debugHidden ?? false })
+  const out = gpt2Forward(
+    g,
+    p,
+    cfg,
+    { prefixEmbeds, inputIds, attentionMask, positionIds, past, cacheOrder },
+    { logits: 'last', hidden: opts.debugHidden ?? false },
+  )
   g.output(out.logits, 'logits')
   decodingSummaries(g, out.logits, topK)
   out.present.forEach((pr, i) => {

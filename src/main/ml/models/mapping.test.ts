@@ -29,7 +29,15 @@ describe('ClipCap mapping golden cases', () => {
     const session = await openGraph(graphDebug)
     const out = await session.run({ clip_embedding: ortTensor(tensor(cases, 'transformer.clip_embedding')) })
     expect(allcloseReport(out.linear_out!.data as Float32Array, out.linear_out!.dims, tensor(cases, 'transformer.linear_out'), TOL.atol, TOL.rtol)).toBeNull()
-    expect(allcloseReport(out.transformer_out_full!.data as Float32Array, out.transformer_out_full!.dims, tensor(cases, 'transformer.transformer_out_full'), TOL.atol, TOL.rtol)).toBeNull()
+    expect(
+      allcloseReport(
+        out.transformer_out_full!.data as Float32Array,
+        out.transformer_out_full!.dims,
+        tensor(cases, 'transformer.transformer_out_full'),
+        TOL.atol,
+        TOL.rtol,
+      ),
+    ).toBeNull()
     expect(allcloseReport(out.prefix!.data as Float32Array, out.prefix!.dims, tensor(cases, 'transformer.prefix'), TOL.atol, TOL.rtol)).toBeNull()
   })
 })

@@ -24,7 +24,8 @@ function obj(src: string, parent: Json, key: string): Json {
 
 function posInt(src: string, o: Json, key: string, fallback?: number): number {
   const v = o[key] ?? fallback
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ModelConfigError(`${src}: field ${key} must be a positive integer, got ${JSON.stringify(o[key])}`)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw new ModelConfigError(`${src}: field ${key} must be a positive integer, got ${JSON.stringify(o[key])}`)
   return v
 }
 
@@ -39,7 +40,8 @@ function resnetVision(src: string, v: Json, layers: unknown[]): ClipResNetVision
   if (width % 2 !== 0) throw new ModelConfigError(`${src}: vision_cfg.width ${width} must be even (the stem's first convolutions have width/2 channels)`)
   // openai: vision_heads = width·32 // 64, attention over 64-wide heads of E = 32·width.
   const heads = Math.floor((width * 32) / 64)
-  if (heads < 1 || (width * 32) % heads !== 0) throw new ModelConfigError(`${src}: vision_cfg.width ${width} gives no whole number of 64-wide attention-pool heads`)
+  if (heads < 1 || (width * 32) % heads !== 0)
+    throw new ModelConfigError(`${src}: vision_cfg.width ${width} gives no whole number of 64-wide attention-pool heads`)
   return { architecture: 'resnet', imageSize, layers: layers as [number, number, number, number], width, heads }
 }
 
@@ -48,14 +50,19 @@ export function parseOpenClipConfig(json: Json, src = OPEN_CLIP_CONFIG_FILE): Cl
   const model = json.model_cfg === undefined ? json : obj(src, json, 'model_cfg')
   // OpenAI's weights were trained with quick_gelu; open_clip builds nn.GELU without the flag,
   // a different network we do not build.
-  if (model.quick_gelu !== true) throw new ModelConfigError(`${src}: model_cfg.quick_gelu must be true (OpenAI CLIP weights); GELU text towers are not supported`)
+  if (model.quick_gelu !== true)
+    throw new ModelConfigError(`${src}: model_cfg.quick_gelu must be true (OpenAI CLIP weights); GELU text towers are not supported`)
   const v = obj(src, model, 'vision_cfg')
   const t = obj(src, model, 'text_cfg')
   for (const key of ['timm_model_name', 'hf_model_name']) {
-    if (v[key] !== undefined || t[key] !== undefined) throw new ModelConfigError(`${src}: towers built from ${key} are not supported (only OpenAI's ModifiedResNet / ViT and text transformer)`)
+    if (v[key] !== undefined || t[key] !== undefined)
+      throw new ModelConfigError(`${src}: towers built from ${key} are not supported (only OpenAI's ModifiedResNet / ViT and text transformer)`)
   }
   // A ViT saved by open_clip has the Hugging Face CLIPModel files too (config.json + model.safetensors): use those.
-  if (!Array.isArray(v.layers)) throw new ModelConfigError(`${src}: vision_cfg.layers is not a list of stage depths, so this is a ViT; open_clip ViT files are not supported, use the Hugging Face CLIPModel files (config.json + model.safetensors)`)
+  if (!Array.isArray(v.layers))
+    throw new ModelConfigError(
+      `${src}: vision_cfg.layers is not a list of stage depths, so this is a ViT; open_clip ViT files are not supported, use the Hugging Face CLIPModel files (config.json + model.safetensors)`,
+    )
   if (v.patch_size !== undefined && v.patch_size !== null) {
     throw new ModelConfigError(`${src}: vision_cfg has both a list of stage depths (ResNet) and patch_size ${JSON.stringify(v.patch_size)} (ViT)`)
   }
@@ -76,16 +83,23 @@ export function parseOpenClipConfig(json: Json, src = OPEN_CLIP_CONFIG_FILE): Cl
   if (preprocess && typeof preprocess === 'object') {
     const p = preprocess as Json
     const mode = p.resize_mode
-    if (mode !== undefined && mode !== 'shortest') throw new ModelConfigError(`${src}: preprocess_cfg.resize_mode ${JSON.stringify(mode)} is not supported (CLIP resizes the shortest side)`)
-    for (const [key, want] of [['mean', CLIP_MEAN], ['std', CLIP_STD]] as const) {
+    if (mode !== undefined && mode !== 'shortest')
+      throw new ModelConfigError(`${src}: preprocess_cfg.resize_mode ${JSON.stringify(mode)} is not supported (CLIP resizes the shortest side)`)
+    for (const [key, want] of [
+      ['mean', CLIP_MEAN],
+      ['std', CLIP_STD],
+    ] as const) {
       const got = p[key]
       if (got === undefined) continue
       if (!Array.isArray(got) || got.length !== 3 || got.some((x, i) => typeof x !== 'number' || Math.abs(x - want[i]!) > 1e-6)) {
-        throw new ModelConfigError(`${src}: preprocess_cfg.${key} ${JSON.stringify(got)} differs from CLIP's ${JSON.stringify(want)} (other normalisations are not supported)`)
+        throw new ModelConfigError(
+          `${src}: preprocess_cfg.${key} ${JSON.stringify(got)} differs from CLIP's ${JSON.stringify(want)} (other normalisations are not supported)`,
+        )
       }
     }
     const interp = p.interpolation
-    if (interp !== undefined && interp !== 'bicubic') throw new ModelConfigError(`${src}: preprocess_cfg.interpolation ${JSON.stringify(interp)} is not supported (CLIP uses bicubic)`)
+    if (interp !== undefined && interp !== 'bicubic')
+      throw new ModelConfigError(`${src}: preprocess_cfg.interpolation ${JSON.stringify(interp)} is not supported (CLIP uses bicubic)`)
   }
   return { projectionDim: posInt(src, model, 'embed_dim'), vision, text }
 }

@@ -29,9 +29,12 @@ export function resnetVisionWeightSpec(cfg: ClipConfig): Spec {
   const v = resnetOf(cfg)
   const W = v.width
   const spec: Spec = [
-    ['visual.conv1.weight', [W / 2, 3, 3, 3]], ...bn('visual.bn1', W / 2),
-    ['visual.conv2.weight', [W / 2, W / 2, 3, 3]], ...bn('visual.bn2', W / 2),
-    ['visual.conv3.weight', [W, W / 2, 3, 3]], ...bn('visual.bn3', W),
+    ['visual.conv1.weight', [W / 2, 3, 3, 3]],
+    ...bn('visual.bn1', W / 2),
+    ['visual.conv2.weight', [W / 2, W / 2, 3, 3]],
+    ...bn('visual.bn2', W / 2),
+    ['visual.conv3.weight', [W, W / 2, 3, 3]],
+    ...bn('visual.bn3', W),
   ]
   let inplanes = W
   for (let s = 1; s <= 4; s++) {
@@ -40,9 +43,12 @@ export function resnetVisionWeightSpec(cfg: ClipConfig): Spec {
       const pre = `visual.layer${s}.${b}.`
       const inC = b === 0 ? inplanes : 4 * p
       spec.push(
-        [`${pre}conv1.weight`, [p, inC, 1, 1]], ...bn(`${pre}bn1`, p),
-        [`${pre}conv2.weight`, [p, p, 3, 3]], ...bn(`${pre}bn2`, p),
-        [`${pre}conv3.weight`, [4 * p, p, 1, 1]], ...bn(`${pre}bn3`, 4 * p),
+        [`${pre}conv1.weight`, [p, inC, 1, 1]],
+        ...bn(`${pre}bn1`, p),
+        [`${pre}conv2.weight`, [p, p, 3, 3]],
+        ...bn(`${pre}bn2`, p),
+        [`${pre}conv3.weight`, [4 * p, p, 1, 1]],
+        ...bn(`${pre}bn3`, 4 * p),
       )
       // Block 0 of every stage changes the width (stage 1: W -> 4W) or strides: it has the downsample branch.
       if (b === 0) spec.push([`${pre}downsample.0.weight`, [4 * p, inC, 1, 1]], ...bn(`${pre}downsample.1`, 4 * p))
@@ -107,7 +113,12 @@ export const isOpenClipVisionTensor = (name: string): boolean => name.startsWith
  * Normalise an open_clip ResNet CLIP state dict. `parts` selects the towers to
  * check; with both, every tensor of the file must be accounted for.
  */
-export function normalizeOpenClipWeights(raw: WeightMap, cfg: ClipConfig, file: string, parts: { vision?: boolean; text?: boolean } = { vision: true, text: true }): WeightMap {
+export function normalizeOpenClipWeights(
+  raw: WeightMap,
+  cfg: ClipConfig,
+  file: string,
+  parts: { vision?: boolean; text?: boolean } = { vision: true, text: true },
+): WeightMap {
   resnetOf(cfg)
   if (raw.has('visual.proj') || raw.has('visual.class_embedding')) {
     throw new WeightsError(`${file}: holds a ViT image tower (visual.proj / visual.class_embedding), but the config describes a ResNet tower`)
@@ -116,7 +127,9 @@ export function normalizeOpenClipWeights(raw: WeightMap, cfg: ClipConfig, file: 
   const sourceNames = new Map<string, string>()
   for (const [key, t] of raw) {
     if (key.endsWith('.num_batches_tracked')) continue
-    const mapped = isOpenClipVisionTensor(key) ? [[key, t] as [string, HostTensor]] : (textCanonical(key, t, cfg.text.hidden) ?? [[key, t] as [string, HostTensor]])
+    const mapped = isOpenClipVisionTensor(key)
+      ? [[key, t] as [string, HostTensor]]
+      : (textCanonical(key, t, cfg.text.hidden) ?? [[key, t] as [string, HostTensor]])
     for (const [name, tensor] of mapped) {
       if (canonical.has(name)) throw new WeightsError(`${file}: CLIP tensor ${name} appears twice (as ${sourceNames.get(name)} and ${key})`)
       canonical.set(name, tensor)
@@ -144,12 +157,18 @@ export function openClipTextWeightSpec(cfg: ClipConfig): Spec {
   for (let i = 0; i < t.layers; i++) {
     const p = `transformer.resblocks.${i}.`
     spec.push(
-      [`${p}attn.in_proj_weight`, [3 * w, w]], [`${p}attn.in_proj_bias`, [3 * w]],
-      [`${p}attn.out_proj.weight`, [w, w]], [`${p}attn.out_proj.bias`, [w]],
-      [`${p}ln_1.weight`, [w]], [`${p}ln_1.bias`, [w]],
-      [`${p}mlp.c_fc.weight`, [t.intermediate, w]], [`${p}mlp.c_fc.bias`, [t.intermediate]],
-      [`${p}mlp.c_proj.weight`, [w, t.intermediate]], [`${p}mlp.c_proj.bias`, [w]],
-      [`${p}ln_2.weight`, [w]], [`${p}ln_2.bias`, [w]],
+      [`${p}attn.in_proj_weight`, [3 * w, w]],
+      [`${p}attn.in_proj_bias`, [3 * w]],
+      [`${p}attn.out_proj.weight`, [w, w]],
+      [`${p}attn.out_proj.bias`, [w]],
+      [`${p}ln_1.weight`, [w]],
+      [`${p}ln_1.bias`, [w]],
+      [`${p}mlp.c_fc.weight`, [t.intermediate, w]],
+      [`${p}mlp.c_fc.bias`, [t.intermediate]],
+      [`${p}mlp.c_proj.weight`, [w, t.intermediate]],
+      [`${p}mlp.c_proj.bias`, [w]],
+      [`${p}ln_2.weight`, [w]],
+      [`${p}ln_2.bias`, [w]],
     )
   }
   spec.push(['ln_final.weight', [w]], ['ln_final.bias', [w]], ['text_projection', [w, cfg.projectionDim]])

@@ -79,8 +79,12 @@ describe('GPT-2 weight names', () => {
     untied.set('lm_head.weight', { ...wte, data: other })
     expect(() => normalizeGpt2Weights(untied, gpt2Cfg, 'x.safetensors')).toThrow(/lm_head.weight differs from wte.weight/)
     // The file's own layer count is checked before a name list is built from the config.
-    expect(() => normalizeGpt2Weights(prefixed, { ...gpt2Cfg, nLayer: 1 }, 'x.safetensors')).toThrow(/x\.safetensors: the config says n_layer = 1, but the GPT-2 weights have 2 layers/)
-    expect(() => normalizeGpt2Weights(prefixed, { ...gpt2Cfg, nLayer: 10_000_000 }, 'x.safetensors')).toThrow(/n_layer = 10000000, but the GPT-2 weights have 2 layers/)
+    expect(() => normalizeGpt2Weights(prefixed, { ...gpt2Cfg, nLayer: 1 }, 'x.safetensors')).toThrow(
+      /x\.safetensors: the config says n_layer = 1, but the GPT-2 weights have 2 layers/,
+    )
+    expect(() => normalizeGpt2Weights(prefixed, { ...gpt2Cfg, nLayer: 10_000_000 }, 'x.safetensors')).toThrow(
+      /n_layer = 10000000, but the GPT-2 weights have 2 layers/,
+    )
   })
 })
 
@@ -94,7 +98,9 @@ describe('CLIP and mapping weight names', () => {
     expect(all.has('logit_scale')).toBe(true)
     const visionOnly = new Map([...raw].filter(([k]) => !k.startsWith('text')))
     expect(normalizeClipWeights(visionOnly, cfg, 'v', { vision: true }).size).toBeGreaterThan(0)
-    expect(() => normalizeClipWeights(visionOnly, cfg, 'clip/model.safetensors')).toThrow(`clip/model.safetensors: the config says text_config.num_hidden_layers = ${cfg.text.layers}, but the CLIP text weights have 0 layers`)
+    expect(() => normalizeClipWeights(visionOnly, cfg, 'clip/model.safetensors')).toThrow(
+      `clip/model.safetensors: the config says text_config.num_hidden_layers = ${cfg.text.layers}, but the CLIP text weights have 0 layers`,
+    )
   })
 
   it('mapping: a whole paper checkpoint is fine; missing clip_project is a clear error', () => {
@@ -122,13 +128,24 @@ describe('CLIP and mapping weight names', () => {
 describe('config bounds (see [Note: Config bounds])', () => {
   it('refuses sizes far beyond any real checkpoint, naming the file and the field, before anything is built', () => {
     const gpt2 = readJsonFile(golden('gpt2_tiny', 'config.json'))
-    expect(() => parseGpt2Config({ ...gpt2, n_layer: 10_000_000 }, 'gpt2/config.json')).toThrow('gpt2/config.json: field n_layer is 10000000, over 256 (no real checkpoint comes near; is the config corrupt?)')
+    expect(() => parseGpt2Config({ ...gpt2, n_layer: 10_000_000 }, 'gpt2/config.json')).toThrow(
+      'gpt2/config.json: field n_layer is 10000000, over 256 (no real checkpoint comes near; is the config corrupt?)',
+    )
     expect(() => parseGpt2Config({ ...gpt2, n_embd: 1 << 30 }, 'gpt2/config.json')).toThrow(/field n_embd is 1073741824, over 16384/)
     expect(() => parseGpt2Config({ ...gpt2, layer_norm_epsilon: -1 }, 'gpt2/config.json')).toThrow(/layer_norm_epsilon must be above 0/)
     const clip = readJsonFile(golden('clip_tiny', 'config.json'))
     const vision = { ...(clip.vision_config as Record<string, unknown>), num_hidden_layers: 10_000_000 }
-    expect(() => parseClipConfig({ ...clip, vision_config: vision }, 'clip/config.json')).toThrow(/clip\/config\.json vision_config: field num_hidden_layers is 10000000, over 256/)
-    expect(() => parseMappingConfig({ type: 'transformer', prefix_length: 10, clip_length: 10, num_layers: 10_000_000, clip_dim: 512, prefix_dim: 768 }, 'mapping/config.json')).toThrow(/mapping\/config\.json: field num_layers is 10000000, over 256/)
-    expect(() => parseMappingConfig({ type: 'mlp', prefix_length: 1_000_000, clip_dim: 512, prefix_dim: 768 }, 'mapping/config.json')).toThrow(/field prefix_length is 1000000, over 512/)
+    expect(() => parseClipConfig({ ...clip, vision_config: vision }, 'clip/config.json')).toThrow(
+      /clip\/config\.json vision_config: field num_hidden_layers is 10000000, over 256/,
+    )
+    expect(() =>
+      parseMappingConfig(
+        { type: 'transformer', prefix_length: 10, clip_length: 10, num_layers: 10_000_000, clip_dim: 512, prefix_dim: 768 },
+        'mapping/config.json',
+      ),
+    ).toThrow(/mapping\/config\.json: field num_layers is 10000000, over 256/)
+    expect(() => parseMappingConfig({ type: 'mlp', prefix_length: 1_000_000, clip_dim: 512, prefix_dim: 768 }, 'mapping/config.json')).toThrow(
+      /field prefix_length is 1000000, over 512/,
+    )
   })
 })

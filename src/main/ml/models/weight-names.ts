@@ -31,12 +31,18 @@ export function gpt2WeightSpec(cfg: Gpt2Config): Spec {
   for (let i = 0; i < cfg.nLayer; i++) {
     const p = `h.${i}.`
     spec.push(
-      [`${p}ln_1.weight`, [E]], [`${p}ln_1.bias`, [E]],
-      [`${p}attn.c_attn.weight`, [E, 3 * E]], [`${p}attn.c_attn.bias`, [3 * E]],
-      [`${p}attn.c_proj.weight`, [E, E]], [`${p}attn.c_proj.bias`, [E]],
-      [`${p}ln_2.weight`, [E]], [`${p}ln_2.bias`, [E]],
-      [`${p}mlp.c_fc.weight`, [E, 4 * E]], [`${p}mlp.c_fc.bias`, [4 * E]],
-      [`${p}mlp.c_proj.weight`, [4 * E, E]], [`${p}mlp.c_proj.bias`, [E]],
+      [`${p}ln_1.weight`, [E]],
+      [`${p}ln_1.bias`, [E]],
+      [`${p}attn.c_attn.weight`, [E, 3 * E]],
+      [`${p}attn.c_attn.bias`, [3 * E]],
+      [`${p}attn.c_proj.weight`, [E, E]],
+      [`${p}attn.c_proj.bias`, [E]],
+      [`${p}ln_2.weight`, [E]],
+      [`${p}ln_2.bias`, [E]],
+      [`${p}mlp.c_fc.weight`, [E, 4 * E]],
+      [`${p}mlp.c_fc.bias`, [4 * E]],
+      [`${p}mlp.c_proj.weight`, [4 * E, E]],
+      [`${p}mlp.c_proj.bias`, [E]],
     )
   }
   spec.push(['ln_f.weight', [E]], ['ln_f.bias', [E]])
@@ -45,12 +51,17 @@ export function gpt2WeightSpec(cfg: Gpt2Config): Spec {
 
 function clipLayerSpec(prefix: string, hidden: number, inter: number): Spec {
   const spec: Spec = []
-  for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj']) spec.push([`${prefix}self_attn.${proj}.weight`, [hidden, hidden]], [`${prefix}self_attn.${proj}.bias`, [hidden]])
+  for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj'])
+    spec.push([`${prefix}self_attn.${proj}.weight`, [hidden, hidden]], [`${prefix}self_attn.${proj}.bias`, [hidden]])
   spec.push(
-    [`${prefix}layer_norm1.weight`, [hidden]], [`${prefix}layer_norm1.bias`, [hidden]],
-    [`${prefix}layer_norm2.weight`, [hidden]], [`${prefix}layer_norm2.bias`, [hidden]],
-    [`${prefix}mlp.fc1.weight`, [inter, hidden]], [`${prefix}mlp.fc1.bias`, [inter]],
-    [`${prefix}mlp.fc2.weight`, [hidden, inter]], [`${prefix}mlp.fc2.bias`, [hidden]],
+    [`${prefix}layer_norm1.weight`, [hidden]],
+    [`${prefix}layer_norm1.bias`, [hidden]],
+    [`${prefix}layer_norm2.weight`, [hidden]],
+    [`${prefix}layer_norm2.bias`, [hidden]],
+    [`${prefix}mlp.fc1.weight`, [inter, hidden]],
+    [`${prefix}mlp.fc1.bias`, [inter]],
+    [`${prefix}mlp.fc2.weight`, [hidden, inter]],
+    [`${prefix}mlp.fc2.bias`, [hidden]],
   )
   return spec
 }
@@ -62,11 +73,13 @@ export function clipVisionWeightSpec(cfg: ClipConfig): Spec {
     ['vision_model.embeddings.class_embedding', [v.hidden]],
     ['vision_model.embeddings.patch_embedding.weight', [v.hidden, 3, v.patchSize, v.patchSize]],
     ['vision_model.embeddings.position_embedding.weight', [g * g + 1, v.hidden]],
-    ['vision_model.pre_layrnorm.weight', [v.hidden]], ['vision_model.pre_layrnorm.bias', [v.hidden]],
+    ['vision_model.pre_layrnorm.weight', [v.hidden]],
+    ['vision_model.pre_layrnorm.bias', [v.hidden]],
   ]
   for (let i = 0; i < v.layers; i++) spec.push(...clipLayerSpec(`vision_model.encoder.layers.${i}.`, v.hidden, v.intermediate))
   spec.push(
-    ['vision_model.post_layernorm.weight', [v.hidden]], ['vision_model.post_layernorm.bias', [v.hidden]],
+    ['vision_model.post_layernorm.weight', [v.hidden]],
+    ['vision_model.post_layernorm.bias', [v.hidden]],
     ['visual_projection.weight', [cfg.projectionDim, v.hidden]],
   )
   return spec
@@ -80,7 +93,8 @@ export function clipTextWeightSpec(cfg: ClipConfig): Spec {
   ]
   for (let i = 0; i < t.layers; i++) spec.push(...clipLayerSpec(`text_model.encoder.layers.${i}.`, t.hidden, t.intermediate))
   spec.push(
-    ['text_model.final_layer_norm.weight', [t.hidden]], ['text_model.final_layer_norm.bias', [t.hidden]],
+    ['text_model.final_layer_norm.weight', [t.hidden]],
+    ['text_model.final_layer_norm.bias', [t.hidden]],
     ['text_projection.weight', [cfg.projectionDim, t.hidden]],
   )
   return spec
@@ -91,25 +105,33 @@ export function mappingWeightSpec(cfg: MappingConfig): Spec {
   if (cfg.type === 'mlp') {
     const out = E * cfg.prefixLength
     return [
-      ['clip_project.model.0.weight', [cfg.mlpHiddenDim, cfg.clipDim]], ['clip_project.model.0.bias', [cfg.mlpHiddenDim]],
-      ['clip_project.model.2.weight', [out, cfg.mlpHiddenDim]], ['clip_project.model.2.bias', [out]],
+      ['clip_project.model.0.weight', [cfg.mlpHiddenDim, cfg.clipDim]],
+      ['clip_project.model.0.bias', [cfg.mlpHiddenDim]],
+      ['clip_project.model.2.weight', [out, cfg.mlpHiddenDim]],
+      ['clip_project.model.2.bias', [out]],
     ]
   }
   const hiddenMlp = Math.floor(E * cfg.mlpRatio)
   const spec: Spec = [
-    ['clip_project.linear.weight', [cfg.clipLength * E, cfg.clipDim]], ['clip_project.linear.bias', [cfg.clipLength * E]],
+    ['clip_project.linear.weight', [cfg.clipLength * E, cfg.clipDim]],
+    ['clip_project.linear.bias', [cfg.clipLength * E]],
     ['clip_project.prefix_const', [cfg.prefixLength, E]],
   ]
   for (let i = 0; i < cfg.numLayers; i++) {
     const p = `clip_project.transformer.layers.${i}.`
     spec.push(
-      [`${p}norm1.weight`, [E]], [`${p}norm1.bias`, [E]],
+      [`${p}norm1.weight`, [E]],
+      [`${p}norm1.bias`, [E]],
       [`${p}attn.to_queries.weight`, [E, E]],
       [`${p}attn.to_keys_values.weight`, [2 * E, E]],
-      [`${p}attn.project.weight`, [E, E]], [`${p}attn.project.bias`, [E]],
-      [`${p}norm2.weight`, [E]], [`${p}norm2.bias`, [E]],
-      [`${p}mlp.fc1.weight`, [hiddenMlp, E]], [`${p}mlp.fc1.bias`, [hiddenMlp]],
-      [`${p}mlp.fc2.weight`, [E, hiddenMlp]], [`${p}mlp.fc2.bias`, [E]],
+      [`${p}attn.project.weight`, [E, E]],
+      [`${p}attn.project.bias`, [E]],
+      [`${p}norm2.weight`, [E]],
+      [`${p}norm2.bias`, [E]],
+      [`${p}mlp.fc1.weight`, [hiddenMlp, E]],
+      [`${p}mlp.fc1.bias`, [hiddenMlp]],
+      [`${p}mlp.fc2.weight`, [E, hiddenMlp]],
+      [`${p}mlp.fc2.bias`, [E]],
     )
   }
   return spec
@@ -129,7 +151,10 @@ export function checkLayerCount(names: Iterable<string>, prefix: string, expecte
     const m = /^(\d+)\./.exec(name.slice(prefix.length))
     if (m) layers = Math.max(layers, Number(m[1]) + 1)
   }
-  if (layers !== expected) throw new WeightsError(`${file}: the config says ${field} = ${expected}, but the ${what} weights have ${layers} layer${layers === 1 ? '' : 's'} (${prefix}N.*)`)
+  if (layers !== expected)
+    throw new WeightsError(
+      `${file}: the config says ${field} = ${expected}, but the ${what} weights have ${layers} layer${layers === 1 ? '' : 's'} (${prefix}N.*)`,
+    )
 }
 
 /** Pick the spec's tensors out of `canonical`, checking presence, shape and dtype. */
@@ -151,7 +176,9 @@ export function rejectExtraWeights(canonical: WeightMap, spec: Spec, file: strin
   const extras = [...canonical.keys()].filter((k) => !expected.has(k))
   if (extras.length) {
     const shown = extras.slice(0, 3).map((k) => sourceNames.get(k) ?? k)
-    throw new WeightsError(`${file}: unexpected ${what} tensor${extras.length > 1 ? 's' : ''} ${shown.join(', ')}${extras.length > 3 ? ` and ${extras.length - 3} more` : ''} (does the config match the weights?)`)
+    throw new WeightsError(
+      `${file}: unexpected ${what} tensor${extras.length > 1 ? 's' : ''} ${shown.join(', ')}${extras.length > 3 ? ` and ${extras.length - 3} more` : ''} (does the config match the weights?)`,
+    )
   }
 }
 
@@ -197,7 +224,12 @@ export function normalizeGpt2Weights(raw: WeightMap, cfg: Gpt2Config, file: stri
  * Normalise a CLIPModel checkpoint (HF names; `*.position_ids` ignored).
  * `parts` selects the towers to check (the rest of the file is ignored).
  */
-export function normalizeClipWeights(raw: WeightMap, cfg: ClipConfig, file: string, parts: { vision?: boolean; text?: boolean } = { vision: true, text: true }): WeightMap {
+export function normalizeClipWeights(
+  raw: WeightMap,
+  cfg: ClipConfig,
+  file: string,
+  parts: { vision?: boolean; text?: boolean } = { vision: true, text: true },
+): WeightMap {
   const canonical: WeightMap = new Map()
   const sourceNames = new Map<string, string>()
   for (const [key, t] of raw) {
@@ -206,7 +238,8 @@ export function normalizeClipWeights(raw: WeightMap, cfg: ClipConfig, file: stri
     canonical.set(name, t)
     sourceNames.set(name, key)
   }
-  if (parts.vision && typeof cfg.vision.layers === 'number') checkLayerCount(canonical.keys(), 'vision_model.encoder.layers.', cfg.vision.layers, file, 'CLIP vision', 'vision_config.num_hidden_layers')
+  if (parts.vision && typeof cfg.vision.layers === 'number')
+    checkLayerCount(canonical.keys(), 'vision_model.encoder.layers.', cfg.vision.layers, file, 'CLIP vision', 'vision_config.num_hidden_layers')
   if (parts.text) checkLayerCount(canonical.keys(), 'text_model.encoder.layers.', cfg.text.layers, file, 'CLIP text', 'text_config.num_hidden_layers')
   const spec: Spec = [...(parts.vision ? clipVisionWeightSpec(cfg) : []), ...(parts.text ? clipTextWeightSpec(cfg) : [])]
   const out = collectWeights(spec, canonical, file, 'CLIP', sourceNames)

@@ -163,7 +163,12 @@ export async function compilePack(pack: Pack, hashes: PackHashes, cacheRoot: str
     const files: Record<string, { bytes: number; sha256?: string }> = {}
     const emit = (graph: Graph, fileName: string, quantize = false): void => {
       const optimized = optimizeForInference(graph)
-      const r = emitOnnx(quantize && bits !== null ? pruneUnused(quantizeWeights(optimized, { bits })) : optimized, { dir: tmp, fileName, externalDataThreshold: 1024, metadata: { pack: pack.name, compileKey, weights: weightFormat } })
+      const r = emitOnnx(quantize && bits !== null ? pruneUnused(quantizeWeights(optimized, { bits })) : optimized, {
+        dir: tmp,
+        fileName,
+        externalDataThreshold: 1024,
+        metadata: { pack: pack.name, compileKey, weights: weightFormat },
+      })
       fsyncFile(r.modelPath)
       files[path.basename(r.modelPath)] = { bytes: r.modelBytes, sha256: sha256Of(r.modelPath) }
       if (r.dataPath) {

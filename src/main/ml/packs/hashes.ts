@@ -88,7 +88,12 @@ export interface PackHashes {
 export async function packHashes(pack: Pack, memo: HashMemo = new HashMemo(null)): Promise<PackHashes> {
   const clip = sha256Text(['clip', await memo.hash(pack.clip.configPath), await memo.hash(pack.clip.weightsPath)])
   const gpt2 = sha256Text(['gpt2', await memo.hash(pack.gpt2.configPath), await memo.hash(pack.gpt2.weightsPath)])
-  const mapping = sha256Text(['mapping', await memo.hash(pack.mapping.configPath), await memo.hash(pack.mapping.weightsPath), JSON.stringify(pack.mapping.config)])
+  const mapping = sha256Text([
+    'mapping',
+    await memo.hash(pack.mapping.configPath),
+    await memo.hash(pack.mapping.weightsPath),
+    JSON.stringify(pack.mapping.config),
+  ])
   memo.save()
   const embeddingModelId = `clip-${clip.slice(0, 16)}`
   const captionModelId = `clipcap-${sha256Text([clip, mapping, gpt2]).slice(0, 16)}`

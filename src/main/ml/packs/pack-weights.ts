@@ -33,7 +33,10 @@ export function loadClipWeights(pack: Pack, part: 'vision' | 'text'): WeightMap 
       const raw = file.endsWith('.safetensors') ? readSafetensorsFiltered(file, keep) : new Map([...readTorchCheckpoint(file)].filter(([n]) => keep(n)))
       return normalizeOpenClipWeights(raw, pack.clip.config, file, part === 'vision' ? { vision: true } : { text: true })
     }
-    const prefixes = part === 'vision' ? ['vision_model.', 'visual_projection.', 'clip.vision_model.', 'clip.visual_projection.'] : ['text_model.', 'text_projection.', 'clip.text_model.', 'clip.text_projection.']
+    const prefixes =
+      part === 'vision'
+        ? ['vision_model.', 'visual_projection.', 'clip.vision_model.', 'clip.visual_projection.']
+        : ['text_model.', 'text_projection.', 'clip.text_model.', 'clip.text_projection.']
     const keep = (n: string): boolean => prefixes.some((p) => n.startsWith(p))
     const file = pack.clip.weightsPath
     // model.safetensors is read lazily; pytorch_model.bin (a PyTorch zip checkpoint) whole, then filtered.

@@ -46,7 +46,8 @@ function mustExist(file: string, what: string): string {
 function subdir(packDir: string, name: string, field: string): string {
   const dir = path.resolve(packDir, name)
   const rel = path.relative(packDir, dir)
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new PackError(`${path.join(packDir, 'pack.json')}: "${field}" must name a folder inside the pack, got ${JSON.stringify(name)}`)
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new PackError(`${path.join(packDir, 'pack.json')}: "${field}" must name a folder inside the pack, got ${JSON.stringify(name)}`)
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new PackError(`${dir}: the pack's ${field}/ folder is missing`)
   return dir
 }
@@ -62,7 +63,8 @@ function wrap<T>(fn: () => T): T {
 
 /** Which file in mapping/ holds the weights: pack.json's choice, else model.safetensors, else the one .pt. */
 export function findMappingWeights(mappingDir: string, explicit: string | undefined, packJsonPath: string): { path: string; format: MappingWeightsFormat } {
-  const formatOf = (f: string): MappingWeightsFormat | null => (f.endsWith('.safetensors') ? 'safetensors' : f.endsWith('.pt') || f.endsWith('.pth') ? 'pt' : null)
+  const formatOf = (f: string): MappingWeightsFormat | null =>
+    f.endsWith('.safetensors') ? 'safetensors' : f.endsWith('.pt') || f.endsWith('.pth') ? 'pt' : null
   if (explicit !== undefined) {
     const p = path.join(mappingDir, explicit)
     const format = formatOf(p)
@@ -71,7 +73,10 @@ export function findMappingWeights(mappingDir: string, explicit: string | undefi
   }
   const st = path.join(mappingDir, 'model.safetensors')
   if (fs.existsSync(st)) return { path: mustExist(st, 'mapping weights file'), format: 'safetensors' }
-  const pts = fs.readdirSync(mappingDir).filter((f) => formatOf(f) === 'pt').sort()
+  const pts = fs
+    .readdirSync(mappingDir)
+    .filter((f) => formatOf(f) === 'pt')
+    .sort()
   if (pts.length === 0) throw new PackError(`${mappingDir}: no mapping weights (expected model.safetensors or a ClipCap .pt checkpoint)`)
   if (pts.length > 1) throw new PackError(`${mappingDir}: several .pt checkpoints (${pts.join(', ')}); name one in pack.json "mapping_weights"`)
   return { path: mustExist(path.join(mappingDir, pts[0]!), 'mapping weights file'), format: 'pt' }
@@ -84,19 +89,28 @@ export function findMappingWeights(mappingDir: string, explicit: string | undefi
  * its weights are open_clip_model.safetensors, else open_clip_pytorch_model.bin.
  * Otherwise the Hugging Face CLIPModel config.json + model.safetensors.
  */
-export function findClipFiles(clipDir: string, declared: string | undefined, packJsonPath: string): { format: ClipFilesFormat; configPath: string; weightsPath: string; config: ClipConfig } {
+export function findClipFiles(
+  clipDir: string,
+  declared: string | undefined,
+  packJsonPath: string,
+): { format: ClipFilesFormat; configPath: string; weightsPath: string; config: ClipConfig } {
   const openClipConfig = path.join(clipDir, OPEN_CLIP_CONFIG_FILE)
   if (fs.existsSync(openClipConfig) || declared === 'open_clip') {
-    if (declared !== undefined && declared !== 'open_clip') throw new PackError(`${packJsonPath}: clip_format is ${JSON.stringify(declared)}, but ${openClipConfig} is an open_clip config`)
+    if (declared !== undefined && declared !== 'open_clip')
+      throw new PackError(`${packJsonPath}: clip_format is ${JSON.stringify(declared)}, but ${openClipConfig} is an open_clip config`)
     const configPath = mustExist(openClipConfig, 'open_clip CLIP config')
     const config = wrap(() => parseOpenClipConfig(readJsonFile(configPath), configPath))
     const safetensors = path.join(clipDir, 'open_clip_model.safetensors')
     const bin = path.join(clipDir, 'open_clip_pytorch_model.bin')
-    if (!fs.existsSync(safetensors) && !fs.existsSync(bin)) throw new PackError(`${clipDir}: no open_clip weights (expected open_clip_model.safetensors or open_clip_pytorch_model.bin next to ${OPEN_CLIP_CONFIG_FILE})`)
+    if (!fs.existsSync(safetensors) && !fs.existsSync(bin))
+      throw new PackError(
+        `${clipDir}: no open_clip weights (expected open_clip_model.safetensors or open_clip_pytorch_model.bin next to ${OPEN_CLIP_CONFIG_FILE})`,
+      )
     const weightsPath = mustExist(fs.existsSync(safetensors) ? safetensors : bin, 'open_clip CLIP weights')
     return { format: 'open_clip', configPath, weightsPath, config }
   }
-  if (declared !== undefined && declared !== 'hf') throw new PackError(`${packJsonPath}: clip_format must be "hf" or "open_clip", got ${JSON.stringify(declared)}`)
+  if (declared !== undefined && declared !== 'hf')
+    throw new PackError(`${packJsonPath}: clip_format must be "hf" or "open_clip", got ${JSON.stringify(declared)}`)
   const configPath = mustExist(path.join(clipDir, 'config.json'), 'CLIP config')
   const config = wrap(() => parseClipConfig(readJsonFile(configPath), configPath))
   // Hugging Face's openai/clip-vit-base-patch32 has model.safetensors only in a
@@ -104,7 +118,8 @@ export function findClipFiles(clipDir: string, declared: string | undefined, pac
   // may hold either (the manifest's fallback source).
   const st = path.join(clipDir, 'model.safetensors')
   const bin = path.join(clipDir, 'pytorch_model.bin')
-  const weightsPath = !fs.existsSync(st) && fs.existsSync(bin) ? mustExist(bin, 'CLIP weights') : mustExist(st, 'CLIP weights (model.safetensors or pytorch_model.bin)')
+  const weightsPath =
+    !fs.existsSync(st) && fs.existsSync(bin) ? mustExist(bin, 'CLIP weights') : mustExist(st, 'CLIP weights (model.safetensors or pytorch_model.bin)')
   return { format: 'hf', configPath, weightsPath, config }
 }
 
@@ -140,7 +155,9 @@ export function openPack(packDir: string): Pack {
   const mappingRaw = wrap(() => readJsonFile(mappingConfigPath))
   const mappingConfig = wrap(() => parseMappingConfig(mappingRaw, mappingConfigPath, { clipDim: clipConfig.projectionDim, prefixDim: gpt2Config.nEmbd }))
   if (mappingConfig.clipDim !== clipConfig.projectionDim) {
-    throw new PackError(`${mappingConfigPath}: clip_dim ${mappingConfig.clipDim} does not match the CLIP projection dim ${clipConfig.projectionDim} in ${clipConfigPath}`)
+    throw new PackError(
+      `${mappingConfigPath}: clip_dim ${mappingConfig.clipDim} does not match the CLIP projection dim ${clipConfig.projectionDim} in ${clipConfigPath}`,
+    )
   }
   if (mappingConfig.prefixDim !== gpt2Config.nEmbd) {
     throw new PackError(`${mappingConfigPath}: prefix_dim ${mappingConfig.prefixDim} does not match GPT-2 n_embd ${gpt2Config.nEmbd} in ${gpt2ConfigPath}`)
@@ -153,10 +170,13 @@ export function openPack(packDir: string): Pack {
     beamSize: json.generation?.beam_size ?? paperGeneration.beamSize,
   }
   if (mappingConfig.prefixLength + generation.maxTokens > gpt2Config.nPositions) {
-    throw new PackError(`${packJsonPath}: prefix length ${mappingConfig.prefixLength} + ${generation.maxTokens} tokens exceeds GPT-2's ${gpt2Config.nPositions} positions`)
+    throw new PackError(
+      `${packJsonPath}: prefix length ${mappingConfig.prefixLength} + ${generation.maxTokens} tokens exceeds GPT-2's ${gpt2Config.nPositions} positions`,
+    )
   }
   const imageSize = json.image_size ?? clipConfig.vision.imageSize
-  if (imageSize !== clipConfig.vision.imageSize) throw new PackError(`${packJsonPath}: image_size ${imageSize} differs from the CLIP config's ${clipConfig.vision.imageSize}`)
+  if (imageSize !== clipConfig.vision.imageSize)
+    throw new PackError(`${packJsonPath}: image_size ${imageSize} differs from the CLIP config's ${clipConfig.vision.imageSize}`)
 
   return {
     dir,

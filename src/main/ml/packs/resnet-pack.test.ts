@@ -27,7 +27,16 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 function cli(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = []
   const stderr: string[] = []
-  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), progress: () => {}, interactive: false, cwd: work, env: { PHOTOCAP_DATA_DIR: path.join(work, 'data') } }
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    progress: () => {},
+    interactive: false,
+    cwd: work,
+    env: { PHOTOCAP_DATA_DIR: path.join(work, 'data') },
+  }
 }
 
 beforeAll(async () => {
@@ -36,11 +45,20 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(pack, 'clip', 'config.json'), JSON.stringify({ architecture: 'resnet50x4_clip', num_classes: 640, pretrained_cfg: {} }))
   writeSafetensors(path.join(pack, 'clip', 'model.safetensors'), { 'stem.conv1.weight': { dtype: 'float32', shape: [1], data: Float32Array.of(1) } })
   fs.mkdirSync(images)
-  const colours = [[200, 30, 30], [30, 200, 30], [30, 30, 200], [220, 220, 40]] as const
+  const colours = [
+    [200, 30, 30],
+    [30, 200, 30],
+    [30, 30, 200],
+    [220, 220, 40],
+  ] as const
   for (const [i, [r, g, b]] of colours.entries()) {
-    await sharp({ create: { width: 96 + 16 * i, height: 80, channels: 3, background: { r, g, b } } }).png().toFile(path.join(images, `p${i}.png`))
+    await sharp({ create: { width: 96 + 16 * i, height: 80, channels: 3, background: { r, g, b } } })
+      .png()
+      .toFile(path.join(images, `p${i}.png`))
   }
-  const lines = colours.map((_, i) => JSON.stringify({ image: `images/p${i}.png`, caption: ['a red square.', 'a green field.', 'the blue sea.', 'a yellow wall.'][i] }))
+  const lines = colours.map((_, i) =>
+    JSON.stringify({ image: `images/p${i}.png`, caption: ['a red square.', 'a green field.', 'the blue sea.', 'a yellow wall.'][i] }),
+  )
   fs.writeFileSync(path.join(work, 'data.jsonl'), lines.join('\n') + '\n')
 })
 
@@ -73,7 +91,33 @@ describe('a pack with a ResNet CLIP tower', () => {
 
   it('photocap train --mapping transformer --prefix-length 40 trains a mapper on the tower embed_dim', async () => {
     const c = cli()
-    const code = await main(['train', '--data', 'data.jsonl', '--pack', pack, '--out', 'out', '--mapping', 'transformer', '--prefix-length', '40', '--init', 'scratch', '--steps', '2', '--batch-size', '2', '--lr', '0.001', '--warmup', '1', '--no-shuffle'], c)
+    const code = await main(
+      [
+        'train',
+        '--data',
+        'data.jsonl',
+        '--pack',
+        pack,
+        '--out',
+        'out',
+        '--mapping',
+        'transformer',
+        '--prefix-length',
+        '40',
+        '--init',
+        'scratch',
+        '--steps',
+        '2',
+        '--batch-size',
+        '2',
+        '--lr',
+        '0.001',
+        '--warmup',
+        '1',
+        '--no-shuffle',
+      ],
+      c,
+    )
     expect(c.stderr.join('\n')).not.toMatch(/error/i)
     expect(code).toBe(0)
     expect(c.stdout.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([0, 1])
@@ -95,12 +139,26 @@ describe('the clipcap-transformer-rn50x4 manifest', () => {
     expect(mapping).toMatchObject({ type: 'transformer', prefixLength: 40, clipLength: 40, numLayers: 8, clipDim: 640, prefixDim: 768, normalizePrefix: true })
     // open_clip model_configs/RN50x4.json: the sizes the manifest's mapping must fit
     const rn50x4 = parseOpenClipConfig({
-      model_cfg: { embed_dim: 640, quick_gelu: true, vision_cfg: { image_size: 288, layers: [4, 6, 10, 6], width: 80, patch_size: null }, text_cfg: { context_length: 77, vocab_size: 49408, width: 640, heads: 10, layers: 12 } },
+      model_cfg: {
+        embed_dim: 640,
+        quick_gelu: true,
+        vision_cfg: { image_size: 288, layers: [4, 6, 10, 6], width: 80, patch_size: null },
+        text_cfg: { context_length: 77, vocab_size: 49408, width: 640, heads: 10, layers: 12 },
+      },
     })
     expect(rn50x4.projectionDim).toBe(mapping.clipDim)
     expect(rn50x4.vision).toEqual({ architecture: 'resnet', imageSize: pack.image_size, layers: [4, 6, 10, 6], width: 80, heads: 40 })
     const paths = m.files.map((f) => f.path)
-    expect(paths).toEqual(expect.arrayContaining(['clip/open_clip_config.json', 'clip/open_clip_model.safetensors', 'clip/vocab.json', 'clip/merges.txt', 'gpt2/model.safetensors', 'mapping/transformer_weights.pt']))
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'clip/open_clip_config.json',
+        'clip/open_clip_model.safetensors',
+        'clip/vocab.json',
+        'clip/merges.txt',
+        'gpt2/model.safetensors',
+        'mapping/transformer_weights.pt',
+      ]),
+    )
     expect(paths).not.toContain('clip/config.json')
   })
 })

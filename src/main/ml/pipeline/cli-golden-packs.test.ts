@@ -70,7 +70,9 @@ const env = { PHOTOCAP_DATA_DIR: path.join(work, 'data') }
 const kinds = [...(present ? ['mlp', 'transformer'] : []), ...(rnPresent ? ['transformer-rn'] : [])]
 
 describe.skipIf(kinds.length === 0).each(kinds.length ? kinds : ['none'])('reference pack %s through the CLI', (kind) => {
-  const expected = kinds.includes(kind) ? (JSON.parse(fs.readFileSync(path.join(PACKS, kind, 'expected.json'), 'utf8')) as { cases: ExpectedCase[] }) : { cases: [] }
+  const expected = kinds.includes(kind)
+    ? (JSON.parse(fs.readFileSync(path.join(PACKS, kind, 'expected.json'), 'utf8')) as { cases: ExpectedCase[] })
+    : { cases: [] }
   const imageOf = (c: ExpectedCase): string => path.resolve(PACKS, kind, c.image_from_pack_dir)
 
   it.each(['model.safetensors', 'clipcap.pt'] as const)('caption prints the expected greedy and beam tokens (mapping from %s)', async (keep) => {
@@ -91,40 +93,46 @@ describe.skipIf(kinds.length === 0).each(kinds.length ? kinds : ['none'])('refer
     beam.forEach((r, i) => expect(r.tokens, beamCases[i]!.id).toEqual(withoutStop(beamCases[i]!.beam.beams_sorted_by_score[0]!.tokens)))
   })
 
-  it.skipIf(kind !== 'transformer-rn')('a paper-style frozen-GPT-2 checkpoint (gpt.* equal to gpt2/, attn.bias/masked_bias buffers) gives the same captions; a differing gpt.* is used', async () => {
-    const dir = packVariant(kind, 'model.safetensors')
-    const frozen = path.join(work, `${kind}-frozen-gpt`)
-    fs.cpSync(dir, frozen, { recursive: true })
-    const gptCfg = parseGpt2Config(readJsonFile(path.join(frozen, 'gpt2', 'config.json')))
-    const n = gptCfg.nPositions
-    const tensors = new Map(readSafetensors(path.join(frozen, 'mapping', 'model.safetensors')))
-    const gpt2 = readSafetensors(path.join(frozen, 'gpt2', 'model.safetensors'))
-    for (const [k, t] of gpt2) tensors.set(`gpt.${k}`, t)
-    tensors.set('gpt.lm_head.weight', gpt2.get('transformer.wte.weight')!)
-    const tril = new Uint8Array(n * n).map((_, i) => (i % n <= Math.floor(i / n) ? 1 : 0))
-    for (let i = 0; i < gptCfg.nLayer; i++) {
-      tensors.set(`gpt.transformer.h.${i}.attn.bias`, { dtype: 'uint8', shape: [1, 1, n, n], data: tril })
-      tensors.set(`gpt.transformer.h.${i}.attn.masked_bias`, { dtype: 'float32', shape: [], data: Float32Array.of(-1e4) })
-    }
-    writeSafetensors(path.join(frozen, 'mapping', 'model.safetensors'), tensors)
-    const c = expected.cases.find((x) => x.checks_from_generator.sharp_cubic_preprocessing_same_greedy)!
-    const io = captureIo(env)
-    expect(await main(['caption', '--pack', frozen, '--json', '--provider', 'cpu', imageOf(c)], io), io.stderr.join('\n')).toBe(0)
-    expect((JSON.parse(io.stdout[0]!) as { tokens: number[] }).tokens).toEqual(withoutStop(c.greedy.tokens))
+  it.skipIf(kind !== 'transformer-rn')(
+    'a paper-style frozen-GPT-2 checkpoint (gpt.* equal to gpt2/, attn.bias/masked_bias buffers) gives the same captions; a differing gpt.* is used',
+    async () => {
+      const dir = packVariant(kind, 'model.safetensors')
+      const frozen = path.join(work, `${kind}-frozen-gpt`)
+      fs.cpSync(dir, frozen, { recursive: true })
+      const gptCfg = parseGpt2Config(readJsonFile(path.join(frozen, 'gpt2', 'config.json')))
+      const n = gptCfg.nPositions
+      const tensors = new Map(readSafetensors(path.join(frozen, 'mapping', 'model.safetensors')))
+      const gpt2 = readSafetensors(path.join(frozen, 'gpt2', 'model.safetensors'))
+      for (const [k, t] of gpt2) tensors.set(`gpt.${k}`, t)
+      tensors.set('gpt.lm_head.weight', gpt2.get('transformer.wte.weight')!)
+      const tril = new Uint8Array(n * n).map((_, i) => (i % n <= Math.floor(i / n) ? 1 : 0))
+      for (let i = 0; i < gptCfg.nLayer; i++) {
+        tensors.set(`gpt.transformer.h.${i}.attn.bias`, { dtype: 'uint8', shape: [1, 1, n, n], data: tril })
+        tensors.set(`gpt.transformer.h.${i}.attn.masked_bias`, { dtype: 'float32', shape: [], data: Float32Array.of(-1e4) })
+      }
+      writeSafetensors(path.join(frozen, 'mapping', 'model.safetensors'), tensors)
+      const c = expected.cases.find((x) => x.checks_from_generator.sharp_cubic_preprocessing_same_greedy)!
+      const io = captureIo(env)
+      expect(await main(['caption', '--pack', frozen, '--json', '--provider', 'cpu', imageOf(c)], io), io.stderr.join('\n')).toBe(0)
+      expect((JSON.parse(io.stdout[0]!) as { tokens: number[] }).tokens).toEqual(withoutStop(c.greedy.tokens))
 
-    const { openPack } = await import('../packs/pack.ts')
-    const { loadMappingAndGpt2Weights } = await import('../packs/pack-weights.ts')
-    expect((await loadMappingAndGpt2Weights(openPack(frozen))).gpt2Source).toBe(path.join(frozen, 'gpt2', 'model.safetensors'))
-    const wpe = tensors.get('gpt.transformer.wpe.weight')!
-    tensors.set('gpt.transformer.wpe.weight', { ...wpe, data: (wpe.data as Float32Array).map((x) => x + 0.5) })
-    writeSafetensors(path.join(frozen, 'mapping', 'model.safetensors'), tensors)
-    expect((await loadMappingAndGpt2Weights(openPack(frozen))).gpt2Source).toBe(path.join(frozen, 'mapping', 'model.safetensors'))
-  })
+      const { openPack } = await import('../packs/pack.ts')
+      const { loadMappingAndGpt2Weights } = await import('../packs/pack-weights.ts')
+      expect((await loadMappingAndGpt2Weights(openPack(frozen))).gpt2Source).toBe(path.join(frozen, 'gpt2', 'model.safetensors'))
+      const wpe = tensors.get('gpt.transformer.wpe.weight')!
+      tensors.set('gpt.transformer.wpe.weight', { ...wpe, data: (wpe.data as Float32Array).map((x) => x + 0.5) })
+      writeSafetensors(path.join(frozen, 'mapping', 'model.safetensors'), tensors)
+      expect((await loadMappingAndGpt2Weights(openPack(frozen))).gpt2Source).toBe(path.join(frozen, 'mapping', 'model.safetensors'))
+    },
+  )
 
   it('embed gives the expected image embeddings', async () => {
     const tensors = readSafetensors(path.join(PACKS, kind, 'expected.safetensors'))
     const io = captureIo(env)
-    expect(await main(['embed', '--pack', packVariant(kind, 'model.safetensors'), '--json', '--image', ...expected.cases.map(imageOf)], io), io.stderr.join('\n')).toBe(0)
+    expect(
+      await main(['embed', '--pack', packVariant(kind, 'model.safetensors'), '--json', '--image', ...expected.cases.map(imageOf)], io),
+      io.stderr.join('\n'),
+    ).toBe(0)
     const rows = io.stdout.map((l) => JSON.parse(l) as { input: string; embedding: number[] })
     expect(rows).toHaveLength(expected.cases.length)
     rows.forEach((r, i) => {

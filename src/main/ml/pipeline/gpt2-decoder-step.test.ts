@@ -20,8 +20,18 @@ import { argmaxRow } from '../decoding/log-prob.ts'
 import { range } from '../decoding/greedy.ts'
 import { Gpt2DecoderStep } from './gpt2-decoder-step.ts'
 
-interface GoldenBeam { tokens: number[]; length: number; score: number; stopped: boolean }
-interface GoldenCase { id: string; prefix_length: number; greedy: { tokens: number[] }; beam: { beams: GoldenBeam[]; order_by_score: number[] } }
+interface GoldenBeam {
+  tokens: number[]
+  length: number
+  score: number
+  stopped: boolean
+}
+interface GoldenCase {
+  id: string
+  prefix_length: number
+  greedy: { tokens: number[] }
+  beam: { beams: GoldenBeam[]; order_by_score: number[] }
+}
 
 const captions = JSON.parse(fs.readFileSync(golden('e2e', 'captions.json'), 'utf8')) as { cases: GoldenCase[] }
 const tensors = readSafetensors(golden('e2e', 'tensors.safetensors'))
@@ -74,9 +84,18 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
     res.forEach((r, i) => {
       const c = cases[i]!
       const expected = c.beam.order_by_score.map((j) => c.beam.beams[j]!)
-      expect(r.beams.map((b) => b.tokens), c.id).toEqual(expected.map((b) => b.tokens))
-      expect(r.beams.map((b) => b.length), c.id).toEqual(expected.map((b) => b.length))
-      expect(r.beams.map((b) => b.stopped), c.id).toEqual(expected.map((b) => b.stopped))
+      expect(
+        r.beams.map((b) => b.tokens),
+        c.id,
+      ).toEqual(expected.map((b) => b.tokens))
+      expect(
+        r.beams.map((b) => b.length),
+        c.id,
+      ).toEqual(expected.map((b) => b.length))
+      expect(
+        r.beams.map((b) => b.stopped),
+        c.id,
+      ).toEqual(expected.map((b) => b.stopped))
       r.beams.forEach((b, j) => expect(Math.abs(b.score - expected[j]!.score), `${c.id} beam ${j} score`).toBeLessThan(1e-4))
     })
   })
@@ -95,8 +114,12 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
 
   // [Note: decoding inside the graph]: the same captions when JavaScript scans the full logits.
   const fullLogits: DecoderStep = {
-    get vocabSize() { return step.vocabSize },
-    get embedDim() { return step.embedDim },
+    get vocabSize() {
+      return step.vocabSize
+    },
+    get embedDim() {
+      return step.embedDim
+    },
     run: (input: DecoderRunInput) => step.run({ ...input, head: 'logits' }),
   }
 
@@ -112,7 +135,7 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
     })
   })
 
-  it('the graph summaries are the logits\' arg-max, top-k (ties lower index first) and log-softmax', async () => {
+  it("the graph summaries are the logits' arg-max, top-k (ties lower index first) and log-softmax", async () => {
     const flat = stack(cases.map(prefixOf))
     const input = stepInput({ batch: cases.length, pastLength: 0, prefixEmbeds: flat, prefixLength: K, cacheOrder: range(cases.length), cache: null })
     const logits = (await step.run({ ...input, head: 'logits' })).logits!
@@ -152,7 +175,11 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
       prefix_embeds: new ort.Tensor('float32', prefixOf(c), [1, K, cfg.nEmbd]),
       input_ids: new ort.Tensor('int64', ids, [1, ids.length]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: T }, (_, i) => BigInt(i)),
+        [1, T],
+      ),
     })
     const all = out.logits!.data as Float32Array
     const V = cfg.vocabSize

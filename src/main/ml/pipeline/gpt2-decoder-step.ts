@@ -19,7 +19,10 @@ export class Gpt2DecoderStep implements DecoderStep {
   private readonly presentNames: string[]
   private readonly hasSummaries: boolean
 
-  constructor(private readonly session: ort.InferenceSession, cfg: Gpt2Config) {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    cfg: Gpt2Config,
+  ) {
     this.vocabSize = cfg.vocabSize
     this.embedDim = cfg.nEmbd
     this.heads = cfg.nHead
@@ -41,7 +44,11 @@ export class Gpt2DecoderStep implements DecoderStep {
     const B = input.batch
     const feeds: Record<string, ort.Tensor> = {
       prefix_embeds: new ort.Tensor('float32', input.prefixEmbeds, [B, input.prefixLength, this.embedDim]),
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(input.inputIds, (x) => BigInt(x)), [B, input.tokenLength]),
+      input_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(input.inputIds, (x) => BigInt(x)),
+        [B, input.tokenLength],
+      ),
       attention_mask: new ort.Tensor('int64', input.attentionMask, [B, input.pastLength + input.prefixLength + input.tokenLength]),
       position_ids: new ort.Tensor('int64', input.positionIds, [B, input.prefixLength + input.tokenLength]),
       cache_order: new ort.Tensor('int64', input.cacheOrder, [B]),

@@ -16,7 +16,13 @@ beforeAll(async () => {
   dataDir = sharedTinyDataDir()
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-svc-'))
   images = await writeTestImages(work)
-  svc = await createInProcessMlService({ dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1, batchSizes: { vision: 2, greedy: 2, beam: 2 } })
+  svc = await createInProcessMlService({
+    dataDir,
+    cacheDir: path.join(work, 'cache'),
+    provider: 'cpu',
+    threads: 1,
+    batchSizes: { vision: 2, greedy: 2, beam: 2 },
+  })
 })
 
 afterAll(async () => {

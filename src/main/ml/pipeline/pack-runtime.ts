@@ -54,7 +54,10 @@ export class PackRuntime {
   static async open(packDir: string, options: PackRuntimeOptions): Promise<PackRuntime> {
     const pack = openPack(packDir)
     const hashes = await packHashes(pack, new HashMemo(path.join(options.cacheDir, 'file-hashes.json')))
-    const compiled = await compilePack(pack, hashes, options.cacheDir, { ...(options.log ? { log: options.log } : {}), ...(options.weights ? { weights: options.weights } : {}) })
+    const compiled = await compilePack(pack, hashes, options.cacheDir, {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.weights ? { weights: options.weights } : {}),
+    })
     return new PackRuntime(pack, hashes, compiled, options)
   }
 

@@ -26,7 +26,8 @@ export interface ClipGeometry {
  * double precision like torchvision; crop offsets round((H - size) / 2) half to even.
  */
 export function clipGeometry(width: number, height: number, size = 224): ClipGeometry {
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new Error(`image size must be positive integers, got ${width}x${height}`)
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+    throw new Error(`image size must be positive integers, got ${width}x${height}`)
   if (!(Number.isInteger(size) && size > 0)) throw new Error(`image size parameter must be a positive integer, got ${size}`)
   let resizedWidth: number
   let resizedHeight: number

@@ -16,8 +16,16 @@ interface PreprocessCase {
   geometry: { resized_w: number; resized_h: number; crop_top: number; crop_left: number; resize_skipped: boolean }
   tensors: { rgb_u8: string; alpha_u8: string | null }
 }
-interface ToleranceClass { mean_abs?: number; p99_abs?: number; max_abs: number; alpha_eq_0_min_frac_black?: number }
-const golden = JSON.parse(fs.readFileSync(path.join(goldenDir, 'cases.json'), 'utf8')) as { tolerance_classes: Record<string, ToleranceClass>; cases: PreprocessCase[] }
+interface ToleranceClass {
+  mean_abs?: number
+  p99_abs?: number
+  max_abs: number
+  alpha_eq_0_min_frac_black?: number
+}
+const golden = JSON.parse(fs.readFileSync(path.join(goldenDir, 'cases.json'), 'utf8')) as {
+  tolerance_classes: Record<string, ToleranceClass>
+  cases: PreprocessCase[]
+}
 const expected = readSafetensors(path.join(goldenDir, 'expected.safetensors'))
 
 /** |a - b| in normalised units, per value, over all 3*S*S values (optionally only where mask holds). */
@@ -41,7 +49,13 @@ describe('CLIP preprocessing against the golden images', () => {
     const name = path.basename(c.file)
     it(`${name} (${c.tolerance_class})`, async () => {
       const got = await loadClipRgb(path.join(goldenDir, name))
-      expect(got.geometry).toMatchObject({ resizedWidth: c.geometry.resized_w, resizedHeight: c.geometry.resized_h, cropTop: c.geometry.crop_top, cropLeft: c.geometry.crop_left, resizeSkipped: c.geometry.resize_skipped })
+      expect(got.geometry).toMatchObject({
+        resizedWidth: c.geometry.resized_w,
+        resizedHeight: c.geometry.resized_h,
+        cropTop: c.geometry.crop_top,
+        cropLeft: c.geometry.crop_left,
+        resizeSkipped: c.geometry.resize_skipped,
+      })
       const want = expected.get(c.tensors.rgb_u8)!.data as Uint8Array
       const tol = golden.tolerance_classes[c.tolerance_class]!
       if (c.tolerance_class === 'rgba') {
@@ -96,7 +110,12 @@ const W = 300
 const H = 200
 function pattern(): Uint8Array {
   const px = new Uint8Array(W * H * 3)
-  const colours = [[220, 30, 40], [30, 200, 60], [40, 50, 210], [240, 230, 20]]
+  const colours = [
+    [220, 30, 40],
+    [30, 200, 60],
+    [40, 50, 210],
+    [240, 230, 20],
+  ]
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const q = (y < H / 2 ? 0 : 2) + (x < W / 2 ? 0 : 1)
@@ -148,9 +167,15 @@ describe('decoding every supported format (images generated with sharp)', () => 
   })
 
   it('GIF: the first frame of an animation', async () => {
-    const red = await sharp({ create: { width: W, height: H, channels: 3, background: '#ff0000' } }).png().toBuffer()
-    const blue = await sharp({ create: { width: W, height: H, channels: 3, background: '#0000ff' } }).png().toBuffer()
-    const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer()
+    const red = await sharp({ create: { width: W, height: H, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer()
+    const blue = await sharp({ create: { width: W, height: H, channels: 3, background: '#0000ff' } })
+      .png()
+      .toBuffer()
+    const gif = await sharp([red, blue], { join: { animated: true } })
+      .gif()
+      .toBuffer()
     expect((await sharp(gif).metadata()).pages).toBe(2)
     const got = await clipRgbFromBuffer(gif, 'anim.gif')
     expect(Array.from(got.rgb.subarray(0, 3))).toEqual([255, 0, 0])
@@ -158,9 +183,15 @@ describe('decoding every supported format (images generated with sharp)', () => 
   })
 
   it('WebP: the first frame of an animation', async () => {
-    const red = await sharp({ create: { width: W, height: H, channels: 3, background: '#ff0000' } }).png().toBuffer()
-    const blue = await sharp({ create: { width: W, height: H, channels: 3, background: '#0000ff' } }).png().toBuffer()
-    const webp = await sharp([red, blue], { join: { animated: true } }).webp({ lossless: true }).toBuffer()
+    const red = await sharp({ create: { width: W, height: H, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer()
+    const blue = await sharp({ create: { width: W, height: H, channels: 3, background: '#0000ff' } })
+      .png()
+      .toBuffer()
+    const webp = await sharp([red, blue], { join: { animated: true } })
+      .webp({ lossless: true })
+      .toBuffer()
     expect((await sharp(webp).metadata()).pages).toBe(2)
     const got = await clipRgbFromBuffer(webp, 'anim.webp')
     expect(Array.from(got.rgb.subarray(0, 3))).toEqual([255, 0, 0])
@@ -208,7 +239,12 @@ describe('decoding every supported format (images generated with sharp)', () => 
     const got = await clipRgbFromBuffer(cmyk, 'cmyk.jpg')
     // libvips converts through its CMYK profile, so saturated colours shift; the hue of each quadrant survives.
     expect(meanAbsU8(got.rgb, reference)).toBeLessThan(40)
-    for (const [x, y] of [[20, 60], [200, 60], [20, 200], [200, 200]] as const) {
+    for (const [x, y] of [
+      [20, 60],
+      [200, 60],
+      [20, 200],
+      [200, 200],
+    ] as const) {
       const i = (y * 224 + x) * 3
       const dominant = (px: Uint8Array): number => [0, 1, 2].reduce((best, c) => (px[i + c]! > px[i + best]! ? c : best), 0)
       expect(dominant(got.rgb)).toBe(dominant(reference))
@@ -219,7 +255,9 @@ describe('decoding every supported format (images generated with sharp)', () => 
     // left half opaque green, right half fully transparent magenta
     const px = new Uint8Array(W * H * 4)
     for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) px.set(x < W / 2 ? [0, 200, 0, 255] : [255, 0, 255, 0], (y * W + x) * 4)
-    const png = await sharp(px, { raw: { width: W, height: H, channels: 4 } }).png().toBuffer()
+    const png = await sharp(px, { raw: { width: W, height: H, channels: 4 } })
+      .png()
+      .toBuffer()
     const got = await clipRgbFromBuffer(png, 'alpha.png')
     // geometry: 336x224, crop left 56 -> source x < 150 maps to crop x < 56
     expect(Array.from(got.rgb.subarray(0, 3))).toEqual([0, 200, 0])
@@ -326,7 +364,12 @@ function pngHeaderClaiming(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0)
   ihdr.writeUInt32BE(height, 4)
   ihdr.set([8, 2, 0, 0, 0], 8)
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1000))),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
 }
 
 describe('bad files get a clear error naming the file', () => {

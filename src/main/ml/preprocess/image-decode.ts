@@ -12,7 +12,11 @@ import { cropToRgb, normalizeRgbToChw, stackChw } from './normalize.ts'
 export type ImageLoadFailure = 'unreadable' | 'empty' | 'unsupported' | 'corrupt' | 'too-large'
 
 export class ImageLoadError extends Error {
-  constructor(readonly file: string, readonly reason: ImageLoadFailure, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: ImageLoadFailure,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`)
     this.name = 'ImageLoadError'
   }
@@ -103,7 +107,8 @@ function heifRoute(buf: Uint8Array): 'hevc' | 'generic' | undefined {
 
 function sharpFailure(file: string, error: unknown): ImageLoadError {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim()
-  if (/unsupported image format|not a known file format|not in a known format/i.test(message)) return new ImageLoadError(file, 'unsupported', 'not a supported image (the content is not JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC)')
+  if (/unsupported image format|not a known file format|not in a known format/i.test(message))
+    return new ImageLoadError(file, 'unsupported', 'not a supported image (the content is not JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC)')
   if (/pixel limit/i.test(message)) return new ImageLoadError(file, 'too-large', `image has more pixels than the limit (${message})`)
   return new ImageLoadError(file, 'corrupt', `corrupt or truncated image (${message})`)
 }
@@ -111,7 +116,11 @@ function sharpFailure(file: string, error: unknown): ImageLoadError {
 function checkPixels(file: string, width: number, height: number, maxPixels: number): void {
   if (width * height > maxPixels) {
     const mp = (n: number): string => `${(n / 1e6).toFixed(1)} megapixels`
-    throw new ImageLoadError(file, 'too-large', `image is ${width}x${height} (${mp(width * height)}), more than the limit of ${mp(maxPixels)}; refused to protect memory`)
+    throw new ImageLoadError(
+      file,
+      'too-large',
+      `image is ${width}x${height} (${mp(width * height)}), more than the limit of ${mp(maxPixels)}; refused to protect memory`,
+    )
   }
 }
 
@@ -128,7 +137,8 @@ async function resizeRaw(image: Sharp, g: ClipGeometry, file: string): Promise<R
   if (!g.resizeSkipped) pipeline = pipeline.resize(g.resizedWidth, g.resizedHeight, { kernel: 'cubic', fit: 'fill', fastShrinkOnLoad: false })
   try {
     const { data, info } = await pipeline.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
-    if (info.width !== g.resizedWidth || info.height !== g.resizedHeight) throw new Error(`resize gave ${info.width}x${info.height}, expected ${g.resizedWidth}x${g.resizedHeight}`)
+    if (info.width !== g.resizedWidth || info.height !== g.resizedHeight)
+      throw new Error(`resize gave ${info.width}x${info.height}, expected ${g.resizedWidth}x${g.resizedHeight}`)
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels }
   } catch (error) {
     if (error instanceof ImageLoadError) throw error
@@ -140,7 +150,9 @@ const sharpInputOptions = (maxPixels: number): SharpOptions => ({ limitInputPixe
 
 interface HeicModule {
   (opts: { buffer: Uint8Array }): Promise<{ width: number; height: number; data: Uint8ClampedArray }>
-  all(opts: { buffer: Uint8Array }): Promise<Array<{ width: number; height: number; decode(): Promise<{ width: number; height: number; data: Uint8ClampedArray }> }>>
+  all(opts: {
+    buffer: Uint8Array
+  }): Promise<Array<{ width: number; height: number; decode(): Promise<{ width: number; height: number; data: Uint8ClampedArray }> }>>
 }
 let heic: HeicModule | undefined
 function heicDecoder(): HeicModule {
@@ -163,7 +175,11 @@ async function decodeHeic(buf: Uint8Array, file: string, maxPixels: number): Pro
     const out = await first.decode()
     return { data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length), width: out.width, height: out.height }
   } catch (error) {
-    throw new ImageLoadError(file, 'corrupt', `cannot decode HEIC/HEIF image (${(error as Error).message}; libheif in WebAssembly decodes HEVC, but this file's codec or data failed)`)
+    throw new ImageLoadError(
+      file,
+      'corrupt',
+      `cannot decode HEIC/HEIF image (${(error as Error).message}; libheif in WebAssembly decodes HEVC, but this file's codec or data failed)`,
+    )
   } finally {
     ;(images as unknown as { dispose?: () => void }).dispose?.()
   }
@@ -227,7 +243,8 @@ async function readImageFile(file: string): Promise<Uint8Array> {
     return await fs.readFile(file)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : code === 'EACCES' ? 'permission denied' : (code ?? String(error))
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not an image' : code === 'EACCES' ? 'permission denied' : (code ?? String(error))
     throw new ImageLoadError(file, 'unreadable', `cannot read image (${why})`)
   }
 }
@@ -248,7 +265,10 @@ export type ClipBatchItem = { file: string; ok: true; pixels: ClipPixels } | { f
  * Several files -> one [B,3,S,S] buffer of the images that loaded (in order),
  * plus a per-file result so one bad photo does not sink the batch.
  */
-export async function loadClipBatch(files: readonly string[], options: ClipImageOptions = {}): Promise<{ pixelValues: Float32Array; shape: [number, 3, number, number]; items: ClipBatchItem[] }> {
+export async function loadClipBatch(
+  files: readonly string[],
+  options: ClipImageOptions = {},
+): Promise<{ pixelValues: Float32Array; shape: [number, 3, number, number]; items: ClipBatchItem[] }> {
   const size = options.size ?? 224
   const items: ClipBatchItem[] = []
   for (const file of files) {

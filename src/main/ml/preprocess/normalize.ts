@@ -11,7 +11,8 @@ export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const
  */
 export function cropToRgb(pixels: Uint8Array, width: number, height: number, channels: number, size: number, top: number, left: number): Uint8Array {
   if (pixels.length !== width * height * channels) throw new Error(`cropToRgb: ${pixels.length} bytes do not make a ${width}x${height}x${channels} image`)
-  if (top < 0 || left < 0 || top + size > height || left + size > width) throw new Error(`cropToRgb: a ${size}x${size} crop at (${top}, ${left}) does not fit a ${width}x${height} image`)
+  if (top < 0 || left < 0 || top + size > height || left + size > width)
+    throw new Error(`cropToRgb: a ${size}x${size} crop at (${top}, ${left}) does not fit a ${width}x${height} image`)
   const out = new Uint8Array(size * size * 3)
   const grey = channels <= 2
   for (let y = 0; y < size; y++) {

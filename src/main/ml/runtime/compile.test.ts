@@ -18,7 +18,11 @@ interface GreedyCase {
   greedy: { tokens: number[] }
 }
 
-const captions = JSON.parse(fs.readFileSync(golden('e2e', 'captions.json'), 'utf8')) as { stop_token: { id: number }; entry_length: number; cases: GreedyCase[] }
+const captions = JSON.parse(fs.readFileSync(golden('e2e', 'captions.json'), 'utf8')) as {
+  stop_token: { id: number }
+  entry_length: number
+  cases: GreedyCase[]
+}
 const e2e = readGolden('e2e', 'tensors.safetensors')
 const pixels = readGolden('e2e', 'pixels_rgb_u8.safetensors')
 
@@ -82,7 +86,10 @@ async function greedy(prefix: Float32Array, K: number): Promise<number[]> {
     feeds.prefix_embeds = f32Tensor(prefixIn, [1, prefixIn.length / nEmbd, nEmbd])
     feeds.input_ids = i64Tensor(ids, [1, ids.length])
     feeds.attention_mask = i64Tensor(new Array(past + T).fill(1), [1, past + T])
-    feeds.position_ids = i64Tensor(Array.from({ length: T }, (_, j) => past + j), [1, T])
+    feeds.position_ids = i64Tensor(
+      Array.from({ length: T }, (_, j) => past + j),
+      [1, T],
+    )
     feeds.cache_order = i64Tensor([0], [1])
     feeds.top_k = i64Tensor([1], [1])
     const out = await decoder.run(feeds)
@@ -124,7 +131,12 @@ describe('compiled models end to end (golden pixels -> tokens)', () => {
     const decoderPath = path.join(dirs.out!, GPT2_DECODER_FILE)
     expect(fs.statSync(decoderPath).size).toBeLessThan(200_000)
     expect(fs.statSync(`${decoderPath}.data`).size).toBeGreaterThan(50257 * 32 * 4)
-    expect(fs.readdirSync(dirs.out!).filter((f) => f.endsWith('.data')).sort()).toEqual([`${CLIP_TEXT_FILE}.data`, `${CLIP_VISION_FILE}.data`, `${GPT2_DECODER_FILE}.data`])
+    expect(
+      fs
+        .readdirSync(dirs.out!)
+        .filter((f) => f.endsWith('.data'))
+        .sort(),
+    ).toEqual([`${CLIP_TEXT_FILE}.data`, `${CLIP_VISION_FILE}.data`, `${GPT2_DECODER_FILE}.data`])
   })
 
   it('a GPT-2 file missing a tensor fails with the file and tensor named', () => {

@@ -17,7 +17,14 @@ import { buildClipTextGraph, buildClipVisionGraph } from '../models/clip.ts'
 import { parseClipConfig, parseGpt2Config, parseMappingConfig, readJsonFile, type ClipConfig, type Gpt2Config, type MappingConfig } from '../models/config.ts'
 import { buildGpt2DecoderGraph } from '../models/gpt2.ts'
 import { buildMappingGraph } from '../models/mapping.ts'
-import { normalizeClipWeights, normalizeGpt2Weights, normalizeMappingWeights, splitClipcapCheckpoint, WeightsError, type WeightMap } from '../models/weight-names.ts'
+import {
+  normalizeClipWeights,
+  normalizeGpt2Weights,
+  normalizeMappingWeights,
+  splitClipcapCheckpoint,
+  WeightsError,
+  type WeightMap,
+} from '../models/weight-names.ts'
 
 export const CLIP_VISION_FILE = 'clip-vision.onnx'
 export const CLIP_TEXT_FILE = 'clip-text.onnx'
@@ -145,7 +152,10 @@ export function checkpointGpt2Weights(checkpoint: WeightMap): WeightMap | null {
 
 /** Check that the three models fit together (dimensions), naming the mismatch. */
 export function checkModelsFit(clip: ClipConfig, mapping: MappingConfig, gpt2: Gpt2Config, where = 'pack'): void {
-  if (mapping.clipDim !== clip.projectionDim) throw new WeightsError(`${where}: mapping expects CLIP embeddings of size ${mapping.clipDim}, but CLIP projects to ${clip.projectionDim}`)
-  if (mapping.prefixDim !== gpt2.nEmbd) throw new WeightsError(`${where}: mapping produces vectors of size ${mapping.prefixDim}, but GPT-2 n_embd is ${gpt2.nEmbd}`)
-  if (mapping.prefixLength >= gpt2.nPositions) throw new WeightsError(`${where}: prefix length ${mapping.prefixLength} leaves no room in GPT-2's ${gpt2.nPositions} positions`)
+  if (mapping.clipDim !== clip.projectionDim)
+    throw new WeightsError(`${where}: mapping expects CLIP embeddings of size ${mapping.clipDim}, but CLIP projects to ${clip.projectionDim}`)
+  if (mapping.prefixDim !== gpt2.nEmbd)
+    throw new WeightsError(`${where}: mapping produces vectors of size ${mapping.prefixDim}, but GPT-2 n_embd is ${gpt2.nEmbd}`)
+  if (mapping.prefixLength >= gpt2.nPositions)
+    throw new WeightsError(`${where}: prefix length ${mapping.prefixLength} leaves no room in GPT-2's ${gpt2.nPositions} positions`)
 }

@@ -11,7 +11,14 @@
 import type { ProviderRequest, ProviderName } from '../../../shared/ml-options.ts'
 
 // The names are the one list in shared/ml-options.ts (the API, settings and the CLI read it too).
-export { isProviderRequest, PROVIDER_NAMES, PROVIDER_REQUESTS, PROVIDER_REQUESTS_TEXT, type ProviderName, type ProviderRequest } from '../../../shared/ml-options.ts'
+export {
+  isProviderRequest,
+  PROVIDER_NAMES,
+  PROVIDER_REQUESTS,
+  PROVIDER_REQUESTS_TEXT,
+  type ProviderName,
+  type ProviderRequest,
+} from '../../../shared/ml-options.ts'
 
 /** What a person can choose on `platform`: 'auto', the CPU, the platform's accelerator and WebGPU. */
 export function platformProviderChoices(platform: NodeJS.Platform): ProviderRequest[] {

@@ -72,7 +72,12 @@ function epConfig(name: ProviderName): ort.InferenceSession.ExecutionProviderCon
 
 function firstLine(error: unknown): string {
   const msg = error instanceof Error ? error.message : String(error)
-  return msg.split('\n').find((l) => l.trim())?.trim() ?? msg
+  return (
+    msg
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? msg
+  )
 }
 
 /**

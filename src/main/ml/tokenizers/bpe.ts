@@ -31,7 +31,7 @@ export function bpeMerge(symbols: string[], ranks: MergeRanks): string[] {
     }
     if (bestRank === Infinity) break
     const merged: string[] = []
-    for (let i = 0; i < word.length; ) {
+    for (let i = 0; i < word.length;) {
       if (word[i] === first && i < word.length - 1 && word[i + 1] === second) {
         merged.push(first + second)
         i += 2
@@ -55,7 +55,8 @@ export function parseMerges(text: string, source: string, limit?: number): [stri
     if (line === '') continue
     if (limit !== undefined && out.length >= limit) break
     const parts = line.split(' ')
-    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new Error(`${source}: line ${i + 1} is not a merge ("a b"): ${JSON.stringify(line.slice(0, 40))}`)
+    if (parts.length !== 2 || parts[0] === '' || parts[1] === '')
+      throw new Error(`${source}: line ${i + 1} is not a merge ("a b"): ${JSON.stringify(line.slice(0, 40))}`)
     out.push([parts[0]!, parts[1]!])
   }
   return out

@@ -36,7 +36,8 @@ export function byteSymbolsToBytes(symbols: string): Uint8Array {
   let n = 0
   for (const ch of symbols) {
     const b = tables.charToByte.get(ch)
-    if (b === undefined) throw new Error(`byte-level decode: symbol ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase()}) is not a byte symbol`)
+    if (b === undefined)
+      throw new Error(`byte-level decode: symbol ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase()}) is not a byte symbol`)
     out[n++] = b
   }
   return out.subarray(0, n)

@@ -87,7 +87,7 @@ describe('CLIP text cleaning (no vocabulary needed)', () => {
   })
 
   it('unescapes HTML like Python (named, legacy without ;, numeric, invalid numbers)', () => {
-    expect(htmlUnescape('&amp; &lt;&gt; &quot;&#39;&#x27; &eacute; &hellip; &amp;amp;')).toBe('& <> "\'\' é … &amp;')
+    expect(htmlUnescape('&amp; &lt;&gt; &quot;&#39;&#x27; &eacute; &hellip; &amp;amp;')).toBe("& <> \"'' é … &amp;")
     expect(htmlUnescape('&ampx &notit; &hellip &bogus;')).toBe('&x ¬it; &hellip &bogus;')
     expect(htmlUnescape('&#0; &#x80; &#1; &#xD800; &#1114112; &#65 &#x1F600;')).toBe('\ufffd €  \ufffd \ufffd A 😀')
     // twice, as CLIP does

@@ -42,7 +42,10 @@ export class ClipTokenizer {
   private readonly ranks: MergeRanks
   private readonly cache = new BpeCache()
 
-  constructor(vocab: ClipVocab, readonly source = 'CLIP vocabulary') {
+  constructor(
+    vocab: ClipVocab,
+    readonly source = 'CLIP vocabulary',
+  ) {
     this.encoder = new Map(Object.entries(vocab.encoder))
     for (const [sym, id] of this.encoder) {
       if (!Number.isInteger(id) || id < 0) throw new Error(`${source}: token ${JSON.stringify(sym)} has invalid id ${id}`)
@@ -101,7 +104,8 @@ export class ClipTokenizer {
     const contextLength = options.contextLength ?? CLIP_CONTEXT_LENGTH
     let ids = [this.sot, ...this.encode(text, options), this.eot]
     if (ids.length > contextLength) {
-      if (!options.truncate) throw new Error(`text is too long for context length ${contextLength} (${ids.length} tokens): ${JSON.stringify(text.slice(0, 60))}`)
+      if (!options.truncate)
+        throw new Error(`text is too long for context length ${contextLength} (${ids.length} tokens): ${JSON.stringify(text.slice(0, 60))}`)
       ids = ids.slice(0, contextLength)
       ids[contextLength - 1] = this.eot
     }
@@ -114,7 +118,10 @@ export class ClipTokenizer {
    * A batch as the text tower wants it: int64 [B, T], zero padded. With `trim`,
    * T is cut after the last EOT of the batch (the ONNX text graph accepts T <= 77).
    */
-  tokenizeBatch(texts: readonly string[], options: ClipTokenizeOptions & { trim?: boolean } = {}): { data: BigInt64Array; shape: [number, number]; eotIndices: number[] } {
+  tokenizeBatch(
+    texts: readonly string[],
+    options: ClipTokenizeOptions & { trim?: boolean } = {},
+  ): { data: BigInt64Array; shape: [number, number]; eotIndices: number[] } {
     const rows = texts.map((t) => this.tokenize(t, options))
     const full = options.contextLength ?? CLIP_CONTEXT_LENGTH
     const width = options.trim ? Math.max(1, ...rows.map((r) => r.eotIndex + 1)) : full

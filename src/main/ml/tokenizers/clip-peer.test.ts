@@ -16,7 +16,10 @@ const SHARED = path.resolve(import.meta.dirname, '../../../../../shared/referenc
 const CASES = path.join(SHARED, 'golden', 'tokenizers', 'clip_peer', 'cases.json')
 const VOCAB_DIR = path.join(SHARED, 'packs', 'mlp', 'clip')
 const present = fs.existsSync(CASES) && fs.existsSync(path.join(VOCAB_DIR, 'vocab.json'))
-if (!present) console.warn(`skipping the CLIP tokenizer peer cases: ${CASES} or the CLIP vocabulary in ${VOCAB_DIR} is absent (third-party text, not part of the repository)`)
+if (!present)
+  console.warn(
+    `skipping the CLIP tokenizer peer cases: ${CASES} or the CLIP vocabulary in ${VOCAB_DIR} is absent (third-party text, not part of the repository)`,
+  )
 
 interface PeerCase {
   src: string

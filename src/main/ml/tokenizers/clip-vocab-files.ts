@@ -25,12 +25,12 @@ export function readClipVocab(vocabFile: string, mergesFile: string): ClipVocab 
   } catch (error) {
     throw new Error(`${vocabFile}: CLIP vocabulary is not valid JSON (${(error as Error).message})`)
   }
-  if (typeof encoder !== 'object' || encoder === null || Array.isArray(encoder)) throw new Error(`${vocabFile}: CLIP vocabulary must be a JSON object of token -> id`)
+  if (typeof encoder !== 'object' || encoder === null || Array.isArray(encoder))
+    throw new Error(`${vocabFile}: CLIP vocabulary must be a JSON object of token -> id`)
   return { encoder: encoder as Record<string, number>, merges: parseMerges(mergesText, mergesFile) }
 }
 
 const cache = new Map<string, ClipTokenizer>()
-
 
 /** The tokenizer of a pack's clip/ folder, loaded once per folder. */
 export function loadClipTokenizer(clipDir: string): ClipTokenizer {

@@ -68,7 +68,7 @@ export function generateClipVocab(corpus: readonly string[], numMerges: number):
     merges.push([a, b])
     words = words.map((w) => {
       const out: string[] = []
-      for (let i = 0; i < w.syms.length; ) {
+      for (let i = 0; i < w.syms.length;) {
         if (i < w.syms.length - 1 && w.syms[i] === a && w.syms[i + 1] === b) {
           out.push(a + b)
           i += 2

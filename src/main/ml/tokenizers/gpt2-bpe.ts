@@ -27,7 +27,10 @@ export class Gpt2Tokenizer {
   private readonly ranks: MergeRanks
   private readonly cache = new BpeCache()
 
-  constructor(vocab: Gpt2Vocab, readonly source = 'GPT-2 vocabulary') {
+  constructor(
+    vocab: Gpt2Vocab,
+    readonly source = 'GPT-2 vocabulary',
+  ) {
     this.encoder = new Map(Object.entries(vocab.encoder))
     this.decoder = []
     for (const [sym, id] of this.encoder) {

@@ -26,7 +26,8 @@ export function readGpt2Vocab(vocabFile: string, mergesFile: string): Gpt2Vocab 
     if (error instanceof SyntaxError) throw new Error(`${vocabFile}: GPT-2 vocabulary is not valid JSON (${error.message})`)
     throw error
   }
-  if (typeof encoder !== 'object' || encoder === null || Array.isArray(encoder)) throw new Error(`${vocabFile}: GPT-2 vocabulary must be a JSON object of token -> id`)
+  if (typeof encoder !== 'object' || encoder === null || Array.isArray(encoder))
+    throw new Error(`${vocabFile}: GPT-2 vocabulary must be a JSON object of token -> id`)
   const merges = parseMerges(readText(mergesFile, 'GPT-2 merges'), mergesFile)
   return { encoder: encoder as Record<string, number>, merges }
 }

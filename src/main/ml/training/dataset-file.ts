@@ -24,7 +24,8 @@ export function parseDatasetJsonl(text: string, file: string): DatasetLine[] {
     if (typeof o.caption !== 'string' || !o.caption.length) throw new Error(`${file}:${line}: "caption" must be a non-empty string`)
     if (Array.isArray(o.embedding)) {
       const emb = o.embedding
-      if (!emb.length || !emb.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error(`${file}:${line}: "embedding" must be a non-empty array of finite numbers`)
+      if (!emb.length || !emb.every((x) => typeof x === 'number' && Number.isFinite(x)))
+        throw new Error(`${file}:${line}: "embedding" must be a non-empty array of finite numbers`)
       if (dim !== null && emb.length !== dim) throw new Error(`${file}:${line}: embedding has ${emb.length} values, earlier lines have ${dim}`)
       dim = emb.length
       out.push({ line, caption: o.caption, embedding: Float32Array.from(emb as number[]) })

@@ -20,7 +20,9 @@ async function openService(packDir: string): Promise<EmbedService> {
 export async function embedImageFiles(packDir: string, files: string[], datasetFile: string): Promise<Map<number, Float32Array>> {
   const hash = crypto.createHash('sha256')
   // Whichever CLIP weights the pack has (HF model.safetensors, or a ResNet CLIP's open_clip files).
-  const clipWeights = ['model.safetensors', 'open_clip_model.safetensors', 'open_clip_pytorch_model.bin'].map((f) => path.join(packDir, 'clip', f)).filter((f) => fs.existsSync(f))
+  const clipWeights = ['model.safetensors', 'open_clip_model.safetensors', 'open_clip_pytorch_model.bin']
+    .map((f) => path.join(packDir, 'clip', f))
+    .filter((f) => fs.existsSync(f))
   hash.update(clipWeights.length ? clipWeights.map((f) => `${fs.statSync(f).size}:${fs.statSync(f).mtimeMs}`).join('|') : packDir)
   for (const f of files) {
     const st = fs.statSync(f, { throwIfNoEntry: false })

@@ -58,7 +58,12 @@ function splitArgs(command: string): string[] {
 }
 
 async function runCase(setDir: string, caseDir: string): Promise<void> {
-  const meta = JSON.parse(fs.readFileSync(path.join(caseDir, 'expected.json'), 'utf8')) as { command: string; lrs: number[]; losses: number[]; tune_gpt2: boolean }
+  const meta = JSON.parse(fs.readFileSync(path.join(caseDir, 'expected.json'), 'utf8')) as {
+    command: string
+    lrs: number[]
+    losses: number[]
+    tune_gpt2: boolean
+  }
   const expected = readSafetensors(path.join(caseDir, 'expected.safetensors'))
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'traj-out-'))
   const args = splitArgs(meta.command).map((a) => (a.startsWith('OUT/') ? path.join(out, a.slice(4)) : a))
@@ -79,7 +84,8 @@ async function runCase(setDir: string, caseDir: string): Promise<void> {
   const mapping = readSafetensors(path.join(outDir, 'mapping/model.safetensors'))
   const cfg = JSON.parse(fs.readFileSync(path.join(outDir, 'mapping/config.json'), 'utf8')) as Record<string, unknown>
   const packCfg = JSON.parse(fs.readFileSync(path.join(setDir, args[args.indexOf('--pack') + 1]!, 'mapping/config.json'), 'utf8')) as Record<string, unknown>
-  for (const k of ['type', 'prefix_length', 'clip_length', 'num_layers', 'clip_dim', 'prefix_dim', 'normalize_prefix']) expect(cfg[k], `config ${k}`).toEqual(packCfg[k])
+  for (const k of ['type', 'prefix_length', 'clip_length', 'num_layers', 'clip_dim', 'prefix_dim', 'normalize_prefix'])
+    expect(cfg[k], `config ${k}`).toEqual(packCfg[k])
   const gpt2 = meta.tune_gpt2 ? readSafetensors(path.join(outDir, 'gpt2/model.safetensors')) : null
   if (!meta.tune_gpt2) expect(fs.existsSync(path.join(outDir, 'gpt2'))).toBe(false)
   const lr = Math.max(...nums(expected.get('lrs'), 'lrs'))
@@ -113,8 +119,20 @@ async function runCase(setDir: string, caseDir: string): Promise<void> {
     const E = final.length / V
     const rows = nums(expected.get('wte_rows'), 'wte_rows')
     const delta = final.map((x, i) => x - initial[i]!)
-    check(rows.flatMap((r) => final.slice(r * E, (r + 1) * E)), nums(expected.get(`final_rows.${wteName}`), 'final_rows'), 5e-5, 1e-4, 'final_rows')
-    check(rows.flatMap((r) => delta.slice(r * E, (r + 1) * E)), nums(expected.get(`delta_rows.${wteName}`), 'delta_rows'), 5e-5, 1e-4, 'delta_rows')
+    check(
+      rows.flatMap((r) => final.slice(r * E, (r + 1) * E)),
+      nums(expected.get(`final_rows.${wteName}`), 'final_rows'),
+      5e-5,
+      1e-4,
+      'final_rows',
+    )
+    check(
+      rows.flatMap((r) => delta.slice(r * E, (r + 1) * E)),
+      nums(expected.get(`delta_rows.${wteName}`), 'delta_rows'),
+      5e-5,
+      1e-4,
+      'delta_rows',
+    )
     const rowsum = Array.from({ length: V }, (_, r) => delta.slice(r * E, (r + 1) * E).reduce((a, b) => a + b, 0))
     const rowl2 = Array.from({ length: V }, (_, r) => Math.sqrt(delta.slice(r * E, (r + 1) * E).reduce((a, b) => a + b * b, 0)))
     const colsum = Array.from({ length: E }, (_, c) => {

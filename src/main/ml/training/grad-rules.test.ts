@@ -11,7 +11,10 @@ interface Case {
 }
 
 const r = (name: string, shape: number[], seed: number, scale = 1, offset = 0): GradCheckInput => ({ name, tensor: randomTensor(shape, seed, scale, offset) })
-const i64 = (name: string, shape: number[], values: number[]): GradCheckInput => ({ name, tensor: { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) } })
+const i64 = (name: string, shape: number[], values: number[]): GradCheckInput => ({
+  name,
+  tensor: { dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) },
+})
 const boolT = (shape: number[], values: boolean[]): HostTensor => ({ dtype: 'bool', shape, data: Uint8Array.from(values.map(Number)) })
 
 const CASES: Case[] = [
@@ -33,7 +36,11 @@ const CASES: Case[] = [
   { name: 'Reciprocal', inputs: [r('a', [5], 18, 0.5, 2)], build: (b, [x]) => b.reciprocal(x!) },
   { name: 'Tanh', inputs: [r('a', [5], 19, 2)], build: (b, [x]) => b.tanh(x!) },
   { name: 'Sigmoid', inputs: [r('a', [5], 20, 2)], build: (b, [x]) => b.sigmoid(x!) },
-  { name: 'Relu (away from the kink)', inputs: [{ name: 'a', tensor: { dtype: 'float32', shape: [6], data: Float32Array.from([-1, 0.5, -0.3, 2, 0.2, -2]) } }], build: (b, [x]) => b.relu(x!) },
+  {
+    name: 'Relu (away from the kink)',
+    inputs: [{ name: 'a', tensor: { dtype: 'float32', shape: [6], data: Float32Array.from([-1, 0.5, -0.3, 2, 0.2, -2]) } }],
+    build: (b, [x]) => b.relu(x!),
+  },
   { name: 'Abs', inputs: [{ name: 'a', tensor: { dtype: 'float32', shape: [4], data: Float32Array.from([-1, 0.5, -0.3, 2]) } }], build: (b, [x]) => b.abs(x!) },
   { name: 'Erf', inputs: [r('a', [5], 21, 2)], build: (b, [x]) => b.erf(x!) },
   { name: 'Identity + Cast float32', inputs: [r('a', [3], 22)], build: (b, [x]) => b.cast(b.identity(x!), 'float32') },

@@ -30,7 +30,12 @@ export function sumTo(b: GraphBuilder, g: Value, target: Dim[]): Value {
   if (sameDims(g.shape, target)) return g
   let r = g
   const lead = g.shape.length - target.length
-  if (lead > 0) r = b.reduceSum(r, Array.from({ length: lead }, (_, i) => i), false)
+  if (lead > 0)
+    r = b.reduceSum(
+      r,
+      Array.from({ length: lead }, (_, i) => i),
+      false,
+    )
   const axes: number[] = []
   target.forEach((d, i) => {
     if (d === 1 && r.shape[i] !== 1) axes.push(i)
@@ -131,11 +136,7 @@ export const GRAD_RULES: Partial<Record<OpType, GradRule>> = {
     const { b } = ctx
     const [cond, x, y] = node.inputs.map((n) => ctx.value(n))
     const zero = b.f32(0)
-    return [
-      null,
-      needs[1] ? sumTo(b, b.where(cond!, g!, zero), x!.shape) : null,
-      needs[2] ? sumTo(b, b.where(cond!, zero, g!), y!.shape) : null,
-    ]
+    return [null, needs[1] ? sumTo(b, b.where(cond!, g!, zero), x!.shape) : null, needs[2] ? sumTo(b, b.where(cond!, zero, g!), y!.shape) : null]
   },
 
   Neg: (ctx, _n, [g]) => [ctx.b.neg(g!)],
@@ -196,7 +197,12 @@ export const GRAD_RULES: Partial<Record<OpType, GradRule>> = {
         // [Note: no transposed weights] g·wᵀ as one Gemm with transB over the rows: a Transpose of a
         // (frozen) weight would be a runtime copy of it, alive from the forward pass to the backward one.
         const rows = b.gemm(b.reshape(g!, [-1, n]), w, null, { transB: true })
-        ga = a.shape.length === 2 ? rows : a.shape.every((d) => typeof d === 'number') ? b.reshape(rows, a.shape as number[]) : b.reshapeDynamic(rows, b.shapeOf(a), a.shape)
+        ga =
+          a.shape.length === 2
+            ? rows
+            : a.shape.every((d) => typeof d === 'number')
+              ? b.reshape(rows, a.shape as number[])
+              : b.reshapeDynamic(rows, b.shapeOf(a), a.shape)
       } else ga = sumTo(b, b.matmul(g!, b.transpose(w, lastTwoSwapped(w.shape.length))), a.shape)
     }
     if (needs[1]) {
@@ -279,9 +285,12 @@ export const GRAD_RULES: Partial<Record<OpType, GradRule>> = {
     const x = ctx.value(node.inputs[0]!)
     const rank = x.shape.length
     const axesAttr = node.attrs.axes
-    const axes = (Array.isArray(axesAttr) && axesAttr.length ? axesAttr : Array.from({ length: rank }, (_, i) => i)).map((a) => normAxis(a, rank)).sort((p, q) => p - q)
+    const axes = (Array.isArray(axesAttr) && axesAttr.length ? axesAttr : Array.from({ length: rank }, (_, i) => i))
+      .map((a) => normAxis(a, rank))
+      .sort((p, q) => p - q)
     const dims = axes.map((a) => x.shape[a])
-    if (!dims.every((d) => typeof d === 'number')) throw new Error(`autodiff: ReduceMean ${node.name} over symbolic dims [${dims}] (build the training graph with static shapes)`)
+    if (!dims.every((d) => typeof d === 'number'))
+      throw new Error(`autodiff: ReduceMean ${node.name} over symbolic dims [${dims}] (build the training graph with static shapes)`)
     const count = (dims as number[]).reduce((p, q) => p * q, 1)
     const keep = attrNum(node, 'keepdims', 1) === 1
     const gk = keep ? g! : b.unsqueeze(g!, axes)
@@ -294,7 +303,9 @@ export const GRAD_RULES: Partial<Record<OpType, GradRule>> = {
     const y = ctx.value(node.outputs[0]!)
     const rank = x.shape.length
     const axesAttr = node.attrs.axes
-    const axes = (Array.isArray(axesAttr) && axesAttr.length ? axesAttr : Array.from({ length: rank }, (_, i) => i)).map((a) => normAxis(a, rank)).sort((p, q) => p - q)
+    const axes = (Array.isArray(axesAttr) && axesAttr.length ? axesAttr : Array.from({ length: rank }, (_, i) => i))
+      .map((a) => normAxis(a, rank))
+      .sort((p, q) => p - q)
     const keep = attrNum(node, 'keepdims', 1) === 1
     const gk = keep ? g! : b.unsqueeze(g!, axes)
     const yk = keep ? y : b.unsqueeze(y, axes)

@@ -68,10 +68,18 @@ export async function checkGradients(
   if (out.shape.length > 0) {
     if (!out.shape.every((d) => typeof d === 'number')) throw new Error(`gradcheck: output ${out.name} must have a static shape, got [${out.shape}]`)
     const w = randomTensor(out.shape as number[], (opts.seed ?? 7) + 1000, 1, 0)
-    loss = b.reduceSum(b.mul(out, b.constant(w, 'probe')), out.shape.map((_, i) => i), false)
+    loss = b.reduceSum(
+      b.mul(out, b.constant(w, 'probe')),
+      out.shape.map((_, i) => i),
+      false,
+    )
   }
   const diffIdx = inputs.map((i, k) => ((i.differentiable ?? i.tensor.dtype === 'float32') ? k : -1)).filter((k) => k >= 0)
-  const grads = addGradients(b, loss, diffIdx.map((k) => handles[k]!))
+  const grads = addGradients(
+    b,
+    loss,
+    diffIdx.map((k) => handles[k]!),
+  )
   b.output(loss, 'loss')
   diffIdx.forEach((k) => b.output(grads.get(handles[k]!.name)!, `grad_${k}`))
   const graph = b.build()

@@ -39,12 +39,37 @@ describe('learning proof: coloured shapes', () => {
     const examples = await writeShapesDataset(path.join(dir, 'images'), 480, 1, { radius: [0.42, 0.45], jitter: 0.015 })
     const heldOut = examples.slice(0, 60)
     const train = examples.slice(60)
-    fs.writeFileSync(path.join(dir, 'train.jsonl'), train.map((e) => JSON.stringify({ image: path.relative(dir, e.file), caption: e.caption })).join('\n') + '\n')
+    fs.writeFileSync(
+      path.join(dir, 'train.jsonl'),
+      train.map((e) => JSON.stringify({ image: path.relative(dir, e.file), caption: e.caption })).join('\n') + '\n',
+    )
 
     const lines: string[] = []
     const errors: string[] = []
     const io = { out: (t: string) => lines.push(t), err: (t: string) => errors.push(t), progress: () => {}, interactive: false, cwd: dir, env: {} }
-    const args = ['train', '--data', 'train.jsonl', '--pack', 'tiny', '--out', 'out', '--init', 'scratch', '--mapping', 'mlp', '--epochs', '80', '--batch-size', '20', '--lr', '0.05', '--warmup', '40', '--seed', '1']
+    const args = [
+      'train',
+      '--data',
+      'train.jsonl',
+      '--pack',
+      'tiny',
+      '--out',
+      'out',
+      '--init',
+      'scratch',
+      '--mapping',
+      'mlp',
+      '--epochs',
+      '80',
+      '--batch-size',
+      '20',
+      '--lr',
+      '0.05',
+      '--warmup',
+      '40',
+      '--seed',
+      '1',
+    ]
     expect(await main(args, io), errors.join('\n')).toBe(0)
     const logs = lines.map((l) => JSON.parse(l) as { step: number; loss: number })
     expect(logs).toHaveLength(80 * 21)
@@ -54,7 +79,11 @@ describe('learning proof: coloured shapes', () => {
     // The images were embedded once and cached next to the dataset.
     expect(fs.readdirSync(dir).some((f) => f.startsWith('train.jsonl.embeddings.'))).toBe(true)
 
-    const held = await embedImageFiles(pack, heldOut.map((e) => e.file), path.join(dir, 'heldout.jsonl'))
+    const held = await embedImageFiles(
+      pack,
+      heldOut.map((e) => e.file),
+      path.join(dir, 'heldout.jsonl'),
+    )
     const embeddings = heldOut.map((_, i) => held.get(i)!)
     const captions = heldOut.map((e) => e.caption)
 

@@ -4,14 +4,35 @@ import { describe, expect, it } from 'vitest'
 import type { MappingConfig } from '../models/config.ts'
 import { PAPER_DEFAULTS, PLAN_DEFAULTS, planTraining, stepsFor } from './plan.ts'
 
-const mlp: MappingConfig = { type: 'mlp', prefixLength: 10, clipLength: 0, numLayers: 0, clipDim: 512, prefixDim: 768, normalizePrefix: false, mlpHiddenDim: 3840, numHeads: 8, mlpRatio: 2 }
+const mlp: MappingConfig = {
+  type: 'mlp',
+  prefixLength: 10,
+  clipLength: 0,
+  numLayers: 0,
+  clipDim: 512,
+  prefixDim: 768,
+  normalizePrefix: false,
+  mlpHiddenDim: 3840,
+  numHeads: 8,
+  mlpRatio: 2,
+}
 const pack = { mapping: mlp, gpt2: { nEmbd: 768 }, mappingWeights: new Map() }
 
 describe('planTraining', () => {
   it('personal data: fine-tune the pack, batch 8, 12 passes (at least 60 steps), lr 3e-3, 10% warm-up, GPT-2 frozen', () => {
     const p = planTraining(pack, { captions: 36 })
     expect(p.init).toBe('pack')
-    expect(p.run).toEqual({ mapping: mlp, tuneGpt2: false, batchSize: 8, steps: 60, lr: PLAN_DEFAULTS.lrPack, warmup: 6, weightDecay: 0, seed: 0, shuffle: true })
+    expect(p.run).toEqual({
+      mapping: mlp,
+      tuneGpt2: false,
+      batchSize: 8,
+      steps: 60,
+      lr: PLAN_DEFAULTS.lrPack,
+      warmup: 6,
+      weightDecay: 0,
+      seed: 0,
+      shuffle: true,
+    })
     expect(p.stepsPerEpoch).toBe(4)
     expect(p.why.join('\n')).toMatch(/GPT-2 frozen/)
     expect(planTraining(pack, { captions: 400 }).run.steps).toBe(600) // 50 batches × 12
@@ -32,7 +53,18 @@ describe('planTraining', () => {
     const p = planTraining(pack, { captions: 36, mapping: 'transformer', prefixLength: 20 })
     expect(p.init).toBe('scratch')
     expect(p.run.lr).toBe(PLAN_DEFAULTS.lrScratch)
-    expect(p.run.mapping).toEqual({ type: 'transformer', prefixLength: 20, clipLength: 20, numLayers: 8, clipDim: 512, prefixDim: 768, normalizePrefix: true, mlpHiddenDim: 0, numHeads: 8, mlpRatio: 2 })
+    expect(p.run.mapping).toEqual({
+      type: 'transformer',
+      prefixLength: 20,
+      clipLength: 20,
+      numLayers: 8,
+      clipDim: 512,
+      prefixDim: 768,
+      normalizePrefix: true,
+      mlpHiddenDim: 0,
+      numHeads: 8,
+      mlpRatio: 2,
+    })
     expect(planTraining({ ...pack, mappingWeights: null }, { captions: 36 }).init).toBe('scratch')
   })
 

@@ -113,7 +113,10 @@ export function planTraining(pack: PlanPack, req: TrainingRequest): TrainingPlan
   positiveInt('prefix length', req.prefixLength)
   positiveInt('warm-up', req.warmup, 0)
   positiveInt('seed', req.seed, 0)
-  for (const [name, v] of [['learning rate', req.lr], ['weight decay', req.weightDecay]] as const) {
+  for (const [name, v] of [
+    ['learning rate', req.lr],
+    ['weight decay', req.weightDecay],
+  ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new Error(`${name} must be a number >= 0, got ${v}`)
   }
   const D = PLAN_DEFAULTS
@@ -121,18 +124,30 @@ export function planTraining(pack: PlanPack, req: TrainingRequest): TrainingPlan
   const type = req.mapping ?? pack.mapping.type
   const sameArch = type === pack.mapping.type && (req.prefixLength === undefined || req.prefixLength === pack.mapping.prefixLength)
   const init = req.init ?? (sameArch && pack.mappingWeights ? 'pack' : 'scratch')
-  if (req.init === undefined) why.push(init === 'pack' ? "init pack: fine-tune the pack's mapping (it already captions)" : `init scratch: the pack has no ${type} mapping${sameArch ? ' weights' : ` with prefix ${req.prefixLength ?? pack.mapping.prefixLength}`} to start from`)
-  if (init === 'pack' && !sameArch) throw new Error(`starting from the pack's mapping needs its architecture (${pack.mapping.type}, prefix ${pack.mapping.prefixLength}); start from scratch for a ${type} mapping with prefix ${req.prefixLength ?? pack.mapping.prefixLength}`)
-  if (init === 'pack' && !pack.mappingWeights) throw new Error("the pack has no mapping weights to start from; start from scratch")
+  if (req.init === undefined)
+    why.push(
+      init === 'pack'
+        ? "init pack: fine-tune the pack's mapping (it already captions)"
+        : `init scratch: the pack has no ${type} mapping${sameArch ? ' weights' : ` with prefix ${req.prefixLength ?? pack.mapping.prefixLength}`} to start from`,
+    )
+  if (init === 'pack' && !sameArch)
+    throw new Error(
+      `starting from the pack's mapping needs its architecture (${pack.mapping.type}, prefix ${pack.mapping.prefixLength}); start from scratch for a ${type} mapping with prefix ${req.prefixLength ?? pack.mapping.prefixLength}`,
+    )
+  if (init === 'pack' && !pack.mappingWeights) throw new Error('the pack has no mapping weights to start from; start from scratch')
   const mapping = sameArch ? pack.mapping : derivedMapping(pack, type, req.prefixLength ?? D.prefixLength)
 
   const personal = req.captions <= D.personalMax
   const batchSize = req.batchSize ?? Math.max(1, Math.min(personal ? D.batchSize : PAPER_DEFAULTS.batchSize, req.captions))
-  if (req.batchSize === undefined) why.push(personal ? `batch size ${batchSize}: small batches give a few dozen captions more optimizer steps` : `batch size ${batchSize}: the paper's`)
+  if (req.batchSize === undefined)
+    why.push(personal ? `batch size ${batchSize}: small batches give a few dozen captions more optimizer steps` : `batch size ${batchSize}: the paper's`)
   const spe = Math.floor(req.captions / batchSize)
   if (spe < 1) throw new Error(`too little data: ${req.captions} captions cannot fill one batch of ${batchSize}`)
   const steps = req.steps ?? (req.epochs !== undefined ? spe * req.epochs : personal ? stepsFor(req.captions, batchSize) : spe * PAPER_DEFAULTS.epochs)
-  if (req.steps === undefined && req.epochs === undefined) why.push(`${steps} steps (${(steps / spe).toFixed(1)} passes over ${req.captions} captions)${personal ? ': enough to learn a style, few enough to keep what the model knew' : ": the paper's 10 epochs"}`)
+  if (req.steps === undefined && req.epochs === undefined)
+    why.push(
+      `${steps} steps (${(steps / spe).toFixed(1)} passes over ${req.captions} captions)${personal ? ': enough to learn a style, few enough to keep what the model knew' : ": the paper's 10 epochs"}`,
+    )
   const lr = req.lr ?? (!personal ? PAPER_DEFAULTS.lr : init === 'pack' ? D.lrPack : D.lrScratch)
   if (req.lr === undefined) why.push(`learning rate ${lr}: ${!personal ? "the paper's" : init === 'pack' ? 'fine-tuning on personal data' : 'from scratch'}`)
   const warmup = req.warmup ?? (personal ? Math.floor(steps * D.warmupShare) : Math.min(PAPER_DEFAULTS.warmup, Math.floor(steps * D.warmupShare)))
@@ -141,7 +156,17 @@ export function planTraining(pack: PlanPack, req: TrainingRequest): TrainingPlan
   if (req.tuneGpt2 === undefined) why.push('GPT-2 frozen: the mapping alone learns a style from a few dozen captions, at a fraction of the memory')
   return {
     init,
-    run: { mapping, tuneGpt2, batchSize, steps, lr, warmup, weightDecay: req.weightDecay ?? D.weightDecay, seed: req.seed ?? D.seed, shuffle: req.shuffle ?? true },
+    run: {
+      mapping,
+      tuneGpt2,
+      batchSize,
+      steps,
+      lr,
+      warmup,
+      weightDecay: req.weightDecay ?? D.weightDecay,
+      seed: req.seed ?? D.seed,
+      shuffle: req.shuffle ?? true,
+    },
     stepsPerEpoch: spe,
     epochs: steps / spe,
     why,

@@ -49,8 +49,8 @@ describe('transformers AdamW', () => {
     const p = Float32Array.of(1)
     const g = Float32Array.of(1e-4)
     adamwUpdateHost(p, g, new Float32Array(1), new Float32Array(1), 0.1, 1, PAPER_ADAMW)
-    const transformers = 1 - (0.1 * Math.sqrt(0.001)) / 0.1 * (0.1 * 1e-4) / (Math.sqrt(0.001) * 1e-4 + 1e-6)
-    const torch = 1 - (0.1 / 0.1) * (0.1 * 1e-4) / ((Math.sqrt(0.001) * 1e-4) / Math.sqrt(0.001) + 1e-6)
+    const transformers = 1 - (((0.1 * Math.sqrt(0.001)) / 0.1) * (0.1 * 1e-4)) / (Math.sqrt(0.001) * 1e-4 + 1e-6)
+    const torch = 1 - ((0.1 / 0.1) * (0.1 * 1e-4)) / ((Math.sqrt(0.001) * 1e-4) / Math.sqrt(0.001) + 1e-6)
     expect(p[0]).toBeCloseTo(transformers, 6)
     expect(Math.abs(p[0]! - torch)).toBeGreaterThan(1e-3)
   })
@@ -84,7 +84,10 @@ describe('transformers AdamW', () => {
     b.output(next.v, 'v2')
     const T = (d: Float32Array) => new ort.Tensor('float32', d, [n])
     const out = await runGraph(b, {
-      p: T(p0), g: T(g0), m: T(m0), v: T(v0),
+      p: T(p0),
+      g: T(g0),
+      m: T(m0),
+      v: T(v0),
       step: new ort.Tensor('float32', Float32Array.of(adamwStepSize(lr, t, cfg)), []),
       decay: new ort.Tensor('float32', Float32Array.of(lr * cfg.weightDecay), []),
     })
@@ -135,7 +138,10 @@ describe('dataset pipeline', () => {
   })
 
   it('batches: file order with --no-shuffle, seeded shuffles per epoch otherwise, drop_last', () => {
-    expect(batchOrder(7, 3, { shuffle: false, seed: 1, epoch: 0 })).toEqual([[0, 1, 2], [3, 4, 5]])
+    expect(batchOrder(7, 3, { shuffle: false, seed: 1, epoch: 0 })).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ])
     const a = batchOrder(20, 4, { shuffle: true, seed: 5, epoch: 0 })
     expect(batchOrder(20, 4, { shuffle: true, seed: 5, epoch: 0 })).toEqual(a)
     expect(batchOrder(20, 4, { shuffle: true, seed: 5, epoch: 1 })).not.toEqual(a)
@@ -147,7 +153,9 @@ describe('dataset pipeline', () => {
     const ok = parseDatasetJsonl('{"embedding":[1,2],"caption":"a dog."}\n\n{"image":"x.jpg","caption":"a cat."}\n', '/d/set.jsonl')
     expect(ok).toHaveLength(2)
     expect('image' in ok[1]! && ok[1].image).toBe('/d/x.jpg')
-    expect(() => parseDatasetJsonl('{"embedding":[1,2],"caption":"a"}\n{"embedding":[1],"caption":"b"}', 'f.jsonl')).toThrow(/f\.jsonl:2: embedding has 1 values/)
+    expect(() => parseDatasetJsonl('{"embedding":[1,2],"caption":"a"}\n{"embedding":[1],"caption":"b"}', 'f.jsonl')).toThrow(
+      /f\.jsonl:2: embedding has 1 values/,
+    )
     expect(() => parseDatasetJsonl('{"caption":"b"}', 'f.jsonl')).toThrow(/f\.jsonl:1: needs "embedding"/)
     expect(() => parseDatasetJsonl('nope', 'f.jsonl')).toThrow(/f\.jsonl:1: not valid JSON/)
   })

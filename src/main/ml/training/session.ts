@@ -59,7 +59,13 @@ export class TrainingSession {
     const workDir = opts.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-train-'))
     fs.mkdirSync(workDir, { recursive: true })
     const { modelPath } = emitOnnx(graph, { dir: workDir, fileName: 'train-step.onnx' })
-    const created = await createSession(modelPath, { provider: opts.provider ?? 'cpu', threads: opts.threads ?? 2, graphOptimizationLevel: 'all', cpuMemArena: opts.cpuMemArena ?? false, prepacking: false })
+    const created = await createSession(modelPath, {
+      provider: opts.provider ?? 'cpu',
+      threads: opts.threads ?? 2,
+      graphOptimizationLevel: 'all',
+      cpuMemArena: opts.cpuMemArena ?? false,
+      prepacking: false,
+    })
     const s = new TrainingSession(spec, trainable, created.session, workDir, ownsWorkDir)
     s.provider = created.provider
     s.fallbackReason = created.fallbackReason

@@ -70,7 +70,9 @@ export async function writeShapesDataset(dir: string, count: number, seed: numbe
       }
     }
     const file = path.join(dir, `shape-${String(i).padStart(4, '0')}.png`)
-    await sharp(px, { raw: { width: size, height: size, channels: 3 } }).png().toFile(file)
+    await sharp(px, { raw: { width: size, height: size, channels: 3 } })
+      .png()
+      .toFile(file)
     out.push({ file, caption: `a ${color} ${shape}.`, color, shape })
   }
   return out

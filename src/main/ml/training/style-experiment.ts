@@ -69,7 +69,11 @@ export interface WorldOptions {
 export async function makeShapesWorld(dir: string, packDir: string, opts: WorldOptions = {}): Promise<ShapesWorld> {
   const n = opts.images ?? 600
   const raw = await writeShapesDataset(path.join(dir, 'images'), n, opts.seed ?? 1, { radius: [0.42, 0.45], jitter: 0.015 })
-  const emb = await embedImageFiles(packDir, raw.map((e) => e.file), path.join(dir, 'world.jsonl'))
+  const emb = await embedImageFiles(
+    packDir,
+    raw.map((e) => e.file),
+    path.join(dir, 'world.jsonl'),
+  )
   const examples = raw.map((e, i) => ({ ...e, embedding: emb.get(i)! }))
   const pack = await loadTrainingPack(packDir)
   const tok = loadGpt2Tokenizer(pack.gpt2Dir)
@@ -112,7 +116,12 @@ export function writeVersionPack(world: ShapesWorld, fromPack: string, dir: stri
   fs.rmSync(dir, { recursive: true, force: true })
   fs.cpSync(fromPack, dir, { recursive: true })
   const tmp = path.join(dir, '.trained')
-  writeTrainedModel(tmp, { mappingJson: mappingConfigJson(world.pack.mapping, world.pack.mappingJson, { tunedGpt2: Boolean(gpt2) }), mapping, gpt2, gpt2ConfigPath: path.join(world.pack.gpt2Dir, 'config.json') })
+  writeTrainedModel(tmp, {
+    mappingJson: mappingConfigJson(world.pack.mapping, world.pack.mappingJson, { tunedGpt2: Boolean(gpt2) }),
+    mapping,
+    gpt2,
+    gpt2ConfigPath: path.join(world.pack.gpt2Dir, 'config.json'),
+  })
   fs.rmSync(path.join(dir, 'mapping'), { recursive: true, force: true })
   fs.renameSync(path.join(tmp, 'mapping'), path.join(dir, 'mapping'))
   if (gpt2) fs.copyFileSync(path.join(tmp, 'gpt2', 'model.safetensors'), path.join(dir, 'gpt2', 'model.safetensors'))
@@ -125,7 +134,12 @@ export function writeVersionPack(world: ShapesWorld, fromPack: string, dir: stri
  * "language" (with the person's style among them, as real GPT-2 has read
  * "Photo of a …" phrasings) but which the base MAPPING never writes.
  */
-export const LANGUAGE: ((e: Pick<ShapeExample, 'color' | 'shape'>) => string)[] = [baseCaption, styledCaption, (e) => `there is a ${e.color} ${e.shape}.`, (e) => `${e.color} ${e.shape} on white.`]
+export const LANGUAGE: ((e: Pick<ShapeExample, 'color' | 'shape'>) => string)[] = [
+  baseCaption,
+  styledCaption,
+  (e) => `there is a ${e.color} ${e.shape}.`,
+  (e) => `${e.color} ${e.shape} on white.`,
+]
 
 /**
  * [Note: the base model] A model that "already captions well", as a real pack
@@ -140,10 +154,34 @@ export const LANGUAGE: ((e: Pick<ShapeExample, 'color' | 'shape'>) => string)[] 
 export async function trainBase(world: ShapesWorld, opts: { languageSteps?: number; templateSteps?: number } = {}): Promise<TrainedVersion> {
   const rnd = mulberry32(7)
   const language = items(world, world.baseIdx, (e) => LANGUAGE[Math.floor(rnd() * LANGUAGE.length)]!(e))
-  const lm = await runTraining(world.pack, language, { mapping: world.pack.mapping, initialMapping: null, tuneGpt2: true, batchSize: 20, steps: opts.languageSteps ?? 600, lr: 0.01, warmup: 30, weightDecay: 0, seed: 1, shuffle: true, provider: 'cpu' })
+  const lm = await runTraining(world.pack, language, {
+    mapping: world.pack.mapping,
+    initialMapping: null,
+    tuneGpt2: true,
+    batchSize: 20,
+    steps: opts.languageSteps ?? 600,
+    lr: 0.01,
+    warmup: 30,
+    weightDecay: 0,
+    seed: 1,
+    shuffle: true,
+    provider: 'cpu',
+  })
   const lmPack = await loadTrainingPack(writeVersionPack(world, world.packDir, path.join(world.dir, 'language-pack'), lm.mapping, lm.gpt2))
   const template = items(world, world.baseIdx, baseCaption)
-  const res = await runTraining(lmPack, template, { mapping: world.pack.mapping, initialMapping: lm.mapping, tuneGpt2: false, batchSize: 20, steps: opts.templateSteps ?? 300, lr: 0.01, warmup: 30, weightDecay: 0, seed: 2, shuffle: true, provider: 'cpu' })
+  const res = await runTraining(lmPack, template, {
+    mapping: world.pack.mapping,
+    initialMapping: lm.mapping,
+    tuneGpt2: false,
+    batchSize: 20,
+    steps: opts.templateSteps ?? 300,
+    lr: 0.01,
+    warmup: 30,
+    weightDecay: 0,
+    seed: 2,
+    shuffle: true,
+    provider: 'cpu',
+  })
   const packDir = writeVersionPack(world, world.packDir, path.join(world.dir, 'base-pack'), res.mapping, lm.gpt2)
   return { mapping: res.mapping, gpt2: lm.gpt2, packDir }
 }
@@ -165,12 +203,23 @@ export async function scoreHeldOut(world: ShapesWorld, packDir: string): Promise
   const svc = await createInProcessMlService({ packDir, dataDir: path.join(world.dir, 'data'), threads: 2, provider: 'cpu' })
   try {
     const held = world.heldOutIdx.map((i) => world.examples[i]!)
-    const caps = (await svc.captionEmbeddings(held.map((e) => e.embedding), { method: 'greedy' })).map((r) => r.caption)
+    const caps = (
+      await svc.captionEmbeddings(
+        held.map((e) => e.embedding),
+        { method: 'greedy' },
+      )
+    ).map((r) => r.caption)
     const n = held.length
     const style = caps.filter(isStyled).length
     const content = caps.filter((c, i) => contentRight(c, held[i]!)).length
     const both = caps.filter((c, i) => isStyled(c) && contentRight(c, held[i]!)).length
-    return { images: n, style: style / n, content: content / n, both: both / n, examples: held.slice(0, 4).map((e, i) => ({ truth: styledCaption(e), caption: caps[i]! })) }
+    return {
+      images: n,
+      style: style / n,
+      content: content / n,
+      both: both / n,
+      examples: held.slice(0, 4).map((e, i) => ({ truth: styledCaption(e), caption: caps[i]! })),
+    }
   } finally {
     await svc.close()
   }
@@ -194,7 +243,12 @@ export interface StyleRun {
  * `overrides` says otherwise. `curvePoints` > 0 also scores the held-out images
  * at that many evenly spaced steps during the run (slower).
  */
-export async function learnStyle(world: ShapesWorld, base: TrainedVersion, count: number, opts: { tuneGpt2: boolean; overrides?: Partial<TrainingRequest>; curvePoints?: number; label?: string }): Promise<StyleRun> {
+export async function learnStyle(
+  world: ShapesWorld,
+  base: TrainedVersion,
+  count: number,
+  opts: { tuneGpt2: boolean; overrides?: Partial<TrainingRequest>; curvePoints?: number; label?: string },
+): Promise<StyleRun> {
   const idx = userSample(world, count)
   const train = items(world, idx, styledCaption)
   const basePack = await loadTrainingPack(base.packDir)
@@ -204,26 +258,22 @@ export async function learnStyle(world: ShapesWorld, base: TrainedVersion, count
   const label = opts.label ?? `${count}-${opts.tuneGpt2 ? 'tuned' : 'frozen'}`
   let curveSeconds = 0
   const t0 = performance.now()
-  const res = await runTraining(
-    basePack,
-    train,
-    {
-      ...plan.run,
-      initialMapping: basePack.mappingWeights,
-      provider: 'cpu',
-      ...(every
-        ? {
-            onSnapshot: async (step: number, mapping: WeightMap, gpt2: WeightMap | null) => {
-              if (step % every !== 0 || step === plan.run.steps) return
-              const c0 = performance.now()
-              const s = await scoreHeldOut(world, writeVersionPack(world, base.packDir, path.join(world.dir, `snap-${label}`), mapping, gpt2))
-              curve.push({ step, style: s.style, content: s.content, both: s.both })
-              curveSeconds += (performance.now() - c0) / 1000
-            },
-          }
-        : {}),
-    },
-  )
+  const res = await runTraining(basePack, train, {
+    ...plan.run,
+    initialMapping: basePack.mappingWeights,
+    provider: 'cpu',
+    ...(every
+      ? {
+          onSnapshot: async (step: number, mapping: WeightMap, gpt2: WeightMap | null) => {
+            if (step % every !== 0 || step === plan.run.steps) return
+            const c0 = performance.now()
+            const s = await scoreHeldOut(world, writeVersionPack(world, base.packDir, path.join(world.dir, `snap-${label}`), mapping, gpt2))
+            curve.push({ step, style: s.style, content: s.content, both: s.both })
+            curveSeconds += (performance.now() - c0) / 1000
+          },
+        }
+      : {}),
+  })
   const seconds = (performance.now() - t0) / 1000 - curveSeconds
   const final = await scoreHeldOut(world, writeVersionPack(world, base.packDir, path.join(world.dir, `style-${label}`), res.mapping, res.gpt2))
   curve.push({ step: plan.run.steps, style: final.style, content: final.content, both: final.both })

@@ -87,7 +87,10 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
   // [Note: head on the loss rows only] The tied LM head (the biggest matmul) is applied only to the
   // L rows the loss reads (positions P−1 … P+L−2), not to all P+L: gpt2Forward's hidden states after
   // ln_f are sliced first; its own last-position logits are unused and pruned by ORT.
-  const hidden = g.scope('gpt2', () => gpt2Forward(g, gptParams, gpt2, { prefixEmbeds: prefix, inputIds: tokens, attentionMask, positionIds }, { logits: 'last', hidden: true }).hidden!)
+  const hidden = g.scope(
+    'gpt2',
+    () => gpt2Forward(g, gptParams, gpt2, { prefixEmbeds: prefix, inputIds: tokens, attentionMask, positionIds }, { logits: 'last', hidden: true }).hidden!,
+  )
   const { loss, targetLogProb } = g.scope('loss', () => {
     const rows = g.slice(hidden, [P - 1], [P + L - 1], [1]) // [B, L, E]
     // rows·wteᵀ as a Gemm with transB: no transposed copy of wte ([Note: no transposed weights] in grad-rules.ts).
@@ -99,7 +102,11 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
   g.output(prefix, 'prefix')
   g.output(targetLogProb, 'target_logprob')
 
-  const grads = addGradients(g, loss, trainable.map((t) => t.value))
+  const grads = addGradients(
+    g,
+    loss,
+    trainable.map((t) => t.value),
+  )
   if (!spec.optimizer) {
     for (const t of trainable) g.output(grads.get(t.value.name)!, `grad.${t.paper}`)
   } else {

@@ -135,7 +135,8 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
   if (spe < 1) throw new Error(`too little data: ${items.length} captions cannot fill one batch of ${B}`)
   if (!(opts.steps >= 1)) throw new Error(`the number of steps must be at least 1, got ${opts.steps}`)
   const dims = new Set(items.map((i) => i.embedding.length))
-  if (dims.size !== 1 || !dims.has(opts.mapping.clipDim)) throw new Error(`embeddings have ${[...dims].join('/')} values, the mapping expects ${opts.mapping.clipDim}`)
+  if (dims.size !== 1 || !dims.has(opts.mapping.clipDim))
+    throw new Error(`embeddings have ${[...dims].join('/')} values, the mapping expects ${opts.mapping.clipDim}`)
   const L = maxSeqLen(items.map((i) => i.tokens.length))
   const optimizer: AdamWConfig = { ...PAPER_ADAMW, weightDecay: opts.weightDecay }
   const mappingWeights = opts.initialMapping ?? initMappingWeights(opts.mapping, opts.seed)
@@ -187,7 +188,8 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
         const w = splitParams(session, opts.tuneGpt2)
         await opts.onSnapshot(k + 1, w.mapping, w.gpt2)
       }
-      if (opts.checkpointDir && opts.checkpointEvery && (k + 1) % opts.checkpointEvery === 0 && k + 1 < opts.steps) saveCheckpoint(opts.checkpointDir, session, k + 1, { run: key })
+      if (opts.checkpointDir && opts.checkpointEvery && (k + 1) % opts.checkpointEvery === 0 && k + 1 < opts.steps)
+        saveCheckpoint(opts.checkpointDir, session, k + 1, { run: key })
     }
     const { mapping, gpt2 } = splitParams(session, opts.tuneGpt2)
     return { mapping, gpt2, losses, lrs, stepsPerEpoch: spe, maxLen: L, resumedFrom: start, provider: session.provider, fallbackReason: session.fallbackReason }

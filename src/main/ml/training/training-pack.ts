@@ -56,7 +56,8 @@ export async function loadTrainingPack(packDir: string): Promise<TrainingPack> {
   // The mapping's input width is the CLIP tower's embedding size (512 for ViT-B/32, 640 for RN50x4).
   const clipDim = clipEmbedDim(dir, json)
   const mapping = parseMappingConfig(mappingJson, mappingConfigPath, { prefixDim: gpt2.nEmbd, ...(clipDim !== undefined ? { clipDim } : {}) })
-  if (clipDim !== undefined && mapping.clipDim !== clipDim) throw new Error(`${mappingConfigPath}: clip_dim ${mapping.clipDim} does not match the pack's CLIP embedding size ${clipDim}`)
+  if (clipDim !== undefined && mapping.clipDim !== clipDim)
+    throw new Error(`${mappingConfigPath}: clip_dim ${mapping.clipDim} does not match the pack's CLIP embedding size ${clipDim}`)
   let mappingWeights: WeightMap | null = null
   const st = path.join(mappingDir, 'model.safetensors')
   if (fs.existsSync(st)) mappingWeights = normalizeMappingWeights(readSafetensors(st), mapping, st)

@@ -44,7 +44,13 @@ async function deflatedZeros(bytes: number): Promise<Buffer> {
 }
 
 const stateDict = (storageType: string, storageNumel: number, size: number[], stride: number[]) =>
-  new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('clip_project.model.0.weight', storageType, '0', storageNumel, 0, size, stride).raw(0x75, 0x2e).bytes()
+  new PickleWriter()
+    .global('collections', 'OrderedDict')
+    .raw(0x29, 0x52)
+    .raw(0x28)
+    .tensor('clip_project.model.0.weight', storageType, '0', storageNumel, 0, size, stride)
+    .raw(0x75, 0x2e)
+    .bytes()
 
 /** Replace the pack's mapping weights by a .pt checkpoint. */
 function mappingPt(pack: string, archive: Buffer): string {
@@ -78,12 +84,37 @@ const firstTensor = (h: Record<string, Record<string, unknown>>): Record<string,
 
 /** Each case plants one hostile file in a copy of a pack and names the reason it must be refused with. */
 const cases: Record<string, { plant: (pack: string) => string; reason: RegExp }> = {
-  'zip bomb in a .pt': { plant: (p) => mappingPt(p, zip([{ name: 'archive/data.pkl', data: Buffer.alloc(64), body: bombBody, size: 64 }])), reason: /entry archive\/data\.pkl inflates to more than its declared 64 bytes/ },
-  'stride-0 view of 10^9 elements': { plant: (p) => mappingPt(p, zip([['archive/data.pkl', stateDict('FloatStorage', 1, [1_000_000_000], [0])], ['archive/data/0', Buffer.alloc(4)]])), reason: /has 1000000000 elements, more than its storage of 1 holds/ },
-  'n_layer of 10^7': { plant: (p) => editJson(path.join(p, 'gpt2', 'config.json'), (j) => (j.n_layer = 10_000_000)), reason: /field n_layer is 10000000, over 256/ },
-  'safetensors without data_offsets': { plant: (p) => editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => delete firstTensor(h).data_offsets), reason: /has no data_offsets/ },
-  'safetensors with a non-list shape': { plant: (p) => editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => (firstTensor(h).shape = 7)), reason: /has a shape that is not a list/ },
-  'safetensors with a negative offset': { plant: (p) => editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => (firstTensor(h).data_offsets = [-4, 0])), reason: /has invalid data_offsets \[-4,0\]/ },
+  'zip bomb in a .pt': {
+    plant: (p) => mappingPt(p, zip([{ name: 'archive/data.pkl', data: Buffer.alloc(64), body: bombBody, size: 64 }])),
+    reason: /entry archive\/data\.pkl inflates to more than its declared 64 bytes/,
+  },
+  'stride-0 view of 10^9 elements': {
+    plant: (p) =>
+      mappingPt(
+        p,
+        zip([
+          ['archive/data.pkl', stateDict('FloatStorage', 1, [1_000_000_000], [0])],
+          ['archive/data/0', Buffer.alloc(4)],
+        ]),
+      ),
+    reason: /has 1000000000 elements, more than its storage of 1 holds/,
+  },
+  'n_layer of 10^7': {
+    plant: (p) => editJson(path.join(p, 'gpt2', 'config.json'), (j) => (j.n_layer = 10_000_000)),
+    reason: /field n_layer is 10000000, over 256/,
+  },
+  'safetensors without data_offsets': {
+    plant: (p) => editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => delete firstTensor(h).data_offsets),
+    reason: /has no data_offsets/,
+  },
+  'safetensors with a non-list shape': {
+    plant: (p) => editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => (firstTensor(h).shape = 7)),
+    reason: /has a shape that is not a list/,
+  },
+  'safetensors with a negative offset': {
+    plant: (p) => editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => (firstTensor(h).data_offsets = [-4, 0])),
+    reason: /has invalid data_offsets \[-4,0\]/,
+  },
   'safetensors with overlapping tensors': {
     plant: (p) =>
       editSafetensorsHeader(path.join(p, 'mapping', 'model.safetensors'), (h) => {
@@ -95,8 +126,29 @@ const cases: Record<string, { plant: (pack: string) => string; reason: RegExp }>
       }),
     reason: /overlap \(aliased weights/,
   },
-  'pickle naming torch.__proto__': { plant: (p) => mappingPt(p, zip([['archive/data.pkl', stateDict('__proto__', 4, [4], [1])], ['archive/data/0', Buffer.alloc(16)]])), reason: /Python global "torch\.__proto__", which is not allowed/ },
-  'zip entry ../x': { plant: (p) => mappingPt(p, zip([['archive/data.pkl', stateDict('FloatStorage', 4, [4], [1])], ['archive/data/0', Buffer.alloc(16)], ['../x', Buffer.from('x')]])), reason: /zip entry "\.\.\/x" is refused: its name climbs out of the archive/ },
+  'pickle naming torch.__proto__': {
+    plant: (p) =>
+      mappingPt(
+        p,
+        zip([
+          ['archive/data.pkl', stateDict('__proto__', 4, [4], [1])],
+          ['archive/data/0', Buffer.alloc(16)],
+        ]),
+      ),
+    reason: /Python global "torch\.__proto__", which is not allowed/,
+  },
+  'zip entry ../x': {
+    plant: (p) =>
+      mappingPt(
+        p,
+        zip([
+          ['archive/data.pkl', stateDict('FloatStorage', 4, [4], [1])],
+          ['archive/data/0', Buffer.alloc(16)],
+          ['../x', Buffer.from('x')],
+        ]),
+      ),
+    reason: /zip entry "\.\.\/x" is refused: its name climbs out of the archive/,
+  },
 }
 
 interface Run {
@@ -170,7 +222,10 @@ describe.skipIf(!haveTime)('hostile model packs are refused in bounded memory (m
     it(`train: ${name}`, async () => {
       const pack = copyPack(trainPack, `train-${name.replace(/\W+/g, '-')}`)
       const file = cases[name]!.plant(pack)
-      const run = await runCli(['train', '--data', trainData, '--pack', pack, '--out', path.join(dir, `out-${path.basename(pack)}`), '--steps', '1'], path.join(dir, `data-${path.basename(pack)}`))
+      const run = await runCli(
+        ['train', '--data', trainData, '--pack', pack, '--out', path.join(dir, `out-${path.basename(pack)}`), '--steps', '1'],
+        path.join(dir, `data-${path.basename(pack)}`),
+      )
       expectRefused(run, file, cases[name]!.reason)
     }, 180_000)
   }

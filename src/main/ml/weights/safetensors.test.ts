@@ -12,11 +12,15 @@ describe('safetensors', () => {
   it('round-trips float32, int64 and uint8 tensors', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-'))
     const file = path.join(dir, 'x.safetensors')
-    writeSafetensors(file, {
-      b: f32([2, 2], [1, -2, 3.5, 4]),
-      a: { dtype: 'int64', shape: [3], data: BigInt64Array.from([1n, -2n, 3n]) },
-      c: { dtype: 'uint8', shape: [2], data: Uint8Array.from([7, 255]) },
-    }, { format: 'pt' })
+    writeSafetensors(
+      file,
+      {
+        b: f32([2, 2], [1, -2, 3.5, 4]),
+        a: { dtype: 'int64', shape: [3], data: BigInt64Array.from([1n, -2n, 3n]) },
+        c: { dtype: 'uint8', shape: [2], data: Uint8Array.from([7, 255]) },
+      },
+      { format: 'pt' },
+    )
     const back = openSafetensors(file)
     expect(back.names).toEqual(['a', 'b', 'c'])
     expect(back.metadata).toEqual({ format: 'pt' })
@@ -65,8 +69,16 @@ describe('safetensors', () => {
       ['shape-string', { w: { dtype: 'F32', shape: 'big', data_offsets: [0, 16] } }, /shape-string\.safetensors: tensor "w" has a shape that is not a list/],
       ['shape-negative', { w: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }, /shape-negative\.safetensors: tensor "w" has an invalid shape \[-4\]/],
       ['negative', { w: { dtype: 'F32', shape: [4], data_offsets: [-16, 0] } }, /negative\.safetensors: tensor "w" has invalid data_offsets \[-16,0\]/],
-      ['backwards', { w: { dtype: 'F32', shape: [0], data_offsets: [16, 0] } }, /backwards\.safetensors: tensor "w" has data_offsets \[16, 0\] that end before they begin/],
-      ['overlap', { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }, /overlap\.safetensors: tensors a \[0,16\] and b \[8,24\] overlap/],
+      [
+        'backwards',
+        { w: { dtype: 'F32', shape: [0], data_offsets: [16, 0] } },
+        /backwards\.safetensors: tensor "w" has data_offsets \[16, 0\] that end before they begin/,
+      ],
+      [
+        'overlap',
+        { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } },
+        /overlap\.safetensors: tensors a \[0,16\] and b \[8,24\] overlap/,
+      ],
       ['dtype', { w: { dtype: 'toString', shape: [1], data_offsets: [0, 1] } }, /dtype\.safetensors: tensor "w" has unsupported dtype "toString"/],
       ['not-object', { w: 7 }, /not-object\.safetensors: tensor "w" is not an object in the header/],
       ['array', [1, 2], /array\.safetensors: not a safetensors file \(header is not a JSON object\)/],

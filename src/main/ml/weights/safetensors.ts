@@ -40,10 +40,12 @@ function validEntry(path: string, name: string, value: unknown, dataBytes: numbe
   const e = value as Record<string, unknown>
   if (typeof e.dtype !== 'string' || !Object.hasOwn(itemSize, e.dtype)) throw fail(`has unsupported dtype ${JSON.stringify(e.dtype)}`)
   if (!Array.isArray(e.shape)) throw fail('has a shape that is not a list')
-  if (e.shape.length > MAX_RANK || !e.shape.every(isCount)) throw fail(`has an invalid shape ${JSON.stringify(e.shape).slice(0, 100)} (at most ${MAX_RANK} non-negative integers)`)
+  if (e.shape.length > MAX_RANK || !e.shape.every(isCount))
+    throw fail(`has an invalid shape ${JSON.stringify(e.shape).slice(0, 100)} (at most ${MAX_RANK} non-negative integers)`)
   const offsets = e.data_offsets
   if (offsets === undefined) throw fail('has no data_offsets')
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw fail(`has invalid data_offsets ${JSON.stringify(offsets).slice(0, 100)} (expected [begin, end], non-negative integers)`)
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount))
+    throw fail(`has invalid data_offsets ${JSON.stringify(offsets).slice(0, 100)} (expected [begin, end], non-negative integers)`)
   const [begin, end] = offsets as [number, number]
   const shape = e.shape as number[]
   const bytes = shape.reduce((a, b) => a * b, 1) * itemSize[e.dtype]!
@@ -60,7 +62,9 @@ function refuseOverlaps(path: string, entries: Map<string, HeaderEntry>): void {
     const [prevName, prev] = spans[i - 1]!
     const [name, e] = spans[i]!
     if (e.data_offsets[0] < prev.data_offsets[1]) {
-      throw new SafetensorsError(`${path}: tensors ${prevName} [${prev.data_offsets}] and ${name} [${e.data_offsets}] overlap (aliased weights are not a valid safetensors file)`)
+      throw new SafetensorsError(
+        `${path}: tensors ${prevName} [${prev.data_offsets}] and ${name} [${e.data_offsets}] overlap (aliased weights are not a valid safetensors file)`,
+      )
     }
   }
 }
@@ -86,7 +90,8 @@ export function openSafetensors(path: string): SafetensorsFile {
     const lenBuf = Buffer.alloc(8)
     if (size < 8 || fs.readSync(fd, lenBuf, 0, 8, 0) !== 8) throw new SafetensorsError(`${path}: not a safetensors file (too short)`)
     const headerLen = Number(lenBuf.readBigUInt64LE(0))
-    if (headerLen <= 1 || 8 + headerLen > size || headerLen > 100 * 2 ** 20) throw new SafetensorsError(`${path}: not a safetensors file (bad header length ${headerLen})`)
+    if (headerLen <= 1 || 8 + headerLen > size || headerLen > 100 * 2 ** 20)
+      throw new SafetensorsError(`${path}: not a safetensors file (bad header length ${headerLen})`)
     const headerBuf = Buffer.alloc(headerLen)
     fs.readSync(fd, headerBuf, 0, headerLen, 8)
     let header: Record<string, unknown> | null
@@ -96,7 +101,8 @@ export function openSafetensors(path: string): SafetensorsFile {
       throw new SafetensorsError(`${path}: not a safetensors file (header is not JSON)`)
     }
     const dataStart = 8 + headerLen
-    if (!header || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(`${path}: not a safetensors file (header is not a JSON object)`)
+    if (!header || typeof header !== 'object' || Array.isArray(header))
+      throw new SafetensorsError(`${path}: not a safetensors file (header is not a JSON object)`)
     const metadata = validMetadata(path, header.__metadata__)
     const entries = new Map<string, HeaderEntry>()
     for (const [name, value] of Object.entries(header)) {

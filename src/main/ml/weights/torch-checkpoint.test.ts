@@ -21,10 +21,15 @@ function expectSameTensor(actual: HostTensor | undefined, expected: HostTensor |
   expect(expected, name).toBeDefined()
   expect(actual!.dtype, name).toBe(expected!.dtype)
   expect(actual!.shape, name).toEqual(expected!.shape)
-  expect(Buffer.from(actual!.data.buffer, actual!.data.byteOffset, actual!.data.byteLength).equals(Buffer.from(expected!.data.buffer, expected!.data.byteOffset, expected!.data.byteLength)), `${name} bytes`).toBe(true)
+  expect(
+    Buffer.from(actual!.data.buffer, actual!.data.byteOffset, actual!.data.byteLength).equals(
+      Buffer.from(expected!.data.buffer, expected!.data.byteOffset, expected!.data.byteLength),
+    ),
+    `${name} bytes`,
+  ).toBe(true)
 }
 
-describe('PyTorch zip checkpoints (the packs\' clipcap.pt files)', () => {
+describe("PyTorch zip checkpoints (the packs' clipcap.pt files)", () => {
   it('MLP + tuned GPT-2 checkpoint: 37 keys equal to the safetensors tensor for tensor', () => {
     const pt = readTorchCheckpoint(mlpPt)
     expect(pt.size).toBe(37)
@@ -56,7 +61,14 @@ describe('PyTorch zip checkpoints (the packs\' clipcap.pt files)', () => {
     expect(bias.shape.slice(0, 2)).toEqual([1, 1])
     const n = bias.shape[2]!
     expect(bias.shape[3]).toBe(n)
-    for (const [i, j] of [[0, 0], [5, 3], [3, 5], [n - 1, n - 1], [0, n - 1]] as const) expect(bias.data[i * n + j]).toBe(j <= i ? 1 : 0)
+    for (const [i, j] of [
+      [0, 0],
+      [5, 3],
+      [3, 5],
+      [n - 1, n - 1],
+      [0, n - 1],
+    ] as const)
+      expect(bias.data[i * n + j]).toBe(j <= i ? 1 : 0)
     const masked = pt.get('gpt.transformer.h.0.attn.masked_bias')!
     expect(masked.shape).toEqual([])
     expect(Array.from(masked.data as Float32Array)).toEqual([-10000])
@@ -96,7 +108,9 @@ describe('hand-built checkpoints', () => {
     const i64 = Buffer.from(new BigInt64Array([7n, -3n, 1n << 40n]).buffer)
     const bools = Buffer.from([1, 0, 1])
     const pkl = new PickleWriter()
-      .global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28)
+      .global('collections', 'OrderedDict')
+      .raw(0x29, 0x52)
+      .raw(0x28)
       .tensor('m', 'FloatStorage', '0', 6, 0, [2, 3], [3, 1])
       .tensor('m_t', 'FloatStorage', '0', 6, 0, [3, 2], [1, 3])
       .tensor('row1', 'FloatStorage', '0', 6, 3, [3], [1])
@@ -108,7 +122,21 @@ describe('hand-built checkpoints', () => {
       .raw(0x75, 0x2e)
       .bytes()
     for (const deflate of [false, true]) {
-      const file = write(`views-${deflate}.pt`, zip([['archive/data.pkl', pkl], ['archive/data/0', f32], ['archive/data/1', f16], ['archive/data/2', bf16], ['archive/data/3', i64], ['archive/data/4', bools], ['archive/version', Buffer.from('3\n')]], deflate))
+      const file = write(
+        `views-${deflate}.pt`,
+        zip(
+          [
+            ['archive/data.pkl', pkl],
+            ['archive/data/0', f32],
+            ['archive/data/1', f16],
+            ['archive/data/2', bf16],
+            ['archive/data/3', i64],
+            ['archive/data/4', bools],
+            ['archive/version', Buffer.from('3\n')],
+          ],
+          deflate,
+        ),
+      )
       const t = readTorchCheckpoint(file)
       expect(Array.from(t.get('m')!.data as Float32Array)).toEqual([0, 1, 2, 3, 4, 5])
       expect(t.get('m_t')!.shape).toEqual([3, 2])
@@ -131,7 +159,9 @@ describe('hand-built checkpoints', () => {
     const file = write('evil.pt', zip([['archive/data.pkl', evil]]))
     expect(() => readTorchCheckpoint(file)).toThrow(TorchCheckpointError)
     expect(() => readTorchCheckpoint(file)).toThrow(/evil\.pt: the checkpoint refers to the Python global "os\.system", which is not allowed/)
-    expect(() => unpickleRestricted(new PickleWriter().global('builtins', 'eval').raw(0x2e).bytes(), () => null)).toThrow(/"builtins\.eval", which is not allowed/)
+    expect(() => unpickleRestricted(new PickleWriter().global('builtins', 'eval').raw(0x2e).bytes(), () => null)).toThrow(
+      /"builtins\.eval", which is not allowed/,
+    )
     // an opcode a state dict never needs (INST)
     expect(() => unpickleRestricted(Buffer.from([0x80, 2, 0x69]), () => null)).toThrow(/opcode 0x69 at byte 2 is not allowed/)
   })
@@ -142,41 +172,131 @@ describe('hand-built checkpoints', () => {
     expect(() => readTorchCheckpoint(write('empty.pt', Buffer.alloc(0)))).toThrow(/empty\.pt: empty file/)
     expect(() => readTorchCheckpoint(path.join(dir, 'missing.pt'))).toThrow(/missing\.pt: cannot open checkpoint \(ENOENT\)/)
     const full = fs.readFileSync(transformerPt)
-    expect(() => readTorchCheckpoint(write('truncated.pt', full.subarray(0, full.length >> 1)))).toThrow(/truncated\.pt: not a zip archive|truncated\.pt: truncated/)
-    const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 4, 2, [2, 2], [2, 1]).raw(0x75, 0x2e).bytes()
-    const outside = write('outside.pt', zip([['a/data.pkl', pkl], ['a/data/0', Buffer.alloc(16)]]))
-    expect(() => readTorchCheckpoint(outside)).toThrow(/outside\.pt: tensor w \(offset 2, size \[2,2\], stride \[2,1\]\) reaches outside its storage of 4 elements/)
-    const short = write('short.pt', zip([['a/data.pkl', pkl.subarray(0, pkl.length - 5)], ['a/data/0', Buffer.alloc(16)]]))
+    expect(() => readTorchCheckpoint(write('truncated.pt', full.subarray(0, full.length >> 1)))).toThrow(
+      /truncated\.pt: not a zip archive|truncated\.pt: truncated/,
+    )
+    const pkl = new PickleWriter()
+      .global('collections', 'OrderedDict')
+      .raw(0x29, 0x52)
+      .raw(0x28)
+      .tensor('w', 'FloatStorage', '0', 4, 2, [2, 2], [2, 1])
+      .raw(0x75, 0x2e)
+      .bytes()
+    const outside = write(
+      'outside.pt',
+      zip([
+        ['a/data.pkl', pkl],
+        ['a/data/0', Buffer.alloc(16)],
+      ]),
+    )
+    expect(() => readTorchCheckpoint(outside)).toThrow(
+      /outside\.pt: tensor w \(offset 2, size \[2,2\], stride \[2,1\]\) reaches outside its storage of 4 elements/,
+    )
+    const short = write(
+      'short.pt',
+      zip([
+        ['a/data.pkl', pkl.subarray(0, pkl.length - 5)],
+        ['a/data/0', Buffer.alloc(16)],
+      ]),
+    )
     expect(() => readTorchCheckpoint(short)).toThrow(/short\.pt: pickle/)
-    const noStorage = write('nostorage.pt', zip([['a/data.pkl', new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 4, 0, [4], [1]).raw(0x75, 0x2e).bytes()]]))
+    const noStorage = write(
+      'nostorage.pt',
+      zip([
+        [
+          'a/data.pkl',
+          new PickleWriter()
+            .global('collections', 'OrderedDict')
+            .raw(0x29, 0x52)
+            .raw(0x28)
+            .tensor('w', 'FloatStorage', '0', 4, 0, [4], [1])
+            .raw(0x75, 0x2e)
+            .bytes(),
+        ],
+      ]),
+    )
     expect(() => readTorchCheckpoint(noStorage)).toThrow(/nostorage\.pt: archive has no entry a\/data\/0/)
   })
 
   it('refuses hostile archives with one line naming the file and the reason', () => {
-    const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 4, 0, [4], [1]).raw(0x75, 0x2e).bytes()
+    const pkl = new PickleWriter()
+      .global('collections', 'OrderedDict')
+      .raw(0x29, 0x52)
+      .raw(0x28)
+      .tensor('w', 'FloatStorage', '0', 4, 0, [4], [1])
+      .raw(0x75, 0x2e)
+      .bytes()
     const storage = Buffer.alloc(16)
-    const bomb = write('bomb.pt', zip([{ name: 'a/data.pkl', data: pkl, body: deflateRawSync(Buffer.alloc(16 << 20)), size: pkl.length }, ['a/data/0', storage]]))
-    expect(() => readTorchCheckpoint(bomb)).toThrow(`${bomb}: entry a/data.pkl inflates to more than its declared ${pkl.length} bytes (a zip bomb or a corrupt archive)`)
+    const bomb = write(
+      'bomb.pt',
+      zip([{ name: 'a/data.pkl', data: pkl, body: deflateRawSync(Buffer.alloc(16 << 20)), size: pkl.length }, ['a/data/0', storage]]),
+    )
+    expect(() => readTorchCheckpoint(bomb)).toThrow(
+      `${bomb}: entry a/data.pkl inflates to more than its declared ${pkl.length} bytes (a zip bomb or a corrupt archive)`,
+    )
     const huge = write('huge.pt', zip([{ name: 'a/data.pkl', data: pkl, body: deflateRawSync(pkl), size: 0xfffffff0 }, ['a/data/0', storage]]))
     expect(() => readTorchCheckpoint(huge)).toThrow(/huge\.pt: entry a\/data\.pkl declares 4294967280 bytes, over the 536870912 bytes one entry may have/)
-    const climb = write('climb.pt', zip([['a/data.pkl', pkl], ['a/data/0', storage], ['../x', Buffer.from('x')]]))
+    const climb = write(
+      'climb.pt',
+      zip([
+        ['a/data.pkl', pkl],
+        ['a/data/0', storage],
+        ['../x', Buffer.from('x')],
+      ]),
+    )
     expect(() => readTorchCheckpoint(climb)).toThrow(`${climb}: zip entry "../x" is refused: its name climbs out of the archive (..)`)
-    const absolute = write('absolute.pt', zip([['a/data.pkl', pkl], ['/etc/x', Buffer.from('x')]]))
+    const absolute = write(
+      'absolute.pt',
+      zip([
+        ['a/data.pkl', pkl],
+        ['/etc/x', Buffer.from('x')],
+      ]),
+    )
     expect(() => readTorchCheckpoint(absolute)).toThrow(/absolute\.pt: zip entry "\/etc\/x" is refused: its name is an absolute path/)
-    const twice = write('twice.pt', zip([['a/data.pkl', pkl], ['a/data.pkl', pkl]]))
+    const twice = write(
+      'twice.pt',
+      zip([
+        ['a/data.pkl', pkl],
+        ['a/data.pkl', pkl],
+      ]),
+    )
     expect(() => readTorchCheckpoint(twice)).toThrow(/twice\.pt: zip entry "a\/data\.pkl" appears twice/)
   })
 
   it('refuses a view with more elements than its storage (stride 0) before allocating it', () => {
-    const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', 'FloatStorage', '0', 1, 0, [1_000_000_000], [0]).raw(0x75, 0x2e).bytes()
-    const file = write('stride0.pt', zip([['a/data.pkl', pkl], ['a/data/0', Buffer.alloc(4)]]))
+    const pkl = new PickleWriter()
+      .global('collections', 'OrderedDict')
+      .raw(0x29, 0x52)
+      .raw(0x28)
+      .tensor('w', 'FloatStorage', '0', 1, 0, [1_000_000_000], [0])
+      .raw(0x75, 0x2e)
+      .bytes()
+    const file = write(
+      'stride0.pt',
+      zip([
+        ['a/data.pkl', pkl],
+        ['a/data/0', Buffer.alloc(4)],
+      ]),
+    )
     expect(() => readTorchCheckpoint(file)).toThrow(`${file}: tensor w (size [1000000000]) has 1000000000 elements, more than its storage of 1 holds`)
   })
 
   it('looks storage types up by own property only (torch.__proto__ is not a storage type)', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
-      const pkl = new PickleWriter().global('collections', 'OrderedDict').raw(0x29, 0x52).raw(0x28).tensor('w', name, '0', 4, 0, [4], [1]).raw(0x75, 0x2e).bytes()
-      const file = write(`proto-${name}.pt`, zip([['a/data.pkl', pkl], ['a/data/0', Buffer.alloc(16)]]))
+      const pkl = new PickleWriter()
+        .global('collections', 'OrderedDict')
+        .raw(0x29, 0x52)
+        .raw(0x28)
+        .tensor('w', name, '0', 4, 0, [4], [1])
+        .raw(0x75, 0x2e)
+        .bytes()
+      const file = write(
+        `proto-${name}.pt`,
+        zip([
+          ['a/data.pkl', pkl],
+          ['a/data/0', Buffer.alloc(16)],
+        ]),
+      )
       expect(() => readTorchCheckpoint(file), name).toThrow(`${file}: the checkpoint refers to the Python global "torch.${name}", which is not allowed`)
     }
   })

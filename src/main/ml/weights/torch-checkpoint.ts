@@ -41,7 +41,11 @@ function unsafeEntryName(name: string): string | null {
 class ZipFile {
   readonly entries = new Map<string, ZipEntry>()
 
-  constructor(private readonly fd: number, private readonly size: number, private readonly path: string) {
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+    private readonly path: string,
+  ) {
     const tailLen = Math.min(size, 65557 + 20 + 56)
     const tail = this.read(size - tailLen, tailLen)
     let eocd = -1
@@ -85,8 +89,8 @@ class ZipFile {
         const len = cd.readUInt16LE(e + 2)
         if (id === 0x0001) {
           let q = e + 4
-          if (entrySize === 0xffffffff) (entrySize = Number(cd.readBigUInt64LE(q))), (q += 8)
-          if (compressedSize === 0xffffffff) (compressedSize = Number(cd.readBigUInt64LE(q))), (q += 8)
+          if (entrySize === 0xffffffff) ((entrySize = Number(cd.readBigUInt64LE(q))), (q += 8))
+          if (compressedSize === 0xffffffff) ((compressedSize = Number(cd.readBigUInt64LE(q))), (q += 8))
           if (localHeaderOffset === 0xffffffff) localHeaderOffset = Number(cd.readBigUInt64LE(q))
         }
         e += 4 + len
@@ -134,7 +138,8 @@ class ZipFile {
       out = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw this.fail(`entry ${name} inflates to more than its declared ${entry.size} bytes (a zip bomb or a corrupt archive)`)
+      if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+        throw this.fail(`entry ${name} inflates to more than its declared ${entry.size} bytes (a zip bomb or a corrupt archive)`)
       throw this.fail(`entry ${name} does not inflate (${error instanceof Error ? error.message : String(error)})`)
     }
     if (out.length !== entry.size) throw this.fail(`entry ${name} inflates to ${out.length} bytes but declares ${entry.size}`)
@@ -160,20 +165,36 @@ const STORAGE_TYPES: Record<string, { dtype: StorageDType; bytes: number }> = {
 }
 
 class StorageType {
-  constructor(readonly name: string, readonly dtype: StorageDType, readonly bytes: number) {}
+  constructor(
+    readonly name: string,
+    readonly dtype: StorageDType,
+    readonly bytes: number,
+  ) {}
 }
 
 class StorageRef {
-  constructor(readonly type: StorageType, readonly key: string, readonly numel: number) {}
+  constructor(
+    readonly type: StorageType,
+    readonly key: string,
+    readonly numel: number,
+  ) {}
 }
 
 class TensorRef {
-  constructor(readonly storage: StorageRef, readonly offset: number, readonly shape: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly shape: number[],
+    readonly stride: number[],
+  ) {}
 }
 
 /** A whitelisted callable global. */
 class PyGlobal {
-  constructor(readonly qualified: string, readonly call: (args: unknown[]) => unknown) {}
+  constructor(
+    readonly qualified: string,
+    readonly call: (args: unknown[]) => unknown,
+  ) {}
 }
 
 /** Python dict / OrderedDict: insertion-ordered. */
@@ -213,7 +234,9 @@ function resolveGlobal(module: string, name: string): unknown {
     const st = STORAGE_TYPES[name]!
     return new StorageType(name, st.dtype, st.bytes)
   }
-  throw new Error(`the checkpoint refers to the Python global "${qualified}", which is not allowed (only PyTorch tensor state dicts are read; nothing in the file is executed)`)
+  throw new Error(
+    `the checkpoint refers to the Python global "${qualified}", which is not allowed (only PyTorch tensor state dicts are read; nothing in the file is executed)`,
+  )
 }
 
 // ---------------------------------------------------------------- the restricted pickle VM
@@ -269,7 +292,8 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
     const at = pos
     const op = buf[pos++]!
     switch (op) {
-      case 0x80: { // PROTO
+      case 0x80: {
+        // PROTO
         const protocol = u8()
         if (protocol > 5) throw new Error(`unsupported pickle protocol ${protocol}`)
         break
@@ -282,13 +306,15 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
       case 0x28: // MARK
         stack.push(MARK)
         break
-      case 0x63: { // GLOBAL "module\nname\n"
+      case 0x63: {
+        // GLOBAL "module\nname\n"
         const module = readLine()
         const name = readLine()
         stack.push(resolveGlobal(module, name))
         break
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop()
         const module = pop()
         if (typeof module !== 'string' || typeof name !== 'string') throw new Error('STACK_GLOBAL needs two strings')
@@ -305,7 +331,8 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
         memo.set(memo.size, top())
         break
       case 0x68: // BINGET
-      case 0x6a: { // LONG_BINGET
+      case 0x6a: {
+        // LONG_BINGET
         const key = op === 0x68 ? u8() : u32()
         if (!memo.has(key)) throw new Error(`pickle memo ${key} is not set`)
         stack.push(memo.get(key))
@@ -317,12 +344,14 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
       case 0x85: // TUPLE1
         stack.push([pop()])
         break
-      case 0x86: { // TUPLE2
+      case 0x86: {
+        // TUPLE2
         const b = pop()
         stack.push([pop(), b])
         break
       }
-      case 0x87: { // TUPLE3
+      case 0x87: {
+        // TUPLE3
         const c = pop()
         const b = pop()
         stack.push([pop(), b, c])
@@ -337,14 +366,16 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
       case 0x6c: // LIST
         stack.push(popMark())
         break
-      case 0x61: { // APPEND
+      case 0x61: {
+        // APPEND
         const v = pop()
         const list = top()
         if (!Array.isArray(list)) throw new Error('APPEND on something that is not a list')
         list.push(v)
         break
       }
-      case 0x65: { // APPENDS
+      case 0x65: {
+        // APPENDS
         const items = popMark()
         const list = top()
         if (!Array.isArray(list)) throw new Error('APPENDS on something that is not a list')
@@ -354,19 +385,22 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
       case 0x7d: // EMPTY_DICT
         stack.push(new Map())
         break
-      case 0x64: { // DICT
+      case 0x64: {
+        // DICT
         const d = new Map()
         setItems(d, popMark())
         stack.push(d)
         break
       }
-      case 0x73: { // SETITEM
+      case 0x73: {
+        // SETITEM
         const v = pop()
         const k = pop()
         setItems(top(), [k, v])
         break
       }
-      case 0x75: { // SETITEMS
+      case 0x75: {
+        // SETITEMS
         const items = popMark()
         setItems(top(), items)
         break
@@ -389,7 +423,8 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
       case 0x4a: // BININT
         stack.push(read(4, (at) => buf.readInt32LE(at)))
         break
-      case 0x8a: { // LONG1: n little-endian two's-complement bytes
+      case 0x8a: {
+        // LONG1: n little-endian two's-complement bytes
         const n = u8()
         const v = read(n, (at) => {
           let magnitude = 0n
@@ -411,12 +446,14 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
       case 0x55: // SHORT_BINSTRING (py2 str; appears in old pickles)
         stack.push(text(u8(), 'latin1'))
         break
-      case 0x51: { // BINPERSID
+      case 0x51: {
+        // BINPERSID
         const pid = pop()
         stack.push(persistentLoad(pid))
         break
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop()
         const fn = pop()
         if (!(fn instanceof PyGlobal)) throw new Error(`REDUCE on something that is not an allowed callable (at byte ${at})`)
@@ -424,7 +461,8 @@ export function unpickleRestricted(data: Uint8Array, persistentLoad: (pid: unkno
         stack.push(fn.call(args))
         break
       }
-      case 0x62: { // BUILD: only the OrderedDict `_metadata` state torch attaches to state dicts
+      case 0x62: {
+        // BUILD: only the OrderedDict `_metadata` state torch attaches to state dicts
         const state = pop()
         const obj = top()
         if (!(obj instanceof Map) || !(state instanceof Map || state === null)) throw new Error(`BUILD on an object other than a dict (at byte ${at})`)
@@ -508,7 +546,8 @@ export function readTorchCheckpoint(path: string): Map<string, HostTensor> {
     if (size === 0) throw new TorchCheckpointError(`${path}: empty file (0 bytes), not a PyTorch checkpoint`)
     const magic = Buffer.alloc(Math.min(4, size))
     fs.readSync(fd, magic, 0, magic.length, 0)
-    if (magic[0] === 0x80) throw new TorchCheckpointError(`${path}: legacy PyTorch checkpoint (torch < 1.6, not a zip); re-save it with torch.save(obj, path) on torch >= 1.6`)
+    if (magic[0] === 0x80)
+      throw new TorchCheckpointError(`${path}: legacy PyTorch checkpoint (torch < 1.6, not a zip); re-save it with torch.save(obj, path) on torch >= 1.6`)
     if (magic.readUInt32LE(0) !== 0x04034b50) throw new TorchCheckpointError(`${path}: not a PyTorch checkpoint (expected a zip archive)`)
     const zip = new ZipFile(fd, size, path)
     const pklName = [...zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n))
@@ -517,7 +556,8 @@ export function readTorchCheckpoint(path: string): Map<string, HostTensor> {
 
     const storages = new Map<string, { data: Float32Array | BigInt64Array | Int32Array | Uint8Array; dtype: HostTensor['dtype'] }>()
     const persistentLoad = (pid: unknown): StorageRef => {
-      if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof StorageType) || typeof pid[2] !== 'string') throw new Error('unsupported persistent id (expected a torch storage)')
+      if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof StorageType) || typeof pid[2] !== 'string')
+        throw new Error('unsupported persistent id (expected a torch storage)')
       return new StorageRef(pid[1], pid[2], asInt(pid[4], 'storage size'))
     }
     let root: unknown
@@ -545,7 +585,8 @@ export function readTorchCheckpoint(path: string): Map<string, HostTensor> {
       if (shape.some((d) => d < 0)) throw new TorchCheckpointError(`${path}: tensor ${name} has a negative size [${shape}]`)
       // A view may not hold more elements than its storage: a stride-0 view of one element as 10^9 would be gathered into gigabytes.
       const elements = shape.reduce((a, b) => a * b, 1)
-      if (elements > storage.numel) throw new TorchCheckpointError(`${path}: tensor ${name} (size [${shape}]) has ${elements} elements, more than its storage of ${storage.numel} holds`)
+      if (elements > storage.numel)
+        throw new TorchCheckpointError(`${path}: tensor ${name} (size [${shape}]) has ${elements} elements, more than its storage of ${storage.numel} holds`)
       const viewKey = `${storage.key}|${offset}|${shape.join(',')}|${stride.join(',')}`
       const shared = views.get(viewKey)
       if (shared) {
@@ -556,7 +597,10 @@ export function readTorchCheckpoint(path: string): Map<string, HostTensor> {
       if (!s) {
         const entryName = `${prefix}data/${storage.key}`
         const raw = zip.data(entryName)
-        if (raw.length < storage.numel * storage.type.bytes) throw new TorchCheckpointError(`${path}: storage ${storage.key} holds ${raw.length} bytes, expected ${storage.numel * storage.type.bytes} (truncated or corrupt)`)
+        if (raw.length < storage.numel * storage.type.bytes)
+          throw new TorchCheckpointError(
+            `${path}: storage ${storage.key} holds ${raw.length} bytes, expected ${storage.numel * storage.type.bytes} (truncated or corrupt)`,
+          )
         s = storageToTyped(raw.subarray(0, storage.numel * storage.type.bytes), storage.type)
         storages.set(storage.key, s)
       }
@@ -564,7 +608,9 @@ export function readTorchCheckpoint(path: string): Map<string, HostTensor> {
       let last = offset
       for (let d = 0; d < shape.length; d++) if (shape[d]! > 0) last += (shape[d]! - 1) * stride[d]!
       if (count > 0 && (offset < 0 || last >= storage.numel || stride.some((st) => st < 0))) {
-        throw new TorchCheckpointError(`${path}: tensor ${name} (offset ${offset}, size [${shape}], stride [${stride}]) reaches outside its storage of ${storage.numel} elements`)
+        throw new TorchCheckpointError(
+          `${path}: tensor ${name} (offset ${offset}, size [${shape}], stride [${stride}]) reaches outside its storage of ${storage.numel} elements`,
+        )
       }
       const tensor: HostTensor = { dtype: s.dtype, shape: [...shape], data: gather(s.data, offset, shape, stride) }
       views.set(viewKey, tensor)

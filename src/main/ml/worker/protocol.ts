@@ -19,7 +19,10 @@ export const workerInitSchema = z.object({
   provider: provider.optional(),
   threads: z.number().int().positive().optional(),
   weights: z.enum(['float32', 'int8', 'int4']).optional(),
-  batchSizes: z.object({ vision: z.number().int().positive(), text: z.number().int().positive(), greedy: z.number().int().positive(), beam: z.number().int().positive() }).partial().optional(),
+  batchSizes: z
+    .object({ vision: z.number().int().positive(), text: z.number().int().positive(), greedy: z.number().int().positive(), beam: z.number().int().positive() })
+    .partial()
+    .optional(),
 })
 export type WorkerInit = z.infer<typeof workerInitSchema>
 

@@ -22,7 +22,11 @@ async function dispatch(call: WorkerCall, signal: AbortSignal): Promise<unknown>
       return service.embedTexts(call.args[0], signal)
     case 'captionEmbeddings': {
       const o = call.args[1]
-      return service.captionEmbeddings(call.args[0], { ...(o.method ? { method: o.method } : {}), ...(o.beamSize ? { beamSize: o.beamSize } : {}), ...(o.maxTokens ? { maxTokens: o.maxTokens } : {}) }, signal)
+      return service.captionEmbeddings(
+        call.args[0],
+        { ...(o.method ? { method: o.method } : {}), ...(o.beamSize ? { beamSize: o.beamSize } : {}), ...(o.maxTokens ? { maxTokens: o.maxTokens } : {}) },
+        signal,
+      )
     }
   }
 }
@@ -55,10 +59,12 @@ onParentMessage(toWorkerSchema, 'ML worker', (msg) => {
   }
   const ac = new AbortController()
   running.set(msg.id, ac)
-  dispatch(msg.call, ac.signal).then(
-    (value) => send({ type: 'result', id: msg.id, value }),
-    (error: unknown) => send({ type: 'error', id: msg.id, ...serializeError(error) }),
-  ).finally(() => running.delete(msg.id))
+  dispatch(msg.call, ac.signal)
+    .then(
+      (value) => send({ type: 'result', id: msg.id, value }),
+      (error: unknown) => send({ type: 'error', id: msg.id, ...serializeError(error) }),
+    )
+    .finally(() => running.delete(msg.id))
 })
 
 process.on('disconnect', () => {

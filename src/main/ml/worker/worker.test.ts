@@ -30,10 +30,14 @@ afterAll(async () => {
 describe('ML worker process', () => {
   it('starts its worker through the launcher it is given (the desktop app passes a utility-process launcher)', async () => {
     let launches = 0
-    const launched = new WorkerMlService({ packDir: tinyPackDir(dataDir), dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1 }, undefined, () => {
-      launches++
-      return forkWorker()
-    })
+    const launched = new WorkerMlService(
+      { packDir: tinyPackDir(dataDir), dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1 },
+      undefined,
+      () => {
+        launches++
+        return forkWorker()
+      },
+    )
     try {
       expect((await launched.info()).packName).toBe((await worker.info()).packName)
       expect(launches).toBe(1)
@@ -57,7 +61,9 @@ describe('ML worker process', () => {
       expect(texts[0]).toBeInstanceOf(Float32Array)
       expect(Array.from(texts[0]!)).toEqual(Array.from((await local.embedTexts(['a red square']))[0]!))
       const vectors = a.map((r) => (r.ok ? r.embedding : new Float32Array(16)))
-      expect(await worker.captionEmbeddings(vectors, { method: 'greedy', maxTokens: 12 })).toEqual(await local.captionEmbeddings(vectors, { method: 'greedy', maxTokens: 12 }))
+      expect(await worker.captionEmbeddings(vectors, { method: 'greedy', maxTokens: 12 })).toEqual(
+        await local.captionEmbeddings(vectors, { method: 'greedy', maxTokens: 12 }),
+      )
     } finally {
       await local.close()
     }

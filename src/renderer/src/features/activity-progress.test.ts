@@ -7,8 +7,16 @@ import { FakeTransport } from '../lib/testing/fake-transport.ts'
 import { renderApp } from '../lib/testing/render-app.ts'
 
 const overall = (over: Partial<OverallProgress> = {}): OverallProgress => ({
-  label: 'Preparing 60 new photos', done: 41, total: 60, finding: false, etaSeconds: 30,
-  phases: [{ label: 'Understanding photos', left: 7 }, { label: 'Writing captions', left: 19 }], ...over,
+  label: 'Preparing 60 new photos',
+  done: 41,
+  total: 60,
+  finding: false,
+  etaSeconds: 30,
+  phases: [
+    { label: 'Understanding photos', left: 7 },
+    { label: 'Writing captions', left: 19 },
+  ],
+  ...over,
 })
 const withOverall = (o: OverallProgress | null): Activity => ({ ...sampleActivity, overall: o })
 
@@ -21,7 +29,9 @@ describe('one overall progress figure', () => {
     await fireEvent.click(status)
     const bar = await screen.findByRole('progressbar', { name: 'Preparing 60 new photos' })
     expect([bar.getAttribute('aria-valuenow'), bar.getAttribute('aria-valuemax')]).toEqual(['41', '60'])
-    const stages = within(screen.getByRole('list', { name: 'Stages' })).getAllByRole('listitem').map((li) => li.textContent?.replace(/\s+/g, ' ').trim())
+    const stages = within(screen.getByRole('list', { name: 'Stages' }))
+      .getAllByRole('listitem')
+      .map((li) => li.textContent?.replace(/\s+/g, ' ').trim())
     expect(stages).toEqual(['Understanding photos 7 to go', 'Writing captions 19 to go'])
     // The job-level bar ("Captioning 40 of 100") is not shown beside it: one figure.
     expect(screen.queryByRole('progressbar', { name: 'Captioning' })).toBeNull()
@@ -31,7 +41,9 @@ describe('one overall progress figure', () => {
   })
 
   it('says the total may still rise while folders are looked through', async () => {
-    await renderApp(new FakeTransport().reply('jobs.activity', withOverall(overall({ label: 'Preparing 12 photos found so far', done: 0, total: 12, finding: true }))))
+    await renderApp(
+      new FakeTransport().reply('jobs.activity', withOverall(overall({ label: 'Preparing 12 photos found so far', done: 0, total: 12, finding: true }))),
+    )
     await fireEvent.click(screen.getByRole('button', { name: /^Activity/ }))
     expect(await screen.findByText(/more photos may be added/)).toBeTruthy()
   })
@@ -39,8 +51,26 @@ describe('one overall progress figure', () => {
   it('shows a pack download and a training run in Activity too', async () => {
     const fake = new FakeTransport()
       .reply('jobs.activity', withOverall(null))
-      .reply('models.info', { ...sampleModels, install: { packId: 'coco-mlp', receivedBytes: 300_000_000, totalBytes: 1_200_000_000, state: 'running', error: null } })
-      .reply('training.info', { ...sampleTraining, run: { id: 'r1', state: 'running', step: 0, totalSteps: 240, epoch: 0, samplesPerSecond: null, etaSeconds: null, points: [], error: null, provider: null, fallbackReason: null } })
+      .reply('models.info', {
+        ...sampleModels,
+        install: { packId: 'coco-mlp', receivedBytes: 300_000_000, totalBytes: 1_200_000_000, state: 'running', error: null },
+      })
+      .reply('training.info', {
+        ...sampleTraining,
+        run: {
+          id: 'r1',
+          state: 'running',
+          step: 0,
+          totalSteps: 240,
+          epoch: 0,
+          samplesPerSecond: null,
+          etaSeconds: null,
+          points: [],
+          error: null,
+          provider: null,
+          fallbackReason: null,
+        },
+      })
     await renderApp(fake)
     await fireEvent.click(screen.getByRole('button', { name: /^Activity/ }))
     expect((await screen.findByRole('progressbar', { name: 'Downloading ClipCap COCO (MLP)' })).getAttribute('aria-valuenow')).toBe('25')

@@ -16,7 +16,10 @@ describe('first run', () => {
   it('recommends the COCO pack with its download size, labels the test pack as a test, and makes Add folder the primary action', async () => {
     await renderApp(firstRun())
     const packs = screen.getAllByRole('listitem').filter((li) => li.closest('ul')?.classList.contains('packs'))
-    expect(packs.map((li) => li.querySelector('.name')?.textContent?.trim().replace(/\s+/g, ' '))).toEqual(['ClipCap COCO (MLP) Recommended', 'Test pack For testing only'])
+    expect(packs.map((li) => li.querySelector('.name')?.textContent?.trim().replace(/\s+/g, ' '))).toEqual([
+      'ClipCap COCO (MLP) Recommended',
+      'Test pack For testing only',
+    ])
     expect(within(packs[0]!).getByText('1.1 GB to 2.1 GB')).toBeTruthy()
     expect(screen.queryByText(/download size shown when it starts/)).toBeNull()
     // The test pack is not shown as a chosen option ("In use"), only as what is used meanwhile.
@@ -41,7 +44,10 @@ describe('first run', () => {
     const fake = firstRun()
     fake.reply('models.info', {
       ...sampleModels,
-      packs: [sampleModels.packs[0]!, { ...sampleModels.packs[1]!, installed: true, active: true, trustedOnFirstUse: [{ path: 'coco_weights.pt', sha256: 'ab'.repeat(32) }] }],
+      packs: [
+        sampleModels.packs[0]!,
+        { ...sampleModels.packs[1]!, installed: true, active: true, trustedOnFirstUse: [{ path: 'coco_weights.pt', sha256: 'ab'.repeat(32) }] },
+      ],
     })
     await renderApp(fake)
     expect(screen.getByText('Trusted on first use: 1 file has no published checksum')).toBeTruthy()
@@ -76,7 +82,9 @@ describe('settings', () => {
     const { container } = await openSettings(fake)
     const threads = screen.getByRole('spinbutton', { name: /Photos worked on at once/ })
     await fireEvent.change(threads, { target: { value: '8' } })
-    await waitFor(() => expect(container.querySelector('[data-field="workerThreads"]')?.textContent).toContain('Not saved: workerThreads: too many for this machine'))
+    await waitFor(() =>
+      expect(container.querySelector('[data-field="workerThreads"]')?.textContent).toContain('Not saved: workerThreads: too many for this machine'),
+    )
     expect(threads.getAttribute('aria-invalid')).toBe('true')
     // A value out of range is refused here, without asking the server.
     const n = fake.callsOf('settings.update').length

@@ -26,7 +26,12 @@ describe('photo view', () => {
     let saved = false
     fake.reply('photos.get', () =>
       saved
-        ? samplePhotoDetail(1, { caption: 'Rex on the beach.', provenance: 'user', captionInfo: { text: 'Rex on the beach.', provenance: 'user', modelId: null, decoding: null, createdAt: '2024-05-02T10:00:00.000Z' }, history: [sampleCaption] })
+        ? samplePhotoDetail(1, {
+            caption: 'Rex on the beach.',
+            provenance: 'user',
+            captionInfo: { text: 'Rex on the beach.', provenance: 'user', modelId: null, decoding: null, createdAt: '2024-05-02T10:00:00.000Z' },
+            history: [sampleCaption],
+          })
         : samplePhotoDetail(1),
     )
     fake.reply('captions.set', (input) => {
@@ -82,7 +87,10 @@ describe('photo view', () => {
 
   it('says a file that could not be read is damaged or incomplete, the reason behind a disclosure, and asks for no image', async () => {
     const fake = new FakeTransport()
-    fake.reply('photos.get', samplePhotoDetail(3, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null, hasImage: false }))
+    fake.reply(
+      'photos.get',
+      samplePhotoDetail(3, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null, hasImage: false }),
+    )
     await openPhoto(fake)
     expect(screen.getByRole('heading', { name: 'This file is damaged or incomplete' })).toBeTruthy()
     const reason = screen.getByText('Input file is truncated')
@@ -95,7 +103,11 @@ describe('photo view', () => {
   it('retries a file that could not be read and shows it again', async () => {
     const fake = new FakeTransport()
     let retried = false
-    fake.reply('photos.get', () => (retried ? samplePhotoDetail(1, { status: 'queued', caption: null, captionInfo: null, provenance: null }) : samplePhotoDetail(1, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null, hasImage: false })))
+    fake.reply('photos.get', () =>
+      retried
+        ? samplePhotoDetail(1, { status: 'queued', caption: null, captionInfo: null, provenance: null })
+        : samplePhotoDetail(1, { status: 'failed', error: 'Input file is truncated', caption: null, captionInfo: null, provenance: null, hasImage: false }),
+    )
     fake.reply('jobs.retry', () => {
       retried = true
       return { queued: 1 }

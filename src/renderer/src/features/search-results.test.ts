@@ -11,13 +11,19 @@ describe('search results with the keyboard', () => {
   it('arrows move among the results; ‹ › in a photo opened from them follow the results; Escape returns to that result', async () => {
     const fake = new FakeTransport()
     const order = [5, 2, 9]
-    fake.reply('search.query', { hits: order.map((id) => ({ photo: samplePhoto(id), score: 1, source: 'words' as const, snippet: null })), meaningPending: false })
+    fake.reply('search.query', {
+      hits: order.map((id) => ({ photo: samplePhoto(id), score: 1, source: 'words' as const, snippet: null })),
+      meaningPending: false,
+    })
     fake.reply('photos.get', ({ id }) => samplePhotoDetail(id))
     await renderApp(fake)
     await fireEvent.input(screen.getByRole('searchbox', { name: 'Search' }), { target: { value: 'street' } })
     const results = screen.getByRole('list', { name: 'Search results' })
     const first = await within(results).findByRole('button', { name: 'A photo number 5 of a quiet street.' })
-    const tabStops = () => within(results).getAllByRole('button').filter((b) => b.tabIndex === 0)
+    const tabStops = () =>
+      within(results)
+        .getAllByRole('button')
+        .filter((b) => b.tabIndex === 0)
     expect(tabStops()).toEqual([first])
     first.focus()
     await fireEvent.keyDown(first, { key: 'ArrowRight' })
@@ -61,7 +67,10 @@ describe('search results', () => {
 
   it('shows the caption, not the path, when the folder name matched; the file name is secondary', async () => {
     const fake = new FakeTransport()
-    fake.reply('search.query', { hits: [{ photo: samplePhoto(1, { caption: 'Two boats at dawn.' }), score: 1, source: 'words', snippet: '/photos/[[holiday]]/IMG_0001.jpg' }], meaningPending: false })
+    fake.reply('search.query', {
+      hits: [{ photo: samplePhoto(1, { caption: 'Two boats at dawn.' }), score: 1, source: 'words', snippet: '/photos/[[holiday]]/IMG_0001.jpg' }],
+      meaningPending: false,
+    })
     await renderApp(fake)
     await fireEvent.input(screen.getByRole('searchbox', { name: 'Search' }), { target: { value: 'holiday' } })
     await screen.findByText('Two boats at dawn.', { selector: 'p' })
@@ -71,7 +80,10 @@ describe('search results', () => {
 
   it('reaches results beyond the first 200', async () => {
     const fake = new FakeTransport()
-    fake.reply('search.query', ({ limit }) => ({ hits: Array.from({ length: limit ?? 100 }, (_, i) => ({ photo: samplePhoto(i + 1), score: 1, source: 'meaning' as const, snippet: null })), meaningPending: false }))
+    fake.reply('search.query', ({ limit }) => ({
+      hits: Array.from({ length: limit ?? 100 }, (_, i) => ({ photo: samplePhoto(i + 1), score: 1, source: 'meaning' as const, snippet: null })),
+      meaningPending: false,
+    }))
     // The state alone: two hundred tiles are slow to lay out in jsdom.
     const search = new SearchState(fake, new Announcer())
     search.debounceMs = 0

@@ -101,7 +101,10 @@ describe('welcome', () => {
     const { model } = await renderApp(fake)
     await fireEvent.click(screen.getByRole('button', { name: /Download ClipCap/ }))
     expect(fake.callsOf('models.install')).toEqual([{ packId: 'coco-mlp' }])
-    fake.emit('models.progressed', { ...sampleModels, install: { packId: 'coco-mlp', receivedBytes: 300_000_000, totalBytes: 1_200_000_000, state: 'running', error: null } })
+    fake.emit('models.progressed', {
+      ...sampleModels,
+      install: { packId: 'coco-mlp', receivedBytes: 300_000_000, totalBytes: 1_200_000_000, state: 'running', error: null },
+    })
     const bar = await screen.findByRole('progressbar', { name: 'Downloading ClipCap COCO (MLP)' })
     expect(bar.getAttribute('aria-valuenow')).toBe('25')
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }))
@@ -139,7 +142,22 @@ describe('training', () => {
     const progressed: TrainingInfo = {
       ...sampleTraining,
       userCaptions: 40,
-      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, provider: 'cpu', fallbackReason: null, points: [{ step: 10, loss: 3.2, valLoss: 3.4 }, { step: 20, loss: 2.5, valLoss: 2.9 }] },
+      run: {
+        id: 'r1',
+        state: 'running',
+        step: 20,
+        totalSteps: 100,
+        epoch: 2,
+        samplesPerSecond: 12,
+        etaSeconds: 40,
+        error: null,
+        provider: 'cpu',
+        fallbackReason: null,
+        points: [
+          { step: 10, loss: 3.2, valLoss: 3.4 },
+          { step: 20, loss: 2.5, valLoss: 2.9 },
+        ],
+      },
       versions: [
         { id: 'pack', createdAt: '2024-05-01T00:00:00Z', label: 'Pack model', active: true, valLoss: 3.4, bleu4: 0.1, cider: 0.3 },
         { id: 'v2', createdAt: '2024-05-02T00:00:00Z', label: 'My style 1', active: false, valLoss: 2.9, bleu4: 0.2, cider: 0.5 },
@@ -168,7 +186,19 @@ describe('training', () => {
     fake.reply('training.info', {
       ...sampleTraining,
       userCaptions: 40,
-      run: { id: 'r1', state: 'running', step: 20, totalSteps: 100, epoch: 2, samplesPerSecond: 12, etaSeconds: 40, error: null, provider: 'cpu', fallbackReason: null, points: [] },
+      run: {
+        id: 'r1',
+        state: 'running',
+        step: 20,
+        totalSteps: 100,
+        epoch: 2,
+        samplesPerSecond: 12,
+        etaSeconds: 40,
+        error: null,
+        provider: 'cpu',
+        fallbackReason: null,
+        points: [],
+      },
       versions: [
         { id: 'pack', createdAt: '2024-05-01T00:00:00Z', label: 'Pack model', active: false, valLoss: 3.4, bleu4: 0.1, cider: 0.3 },
         { id: 'v2', createdAt: '2024-05-02T00:00:00Z', label: 'My style 1', active: true, valLoss: 2.9, bleu4: 0.2, cider: 0.5 },
@@ -194,14 +224,34 @@ describe('training', () => {
       ...sampleTraining,
       userCaptions: 40,
       teaching: { user: 36, reviewed: 4, imported: 3, minimumReason: '16 to learn from and 4 kept aside to check the result' },
-      run: { id: 'r1', state: 'done', step: 59, totalSteps: 60, epoch: 11, samplesPerSecond: 30, etaSeconds: 0, error: null, provider: 'cpu', fallbackReason: 'cuda failed: CUDA provider library not installed', points: [] },
-      evaluation: { versionId: '2', heldOut: 10, summary: '9 of your 10 held-out photos now read like yours (before training: 0 of 10).', before: row(0, 1.35), after: row(9, 0.41) },
+      run: {
+        id: 'r1',
+        state: 'done',
+        step: 59,
+        totalSteps: 60,
+        epoch: 11,
+        samplesPerSecond: 30,
+        etaSeconds: 0,
+        error: null,
+        provider: 'cpu',
+        fallbackReason: 'cuda failed: CUDA provider library not installed',
+        points: [],
+      },
+      evaluation: {
+        versionId: '2',
+        heldOut: 10,
+        summary: '9 of your 10 held-out photos now read like yours (before training: 0 of 10).',
+        before: row(0, 1.35),
+        after: row(9, 0.41),
+      },
     })
     await renderApp(fake)
     await fireEvent.click(screen.getByRole('button', { name: /^Training/ }))
     await screen.findByText('9 of your 10 held-out photos now read like yours (before training: 0 of 10).')
     const text = document.body.textContent!.replace(/\s+/g, ' ')
-    expect(text).toMatch(/40 captions can teach the captioning model your style: 36 you wrote or corrected and 4 automatic captions you reviewed and accepted\./)
+    expect(text).toMatch(
+      /40 captions can teach the captioning model your style: 36 you wrote or corrected and 4 automatic captions you reviewed and accepted\./,
+    )
     expect(text).toMatch(/3 captions imported from the files' own metadata \(camera and agency text\) are never used to teach/)
     expect(screen.getByText('9 of your 10 held-out photos now read like yours (before training: 0 of 10).')).toBeTruthy()
     expect(screen.getByText(/Training on the CPU\. The accelerator could not be used: cuda failed/)).toBeTruthy()

@@ -14,11 +14,22 @@ const ratio = (a: string, b: string): number => {
 
 // [foreground, background] pairs the interface actually uses for text.
 const pairs: [string, string][] = [
-  ['text', 'bg'], ['text', 'surface'], ['text', 'surface-2'], ['text', 'accent-soft'],
-  ['muted', 'bg'], ['muted', 'surface'], ['muted', 'surface-2'],
-  ['accent', 'surface'], ['accent', 'bg'], ['accent-text', 'accent'],
-  ['danger', 'surface'], ['danger', 'danger-soft'], ['danger', 'bg'],
-  ['ok', 'surface'], ['warn', 'surface'], ['warn', 'accent-soft'],
+  ['text', 'bg'],
+  ['text', 'surface'],
+  ['text', 'surface-2'],
+  ['text', 'accent-soft'],
+  ['muted', 'bg'],
+  ['muted', 'surface'],
+  ['muted', 'surface-2'],
+  ['accent', 'surface'],
+  ['accent', 'bg'],
+  ['accent-text', 'accent'],
+  ['danger', 'surface'],
+  ['danger', 'danger-soft'],
+  ['danger', 'bg'],
+  ['ok', 'surface'],
+  ['warn', 'surface'],
+  ['warn', 'accent-soft'],
 ]
 
 describe('colour contrast (WCAG AA)', () => {
@@ -26,10 +37,15 @@ describe('colour contrast (WCAG AA)', () => {
     expect(paletteCss()).toMatch(/^:root \{ --bg: #f6f6f4;.*@media \(prefers-color-scheme: dark\) \{ :root \{ --bg: #121214;/)
   })
 
-  for (const [name, theme] of [['light', light], ['dark', dark]] as const) {
+  for (const [name, theme] of [
+    ['light', light],
+    ['dark', dark],
+  ] as const) {
     it(`${name} theme: every text colour pair is at least 4.5:1`, () => {
       expect(Object.keys(theme).length).toBeGreaterThan(10)
-      const failing = pairs.filter(([fg, bg]) => ratio(theme[fg]!, theme[bg]!) < 4.5).map(([fg, bg]) => `${fg} on ${bg}: ${ratio(theme[fg]!, theme[bg]!).toFixed(2)}`)
+      const failing = pairs
+        .filter(([fg, bg]) => ratio(theme[fg]!, theme[bg]!) < 4.5)
+        .map(([fg, bg]) => `${fg} on ${bg}: ${ratio(theme[fg]!, theme[bg]!).toFixed(2)}`)
       expect(failing).toEqual([])
     })
   }

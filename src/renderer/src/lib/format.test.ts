@@ -4,7 +4,10 @@ import { altText, bytes, count, dateTaken, duration, monthLabel, snippetParts } 
 describe('format', () => {
   it('splits [[marked]] snippets without interpreting HTML', () => {
     expect(snippetParts('a [[dog]] <b>on</b> [[sand]]')).toEqual([
-      { text: 'a ', mark: false }, { text: 'dog', mark: true }, { text: ' <b>on</b> ', mark: false }, { text: 'sand', mark: true },
+      { text: 'a ', mark: false },
+      { text: 'dog', mark: true },
+      { text: ' <b>on</b> ', mark: false },
+      { text: 'sand', mark: true },
     ])
   })
   it('uses the caption as alt text, else says what is known', () => {

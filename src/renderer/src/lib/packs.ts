@@ -25,7 +25,8 @@ export function orderPacks(packs: readonly ModelPack[]): ModelPack[] {
  */
 export function downloadSize(pack: Pick<ModelPack, 'sizeBytes' | 'sizeExact' | 'sizeAtMostBytes'>): string {
   if (pack.sizeExact) return pack.sizeBytes > 0 ? bytes(pack.sizeBytes) : 'size not published'
-  if (pack.sizeAtMostBytes > pack.sizeBytes) return pack.sizeBytes > 0 ? `${bytes(pack.sizeBytes)} to ${bytes(pack.sizeAtMostBytes)}` : `at most ${bytes(pack.sizeAtMostBytes)}`
+  if (pack.sizeAtMostBytes > pack.sizeBytes)
+    return pack.sizeBytes > 0 ? `${bytes(pack.sizeBytes)} to ${bytes(pack.sizeAtMostBytes)}` : `at most ${bytes(pack.sizeAtMostBytes)}`
   return `about ${bytes(pack.sizeBytes)}`
 }
 

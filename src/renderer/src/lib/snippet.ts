@@ -7,7 +7,9 @@ import { snippetParts } from './format.ts'
 export type Part = { text: string; mark: boolean }
 
 const STOP_WORDS = new Set(
-  'a an and are as at be by for from has in is it its of on or that the to was were with into onto over under near next this these those there their his her'.split(' '),
+  'a an and are as at be by for from has in is it its of on or that the to was were with into onto over under near next this these those there their his her'.split(
+    ' ',
+  ),
 )
 
 export const isStopWord = (word: string): boolean => STOP_WORDS.has(word.trim().toLowerCase())
@@ -15,7 +17,10 @@ export const isStopWord = (word: string): boolean => STOP_WORDS.has(word.trim().
 const unmark = (parts: Part[]): Part[] => parts.map((p) => (p.mark && isStopWord(p.text) ? { text: p.text, mark: false } : p))
 const plain = (snippet: string): string => snippet.replace(/\[\[(.*?)\]\]/g, '$1')
 
-export function resultText(hit: { snippet: string | null; photo: { caption: string | null; name: string } }, fallback: string): { caption: Part[]; name: Part[] } {
+export function resultText(
+  hit: { snippet: string | null; photo: { caption: string | null; name: string } },
+  fallback: string,
+): { caption: Part[]; name: Part[] } {
   const caption = hit.photo.caption
   const snippet = hit.snippet
   const name: Part[] = [{ text: hit.photo.name, mark: false }]

@@ -7,7 +7,6 @@
 import type { DecoderCache, DecoderRunInput, DecoderRunOutput, DecoderStep } from '../decoder-step.ts'
 import { mulberry32 } from '../../random.ts'
 
-
 type Rows = Float32Array[][] // per row, the sequence of embeddings
 
 export class ToyDecoder implements DecoderStep {
@@ -58,9 +57,11 @@ export class ToyDecoder implements DecoderStep {
     if (input.cache !== null && input.cacheOrder.length !== input.batch) throw new Error('toy: cacheOrder length != batch')
     if (input.pastLength !== pastLen && input.cache !== null) throw new Error(`toy: pastLength ${input.pastLength} != cache length ${pastLen}`)
     const t = input.prefixLength + input.tokenLength
-    if (input.attentionMask.length !== input.batch * (input.pastLength + t) || input.attentionMask.some((m) => m !== 1n)) throw new Error('toy: bad attention mask')
+    if (input.attentionMask.length !== input.batch * (input.pastLength + t) || input.attentionMask.some((m) => m !== 1n))
+      throw new Error('toy: bad attention mask')
     if (input.positionIds.length !== input.batch * t) throw new Error('toy: bad position ids')
-    for (let r = 0; r < input.batch; r++) for (let j = 0; j < t; j++) if (input.positionIds[r * t + j] !== BigInt(input.pastLength + j)) throw new Error('toy: bad position id')
+    for (let r = 0; r < input.batch; r++)
+      for (let j = 0; j < t; j++) if (input.positionIds[r * t + j] !== BigInt(input.pastLength + j)) throw new Error('toy: bad position id')
     const rows: Rows = []
     const logits = new Float32Array(input.batch * this.vocabSize)
     for (let r = 0; r < input.batch; r++) {
@@ -95,7 +96,13 @@ export function referenceGenerate2(model: ToyDecoder, prefix: Float32Array[], st
   return tokens
 }
 
-export function referenceGenerateBeam(model: ToyDecoder, prefix: Float32Array[], beamSize: number, stop: number, maxTokens: number): { tokens: number[]; length: number; score: number }[] {
+export function referenceGenerateBeam(
+  model: ToyDecoder,
+  prefix: Float32Array[],
+  beamSize: number,
+  stop: number,
+  maxTokens: number,
+): { tokens: number[]; length: number; score: number }[] {
   const V = model.vocabSize
   const logSoftmax = (l: Float32Array): number[] => {
     let m = -Infinity
@@ -112,7 +119,10 @@ export function referenceGenerateBeam(model: ToyDecoder, prefix: Float32Array[],
   for (let i = 0; i < maxTokens; i++) {
     if (i === 0) {
       const lp = logSoftmax(model.logitsOf(prefix))
-      const order = lp.map((x, v) => [x, v] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, beamSize)
+      const order = lp
+        .map((x, v) => [x, v] as const)
+        .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+        .slice(0, beamSize)
       scores = order.map((o) => o[0])
       tokens = order.map((o) => [o[1]])
       seqs = order.map(() => [...prefix])

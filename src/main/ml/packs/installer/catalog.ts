@@ -37,7 +37,13 @@ export function describePack(m: Manifest, dataDir: string): KnownPack {
     }
     installed = { dir: inst.dir, trustedOnFirstUse: trusted }
   }
-  return { name: m.name, description: m.description, download: downloadSize(m), installed, partialBytes: inst ? 0 : folderBytes(path.join(modelsDir(dataDir), `.staging-${m.name}`)) }
+  return {
+    name: m.name,
+    description: m.description,
+    download: downloadSize(m),
+    installed,
+    partialBytes: inst ? 0 : folderBytes(path.join(modelsDir(dataDir), `.staging-${m.name}`)),
+  }
 }
 
 export function knownPacks(dataDir: string, manifestDir?: string): KnownPack[] {

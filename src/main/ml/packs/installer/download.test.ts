@@ -7,7 +7,16 @@ import type http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { AllSourcesFailedError, DiskFullError, DownloadCancelledError, downloadFile, parseContentRange, RateMeter, type DownloadOptions, type DownloadProgress } from './download.ts'
+import {
+  AllSourcesFailedError,
+  DiskFullError,
+  DownloadCancelledError,
+  downloadFile,
+  parseContentRange,
+  RateMeter,
+  type DownloadOptions,
+  type DownloadProgress,
+} from './download.ts'
 import { readDrivePage } from './google-drive.ts'
 import { FakeHosts, serveBytes, sha256Hex, TEST_CA } from './test-support.ts'
 
@@ -78,7 +87,9 @@ describe('Hugging Face-like host', () => {
     const content = bytes(5000, 2)
     const url = hosts.addHf('org/model', COMMIT, 'size.bin', content)
     await expect(downloadFile(url, dest(), opts(content, { expectedSize: 4999 }))).rejects.toThrow(/the server declares 5000 bytes, the manifest says 4999/)
-    await expect(downloadFile(url, dest(), opts(content, { expectedSha256: '0'.repeat(64) }))).rejects.toThrow(/the server declares sha256 [0-9a-f]{64}, the manifest says 0{64}/)
+    await expect(downloadFile(url, dest(), opts(content, { expectedSha256: '0'.repeat(64) }))).rejects.toThrow(
+      /the server declares sha256 [0-9a-f]{64}, the manifest says 0{64}/,
+    )
     expect(hosts.log.filter((l) => l.method === 'GET' && l.path === `/cdn/${sha256Hex(content)}`)).toHaveLength(0)
   })
 
@@ -118,7 +129,13 @@ describe('resuming (206) is checked, never spliced', () => {
     hosts.intercept((req, res) => {
       if (!isCdn(req, content) || !req.headers.range) return false
       // Claims to continue but sends the file from its first byte.
-      res.writeHead(206, { etag: `"${sha256Hex(content)}"`, 'content-length': String(content.length), 'content-range': `bytes 0-${content.length - 1}/${content.length}` }).end(content)
+      res
+        .writeHead(206, {
+          etag: `"${sha256Hex(content)}"`,
+          'content-length': String(content.length),
+          'content-range': `bytes 0-${content.length - 1}/${content.length}`,
+        })
+        .end(content)
       return true
     })
     const notices: string[] = []
@@ -137,7 +154,9 @@ describe('resuming (206) is checked, never spliced', () => {
     hosts.intercept((req, res) => {
       if (!isCdn(req, content) || !req.headers.range) return false
       const start = Number(/bytes=(\d+)-/.exec(req.headers.range)![1])
-      res.writeHead(206, { 'content-length': String(10), 'content-range': `bytes ${start}-${start + 9}/${content.length + 50}` }).end(content.subarray(start, start + 10))
+      res
+        .writeHead(206, { 'content-length': String(10), 'content-range': `bytes ${start}-${start + 9}/${content.length + 50}` })
+        .end(content.subarray(start, start + 10))
       return true
     })
     const notices: string[] = []
@@ -164,14 +183,23 @@ describe('resuming (206) is checked, never spliced', () => {
       } else {
         // A hostile server that ignores If-Range and serves the new file's range.
         const start = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0)
-        if (start > 0) res.writeHead(206, { etag, 'content-length': String(v2.length - start), 'content-range': `bytes ${start}-${v2.length - 1}/${v2.length}` }).end(v2.subarray(start))
+        if (start > 0)
+          res
+            .writeHead(206, { etag, 'content-length': String(v2.length - start), 'content-range': `bytes ${start}-${v2.length - 1}/${v2.length}` })
+            .end(v2.subarray(start))
         else res.writeHead(200, { etag, 'content-length': String(v2.length) }).end(v2)
       }
       return true
     }, 10)
     const notices: string[] = []
     const file = dest()
-    await downloadFile(`${hosts.base}/changing/${id}`, file, { expectedSize: null, maxBytes: 1_000_000, expectedSha256: null, policy, onNotice: (m) => notices.push(m) })
+    await downloadFile(`${hosts.base}/changing/${id}`, file, {
+      expectedSize: null,
+      maxBytes: 1_000_000,
+      expectedSha256: null,
+      policy,
+      onNotice: (m) => notices.push(m),
+    })
     expect(sha256Hex(fs.readFileSync(file))).toBe(sha256Hex(v2))
     expect(notices.join('\n')).toMatch(/the file changed on the server \(ETag "v1" → "v2"\); starting again from zero/)
   })
@@ -195,7 +223,13 @@ describe('resuming (206) is checked, never spliced', () => {
     }, 10)
     const notices: string[] = []
     const file = dest()
-    await downloadFile(`${hosts.base}/changing/lm`, file, { expectedSize: null, maxBytes: 1_000_000, expectedSha256: null, policy, onNotice: (m) => notices.push(m) })
+    await downloadFile(`${hosts.base}/changing/lm`, file, {
+      expectedSize: null,
+      maxBytes: 1_000_000,
+      expectedSha256: null,
+      policy,
+      onNotice: (m) => notices.push(m),
+    })
     expect(sha256Hex(fs.readFileSync(file))).toBe(sha256Hex(v2))
     expect(notices.join('\n')).toMatch(/Last-Modified .* → .*starting again from zero/)
   })
@@ -210,7 +244,13 @@ describe('resuming (206) is checked, never spliced', () => {
       // A correct-looking continuation of wrong bytes.
       const start = Number(/bytes=(\d+)-/.exec(req.headers.range)![1])
       const junk = Buffer.alloc(content.length - start, 0x55)
-      res.writeHead(206, { etag: `"${sha256Hex(content)}"`, 'content-length': String(junk.length), 'content-range': `bytes ${start}-${content.length - 1}/${content.length}` }).end(junk)
+      res
+        .writeHead(206, {
+          etag: `"${sha256Hex(content)}"`,
+          'content-length': String(junk.length),
+          'content-range': `bytes ${start}-${content.length - 1}/${content.length}`,
+        })
+        .end(junk)
       return true
     })
     const notices: string[] = []
@@ -263,7 +303,9 @@ describe('byte cap', () => {
       return true
     })
     const file = dest()
-    await expect(downloadFile(`${hosts.base}/endless/a`, file, opts(content))).rejects.toThrow(/sent more than the 10000 bytes declared for this file; stopped and deleted the partial file/)
+    await expect(downloadFile(`${hosts.base}/endless/a`, file, opts(content))).rejects.toThrow(
+      /sent more than the 10000 bytes declared for this file; stopped and deleted the partial file/,
+    )
     expect(fs.existsSync(`${file}.part`)).toBe(false)
     expect(fs.existsSync(file)).toBe(false)
   })
@@ -277,7 +319,9 @@ describe('byte cap', () => {
       return true
     })
     const file = dest()
-    await expect(downloadFile(`${hosts.base}/endless/b`, file, { expectedSize: null, maxBytes: 100_000, expectedSha256: null, policy })).rejects.toThrow(/more than the 100000 bytes declared/)
+    await expect(downloadFile(`${hosts.base}/endless/b`, file, { expectedSize: null, maxBytes: 100_000, expectedSha256: null, policy })).rejects.toThrow(
+      /more than the 100000 bytes declared/,
+    )
     expect(fs.existsSync(`${file}.part`)).toBe(false)
   })
 
@@ -287,7 +331,9 @@ describe('byte cap', () => {
       res.writeHead(200, { 'content-length': '5000000' }).end(Buffer.alloc(5_000_000))
       return true
     })
-    await expect(downloadFile(`${hosts.base}/big`, dest(), { expectedSize: null, maxBytes: 1000, expectedSha256: null, policy })).rejects.toThrow(/offers 5000000 bytes, more than this file's cap of 1000 bytes/)
+    await expect(downloadFile(`${hosts.base}/big`, dest(), { expectedSize: null, maxBytes: 1000, expectedSha256: null, policy })).rejects.toThrow(
+      /offers 5000000 bytes, more than this file's cap of 1000 bytes/,
+    )
   })
 })
 
@@ -301,7 +347,9 @@ describe('redirects: https only, at most 10 hops', () => {
       return true
     }, 10)
     hosts.addHf('org/d', COMMIT, 'd.bin', content)
-    await expect(downloadFile(`${hosts.base}/downgrade`, dest(), opts(content))).rejects.toThrow(/redirected to http:\/\/127\.0\.0\.1:\d+\/cdn\/[0-9a-f]+, which is not https \(refused\)/)
+    await expect(downloadFile(`${hosts.base}/downgrade`, dest(), opts(content))).rejects.toThrow(
+      /redirected to http:\/\/127\.0\.0\.1:\d+\/cdn\/[0-9a-f]+, which is not https \(refused\)/,
+    )
     await expect(downloadFile(`${hosts.plainBase}/cdn/${sha256Hex(content)}`, dest(), opts(content))).rejects.toThrow(/only https downloads are allowed/)
     expect(hosts.log.filter((l) => l.path === `/cdn/${sha256Hex(content)}`)).toHaveLength(0)
   })
@@ -326,7 +374,9 @@ describe('redirects: https only, at most 10 hops', () => {
     const content = bytes(1000, 16)
     const url = hosts.addHf('org/tls', COMMIT, 't.bin', content)
     const notices: string[] = []
-    await expect(downloadFile(url, dest(), opts(content, { policy: { backoffMs: 1 }, onNotice: (m) => notices.push(m) }))).rejects.toThrow(/the server's certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/)
+    await expect(downloadFile(url, dest(), opts(content, { policy: { backoffMs: 1 }, onNotice: (m) => notices.push(m) }))).rejects.toThrow(
+      /the server's certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/,
+    )
     expect(notices.filter((m) => /retrying/.test(m))).toHaveLength(0)
   })
 })
@@ -429,7 +479,9 @@ describe('disk full and cancel', () => {
     const content = bytes(100_000, 22)
     const url = hosts.addHf('org/full', COMMIT, 'space.bin', content)
     const file = dest()
-    await expect(downloadFile(url, file, opts(content, { policy: { ...policy, freeBytes: () => 50_000 } }))).rejects.toThrow(/not enough disk space for file\.bin .*100000 bytes needed, 50000 free/)
+    await expect(downloadFile(url, file, opts(content, { policy: { ...policy, freeBytes: () => 50_000 } }))).rejects.toThrow(
+      /not enough disk space for file\.bin .*100000 bytes needed, 50000 free/,
+    )
     expect(fs.existsSync(file)).toBe(false)
   })
 
@@ -471,7 +523,12 @@ describe('Google Drive-like host', () => {
   it('recognises the quota page and says so', async () => {
     hosts.addDrive('1DriveFileIdOverQuota000000000', bytes(1000, 25))
     hosts.driveOverQuota.add('1DriveFileIdOverQuota000000000')
-    const run = downloadFile(`${hosts.base}/uc?export=download&id=1DriveFileIdOverQuota000000000`, dest(), { expectedSize: null, maxBytes: 1_000_000, expectedSha256: null, policy })
+    const run = downloadFile(`${hosts.base}/uc?export=download&id=1DriveFileIdOverQuota000000000`, dest(), {
+      expectedSize: null,
+      maxBytes: 1_000_000,
+      expectedSha256: null,
+      policy,
+    })
     await expect(run).rejects.toMatchObject({ quotaExceeded: true })
     await expect(run).rejects.toThrow(/Google Drive refuses the download for now \(its download quota for this file is exceeded\)/)
   })
@@ -482,11 +539,16 @@ describe('Google Drive-like host', () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html><head><title>Sign in</title></head><body>log in</body></html>')
       return true
     }, 5)
-    await expect(downloadFile(`${hosts.base}/login`, dest(), { expectedSize: null, maxBytes: 1000, expectedSha256: null, policy })).rejects.toThrow(/sent a web page \("Sign in"\) instead of the file/)
+    await expect(downloadFile(`${hosts.base}/login`, dest(), { expectedSize: null, maxBytes: 1000, expectedSha256: null, policy })).rejects.toThrow(
+      /sent a web page \("Sign in"\) instead of the file/,
+    )
   })
 
   it('reads the form: action, hidden fields (entities decoded), relative actions', () => {
-    const page = readDrivePage(`<form id="download-form" action="/download" method="get"><input type="submit" value="Download anyway"><input type="hidden" name="id" value="abc"><input type="hidden" name="export" value="download"><input type="hidden" name="confirm" value="t"><input type="hidden" name="uuid" value="u&amp;1"></form>`, 'https://drive.usercontent.google.com/download?id=abc')
+    const page = readDrivePage(
+      `<form id="download-form" action="/download" method="get"><input type="submit" value="Download anyway"><input type="hidden" name="id" value="abc"><input type="hidden" name="export" value="download"><input type="hidden" name="confirm" value="t"><input type="hidden" name="uuid" value="u&amp;1"></form>`,
+      'https://drive.usercontent.google.com/download?id=abc',
+    )
     expect(page).toEqual({ kind: 'confirm', url: 'https://drive.usercontent.google.com/download?id=abc&export=download&confirm=t&uuid=u%261' })
     expect(readDrivePage('<p>Too many users have viewed or downloaded this file recently.</p>', 'https://x/').kind).toBe('quota')
   })

@@ -145,7 +145,8 @@ function defaultFreeBytes(dir: string): number | null {
   }
 }
 
-const CERTIFICATE_ERRORS = /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_REVOKED|CERT_UNTRUSTED)$/
+const CERTIFICATE_ERRORS =
+  /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID|CERT_REVOKED|CERT_UNTRUSTED)$/
 
 function isCertificateError(error: unknown): boolean {
   return CERTIFICATE_ERRORS.test(String((error as NodeJS.ErrnoException | null)?.code ?? ''))
@@ -207,7 +208,11 @@ async function probe(session: HttpSession, url: string, signal: AbortSignal | un
     res.resume()
     const size = Number(header(res, 'x-linked-size'))
     const etag = header(res, 'x-linked-etag')?.replace(/^W\//, '').replace(/"/g, '') ?? null
-    return { size: Number.isSafeInteger(size) && size > 0 ? size : null, sha256: etag && /^[0-9a-f]{64}$/.test(etag) ? etag : null, repoCommit: header(res, 'x-repo-commit') }
+    return {
+      size: Number.isSafeInteger(size) && size > 0 ? size : null,
+      sha256: etag && /^[0-9a-f]{64}$/.test(etag) ? etag : null,
+      repoCommit: header(res, 'x-repo-commit'),
+    }
   } catch (error) {
     if (error instanceof RefusedRequestError) throw new PermanentError(error.message)
     if (signal?.aborted) throw new DownloadCancelledError('download cancelled')
@@ -266,9 +271,12 @@ async function finish(a: Attempt, part: string, resumedFrom: number, size: numbe
   const sha256 = await hashFile(part)
   const want = a.options.expectedSha256 ?? a.probe.sha256
   if (want !== null && sha256 !== want) {
-    if (resumedFrom > 0) throw new RestartError(`${a.url}: sha256 ${sha256} after resuming at byte ${resumedFrom} differs from ${want}; starting again from zero`)
+    if (resumedFrom > 0)
+      throw new RestartError(`${a.url}: sha256 ${sha256} after resuming at byte ${resumedFrom} differs from ${want}; starting again from zero`)
     removePart(part)
-    throw new PermanentError(`${a.url}: sha256 mismatch (got ${sha256}, expected ${want}${a.options.expectedSha256 ? '' : ', as the server states'}); the file was deleted`)
+    throw new PermanentError(
+      `${a.url}: sha256 mismatch (got ${sha256}, expected ${want}${a.options.expectedSha256 ? '' : ', as the server states'}); the file was deleted`,
+    )
   }
   const fd = fs.openSync(part, 'r')
   fs.fsyncSync(fd)
@@ -307,8 +315,11 @@ async function attemptOnce(a: Attempt): Promise<Downloaded> {
     // A web page where a file was expected: Google Drive's confirmation or quota page, or an error page.
     const page = readDrivePage(await readHtml(answer.res), answer.url)
     if (page.kind === 'quota') throw new DriveQuotaError(url)
-    if (page.kind === 'other' || confirmations >= 2) throw new PermanentError(`${url}: the server sent a web page${page.kind === 'other' && page.title ? ` ("${page.title}")` : ''} instead of the file`)
-    answer = await withStall(stallMs, (onRequest) => session.request(page.url, { headers: { 'accept-encoding': 'identity' }, signal: options.signal, onRequest }))
+    if (page.kind === 'other' || confirmations >= 2)
+      throw new PermanentError(`${url}: the server sent a web page${page.kind === 'other' && page.title ? ` ("${page.title}")` : ''} instead of the file`)
+    answer = await withStall(stallMs, (onRequest) =>
+      session.request(page.url, { headers: { 'accept-encoding': 'identity' }, signal: options.signal, onRequest }),
+    )
   }
   const { res, req } = answer
   const status = res.statusCode ?? 0
@@ -331,10 +342,18 @@ async function attemptOnce(a: Attempt): Promise<Downloaded> {
     const rawRange = header(res, 'content-range')
     const range = parseContentRange(rawRange)
     const wantTotal = declared ?? meta?.total ?? null
-    const continues = have > 0 && range !== null && range.start === have && range.total !== null && range.end === range.total - 1 && (wantTotal === null || range.total === wantTotal)
+    const continues =
+      have > 0 &&
+      range !== null &&
+      range.start === have &&
+      range.total !== null &&
+      range.end === range.total - 1 &&
+      (wantTotal === null || range.total === wantTotal)
     if (!continues) {
       res.destroy()
-      throw new RestartError(`${url}: answer "Content-Range: ${rawRange ?? '(none)'}" does not continue the ${have} bytes on disk${wantTotal !== null ? ` of ${wantTotal}` : ''}; starting again from zero`)
+      throw new RestartError(
+        `${url}: answer "Content-Range: ${rawRange ?? '(none)'}" does not continue the ${have} bytes on disk${wantTotal !== null ? ` of ${wantTotal}` : ''}; starting again from zero`,
+      )
     }
     if (meta?.etag && etag && etag !== meta.etag) {
       res.destroy()
@@ -367,7 +386,9 @@ async function attemptOnce(a: Attempt): Promise<Downloaded> {
   const free = (options.policy?.freeBytes ?? defaultFreeBytes)(path.dirname(part))
   if (expected !== null && free !== null && free < expected - have) {
     res.destroy()
-    throw new DiskFullError(`not enough disk space for ${path.basename(dest)} in ${path.dirname(part)}: ${expected - have} bytes needed, ${free} free (free some space and run the install again; nothing was installed)`)
+    throw new DiskFullError(
+      `not enough disk space for ${path.basename(dest)} in ${path.dirname(part)}: ${expected - have} bytes needed, ${free} free (free some space and run the install again; nothing was installed)`,
+    )
   }
   fs.writeFileSync(metaFile, JSON.stringify({ url, etag, lastModified, total } satisfies PartMeta))
 
@@ -407,7 +428,15 @@ async function attemptOnce(a: Attempt): Promise<Downloaded> {
       res.on('error', fail)
       req.on('error', fail)
       res.on('aborted', () => fail(new TransientError(`${url}: connection closed after ${received} bytes`)))
-      out.on('error', (e) => fail(isDiskFull(e) ? new DiskFullError(`disk full while writing ${part} (${received} of ${expected ?? '?'} bytes); free some space and run the install again to resume; nothing was installed`) : e))
+      out.on('error', (e) =>
+        fail(
+          isDiskFull(e)
+            ? new DiskFullError(
+                `disk full while writing ${part} (${received} of ${expected ?? '?'} bytes); free some space and run the install again to resume; nothing was installed`,
+              )
+            : e,
+        ),
+      )
       res.on('end', () => {
         if (settled) return
         if (!res.complete) {
@@ -455,9 +484,12 @@ async function downloadFromUrl(url: string, dest: string, options: DownloadOptio
   const stallMs = policy.stallTimeoutMs ?? DEFAULT_STALL_MS
   const session = new HttpSession(policy)
   const found = await probe(session, url, options.signal, stallMs)
-  if (options.expectedSize !== null && found.size !== null && found.size !== options.expectedSize) throw new PermanentError(`${url}: the server declares ${found.size} bytes, the manifest says ${options.expectedSize}`)
-  if (options.expectedSha256 !== null && found.sha256 !== null && found.sha256 !== options.expectedSha256) throw new PermanentError(`${url}: the server declares sha256 ${found.sha256}, the manifest says ${options.expectedSha256}`)
-  if (options.expectedSize === null && options.maxBytes !== null && found.size !== null && found.size > options.maxBytes) throw new PermanentError(`${url}: the server declares ${found.size} bytes, more than this file's cap of ${options.maxBytes} bytes (refused)`)
+  if (options.expectedSize !== null && found.size !== null && found.size !== options.expectedSize)
+    throw new PermanentError(`${url}: the server declares ${found.size} bytes, the manifest says ${options.expectedSize}`)
+  if (options.expectedSha256 !== null && found.sha256 !== null && found.sha256 !== options.expectedSha256)
+    throw new PermanentError(`${url}: the server declares sha256 ${found.sha256}, the manifest says ${options.expectedSha256}`)
+  if (options.expectedSize === null && options.maxBytes !== null && found.size !== null && found.size > options.maxBytes)
+    throw new PermanentError(`${url}: the server declares ${found.size} bytes, more than this file's cap of ${options.maxBytes} bytes (refused)`)
   let retries = policy.retries ?? 5
   let delay = policy.backoffMs ?? 1000
   let restarts = MAX_RESTARTS
@@ -466,15 +498,20 @@ async function downloadFromUrl(url: string, dest: string, options: DownloadOptio
     try {
       return await attemptOnce({ session, url, dest, options, stallMs, probe: found })
     } catch (error) {
-      if (options.signal?.aborted && !(error instanceof FatalDownloadError)) throw new DownloadCancelledError(`download cancelled; the partial file is kept for resume`)
-      if (isCertificateError(error)) throw new PermanentError(`${url}: the server's certificate is not trusted (${(error as NodeJS.ErrnoException).code}: ${message(error)})`)
+      if (options.signal?.aborted && !(error instanceof FatalDownloadError))
+        throw new DownloadCancelledError(`download cancelled; the partial file is kept for resume`)
+      if (isCertificateError(error))
+        throw new PermanentError(`${url}: the server's certificate is not trusted (${(error as NodeJS.ErrnoException).code}: ${message(error)})`)
       if (error instanceof RestartError) {
         removePart(`${dest}.part`)
         options.onNotice?.(error.message)
         if (--restarts < 0) throw new PermanentError(`${url}: gave up after ${MAX_RESTARTS} restarts (${error.message})`)
         continue
       }
-      if (error instanceof TransientError || !(error instanceof PermanentError || error instanceof FatalDownloadError || error instanceof DriveQuotaError || error instanceof RefusedRequestError)) {
+      if (
+        error instanceof TransientError ||
+        !(error instanceof PermanentError || error instanceof FatalDownloadError || error instanceof DriveQuotaError || error instanceof RefusedRequestError)
+      ) {
         if (retries-- <= 0) throw new PermanentError(`${message(error)} (gave up after ${policy.retries ?? 5} retries)`)
         options.onNotice?.(`${message(error)}; retrying in ${(delay / 1000).toFixed(1)} s`)
         await sleep(delay, options.signal)

@@ -5,10 +5,7 @@
 // popular file instead gets a quota page ("too many users have viewed or
 // downloaded this file"): nothing to retry, the person must fetch it by hand.
 
-export type DrivePage =
-  | { kind: 'confirm'; url: string }
-  | { kind: 'quota'; message: string }
-  | { kind: 'other'; title: string }
+export type DrivePage = { kind: 'confirm'; url: string } | { kind: 'quota'; message: string } | { kind: 'other'; title: string }
 
 export class DriveQuotaError extends Error {
   override name = 'DriveQuotaError'

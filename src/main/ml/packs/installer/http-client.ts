@@ -79,18 +79,30 @@ export class HttpSession {
    */
   async request(
     url: string,
-    options: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; signal?: AbortSignal | undefined; followRedirects?: boolean; onRequest?: (req: http.ClientRequest) => void },
+    options: {
+      method?: 'GET' | 'HEAD'
+      headers?: Record<string, string>
+      signal?: AbortSignal | undefined
+      followRedirects?: boolean
+      onRequest?: (req: http.ClientRequest) => void
+    },
   ): Promise<{ res: http.IncomingMessage; url: string; req: http.ClientRequest }> {
     let current = new URL(url)
     for (let hop = 0; ; hop++) {
       if (current.protocol !== 'https:') {
-        throw new RefusedRequestError(hop === 0 ? `${current.toString()}: only https downloads are allowed` : `${url}: redirected to ${current.toString()}, which is not https (refused)`)
+        throw new RefusedRequestError(
+          hop === 0 ? `${current.toString()}: only https downloads are allowed` : `${url}: redirected to ${current.toString()}, which is not https (refused)`,
+        )
       }
       const headers: Record<string, string> = { 'user-agent': 'photocap', ...options.headers }
       const cookie = this.cookies.header(current)
       if (cookie) headers.cookie = cookie
       const { res, req } = await new Promise<{ res: http.IncomingMessage; req: http.ClientRequest }>((resolve, reject) => {
-        const req = https.request(current, { method: options.method ?? 'GET', headers, agent: this.agent, ...(options.signal ? { signal: options.signal } : {}) }, (res) => resolve({ res, req }))
+        const req = https.request(
+          current,
+          { method: options.method ?? 'GET', headers, agent: this.agent, ...(options.signal ? { signal: options.signal } : {}) },
+          (res) => resolve({ res, req }),
+        )
         req.on('error', reject)
         options.onRequest?.(req)
         req.end()

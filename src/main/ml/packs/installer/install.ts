@@ -99,7 +99,9 @@ export function readTrustStore(dataDir: string): TrustStore {
   try {
     return trustStoreSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')))
   } catch (error) {
-    throw new Error(`${file}: unreadable record of trusted-on-first-use hashes (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); fix or delete it`)
+    throw new Error(
+      `${file}: unreadable record of trusted-on-first-use hashes (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); fix or delete it`,
+    )
   }
 }
 
@@ -158,10 +160,19 @@ async function matchFromFiles(manifest: Manifest, files: string[]): Promise<Map<
       const named = sources.filter((s) => path.posix.basename(s.path) === path.basename(file))
       const unhashed = named.filter((s) => s.sha256 === null)
       if (unhashed.length === 1) hit = unhashed[0]
-      else if (unhashed.length > 1) throw new Error(`--from ${file}: several files of ${manifest.name} without a published sha256 are called ${path.basename(file)} (${unhashed.map((s) => s.path).join(', ')})`)
-      else if (named.length > 0) throw new Error(`--from ${file}: its size or sha256 is not that of ${named.map((s) => s.path).join(' or ')} (${named.map((s) => `${s.size} bytes, sha256 ${s.sha256}`).join('; ')})`)
+      else if (unhashed.length > 1)
+        throw new Error(
+          `--from ${file}: several files of ${manifest.name} without a published sha256 are called ${path.basename(file)} (${unhashed.map((s) => s.path).join(', ')})`,
+        )
+      else if (named.length > 0)
+        throw new Error(
+          `--from ${file}: its size or sha256 is not that of ${named.map((s) => s.path).join(' or ')} (${named.map((s) => `${s.size} bytes, sha256 ${s.sha256}`).join('; ')})`,
+        )
     }
-    if (!hit) throw new Error(`--from ${file}: matches no file of ${manifest.name} (by sha256 or name; its files: ${sources.map((s) => path.posix.basename(s.path)).join(', ')})`)
+    if (!hit)
+      throw new Error(
+        `--from ${file}: matches no file of ${manifest.name} (by sha256 or name; its files: ${sources.map((s) => path.posix.basename(s.path)).join(', ')})`,
+      )
     byPath.set(hit.path, path.resolve(file))
   }
   return byPath
@@ -178,7 +189,8 @@ export async function installPack(name: string, options: InstallOptions): Promis
   const manifest: Manifest = findManifest(name, options.manifestDir)
   const root = modelsDir(options.dataDir)
   const target = path.join(root, manifest.name)
-  if (fs.existsSync(path.join(target, INSTALL_MARKER)) && !options.force) throw new Error(`pack ${manifest.name} is already installed in ${target} (use --force to reinstall)`)
+  if (fs.existsSync(path.join(target, INSTALL_MARKER)) && !options.force)
+    throw new Error(`pack ${manifest.name} is already installed in ${target} (use --force to reinstall)`)
   const fromFiles = await matchFromFiles(manifest, options.from ?? [])
   const policy = options.policy ?? policyFromEnv(options.env ?? process.env)
   const staging = path.join(root, `.staging-${manifest.name}`)
@@ -194,7 +206,12 @@ export async function installPack(name: string, options: InstallOptions): Promis
     const sha256 = await sha256File(dest)
     const recorded = trust[trustKey(manifest.name, source.path)]
     const want = source.sha256 ?? recorded?.sha256 ?? null
-    const problem = source.size !== null && size !== source.size ? `${size} bytes, the manifest says ${source.size}` : want !== null && sha256 !== want ? `sha256 ${sha256}, expected ${want}${source.sha256 ? '' : ` (recorded when it was first trusted, ${recorded!.firstSeen}, in ${path.join(root, TRUST_STORE)})`}` : null
+    const problem =
+      source.size !== null && size !== source.size
+        ? `${size} bytes, the manifest says ${source.size}`
+        : want !== null && sha256 !== want
+          ? `sha256 ${sha256}, expected ${want}${source.sha256 ? '' : ` (recorded when it was first trusted, ${recorded!.firstSeen}, in ${path.join(root, TRUST_STORE)})`}`
+          : null
     if (problem) {
       fs.rmSync(dest, { force: true })
       throw new Error(`${source.path} from ${where}: ${problem}; ${where === 'an earlier attempt' ? 'the file was deleted' : 'not installed'}`)
@@ -236,7 +253,12 @@ export async function installPack(name: string, options: InstallOptions): Promis
         // Finished in an earlier attempt (a complete file is only ever renamed into place).
         const prior = readStagedRecord(staging, source.path)
         try {
-          done = { source, ...(await check(source, sdest, 'an earlier attempt')), origin: prior?.source ?? 'an earlier attempt', repoCommit: prior?.repoCommit ?? null }
+          done = {
+            source,
+            ...(await check(source, sdest, 'an earlier attempt')),
+            origin: prior?.source ?? 'an earlier attempt',
+            repoCommit: prior?.repoCommit ?? null,
+          }
           break
         } catch (error) {
           options.onNotice?.(`${error instanceof Error ? error.message : String(error)}; downloading it again`)
@@ -265,12 +287,20 @@ export async function installPack(name: string, options: InstallOptions): Promis
     }
     if (!done) {
       const last = sources[sources.length - 1]!
-      throw new Error(`${file.path}: no source worked (${failures.join('; ')}).${quota ? ' Google Drive refuses the download for now (too many downloads of this file).' : ''} Manual fallback: ${manualFallback(manifest, last)}`)
+      throw new Error(
+        `${file.path}: no source worked (${failures.join('; ')}).${quota ? ' Google Drive refuses the download for now (too many downloads of this file).' : ''} Manual fallback: ${manualFallback(manifest, last)}`,
+      )
     }
     // Another source of the same slot may linger from an earlier attempt: the pack must hold one.
     for (const other of sources) if (other !== done.source) fs.rmSync(resolveInPack(staging, other.path, `pack ${manifest.name}`), { force: true })
     const tofu = done.source.sha256 === null
-    marker.files[done.source.path] = { bytes: done.bytes, sha256: done.sha256, trust: tofu ? 'trusted-on-first-use' : 'verified', source: done.origin, repoCommit: done.repoCommit }
+    marker.files[done.source.path] = {
+      bytes: done.bytes,
+      sha256: done.sha256,
+      trust: tofu ? 'trusted-on-first-use' : 'verified',
+      source: done.origin,
+      repoCommit: done.repoCommit,
+    }
     bytes += done.bytes
     if (tofu) {
       marker.trustedOnFirstUse!.push(done.source.path)
@@ -323,7 +353,13 @@ export function readInstallMarker(dir: string): InstallMarker {
 
 /** The files of an installed pack that were trusted on first use (nothing public to compare them with). */
 export function trustedOnFirstUseFiles(marker: InstallMarker): { path: string; sha256: string }[] {
-  const names = new Set([...(marker.trustedOnFirstUse ?? []), ...(marker.unverifiedAtInstall ?? []), ...Object.entries(marker.files).filter(([, f]) => f.trust === 'trusted-on-first-use').map(([p]) => p)])
+  const names = new Set([
+    ...(marker.trustedOnFirstUse ?? []),
+    ...(marker.unverifiedAtInstall ?? []),
+    ...Object.entries(marker.files)
+      .filter(([, f]) => f.trust === 'trusted-on-first-use')
+      .map(([p]) => p),
+  ])
   return [...names].filter((p) => marker.files[p]).map((p) => ({ path: p, sha256: marker.files[p]!.sha256 }))
 }
 
@@ -356,7 +392,8 @@ export async function verifyInstalledPack(dataDir: string, name: string): Promis
     const first = trust[trustKey(name, rel)]
     if (size !== want.bytes) problems.push({ file, problem: `${size} bytes, expected ${want.bytes}` })
     else if ((await sha256File(file)) !== want.sha256) problems.push({ file, problem: 'sha256 mismatch' })
-    else if (first && want.trust === 'trusted-on-first-use' && first.sha256 !== want.sha256) problems.push({ file, problem: `sha256 differs from the one trusted on first use (${first.sha256})` })
+    else if (first && want.trust === 'trusted-on-first-use' && first.sha256 !== want.sha256)
+      problems.push({ file, problem: `sha256 differs from the one trusted on first use (${first.sha256})` })
   }
   return { problems, files: Object.keys(marker.files).length, trustedOnFirstUse: trustedOnFirstUseFiles(marker) }
 }

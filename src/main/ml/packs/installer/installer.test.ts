@@ -32,7 +32,12 @@ type TestFile = { path: string; urls: string[]; size: number | null; sha256: str
 function writeManifest(dir: string, name: string, edit: (files: TestFile[]) => void = () => {}): void {
   const files: TestFile[] = listFiles(source).map((rel) => {
     const buf = fs.readFileSync(path.join(source, rel))
-    return { path: rel.split(path.sep).join('/'), urls: [`https://example.invalid/${rel}`], size: buf.length, sha256: crypto.createHash('sha256').update(buf).digest('hex') }
+    return {
+      path: rel.split(path.sep).join('/'),
+      urls: [`https://example.invalid/${rel}`],
+      size: buf.length,
+      sha256: crypto.createHash('sha256').update(buf).digest('hex'),
+    }
   })
   edit(files)
   fs.mkdirSync(dir, { recursive: true })
@@ -162,7 +167,12 @@ describe('photocap models install', () => {
     const r = await installPack('unknown-sha', { dataDir, manifestDir: manifests, env: { PHOTOCAP_MODELS_BASE_URL: base }, policy })
     expect(r.trustedOnFirstUse.map((t) => t.path).sort()).toEqual(['clip/model.safetensors', 'gpt2/model.safetensors', 'mapping/model.safetensors'])
     const marker = JSON.parse(fs.readFileSync(path.join(r.dir, '.photocap-installed.json'), 'utf8')) as { files: Record<string, { sha256: string }> }
-    expect(marker.files['gpt2/model.safetensors']!.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(path.join(source, 'gpt2', 'model.safetensors'))).digest('hex'))
+    expect(marker.files['gpt2/model.safetensors']!.sha256).toBe(
+      crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(source, 'gpt2', 'model.safetensors')))
+        .digest('hex'),
+    )
   })
 
   it('the shipped manifests parse and point at the public sources', async () => {

@@ -69,7 +69,10 @@ describe('the shipped pack manifests', () => {
           const hf = HF.exec(url)
           if (hf) {
             if (!/^[0-9a-f]{40}$/.test(hf[2]!)) {
-              expect(s.trust_on_first_use && s.unpinned_reason, `${where}: not pinned to a commit, and not a trust-on-first-use file that says why`).toBeTruthy()
+              expect(
+                s.trust_on_first_use && s.unpinned_reason,
+                `${where}: not pinned to a commit, and not a trust-on-first-use file that says why`,
+              ).toBeTruthy()
             }
           } else if (DRIVE.test(url)) {
             expect(s.trust_on_first_use, `${where}: Google Drive for a file with a published hash`).toBe(true)
@@ -130,7 +133,9 @@ describe('the shipped pack manifests', () => {
       expect(clip, m.name).toBeDefined()
       expect(clip!.urls[0]).toBe('https://huggingface.co/openai/clip-vit-base-patch32/resolve/b33cedfd0df4e43b8238760678fcc89e1a0d38b3/model.safetensors')
       expect(clip!.fallback?.path).toBe('clip/pytorch_model.bin')
-      expect(clip!.fallback?.urls[0]).toBe('https://huggingface.co/openai/clip-vit-base-patch32/resolve/3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268/pytorch_model.bin')
+      expect(clip!.fallback?.urls[0]).toBe(
+        'https://huggingface.co/openai/clip-vit-base-patch32/resolve/3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268/pytorch_model.bin',
+      )
     }
   })
 
@@ -146,7 +151,10 @@ describe('the shipped pack manifests', () => {
         expect(fs.statSync(file).size, f.from_package).toBe(f.size)
         expect(await sha256File(file), f.from_package).toBe(f.sha256)
       }
-      expect(sourcesOf(m).some((s) => s.path.startsWith('gpt2/vocab') || s.path.startsWith('gpt2/merges')), `${m.name} downloads GPT-2's vocabulary`).toBe(false)
+      expect(
+        sourcesOf(m).some((s) => s.path.startsWith('gpt2/vocab') || s.path.startsWith('gpt2/merges')),
+        `${m.name} downloads GPT-2's vocabulary`,
+      ).toBe(false)
     }
   })
 })

@@ -42,9 +42,14 @@ const remoteFields = {
   note: z.string().optional(),
 }
 
-function checkRemote(f: { size: number | null; max_size?: number | undefined; sha256: string | null; trust_on_first_use?: true | undefined; unpinned_reason?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (f.unpinned_reason !== undefined && f.trust_on_first_use !== true) ctx.addIssue({ code: 'custom', message: 'only a trust-on-first-use file may name an unpinned source' })
-  if (f.sha256 === null && f.trust_on_first_use !== true) ctx.addIssue({ code: 'custom', message: 'a file without a sha256 must say "trust_on_first_use": true' })
+function checkRemote(
+  f: { size: number | null; max_size?: number | undefined; sha256: string | null; trust_on_first_use?: true | undefined; unpinned_reason?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (f.unpinned_reason !== undefined && f.trust_on_first_use !== true)
+    ctx.addIssue({ code: 'custom', message: 'only a trust-on-first-use file may name an unpinned source' })
+  if (f.sha256 === null && f.trust_on_first_use !== true)
+    ctx.addIssue({ code: 'custom', message: 'a file without a sha256 must say "trust_on_first_use": true' })
   if (f.sha256 !== null && f.trust_on_first_use) ctx.addIssue({ code: 'custom', message: 'a file with a sha256 is verified, not trusted on first use' })
   if (f.size === null && f.max_size === undefined) ctx.addIssue({ code: 'custom', message: 'a file without a size needs "max_size" (the download byte cap)' })
   if (f.size !== null && f.max_size !== undefined && f.max_size < f.size) ctx.addIssue({ code: 'custom', message: 'max_size is below size' })

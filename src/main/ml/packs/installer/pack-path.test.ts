@@ -64,8 +64,12 @@ describe('pack file paths', () => {
 
   it('a manifest naming such a path (also as a fallback) does not load, and names the path', () => {
     const file = (p: string) => ({ path: p, urls: ['https://huggingface.co/a/b/resolve/' + 'a'.repeat(40) + '/x'], size: 1, sha256: 'a'.repeat(64) })
-    expect(() => parseManifest({ name: 'x', description: '', files: [file('..\\..\\evil.dll')] }, 'm.json')).toThrow(/m\.json: invalid pack manifest \(files\.0\.path: file path "\.\.\\\\\.\.\\\\evil\.dll" is refused: it contains a backslash/)
-    expect(() => parseManifest({ name: 'x', description: '', files: [{ ...file('clip/model.safetensors'), fallback: file('../x.bin') }] }, 'm.json')).toThrow(/files\.0\.fallback\.path: file path "\.\.\/x\.bin" is refused: it goes up/)
+    expect(() => parseManifest({ name: 'x', description: '', files: [file('..\\..\\evil.dll')] }, 'm.json')).toThrow(
+      /m\.json: invalid pack manifest \(files\.0\.path: file path "\.\.\\\\\.\.\\\\evil\.dll" is refused: it contains a backslash/,
+    )
+    expect(() => parseManifest({ name: 'x', description: '', files: [{ ...file('clip/model.safetensors'), fallback: file('../x.bin') }] }, 'm.json')).toThrow(
+      /files\.0\.fallback\.path: file path "\.\.\/x\.bin" is refused: it goes up/,
+    )
     expect(() => parseManifest({ name: 'x', description: '', files: [file('a'), file('a')] }, 'm.json')).toThrow(/file path "a" appears twice/)
   })
 })

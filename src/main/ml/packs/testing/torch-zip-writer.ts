@@ -10,7 +10,13 @@ import fs from 'node:fs'
 import zlib from 'node:zlib'
 import type { HostTensor } from '../../weights/tensor.ts'
 
-const STORAGE: Record<HostTensor['dtype'], string> = { float32: 'FloatStorage', int64: 'LongStorage', int32: 'IntStorage', uint8: 'ByteStorage', bool: 'BoolStorage' }
+const STORAGE: Record<HostTensor['dtype'], string> = {
+  float32: 'FloatStorage',
+  int64: 'LongStorage',
+  int32: 'IntStorage',
+  uint8: 'ByteStorage',
+  bool: 'BoolStorage',
+}
 
 class Pickler {
   private parts: Buffer[] = []

@@ -103,7 +103,9 @@ export class ConnectionState {
 /** The sentence shown (and announced) for a state, one place for the wording. */
 export function connectionMessage(status: ConnectionStatus): string {
   if (status === 'offline') return 'Photocap’s server is not answering. Trying again by itself; your caption drafts are kept on this device.'
-  if (status === 'restarting') return 'Photocap’s engine stopped unexpectedly and is starting again. This clears by itself in a moment; your caption drafts are kept on this device and saving waits until it is back.'
-  if (status === 'session-ended') return 'Photocap was restarted, so this page’s session has ended. Open the new address that photocap serve printed when it started (it contains a new session key). Unsaved caption drafts are kept on this device and come back when you open the same photo.'
+  if (status === 'restarting')
+    return 'Photocap’s engine stopped unexpectedly and is starting again. This clears by itself in a moment; your caption drafts are kept on this device and saving waits until it is back.'
+  if (status === 'session-ended')
+    return 'Photocap was restarted, so this page’s session has ended. Open the new address that photocap serve printed when it started (it contains a new session key). Unsaved caption drafts are kept on this device and come back when you open the same photo.'
   return ''
 }

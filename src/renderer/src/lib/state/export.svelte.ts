@@ -23,7 +23,12 @@ export class ExportState {
     this.error = null
     this.result = null
     try {
-      const r = await this.#t.call('export.run', { format: this.format, photoIds, outDir, ...(this.format === 'xmp' ? { sidecarNaming: this.sidecarNaming } : {}) })
+      const r = await this.#t.call('export.run', {
+        format: this.format,
+        photoIds,
+        outDir,
+        ...(this.format === 'xmp' ? { sidecarNaming: this.sidecarNaming } : {}),
+      })
       this.result = `Exported ${r.written} ${r.written === 1 ? 'caption' : 'captions'} to ${r.path || outDir}.${r.tooLong ? ` ${r.tooLong} ${r.tooLong === 1 ? 'is' : 'are'} longer than the 250 characters recommended for alt text.` : ''}`
       this.#announcer.say(this.result)
     } catch (error) {

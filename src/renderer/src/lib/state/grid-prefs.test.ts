@@ -18,7 +18,14 @@ describe('grid preferences', () => {
   })
 
   it('a storage that refuses still applies the choice for this visit', () => {
-    const refusing: PrefStorage = { getItem: () => { throw new Error('denied') }, setItem: () => { throw new Error('denied') } }
+    const refusing: PrefStorage = {
+      getItem: () => {
+        throw new Error('denied')
+      },
+      setItem: () => {
+        throw new Error('denied')
+      },
+    }
     const prefs = new GridPrefs(refusing)
     expect(prefs.captions).toBe(false)
     prefs.captions = true

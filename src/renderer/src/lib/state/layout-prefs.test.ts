@@ -17,7 +17,14 @@ describe('remembered layout flags', () => {
   })
 
   it('keeps the choice for the visit when storage refuses', () => {
-    const refusing = { getItem: () => { throw new Error('denied') }, setItem: () => { throw new Error('denied') } }
+    const refusing = {
+      getItem: () => {
+        throw new Error('denied')
+      },
+      setItem: () => {
+        throw new Error('denied')
+      },
+    }
     const f = rememberedFlag('sidebar', false, refusing)
     f.set(true)
     expect(f.get()).toBe(true)

@@ -101,7 +101,9 @@ export class ReviewState {
       this.reviewed++
       if (this.index >= this.ids.length) this.index = Math.max(0, this.ids.length - 1)
       this.error = null
-      this.#announcer.say(this.ids.length === 0 ? `Caption accepted. Every caption is reviewed: ${this.progressText}.` : `Caption accepted. ${this.progressText}.`)
+      this.#announcer.say(
+        this.ids.length === 0 ? `Caption accepted. Every caption is reviewed: ${this.progressText}.` : `Caption accepted. ${this.progressText}.`,
+      )
       await this.#show()
       return true
     } catch (error) {
@@ -137,7 +139,9 @@ export class ReviewState {
     if (photoIds.length === 0) return 0
     try {
       const r = await this.#t.call('captions.acceptMany', { photoIds })
-      this.#announcer.say(`${r.accepted} ${r.accepted === 1 ? 'caption' : 'captions'} accepted as right.${r.accepted < photoIds.length ? ` ${photoIds.length - r.accepted} had no automatic caption to accept.` : ''}`)
+      this.#announcer.say(
+        `${r.accepted} ${r.accepted === 1 ? 'caption' : 'captions'} accepted as right.${r.accepted < photoIds.length ? ` ${photoIds.length - r.accepted} had no automatic caption to accept.` : ''}`,
+      )
       return r.accepted
     } catch (error) {
       this.error = errorMessage(error)

@@ -55,5 +55,8 @@ export class TrainingState {
   cancel = (): Promise<void> => this.#do(() => this.#t.call('training.cancel', {}), 'Training cancelled.')
   activate = (versionId: string): Promise<void> => this.#do(() => this.#t.call('training.activate', { versionId }), 'Model version activated.')
   setContinuous = (enabled: boolean): Promise<void> =>
-    this.#do(() => this.#t.call('training.continuous', { enabled }), enabled ? 'Keep learning from my corrections: on.' : 'Keep learning from my corrections: off.')
+    this.#do(
+      () => this.#t.call('training.continuous', { enabled }),
+      enabled ? 'Keep learning from my corrections: on.' : 'Keep learning from my corrections: off.',
+    )
 }

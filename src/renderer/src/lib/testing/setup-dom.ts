@@ -14,7 +14,12 @@ export function fakeLayout(width = 1000, height = 700): void {
       observe(target: Element): void {
         const rect = { width, height, top: 0, left: 0, bottom: height, right: width, x: 0, y: 0, toJSON: () => ({}) }
         const size = [{ inlineSize: width, blockSize: height }]
-        queueMicrotask(() => this.#cb([{ target, contentRect: rect, borderBoxSize: size, contentBoxSize: size, devicePixelContentBoxSize: size } as unknown as ResizeObserverEntry], this as unknown as ResizeObserver))
+        queueMicrotask(() =>
+          this.#cb(
+            [{ target, contentRect: rect, borderBoxSize: size, contentBoxSize: size, devicePixelContentBoxSize: size } as unknown as ResizeObserverEntry],
+            this as unknown as ResizeObserver,
+          ),
+        )
       }
       unobserve(): void {}
       disconnect(): void {}
