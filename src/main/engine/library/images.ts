@@ -62,7 +62,7 @@ const heifFormats = new Set(['heif', 'heic', 'avif'])
  */
 type Source =
   | { kind: 'file'; file: string; heif?: HeifTransform; still?: Buffer }
-  | { kind: 'buffer'; data: Buffer; format: string }
+  | { kind: 'buffer'; data: Buffer; format: string; /** EXIF-style, for bytes that carry none (a TIFF's JPEG stream) */ orientation?: number }
   | {
       kind: 'raw-pixels'
       data: Buffer
@@ -153,11 +153,10 @@ export async function probeImage(file: string): Promise<ImageProbe> {
     // A HEIF whose codec or boxes libvips does not take may still be one libheif (wasm) reads.
     const viaLibheif = src.kind === 'file' && src.heif ? await heifSize(src.file) : null
     if (viaLibheif) return viaLibheif
-    const why = await ownReason(error, src)
     // A TIFF libvips refuses may be one our own reader takes ([Note: TIFFs libvips refuses]).
     const tiff = (await isPlainTiff(src)) ? await tiffSize(file) : null
     if (tiff) return tiff
-    throw new ImageRejectedError(`not a readable image: ${why}`)
+    throw new ImageRejectedError(`not a readable image: ${await ownReason(error, src)}`)
   }
   const { width, height, format } = meta
   if (!format || !width || !height) throw new ImageRejectedError('not a readable image: no dimensions in header')
@@ -245,20 +244,24 @@ async function renderCached(file: string, target: string, size: number, quality:
     } catch (error) {
       if (error instanceof ImageRejectedError) throw error
       const why = await ownReason(error, src, 'truncated')
-      // A multi-picture JPEG (UltraHDR gain map, MPO stereo pair) makes libjpeg say
-      // "premature end" at the second picture: the first is whole, and viewers show it.
       if (await isPlainTiff(src)) {
-        jpeg = await render(await ownTiffReader(src.kind === 'file' ? src.file : file, why), 'none', size, quality)
+        const own = await ownTiffReader(file, why)
+        try {
+          jpeg = await render(own, 'truncated', size, quality)
+        } catch (again) {
+          throw new ImageRejectedError(`cannot decode image: ${why}; nor what Photocap's TIFF reader found in it: ${firstLine(again)}`)
+        }
         note = `read by Photocap's TIFF reader: libvips cannot decode it (${why})`
-        await atomicWrite(target, jpeg)
-        return { note }
-      }
-      if (!(/premature end/i.test(why) && (await isMultiPictureJpeg(src)))) throw new ImageRejectedError(`cannot decode image: ${why}`)
-      try {
-        jpeg = await render(src, 'none', size, quality)
-        note = `multi-picture JPEG: decoded its first picture (libjpeg said: ${why})`
-      } catch (again) {
-        throw new ImageRejectedError(`cannot decode image: ${firstLine(again)}`)
+      } else {
+        // A multi-picture JPEG (UltraHDR gain map, MPO stereo pair) makes libjpeg say
+        // "premature end" at the second picture: the first is whole, and viewers show it.
+        if (!(/premature end/i.test(why) && (await isMultiPictureJpeg(src)))) throw new ImageRejectedError(`cannot decode image: ${why}`)
+        try {
+          jpeg = await render(src, 'none', size, quality)
+          note = `multi-picture JPEG: decoded its first picture (libjpeg said: ${why})`
+        } catch (again) {
+          throw new ImageRejectedError(`cannot decode image: ${firstLine(again)}`)
+        }
       }
     }
   }
@@ -325,7 +328,7 @@ async function tiffSize(file: string): Promise<ImageProbe | null> {
   return { format: 'tiff', width: turned ? header.height : header.width, height: turned ? header.width : header.height }
 }
 
-/** The pixels of a TIFF libvips refused (`libvipsSaid`), from our reader; refused with both reasons when it cannot either. */
+/** What our reader makes of a TIFF libvips refused (`libvipsSaid`): its pixels, or its JPEG stream; refused with both reasons when it cannot either. */
 async function ownTiffReader(file: string, libvipsSaid: string): Promise<Source> {
   let img
   try {
@@ -336,16 +339,8 @@ async function ownTiffReader(file: string, libvipsSaid: string): Promise<Source>
   const { orientation } = img
   if (img.kind === 'pixels')
     return { kind: 'raw-pixels', data: img.data, width: img.width, height: img.height, channels: img.channels, format: 'tiff', orientation }
-  // Old-style JPEG: the embedded JPEG stream, decoded by libjpeg like any JPEG.
-  try {
-    const stream = img.data
-    const { data, info } = await decodeSlot.shared(() =>
-      sharp(stream, { limitInputPixels: maxPixels, failOn: 'truncated' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true }),
-    )
-    return { kind: 'raw-pixels', data, width: info.width, height: info.height, channels: 3, format: 'tiff', orientation }
-  } catch (error) {
-    throw new ImageRejectedError(`cannot decode image: ${libvipsSaid}; the old-style JPEG stream inside it: ${firstLine(error)}`)
-  }
+  // Old-style JPEG: the embedded JPEG stream, decoded by libjpeg like any JPEG (in the one render).
+  return { kind: 'buffer', data: img.data, format: 'tiff', orientation }
 }
 
 /** A JPEG with an MPF (multi-picture format) APP2 segment among its first 64 KB. */
@@ -357,7 +352,7 @@ async function isMultiPictureJpeg(src: Source): Promise<boolean> {
 
 /** EXIF orientation applied, or for HEIF/AVIF decoded by sharp its irot/imir. */
 function oriented(src: Source, s: Sharp): Sharp {
-  if (src.kind === 'raw-pixels' && src.orientation !== undefined) return withOrientation(s, src.orientation)
+  if ((src.kind === 'raw-pixels' || src.kind === 'buffer') && src.orientation !== undefined) return withOrientation(s, src.orientation)
   const t = src.kind === 'file' ? src.heif : undefined
   if (!t) return s.rotate()
   let out = t.rotateCw ? s.rotate(t.rotateCw) : s

@@ -111,7 +111,10 @@ const one = (ifd: Ifd, id: number, fallback: number): number => ifd.get(id)?.[0]
 
 /** Size and orientation from the first directory, without decoding anything. */
 export function readTiffHeader(buf: Buffer): TiffHeader {
-  const ifd = readIfd(buf)
+  return headerOf(readIfd(buf))
+}
+
+function headerOf(ifd: Ifd): TiffHeader {
   const width = one(ifd, tag.width, 0)
   const height = one(ifd, tag.height, 0)
   if (!(width > 0 && height > 0)) throw new TiffFallbackError('the image has no width or height')
@@ -121,7 +124,7 @@ export function readTiffHeader(buf: Buffer): TiffHeader {
 /** Decode the first image of a TIFF, refusing with the reason what this reader does not cover. */
 export function decodeTiffFallback(buf: Buffer, maxPixels: number): TiffFallback {
   const ifd = readIfd(buf)
-  const { width, height, orientation } = readTiffHeader(buf)
+  const { width, height, orientation } = headerOf(ifd)
   if (width * height > maxPixels) throw new TiffFallbackError(`image is ${width}x${height}, above the pixel limit`)
   const compression = one(ifd, tag.compression, 1)
   if (compression === 6) return { kind: 'jpeg', data: oldStyleJpegStream(buf, ifd), width, height, orientation }
