@@ -1,5 +1,6 @@
 // The API handlers over the real engine (temp library, no ML): what the grid,
 // the sidebar, the photo view and the folder browser get through dispatch().
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,15 +28,7 @@ beforeAll(async () => {
   await jpeg(path.join(photos, 'trip', 'day 2', 'c.jpg'), 120)
   await jpeg(path.join(photos, 'trip', 'day 2', 'd.jpg'), 180)
   fs.writeFileSync(path.join(photos, 'not-a-photo.txt'), 'x')
-  backend = await createBackend({
-    mode: 'web',
-    dbPath: path.join(dir, 'lib.db'),
-    dataDir: path.join(dir, 'data'),
-    cacheDir: path.join(dir, 'cache'),
-    createMl: null,
-    watch: false,
-    log: () => undefined,
-  })
+  backend = await testBackend(dir)
   await call('roots.add', { path: photos })
   await backend.engine.jobs.whenIdle()
 })

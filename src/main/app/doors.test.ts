@@ -1,6 +1,7 @@
 // One behaviour through every door: re-captioning (captions.regenerate in the
 // API, `photocap caption again` in the CLI) is the engine's one operation, and
 // jobs.cancel stops the kind of work it names and nothing else.
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -22,15 +23,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-doors-'))
   await writeJpeg(file('mine.jpg'), { seed: 1 })
   await writeJpeg(file('auto.jpg'), { seed: 2 })
-  backend = await createBackend({
-    mode: 'web',
-    dbPath: path.join(dir, 'lib.db'),
-    dataDir: sharedTinyDataDir(),
-    cacheDir: path.join(dir, 'cache'),
-    createMl: () => tinyMl(),
-    watch: false,
-    log: () => undefined,
-  })
+  backend = await testBackend(dir, { dataDir: sharedTinyDataDir(), createMl: () => tinyMl() })
   await backend.mlReady
   await call('settings.update', { decoding: { method: 'greedy', maxTokens: 6 } })
   await call('roots.add', { path: path.join(dir, 'photos') })

@@ -3,6 +3,7 @@
 // in src/main/engine/views/photo-filter.ts). Every file name holds the word
 // "holiday", so a word search for it finds every photo and the filter alone
 // decides which come back.
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -28,15 +29,7 @@ beforeAll(async () => {
       .jpeg()
       .toFile(path.join(photos, name))
   }
-  backend = await createBackend({
-    mode: 'web',
-    dbPath: path.join(dir, 'lib.db'),
-    dataDir: path.join(dir, 'data'),
-    cacheDir: path.join(dir, 'cache'),
-    createMl: null,
-    watch: false,
-    log: () => undefined,
-  })
+  backend = await testBackend(dir)
   await call('roots.add', { path: photos })
   await backend.engine.jobs.whenIdle()
   // Give the photos what indexing without a model cannot: dates, cameras, states and a user caption.

@@ -1,5 +1,6 @@
 // One figure for all background work: photos, with a total that does not grow
 // as a photo moves from stage to stage.
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -72,15 +73,7 @@ describe('overall progress through the API', () => {
     const photos = path.join(tmp, 'photos')
     await fs.mkdir(photos)
     await writePhotoFolder(photos, 5, { perFolder: 5 })
-    backend = await createBackend({
-      mode: 'web',
-      dbPath: path.join(tmp, 'lib.db'),
-      dataDir: path.join(tmp, 'data'),
-      cacheDir: path.join(tmp, 'cache'),
-      createMl: null,
-      watch: false,
-      log: () => undefined,
-    })
+    backend = await testBackend(tmp)
     // jobs.progressed reaches the page at most every 200 ms; ask jobs.activity at each engine step too.
     const seen: Promise<Activity>[] = []
     const b = backend

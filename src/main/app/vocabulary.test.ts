@@ -3,6 +3,7 @@
 // providers. The interface is typed by the API table (src/shared/types.ts), so
 // the API's enums are what it can show; this test ties those enums to the
 // engine's constants and to what the CLI prints for the same library.
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -11,7 +12,6 @@ import { main } from '../cli/index.ts'
 import { captureIo } from '../../../test/helpers/cli-io.ts'
 import { CAPTION_FILTERS, PHOTO_STATES } from '../engine/views/photo-filter.ts'
 import { tempDir, writePhotoFolder } from '../../../test/helpers/photo-folders.ts'
-import { createBackend } from './backend.ts'
 
 describe('one vocabulary', () => {
   it("the API names the engine's states and caption authors, word for word", () => {
@@ -38,15 +38,7 @@ describe('one vocabulary', () => {
       expect(await main(['status', '--db', 'lib.db', '--json'], status.io)).toBe(0)
       expect(JSON.parse(status.out[0]!).byState).toEqual({ queued: 0, processing: 3, done: 0, failed: 1, missing: 0 })
 
-      const backend = await createBackend({
-        mode: 'web',
-        dbPath: path.join(dir, 'lib.db'),
-        dataDir: env.PHOTOCAP_DATA_DIR,
-        cacheDir: path.join(dir, 'cache'),
-        createMl: null,
-        watch: false,
-        log: () => undefined,
-      })
+      const backend = await testBackend(dir, { dataDir: env.PHOTOCAP_DATA_DIR })
       try {
         await backend.engine.jobs.whenIdle()
         const r = await backend.dispatcher.dispatch('photos.list', { offset: 0, limit: 100 })

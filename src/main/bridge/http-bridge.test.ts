@@ -3,6 +3,7 @@
 // and image URLs; other origins and hosts are refused; images are served by
 // existing photo id only and anything path-like is refused; input failing its
 // schema gets a clear error.
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -11,7 +12,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { createBackend, type Backend } from '../app/backend.ts'
+import type { Backend } from '../app/backend.ts'
 import { parseImageWidth } from '../app/image-request.ts'
 import { startHttpBridge, type HttpBridge } from './http-bridge.ts'
 
@@ -97,15 +98,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'not for the page')
   fs.mkdirSync(path.join(dir, 'web'))
   fs.writeFileSync(path.join(dir, 'web', 'index.html'), '<!doctype html><title>t</title>')
-  backend = await createBackend({
-    mode: 'web',
-    dbPath: path.join(dir, 'lib.db'),
-    dataDir: path.join(dir, 'data'),
-    cacheDir: path.join(dir, 'cache'),
-    createMl: null,
-    watch: false,
-    log: () => undefined,
-  })
+  backend = await testBackend(dir)
   bridge = await startHttpBridge({ dispatcher: backend.dispatcher, events: backend.events, images: backend.images, staticDir: path.join(dir, 'web'), port: 0 })
   await backend.engine.roots.add(photos)
   await backend.engine.jobs.whenIdle()

@@ -1,6 +1,7 @@
 // "Learn my style" through the API: training.start runs the training in a child
 // process and its progress arrives as training.progressed events; pause keeps
 // the checkpoint, resume finishes the same version; user captions are untouched.
+import { testBackend } from '../../../test/helpers/backend.ts'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { MethodOutput } from '../../shared/api.ts'
 import { captionsSnapshot, seedLibrary } from '../engine/training/training-test-support.ts'
 import { listVersions } from '../engine/training/versions.ts'
-import { createBackend, type Backend } from '../app/backend.ts'
+import type { Backend } from '../app/backend.ts'
 import { apiCaller } from '../app/test-support.ts'
 
 type Info = MethodOutput<'training.info'>
@@ -37,15 +38,7 @@ afterAll(async () => {
 describe('training through the API', () => {
   it('runs in a child process with live progress; pause keeps the checkpoint and resume finishes the version', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'photocap-train-api-'))
-    backend = await createBackend({
-      mode: 'web',
-      dbPath: path.join(dir, 'lib.db'),
-      dataDir: path.join(dir, 'data'),
-      cacheDir: path.join(dir, 'cache'),
-      createMl: null,
-      watch: false,
-      log: () => undefined,
-    })
+    backend = await testBackend(dir)
     const db = backend.engine.db
     seedLibrary(db, 24, 16)
     const before = captionsSnapshot(db)
