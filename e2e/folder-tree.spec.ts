@@ -203,7 +203,7 @@ describe.skipIf(!haveChromium)('the folder tree (Chromium against photocap serve
     expect(new URL(page.url()).hash).toBe('#/library')
   })
 
-  it('on a narrow window, is in the Menu: a folder chosen with Enter folds the sidebar and gives focus back to Menu', async () => {
+  it('on a narrow window, is in the Menu: a folder chosen with Enter folds the sidebar and gives focus to its first photo', async () => {
     await page.setViewportSize({ width: 900, height: 700 })
     const menu = page.getByRole('button', { name: 'Menu' })
     await menu.waitFor()
@@ -224,9 +224,33 @@ describe.skipIf(!haveChromium)('the folder tree (Chromium against photocap serve
     await press('Enter')
     await page.getByRole('heading', { level: 1, name: '2020' }).waitFor()
     expect(await page.getByRole('navigation', { name: 'Main' }).isVisible()).toBe(false)
-    expect(await menu.evaluate((m) => m === document.activeElement)).toBe(true)
     await expect.poll(() => grid().getByRole('gridcell').count()).toBe(4)
+    // Focus is not lost with the folded sidebar: it is on the folder's first photo, ready for the arrows.
+    await expect
+      .poll(() =>
+        grid()
+          .getByRole('gridcell')
+          .first()
+          .evaluate((cell) => cell === document.activeElement),
+      )
+      .toBe(true)
     await page.setViewportSize({ width: 1440, height: 900 })
+  })
+
+  it('remembers closed folders across reloads, and that they were opened again', async () => {
+    await page.reload()
+    await page.getByRole('heading', { level: 1, name: '2020' }).waitFor()
+    await item(/^2020 /).waitFor()
+    expect(await item(/^2020 /).getAttribute('aria-expanded')).toBe('false')
+    expect(await item(/^Mountains /).count()).toBe(0)
+    expect(await item(/^2019 /).getAttribute('aria-expanded')).toBe('true')
+    await item(/^2020 /).focus()
+    await press('ArrowRight')
+    await item(/^Mountains /).waitFor()
+    await page.reload()
+    await page.getByRole('heading', { level: 1, name: '2020' }).waitFor()
+    await item(/^Mountains /).waitFor()
+    expect(await item(/^2020 /).getAttribute('aria-expanded')).toBe('true')
   })
 
   it('has no accessibility violations, in light and dark', () => {

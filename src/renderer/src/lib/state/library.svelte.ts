@@ -124,6 +124,8 @@ export class LibraryState {
 
   setFilter(filter: PhotoFilter): void {
     this.filter = filter
+    // Another set of photos: keyboard focus starts again at its first.
+    this.focusIndex = 0
     this.#pages = new Map()
     void this.refresh()
   }
