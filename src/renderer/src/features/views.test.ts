@@ -50,7 +50,11 @@ describe('activity', () => {
     const main = within(screen.getByRole('main'))
     expect(main.getByText(/40 of 100/)).toBeTruthy()
     expect(main.getByText(/4\.5 photos\/s · 13 s left/)).toBeTruthy()
-    expect(screen.getByRole('cell', { name: 'Input file is truncated (tried 3 times)' })).toBeTruthy()
+    // The reason in plain words by the step that failed; the decoder's own words behind a disclosure.
+    const reason = main.getByText(/This file is damaged or incomplete \(tried 3 times\)/)
+    expect(reason.closest('td')).toBeTruthy()
+    const technical = within(reason.closest('td')!).getByText('Input file is truncated')
+    expect(technical.closest('details')?.querySelector('summary')?.textContent).toBe('Technical reason')
     fake.emit('jobs.progressed', { ...sampleActivity, jobs: [{ ...sampleActivity.jobs[0]!, done: 90 }] })
     await waitFor(() => expect(bar.getAttribute('aria-valuenow')).toBe('90'))
   })

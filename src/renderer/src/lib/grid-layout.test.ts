@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { anchorAt, buildLayout, groupRows, layoutMove, offsetOfAnchor, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
+import { anchorAt, buildLayout, fitTiles, groupRows, layoutMove, offsetOfAnchor, rowsInView, tabTarget, topOfIndex } from './grid-layout.ts'
 
 const months = [
   { month: '2024-05', label: 'May 2024', count: 7 },
@@ -111,5 +111,26 @@ describe('moving by the rows as drawn', () => {
     expect(move('Home', 9)).toBe(0)
     expect(move('End', 2)).toBe(11)
     expect(move('x', 2)).toBeNull()
+  })
+})
+
+describe('fluid tiles', () => {
+  it('fits as many columns of the minimum size as the width holds, then widens them to fill it', () => {
+    // 4 × 168 + 3 × 8 = 696 fits in 700; 5 would need 872.
+    expect(fitTiles(700, 168, 8)).toEqual({ columns: 4, tile: 169 })
+    // Exactly the minimum.
+    expect(fitTiles(696, 168, 8)).toEqual({ columns: 4, tile: 168 })
+    expect(fitTiles(695, 168, 8)).toEqual({ columns: 3, tile: 226 })
+    // Columns and gaps never overflow the width.
+    for (const w of [200, 333, 999, 1391]) {
+      const { columns, tile } = fitTiles(w, 116, 12)
+      expect(columns * tile + (columns - 1) * 12).toBeLessThanOrEqual(w)
+      expect(tile).toBeGreaterThanOrEqual(116)
+    }
+  })
+
+  it('keeps one column, never narrower than 60 px, on a very narrow or unmeasured width', () => {
+    expect(fitTiles(100, 168, 8)).toEqual({ columns: 1, tile: 100 })
+    expect(fitTiles(0, 168, 8)).toEqual({ columns: 1, tile: 60 })
   })
 })

@@ -17,6 +17,17 @@ export interface GridLayout {
   groups: { start: number; count: number; top: number; month: string; label: string; rows: number }[]
 }
 
+/**
+ * Fluid tiles: as many columns of at least `minTile` px as fit in `width` with `gap`
+ * between them, each then widened to fill the row (never below 60 px on a very narrow window).
+ * The grid and the search results share it, so a size choice looks the same in both.
+ */
+export function fitTiles(width: number, minTile: number, gap: number): { columns: number; tile: number } {
+  const columns = Math.max(1, Math.floor((width + gap) / (minTile + gap)))
+  const tile = Math.max(60, Math.floor((width - gap * (columns - 1)) / columns))
+  return { columns, tile }
+}
+
 export function buildLayout(months: readonly MonthGroup[], columns: number, rowHeight: number, headerHeight: number): GridLayout {
   const rows: Row[] = []
   const groups: GridLayout['groups'] = []
