@@ -15,7 +15,7 @@ import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { median, type BenchContext } from './run.ts'
 import type { Gpt2Config } from '../src/main/ml/models/config.ts'
-import { buildGpt2DecoderGraph } from '../src/main/ml/models/gpt2.ts'
+import { ALL_FUSIONS, buildGpt2DecoderGraph, type Gpt2Fusions } from '../src/main/ml/models/gpt2.ts'
 import { gpt2WeightSpec } from '../src/main/ml/models/weight-names.ts'
 import { randomWeights } from '../src/main/ml/packs/random-pack.ts'
 import { emitOnnx } from '../src/main/ml/graph/emit-onnx.ts'
@@ -31,6 +31,7 @@ const THREADS = Math.min(2, os.availableParallelism())
 const PREFIX = 10
 const PAST_TOKENS = 10
 const PROFILED_STEPS = 8
+const STEPS_PER_ROUND = 5
 
 interface ProfileEvent {
   cat: string
@@ -71,6 +72,39 @@ export function aggregateProfile(events: ProfileEvent[], runs: number): { kernel
   return { kernelMsPerStep: round3(kernelUs / 1000 / runs), runMsPerStep: round3(runUs / 1000 / runs), byOp }
 }
 
+/** Prefill and 10 decode steps, then `steps` more timed steps at the same past length (past = prefix + 10 tokens). */
+async function timedDecodeSteps(
+  session: ort.InferenceSession,
+  cfg: Gpt2Config,
+  batch: number,
+  steps: number,
+): Promise<{ pastLength: number; times: number[] }> {
+  const step = new Gpt2DecoderStep(session, cfg)
+  const E = cfg.nEmbd
+  const prefixEmbeds = new Float32Array(batch * PREFIX * E)
+  for (let i = 0; i < prefixEmbeds.length; i++) prefixEmbeds[i] = Math.sin(i * 0.37) * 0.5
+  let out = await step.run({
+    ...stepInput({ batch, pastLength: 0, prefixEmbeds, prefixLength: PREFIX, cacheOrder: range(batch), cache: null }),
+    head: 'argmax',
+  })
+  let cache: DecoderCache = out.cache
+  let pastLength = PREFIX
+  const next = () => Int32Array.from(out.nextTokens!)
+  for (let t = 0; t < PAST_TOKENS; t++) {
+    out = await step.run({ ...stepInput({ batch, pastLength, inputIds: next(), cacheOrder: range(batch), cache }), head: 'argmax' })
+    cache = out.cache
+    pastLength++
+  }
+  const ids = next()
+  const times: number[] = []
+  for (let r = 0; r < steps; r++) {
+    const t0 = performance.now()
+    await step.run({ ...stepInput({ batch, pastLength, inputIds: ids, cacheOrder: range(batch), cache }), head: 'argmax' })
+    times.push(performance.now() - t0)
+  }
+  return { pastLength, times }
+}
+
 /** Profile decode steps of the decoder at `modelPath` at one batch size. */
 export async function profileDecodeStep(
   modelPath: string,
@@ -81,40 +115,13 @@ export async function profileDecodeStep(
 ): Promise<Record<string, unknown>> {
   const prefix = path.join(profileDir, `b${batch}-${Date.now()}`)
   const session = await ort.InferenceSession.create(modelPath, {
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    interOpNumThreads: 1,
-    intraOpNumThreads: THREADS,
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    ...decoderSessionOptions(PLACEMENTS[0]!),
     ...sessionOptions,
     enableProfiling: true,
     profileFilePrefix: prefix,
   })
   try {
-    const step = new Gpt2DecoderStep(session, cfg)
-    const E = cfg.nEmbd
-    const prefixEmbeds = new Float32Array(batch * PREFIX * E)
-    for (let i = 0; i < prefixEmbeds.length; i++) prefixEmbeds[i] = Math.sin(i * 0.37) * 0.5
-    let out = await step.run({
-      ...stepInput({ batch, pastLength: 0, prefixEmbeds, prefixLength: PREFIX, cacheOrder: range(batch), cache: null }),
-      head: 'argmax',
-    })
-    let cache: DecoderCache = out.cache
-    let pastLength = PREFIX
-    const next = () => Int32Array.from(out.nextTokens!)
-    for (let t = 0; t < PAST_TOKENS; t++) {
-      out = await step.run({ ...stepInput({ batch, pastLength, inputIds: next(), cacheOrder: range(batch), cache }), head: 'argmax' })
-      cache = out.cache
-      pastLength++
-    }
-    // Profiled: the same step (past = prefix + 10 tokens) again and again.
-    const ids = next()
-    const times: number[] = []
-    for (let r = 0; r < PROFILED_STEPS; r++) {
-      const t0 = performance.now()
-      await step.run({ ...stepInput({ batch, pastLength, inputIds: ids, cacheOrder: range(batch), cache }), head: 'argmax' })
-      times.push(performance.now() - t0)
-    }
+    const { pastLength, times } = await timedDecodeSteps(session, cfg, batch, PROFILED_STEPS)
     session.endProfiling()
     const file = fs
       .readdirSync(profileDir)
@@ -128,26 +135,146 @@ export async function profileDecodeStep(
   }
 }
 
+/** A thread placement: ORT's intra-op pool, inter-op pool and executor. */
+export interface Placement {
+  intra: number
+  inter: number
+  mode: 'sequential' | 'parallel'
+  spinning: boolean
+}
+
+const PLACEMENTS: Placement[] = [
+  { intra: THREADS, inter: 1, mode: 'sequential', spinning: false },
+  { intra: 1, inter: 1, mode: 'sequential', spinning: false },
+  { intra: 1, inter: THREADS, mode: 'parallel', spinning: false },
+  { intra: THREADS, inter: THREADS, mode: 'parallel', spinning: false },
+  { intra: THREADS, inter: 1, mode: 'sequential', spinning: true },
+]
+
+const placementName = (p: Placement) => `intra${p.intra}-inter${p.inter}-${p.mode}${p.spinning ? '-spin' : ''}`
+
+function decoderSessionOptions(p: Placement): ort.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: 'all',
+    executionMode: p.mode,
+    interOpNumThreads: p.inter,
+    intraOpNumThreads: p.intra,
+    extra: {
+      session: {
+        intra_op: { allow_spinning: p.spinning ? '1' : '0' },
+        ...(p.mode === 'parallel' ? { inter_op: { allow_spinning: p.spinning ? '1' : '0' } } : {}),
+      },
+    },
+  }
+}
+
+interface Contender {
+  name: string
+  modelPath: string
+  options: ort.InferenceSession.SessionOptions
+}
+
+/**
+ * Decode-step medians per contender and batch, contenders alternated over
+ * `rounds` (one session at a time, created afresh each round), with the
+ * load average of each round: on a shared machine only figures of one run compare.
+ */
+async function compare(
+  ctx: BenchContext,
+  what: string,
+  contenders: Contender[],
+  cfg: Gpt2Config,
+  batches: number[],
+  rounds: number,
+): Promise<Record<string, unknown>> {
+  const times = new Map<string, number[]>()
+  const loads: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    loads.push(os.loadavg()[0]!)
+    for (const c of contenders) {
+      ctx.log(`${what}: ${c.name}, round ${r + 1}/${rounds}`)
+      const session = await ort.InferenceSession.create(c.modelPath, c.options)
+      try {
+        for (const b of batches) {
+          const key = `${c.name}|${b}`
+          const t = await timedDecodeSteps(session, cfg, b, STEPS_PER_ROUND)
+          times.set(key, [...(times.get(key) ?? []), ...t.times])
+        }
+      } finally {
+        await session.release()
+      }
+    }
+  }
+  const out: Record<string, unknown> = { rounds, stepsPerRound: STEPS_PER_ROUND, loadAverage1mPerRound: loads }
+  for (const b of batches) {
+    const row: Record<string, number> = {}
+    for (const c of contenders) row[c.name] = round3(median(times.get(`${c.name}|${b}`)!))
+    const first = row[contenders[0]!.name]!
+    const speedup: Record<string, number> = {}
+    for (const c of contenders.slice(1)) speedup[c.name] = round3(first / row[c.name]!)
+    const bestName = Object.entries(row).reduce((a, e) => (e[1] < a[1] ? e : a))[0]
+    out[`batch${b}`] = { stepMs: row, [`speedupOver_${contenders[0]!.name}`]: speedup, best: bestName }
+  }
+  return out
+}
+
+const VARIANTS: [string, Gpt2Fusions | undefined][] = [
+  ['primitive', undefined],
+  ['attention', { attention: true }],
+  ['skipLayerNorm', { skipLayerNorm: true }],
+  ['biasGelu', { biasGelu: true }],
+  ['allFused', ALL_FUSIONS],
+]
+
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const loadAverageAtStart = os.loadavg()
   const cfg: Gpt2Config = { vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: ctx.quick ? 2 : 12, nHead: 12, layerNormEps: 1e-5 }
-  ctx.log(`building the GPT-2 decoder (${cfg.nLayer} layers, random weights)`)
+  const rounds = ctx.quick ? 1 : 3
+  ctx.log(`building the GPT-2 decoders (${cfg.nLayer} layers, random weights)`)
   const weights = randomWeights(gpt2WeightSpec(cfg), 7)
-  const emitted = emitOnnx(optimizeForInference(buildGpt2DecoderGraph(weights, cfg)), { dir: path.join(ctx.tmpDir, 'gpt2'), fileName: 'decoder.onnx' })
+  const models = new Map<string, string>()
+  for (const [variant, fusions] of VARIANTS) {
+    const graph = optimizeForInference(buildGpt2DecoderGraph(weights, cfg, fusions ? { fusions } : {}))
+    models.set(variant, emitOnnx(graph, { dir: path.join(ctx.tmpDir, variant), fileName: 'decoder.onnx' }).modelPath)
+  }
   weights.clear()
   const profileDir = path.join(ctx.tmpDir, 'profiles')
   fs.mkdirSync(profileDir, { recursive: true })
-  const batches: Record<string, unknown> = {}
-  for (const b of [16, 1]) {
-    ctx.log(`profiling decode steps at batch ${b}`)
-    batches[`batch${b}`] = await profileDecodeStep(emitted.modelPath, cfg, b, profileDir)
+  const profiles: Record<string, Record<string, unknown>> = {}
+  for (const variant of ['primitive', 'allFused']) {
+    profiles[variant] = {}
+    for (const b of [16, 1]) {
+      ctx.log(`profiling ${variant} decode steps at batch ${b}`)
+      profiles[variant][`batch${b}`] = await profileDecodeStep(models.get(variant)!, cfg, b, profileDir)
+    }
   }
+  const base = decoderSessionOptions(PLACEMENTS[0]!)
+  const fusions = await compare(
+    ctx,
+    'kernels',
+    VARIANTS.map(([variant]) => ({ name: variant, modelPath: models.get(variant)!, options: base })),
+    cfg,
+    [16, 1],
+    rounds,
+  )
+  const placements = process.env.PHOTOCAP_BENCH_NO_PLACEMENTS
+    ? null
+    : await compare(
+        ctx,
+        'threads',
+        PLACEMENTS.map((p) => ({ name: placementName(p), modelPath: models.get('primitive')!, options: decoderSessionOptions(p) })),
+        cfg,
+        [16, 1],
+        rounds,
+      )
   return {
     threads: THREADS,
     layers: cfg.nLayer,
     step: `decode step with past ${PREFIX + PAST_TOKENS} (prefix ${PREFIX} + ${PAST_TOKENS} tokens), greedy head; ${PROFILED_STEPS} steps profiled`,
     loadAverageAtStart,
-    batches,
+    profiles,
+    fusions,
+    placements,
     loadAverageAtEnd: os.loadavg(),
   }
 }

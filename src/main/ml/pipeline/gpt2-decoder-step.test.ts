@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node'
 import { emitOnnx } from '../graph/emit-onnx.ts'
 import { optimizeForInference } from '../graph/optimize.ts'
 import { parseGpt2Config, readJsonFile, type Gpt2Config } from '../models/config.ts'
-import { buildGpt2DecoderGraph, buildGpt2FullGraph } from '../models/gpt2.ts'
+import { ALL_FUSIONS, buildGpt2DecoderGraph, buildGpt2FullGraph } from '../models/gpt2.ts'
 import { normalizeGpt2Weights } from '../models/weight-names.ts'
 import { readSafetensors } from '../weights/safetensors.ts'
 import { golden, tmpDir } from '../models/testing/golden.ts'
@@ -41,8 +41,11 @@ const prefixOf = (c: GoldenCase): Float32Array => tensors.get(`${c.id}.prefix_em
 
 let dir: string
 let cfg: Gpt2Config
-let decoderSession: ort.InferenceSession
 let fullSession: ort.InferenceSession
+/** The decoder with primitive ops and with every fused kernel ([Note: fused decoder kernels]): each must give the goldens. */
+const VARIANTS = ['primitive ops', 'fused kernels'] as const
+const sessions = new Map<string, ort.InferenceSession>()
+let decoderSession: ort.InferenceSession
 let step: Gpt2DecoderStep
 
 beforeAll(async () => {
@@ -50,15 +53,16 @@ beforeAll(async () => {
   cfg = parseGpt2Config(readJsonFile(golden('gpt2_tiny', 'config.json')))
   const weights = normalizeGpt2Weights(readSafetensors(golden('gpt2_tiny', 'model.safetensors')), cfg, 'gpt2_tiny')
   const dec = emitOnnx(optimizeForInference(buildGpt2DecoderGraph(weights, cfg)), { dir, fileName: 'dec.onnx' })
+  const fused = emitOnnx(optimizeForInference(buildGpt2DecoderGraph(weights, cfg, { fusions: ALL_FUSIONS })), { dir, fileName: 'dec-fused.onnx' })
   const full = emitOnnx(optimizeForInference(buildGpt2FullGraph(weights, cfg)), { dir, fileName: 'full.onnx' })
   const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 }
-  decoderSession = await ort.InferenceSession.create(dec.modelPath, opts)
+  sessions.set(VARIANTS[0], await ort.InferenceSession.create(dec.modelPath, opts))
+  sessions.set(VARIANTS[1], await ort.InferenceSession.create(fused.modelPath, opts))
   fullSession = await ort.InferenceSession.create(full.modelPath, opts)
-  step = new Gpt2DecoderStep(decoderSession, cfg)
 })
 
 afterAll(async () => {
-  await decoderSession?.release()
+  for (const s of sessions.values()) await s.release()
   await fullSession?.release()
   fs.rmSync(dir, { recursive: true, force: true })
 })
@@ -73,7 +77,12 @@ function stack(list: Float32Array[]): Float32Array {
   return out
 }
 
-describe('decoding on the golden GPT-2 (e2e captions)', () => {
+describe.each(VARIANTS)('decoding on the golden GPT-2 (e2e captions), decoder with %s', (variant) => {
+  beforeAll(() => {
+    decoderSession = sessions.get(variant)!
+    step = new Gpt2DecoderStep(decoderSession, cfg)
+  })
+
   it('greedy: every case token for token, batched across all cases', async () => {
     const res = await generateGreedy(step, stack(cases.map(prefixOf)), cases.length, K)
     res.forEach((r, i) => expect(r.tokens, cases[i]!.id).toEqual(cases[i]!.greedy.tokens))
