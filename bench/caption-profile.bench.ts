@@ -1,14 +1,21 @@
-// Where one GPT-2 decode step spends its time: ONNX Runtime's per-node
-// profiling of the real-size decoder (GPT-2 124M, random weights) at batch 16
-// and batch 1, aggregated by op type (as ORT runs them, i.e. after its own
-// graph fusions). The step profiled is the middle of a 20-token caption:
-// prefix 10 + 10 tokens of past, one new token, greedy head (next_token only).
+// Where one GPT-2 decode step spends its time, and what the levers on it buy:
+//   profiles   ONNX Runtime's per-node profiling of the real-size decoder
+//              (GPT-2 124M, random weights) at batch 16 and batch 1, kernel
+//              time aggregated by op type as ORT runs them (after its own
+//              fusions), for the primitive graph and the fused-kernel one
+//              ([Note: fused decoder kernels] in models/gpt2.ts): per op type
+//              its share of kernel time, ms per step and nodes per step;
+//   fusions    median step time of each kernel choice, and of a greedy step
+//              that still computes the beam summaries (top_k 1), alternated
+//              round by round, as speed-ups over the primitive graph;
+//   placements the same for ORT thread placements (intra-op / inter-op pool,
+//              sequential or parallel executor, spinning) on the primitive
+//              graph (PHOTOCAP_BENCH_NO_PLACEMENTS=1 skips them).
+// The step is the middle of a 20-token caption: prefix 10 + 10 tokens of past,
+// one new token, greedy head (next_token only). The load average is recorded
+// per round: only figures of one run compare.
 //
-// Figures per batch: stepMs (median wall time of a profiled step as seen from
-// JavaScript), kernelMs (sum of the node kernels per step), and per op type
-// its share of kernel time, milliseconds per step and node count per step.
-//
-// --quick: 2 layers instead of 12.
+// --quick: 2 layers instead of 12, one round.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,7 +28,7 @@ import { randomWeights } from '../src/main/ml/packs/random-pack.ts'
 import { emitOnnx } from '../src/main/ml/graph/emit-onnx.ts'
 import { optimizeForInference } from '../src/main/ml/graph/optimize.ts'
 import { Gpt2DecoderStep } from '../src/main/ml/pipeline/gpt2-decoder-step.ts'
-import { stepInput, type DecoderCache } from '../src/main/ml/decoding/decoder-step.ts'
+import { stepInput, type DecoderCache, type StepHead } from '../src/main/ml/decoding/decoder-step.ts'
 import { range } from '../src/main/ml/decoding/greedy.ts'
 import { round3 } from './caption-cases.ts'
 
@@ -78,6 +85,7 @@ async function timedDecodeSteps(
   cfg: Gpt2Config,
   batch: number,
   steps: number,
+  head: StepHead = 'argmax',
 ): Promise<{ pastLength: number; times: number[] }> {
   const step = new Gpt2DecoderStep(session, cfg)
   const E = cfg.nEmbd
@@ -85,13 +93,13 @@ async function timedDecodeSteps(
   for (let i = 0; i < prefixEmbeds.length; i++) prefixEmbeds[i] = Math.sin(i * 0.37) * 0.5
   let out = await step.run({
     ...stepInput({ batch, pastLength: 0, prefixEmbeds, prefixLength: PREFIX, cacheOrder: range(batch), cache: null }),
-    head: 'argmax',
+    head,
   })
   let cache: DecoderCache = out.cache
   let pastLength = PREFIX
-  const next = () => Int32Array.from(out.nextTokens!)
+  const next = () => (out.nextTokens ? Int32Array.from(out.nextTokens) : Int32Array.from({ length: batch }, (_, r) => out.topK!.ids[r * out.topK!.k]!))
   for (let t = 0; t < PAST_TOKENS; t++) {
-    out = await step.run({ ...stepInput({ batch, pastLength, inputIds: next(), cacheOrder: range(batch), cache }), head: 'argmax' })
+    out = await step.run({ ...stepInput({ batch, pastLength, inputIds: next(), cacheOrder: range(batch), cache }), head })
     cache = out.cache
     pastLength++
   }
@@ -99,7 +107,7 @@ async function timedDecodeSteps(
   const times: number[] = []
   for (let r = 0; r < steps; r++) {
     const t0 = performance.now()
-    await step.run({ ...stepInput({ batch, pastLength, inputIds: ids, cacheOrder: range(batch), cache }), head: 'argmax' })
+    await step.run({ ...stepInput({ batch, pastLength, inputIds: ids, cacheOrder: range(batch), cache }), head })
     times.push(performance.now() - t0)
   }
   return { pastLength, times }
@@ -172,6 +180,7 @@ interface Contender {
   name: string
   modelPath: string
   options: ort.InferenceSession.SessionOptions
+  head?: StepHead
 }
 
 /**
@@ -197,7 +206,7 @@ async function compare(
       try {
         for (const b of batches) {
           const key = `${c.name}|${b}`
-          const t = await timedDecodeSteps(session, cfg, b, STEPS_PER_ROUND)
+          const t = await timedDecodeSteps(session, cfg, b, STEPS_PER_ROUND, c.head)
           times.set(key, [...(times.get(key) ?? []), ...t.times])
         }
       } finally {
@@ -252,7 +261,11 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const fusions = await compare(
     ctx,
     'kernels',
-    VARIANTS.map(([variant]) => ({ name: variant, modelPath: models.get(variant)!, options: base })),
+    [
+      ...VARIANTS.map(([variant]) => ({ name: variant, modelPath: models.get(variant)!, options: base })),
+      // What a greedy step cost before top_k 0 emptied the beam summaries it does not read.
+      { name: 'primitiveTopK1', modelPath: models.get('primitive')!, options: base, head: { topK: 1 } },
+    ],
     cfg,
     [16, 1],
     rounds,

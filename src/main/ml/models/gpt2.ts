@@ -7,7 +7,7 @@
 // the last position's logits are computed, so a decode step costs O(B·V·E) in
 // the LM head instead of O(B·T·V·E). Training builds the same forward with
 // `logits: 'all'` and no cache.
-import { GraphBuilder, type Value } from '../graph/builder.ts'
+import { freshDim, GraphBuilder, type Value } from '../graph/builder.ts'
 import type { Graph } from '../graph/ir.ts'
 import type { Gpt2Config } from './config.ts'
 import { attention, causalBias, mergeHeads, splitHeads } from './layers.ts'
@@ -177,7 +177,7 @@ export interface Gpt2GraphOptions {
 /**
  * The inference decoder graph, with the I/O the decoder session (pipeline/gpt2-decoder-step.ts) relies on:
  * inputs prefix_embeds, input_ids, attention_mask, position_ids, cache_order,
- * top_k [1], past.{i}.key/value; outputs logits [B,V], the decoding summaries
+ * top_k [1] (0: the beam summaries come back empty), past.{i}.key/value; outputs logits [B,V], the decoding summaries
  * next_token, top_values, top_ids, row_max, row_sum_exp ([Note: decoding
  * inside the graph]), present.{i}.key/value.
  * `weights` holds canonical GPT-2 names (normalizeGpt2Weights).
@@ -231,12 +231,16 @@ export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts:
  */
 function decodingSummaries(g: GraphBuilder, logits: Value, topK: Value): void {
   g.output(g.argMax(logits, 1, false), 'next_token')
-  const [values, ids] = g.topK(logits, topK, 'top_k', -1)
+  // ORT runs every node whatever the caller fetches, so the beam summaries cost a
+  // greedy step as much as a beam step (5 ms of 160 at batch 16: bench caption-profile)
+  // unless they have no rows: top_k = 0 leaves them empty (rows = top_k·B, clamped to B).
+  const rows = g.sliceDynamic(logits, g.i64([0]), g.mul(topK, g.shapeOf(logits, 0, 1)), [0], [freshDim('summary_rows'), logits.shape[1]!])
+  const [values, ids] = g.topK(rows, topK, 'top_k', -1)
   g.output(values, 'top_values')
   g.output(ids, 'top_ids')
-  const max = g.reduceMax(logits, [1], true)
+  const max = g.reduceMax(rows, [1], true)
   g.output(g.squeeze(max, [1]), 'row_max')
-  g.output(g.reduceSum(g.exp(g.sub(logits, max)), [1], false), 'row_sum_exp')
+  g.output(g.reduceSum(g.exp(g.sub(rows, max)), [1], false), 'row_sum_exp')
 }
 
 /**

@@ -67,6 +67,23 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
+/** The decoder session's feeds for a first step (no past), as Gpt2DecoderStep builds them. */
+function rawFeeds(input: DecoderRunInput): Record<string, ort.Tensor> {
+  const B = input.batch
+  const d = cfg.nEmbd / cfg.nHead
+  const feeds: Record<string, ort.Tensor> = {
+    prefix_embeds: new ort.Tensor('float32', input.prefixEmbeds, [B, input.prefixLength, cfg.nEmbd]),
+    input_ids: new ort.Tensor('int64', new BigInt64Array(0), [B, 0]),
+    attention_mask: new ort.Tensor('int64', input.attentionMask, [B, input.prefixLength]),
+    position_ids: new ort.Tensor('int64', input.positionIds, [B, input.prefixLength]),
+    cache_order: new ort.Tensor('int64', input.cacheOrder, [B]),
+  }
+  for (let i = 0; i < cfg.nLayer; i++) {
+    for (const kv of ['key', 'value']) feeds[`past.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [B, cfg.nHead, 0, d])
+  }
+  return feeds
+}
+
 function stack(list: Float32Array[]): Float32Array {
   const out = new Float32Array(list.reduce((s, a) => s + a.length, 0))
   let o = 0
@@ -152,6 +169,12 @@ describe.each(VARIANTS)('decoding on the golden GPT-2 (e2e captions), decoder wi
     const top = await step.run({ ...input, head: { topK: 7 } })
     expect(greedy.logits).toBeUndefined()
     expect(top.logits).toBeUndefined()
+    // top_k 0 (what a greedy step feeds): the beam summaries have no rows, the arg-max is unchanged.
+    const feeds = { ...rawFeeds(input), top_k: new ort.Tensor('int64', BigInt64Array.of(0n), [1]) }
+    const none = await decoderSession.run(feeds, ['next_token', 'top_values', 'row_sum_exp'])
+    expect(none.top_values!.dims[0]).toBe(0)
+    expect(none.row_sum_exp!.dims).toEqual([0])
+    expect(Array.from(none.next_token!.data as BigInt64Array, Number)).toEqual(Array.from(greedy.nextTokens!))
     const V = cfg.vocabSize
     for (let r = 0; r < cases.length; r++) {
       expect(greedy.nextTokens![r]).toBe(argmaxRow(logits, r, V))
