@@ -5,17 +5,20 @@
 //              fusions), for the primitive graph and the fused-kernel one
 //              ([Note: fused decoder kernels] in models/gpt2.ts): per op type
 //              its share of kernel time, ms per step and nodes per step;
-//   fusions    median step time of each kernel choice, and of a greedy step
-//              that still computes the beam summaries (top_k 1), alternated
-//              round by round, as speed-ups over the primitive graph;
+//   fusions    each kernel choice, and a greedy step that still computes the
+//              beam summaries (top_k 1), against the primitive graph: steps
+//              of the two alternated one by one, median step times and the
+//              median per-pair speed-up (> 1: faster than primitive);
 //   placements the same for ORT thread placements (intra-op / inter-op pool,
-//              sequential or parallel executor, spinning) on the primitive
-//              graph (PHOTOCAP_BENCH_NO_PLACEMENTS=1 skips them).
+//              sequential or parallel executor, spinning) against intra-op
+//              2, inter-op 1, sequential, on the primitive graph
+//              (PHOTOCAP_BENCH_NO_PLACEMENTS=1 skips them).
+// PHOTOCAP_BENCH_PROFILE_BATCHES=16,1,64 profiles other batch sizes.
 // The step is the middle of a 20-token caption: prefix 10 + 10 tokens of past,
 // one new token, greedy head (next_token only). The load average is recorded
-// per round: only figures of one run compare.
+// per pair: only figures of one run compare.
 //
-// --quick: 2 layers instead of 12, one round.
+// --quick: 2 layers instead of 12.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -38,7 +41,7 @@ const THREADS = Math.min(2, os.availableParallelism())
 const PREFIX = 10
 const PAST_TOKENS = 10
 const PROFILED_STEPS = 8
-const STEPS_PER_ROUND = 5
+const PAIRS = 12
 
 interface ProfileEvent {
   cat: string
@@ -80,13 +83,13 @@ export function aggregateProfile(events: ProfileEvent[], runs: number): { kernel
 }
 
 /** Prefill and 10 decode steps, then `steps` more timed steps at the same past length (past = prefix + 10 tokens). */
-async function timedDecodeSteps(
+/** Prefill and 10 decode steps; then `timeStep()` runs (and times, in ms) one more step at that past length, as often as asked. */
+async function prepareSteps(
   session: ort.InferenceSession,
   cfg: Gpt2Config,
   batch: number,
-  steps: number,
   head: StepHead = 'argmax',
-): Promise<{ pastLength: number; times: number[] }> {
+): Promise<{ pastLength: number; timeStep: () => Promise<number> }> {
   const step = new Gpt2DecoderStep(session, cfg)
   const E = cfg.nEmbd
   const prefixEmbeds = new Float32Array(batch * PREFIX * E)
@@ -104,13 +107,28 @@ async function timedDecodeSteps(
     pastLength++
   }
   const ids = next()
-  const times: number[] = []
-  for (let r = 0; r < steps; r++) {
-    const t0 = performance.now()
-    await step.run({ ...stepInput({ batch, pastLength, inputIds: ids, cacheOrder: range(batch), cache }), head })
-    times.push(performance.now() - t0)
+  const finalCache = cache
+  const finalPast = pastLength
+  return {
+    pastLength,
+    timeStep: async () => {
+      const t0 = performance.now()
+      await step.run({ ...stepInput({ batch, pastLength: finalPast, inputIds: ids, cacheOrder: range(batch), cache: finalCache }), head })
+      return performance.now() - t0
+    },
   }
-  return { pastLength, times }
+}
+
+async function timedDecodeSteps(
+  session: ort.InferenceSession,
+  cfg: Gpt2Config,
+  batch: number,
+  steps: number,
+): Promise<{ pastLength: number; times: number[] }> {
+  const prepared = await prepareSteps(session, cfg, batch)
+  const times: number[] = []
+  for (let r = 0; r < steps; r++) times.push(await prepared.timeStep())
+  return { pastLength: prepared.pastLength, times }
 }
 
 /** Profile decode steps of the decoder at `modelPath` at one batch size. */
@@ -184,47 +202,50 @@ interface Contender {
 }
 
 /**
- * Decode-step medians per contender and batch, contenders alternated over
- * `rounds` (one session at a time, created afresh each round), with the
- * load average of each round: on a shared machine only figures of one run compare.
+ * Each contender against the first, in pairs: both sessions open, their steps
+ * alternated one by one (ABBA...), so load that comes and goes on a shared
+ * machine hits both alike. Per batch: each side's median step (ms) and the
+ * median of the per-pair ratios first / other (> 1: the other is faster).
  */
-async function compare(
-  ctx: BenchContext,
-  what: string,
-  contenders: Contender[],
-  cfg: Gpt2Config,
-  batches: number[],
-  rounds: number,
-): Promise<Record<string, unknown>> {
-  const times = new Map<string, number[]>()
+async function compare(ctx: BenchContext, what: string, contenders: Contender[], cfg: Gpt2Config, batches: number[]): Promise<Record<string, unknown>> {
+  const [base, ...others] = contenders
+  const out: Record<string, Record<string, unknown>> = {}
+  for (const b of batches) out[`batch${b}`] = {}
+  const open = (c: Contender) =>
+    c.head && c.modelPath === base!.modelPath && c.options === base!.options ? null : ort.InferenceSession.create(c.modelPath, c.options)
+  const baseSession = await ort.InferenceSession.create(base!.modelPath, base!.options)
   const loads: number[] = []
-  for (let r = 0; r < rounds; r++) {
-    loads.push(os.loadavg()[0]!)
-    for (const c of contenders) {
-      ctx.log(`${what}: ${c.name}, round ${r + 1}/${rounds}`)
-      const session = await ort.InferenceSession.create(c.modelPath, c.options)
+  try {
+    for (const c of others) {
+      ctx.log(`${what}: ${base!.name} against ${c.name}`)
+      loads.push(os.loadavg()[0]!)
+      const own = await open(c)
       try {
         for (const b of batches) {
-          const key = `${c.name}|${b}`
-          const t = await timedDecodeSteps(session, cfg, b, STEPS_PER_ROUND, c.head)
-          times.set(key, [...(times.get(key) ?? []), ...t.times])
+          const x = await prepareSteps(baseSession, cfg, b, base!.head)
+          const y = await prepareSteps(own ?? baseSession, cfg, b, c.head)
+          const tx: number[] = []
+          const ty: number[] = []
+          const ratios: number[] = []
+          for (let i = 0; i < PAIRS; i++) {
+            const [first, second] = i % 2 ? [y, x] : [x, y]
+            const t1 = await first.timeStep()
+            const t2 = await second.timeStep()
+            const [a, bb] = i % 2 ? [t2, t1] : [t1, t2]
+            tx.push(a)
+            ty.push(bb)
+            ratios.push(a / bb)
+          }
+          out[`batch${b}`]![c.name] = { stepMs: round3(median(ty)), [`${base!.name}StepMs`]: round3(median(tx)), speedup: round3(median(ratios)) }
         }
       } finally {
-        await session.release()
+        await own?.release()
       }
     }
+  } finally {
+    await baseSession.release()
   }
-  const out: Record<string, unknown> = { rounds, stepsPerRound: STEPS_PER_ROUND, loadAverage1mPerRound: loads }
-  for (const b of batches) {
-    const row: Record<string, number> = {}
-    for (const c of contenders) row[c.name] = round3(median(times.get(`${c.name}|${b}`)!))
-    const first = row[contenders[0]!.name]!
-    const speedup: Record<string, number> = {}
-    for (const c of contenders.slice(1)) speedup[c.name] = round3(first / row[c.name]!)
-    const bestName = Object.entries(row).reduce((a, e) => (e[1] < a[1] ? e : a))[0]
-    out[`batch${b}`] = { stepMs: row, [`speedupOver_${contenders[0]!.name}`]: speedup, best: bestName }
-  }
-  return out
+  return { against: base!.name, pairs: PAIRS, loadAverage1mPerPair: loads, ...out }
 }
 
 const VARIANTS: [string, Gpt2Fusions | undefined][] = [
@@ -238,7 +259,6 @@ const VARIANTS: [string, Gpt2Fusions | undefined][] = [
 export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   const loadAverageAtStart = os.loadavg()
   const cfg: Gpt2Config = { vocabSize: 50257, nPositions: 1024, nEmbd: 768, nLayer: ctx.quick ? 2 : 12, nHead: 12, layerNormEps: 1e-5 }
-  const rounds = ctx.quick ? 1 : 3
   ctx.log(`building the GPT-2 decoders (${cfg.nLayer} layers, random weights)`)
   const weights = randomWeights(gpt2WeightSpec(cfg), 7)
   const models = new Map<string, string>()
@@ -247,12 +267,13 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     models.set(variant, emitOnnx(graph, { dir: path.join(ctx.tmpDir, variant), fileName: 'decoder.onnx' }).modelPath)
   }
   weights.clear()
+  const profileBatches = (process.env.PHOTOCAP_BENCH_PROFILE_BATCHES ?? '16,1').split(',').map(Number)
   const profileDir = path.join(ctx.tmpDir, 'profiles')
   fs.mkdirSync(profileDir, { recursive: true })
   const profiles: Record<string, Record<string, unknown>> = {}
   for (const variant of ['primitive', 'allFused']) {
     profiles[variant] = {}
-    for (const b of [16, 1]) {
+    for (const b of profileBatches) {
       ctx.log(`profiling ${variant} decode steps at batch ${b}`)
       profiles[variant][`batch${b}`] = await profileDecodeStep(models.get(variant)!, cfg, b, profileDir)
     }
@@ -268,7 +289,6 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ],
     cfg,
     [16, 1],
-    rounds,
   )
   const placements = process.env.PHOTOCAP_BENCH_NO_PLACEMENTS
     ? null
@@ -278,7 +298,6 @@ export async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         PLACEMENTS.map((p) => ({ name: placementName(p), modelPath: models.get('primitive')!, options: decoderSessionOptions(p) })),
         cfg,
         [16, 1],
-        rounds,
       )
   return {
     threads: THREADS,
