@@ -103,9 +103,9 @@ export function gpt2Forward(g: GraphBuilder, p: Params, cfg: Gpt2Config, inputs:
     return g.layerNorm(h, scale, shift, eps)
   }
   /** h += x·W + b (deferred into the next SkipLayerNormalization when fused). */
-  const residual = (x: Value, weight: Value, bias: Value) => {
-    if (fused.skipLayerNorm) pendingSkip = { value: g.matmul(x, weight), bias }
-    else h = g.add(h, g.linear(x, weight, bias))
+  const residual = (x: Value, weight: Value, b: Value) => {
+    if (fused.skipLayerNorm) pendingSkip = { value: g.matmul(x, weight), bias: b }
+    else h = g.add(h, g.linear(x, weight, b))
   }
   for (let i = 0; i < cfg.nLayer; i++) {
     const w = (n: string) => param(p, `h.${i}.${n}`)
