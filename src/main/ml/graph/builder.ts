@@ -152,6 +152,19 @@ export class GraphBuilder {
     return outputs
   }
 
+  /** Like node(), for ops with optional outputs: a null entry leaves that output unnamed (not computed). */
+  private nodeOptionalOutputs(
+    op: OpType,
+    inputs: (Value | null)[],
+    attrs: Record<string, AttrValue>,
+    outs: ({ dtype: DType; shape: Dim[] } | null)[],
+  ): (Value | null)[] {
+    const outputs = outs.map((o) => (o ? this.define(this.freshName(op), o.dtype, o.shape) : null))
+    const node: Node = { name: this.freshName(`n_${op}`), op, inputs: inputs.map((v) => v?.name ?? ''), outputs: outputs.map((o) => o?.name ?? ''), attrs }
+    this.graph.nodes.push(node)
+    return outputs
+  }
+
   private one(op: OpType, inputs: (Value | null)[], attrs: Record<string, AttrValue>, dtype: DType, shape: Dim[]): Value {
     return this.node(op, inputs, attrs, [{ dtype, shape }])[0]!
   }
@@ -531,6 +544,57 @@ export class GraphBuilder {
   /** The tanh GELU as ONNX Runtime's one com.microsoft FastGelu kernel. */
   fastGelu(x: Value): Value {
     return this.one('FastGelu', [x], {}, x.dtype, x.shape)
+  }
+
+  /**
+   * x + b, then the tanh GELU, as one com.microsoft FastGelu(x, bias) kernel
+   * (inference graphs: the same kernel ORT's own fusion makes of geluTanh(x + b),
+   * emitted directly so it does not depend on the pattern matching).
+   */
+  fastGeluBias(x: Value, bias: Value): Value {
+    return this.one('FastGelu', [x, bias], {}, x.dtype, x.shape)
+  }
+
+  /**
+   * LayerNorm(x + skip + bias) and the sum x + skip + bias itself, as one
+   * com.microsoft SkipLayerNormalization kernel (the residual stream of a
+   * pre-LN transformer: the sum is the next residual). Inference only.
+   * Returns [normalized, sum].
+   */
+  skipLayerNorm(x: Value, skip: Value, scale: Value, shift: Value, bias: Value | null, epsilon = 1e-5): [Value, Value] {
+    if (x.dtype !== skip.dtype) throw new Error(`SkipLayerNormalization: dtype mismatch ${x.name} vs ${skip.name}`)
+    const shape = broadcastDims(x.shape, skip.shape, 'SkipLayerNormalization')
+    const outputs = [{ dtype: x.dtype, shape }, null, null, { dtype: x.dtype, shape }]
+    const [normalized, , , sum] = this.nodeOptionalOutputs('SkipLayerNormalization', [x, skip, scale, shift, bias], { epsilon }, outputs)
+    return [normalized!, sum!]
+  }
+
+  /**
+   * com.microsoft MultiHeadAttention over q, k, v [B,T,H·d] (+ their packed
+   * bias [3·H·d]) with the cache in BNSH layout: past [B,H,P,d] in, present
+   * [B,H,P+T,d] out (past and the new keys concatenated inside the kernel).
+   * `attentionBias` broadcasts to [B,H,T,P+T] (additive, like attention() in
+   * models/layers.ts); scale defaults to 1/√d. Returns [output [B,T,H·d], presentKey, presentValue].
+   */
+  multiHeadAttention(
+    q: Value,
+    k: Value,
+    v: Value,
+    opts: { heads: number; bias?: Value | null; attentionBias?: Value | null; pastKey: Value; pastValue: Value; scale?: number },
+  ): [Value, Value, Value] {
+    const [b, t, e] = q.shape
+    const d = typeof e === 'number' ? e / opts.heads : freshDim('d')
+    const past = opts.pastKey.shape
+    const present: Dim[] = [b!, opts.heads, addDims(past[2]!, k.shape[1]!), d]
+    const attrs: Record<string, AttrValue> = { num_heads: opts.heads }
+    if (opts.scale !== undefined) attrs.scale = opts.scale
+    const inputs = [q, k, v, opts.bias ?? null, null, opts.attentionBias ?? null, opts.pastKey, opts.pastValue]
+    const [out, presentKey, presentValue] = this.node('MultiHeadAttention', inputs, attrs, [
+      { dtype: q.dtype, shape: [b!, t!, e!] },
+      { dtype: q.dtype, shape: present },
+      { dtype: q.dtype, shape: [...present] },
+    ])
+    return [out!, presentKey!, presentValue!]
   }
 
   /** CLIP's quick_gelu: x·σ(1.702·x). */

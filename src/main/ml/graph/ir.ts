@@ -124,19 +124,23 @@ export const OP_TYPES = [
   'ScatterND',
   // ONNX Runtime contrib ops (domain com.microsoft, CONTRIB_OPS):
   // MatMulNBits = MatMul with block-quantized weights (graph/quantize.ts, opt-in, inference only);
-  // FastGelu = the tanh GELU as one kernel (training graphs: see GraphBuilder's fusedGelu).
+  // FastGelu = the tanh GELU as one kernel (training graphs: see GraphBuilder's fusedGelu; inference: with its bias);
+  // SkipLayerNormalization and MultiHeadAttention (with past/present in BNSH layout) = the fused
+  // transformer kernels of the GPT-2 decoder (models/gpt2.ts, Gpt2Fusions; inference only).
   'MatMulNBits',
   'FastGelu',
+  'SkipLayerNormalization',
+  'MultiHeadAttention',
 ] as const
 
 /** Ops of ONNX Runtime's com.microsoft domain (emitted with that domain and its opset import). */
-export const CONTRIB_OPS: ReadonlySet<string> = new Set(['MatMulNBits', 'FastGelu'])
+export const CONTRIB_OPS: ReadonlySet<string> = new Set(['MatMulNBits', 'FastGelu', 'SkipLayerNormalization', 'MultiHeadAttention'])
 export const CONTRIB_DOMAIN = 'com.microsoft'
 
 export type OpType = (typeof OP_TYPES)[number]
 
 /** Attribute names whose numeric values are ONNX floats (all other numbers are ints). */
-export const ATTR_FLOAT_NAMES = new Set(['epsilon', 'alpha', 'beta'])
+export const ATTR_FLOAT_NAMES = new Set(['epsilon', 'alpha', 'beta', 'scale'])
 
 export const OPSET_VERSION = 17
 /** ONNX IR version 8 matches opset 17 (onnx 1.12); onnxruntime-node 1.30 reads it. */
@@ -172,6 +176,7 @@ export function validateGraph(graph: Graph): void {
       if (i && !known.has(i)) throw new Error(`graph ${graph.name}: node ${node.name} (${node.op}) reads ${i} before it is defined`)
     }
     for (const o of node.outputs) {
+      if (!o) continue // an optional output left unnamed
       if (known.has(o)) throw new Error(`graph ${graph.name}: ${o} is defined twice (node ${node.name})`)
       if (!graph.values.has(o)) throw new Error(`graph ${graph.name}: node output ${o} has no value info`)
       known.add(o)

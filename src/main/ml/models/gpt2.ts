@@ -7,7 +7,7 @@
 // the last position's logits are computed, so a decode step costs O(B·V·E) in
 // the LM head instead of O(B·T·V·E). Training builds the same forward with
 // `logits: 'all'` and no cache.
-import { GraphBuilder, type Value } from '../graph/builder.ts'
+import { freshDim, GraphBuilder, type Value } from '../graph/builder.ts'
 import type { Graph } from '../graph/ir.ts'
 import type { Gpt2Config } from './config.ts'
 import { attention, causalBias, mergeHeads, splitHeads } from './layers.ts'
@@ -33,7 +33,31 @@ export interface Gpt2ForwardOptions {
   logits: 'last' | 'all'
   /** Also return hidden states after ln_f [B,T,E] (debug/golden). */
   hidden?: boolean
+  /** ONNX Runtime's fused transformer kernels instead of primitive ops (inference only: they have no gradient rules). */
+  fusions?: Gpt2Fusions
 }
+
+/**
+ * [Note: fused decoder kernels] Which com.microsoft kernels the GPT-2 graph
+ * uses instead of primitive ops (ORT's CPU provider has all three):
+ * - attention: MultiHeadAttention with the per-layer past/present in BNSH
+ *   layout (needs a past input: the decoder graph), replacing split heads,
+ *   concat of past, the two attention MatMuls, mask Add and Softmax;
+ * - skipLayerNorm: SkipLayerNormalization, the residual Add(s) and the next
+ *   LayerNorm in one kernel (ln_f then runs over every position);
+ * - biasGelu: FastGelu(x, bias), the c_fc bias Add and the tanh GELU (what
+ *   ORT's own fusion makes of the primitive pattern).
+ * Each must give the primitive graph's tokens (gpt2.test.ts and
+ * gpt2-decoder-step.test.ts check them against the goldens).
+ */
+export interface Gpt2Fusions {
+  attention?: boolean
+  skipLayerNorm?: boolean
+  biasGelu?: boolean
+}
+
+/** Every fused kernel (not the compiled default: `npm run bench -- caption-profile` found them no faster on CPU, see README). */
+export const ALL_FUSIONS: Gpt2Fusions = { attention: true, skipLayerNorm: true, biasGelu: true }
 
 export interface Gpt2ForwardOutputs {
   logits: Value
@@ -55,42 +79,83 @@ export function gpt2Forward(g: GraphBuilder, p: Params, cfg: Gpt2Config, inputs:
   if (inputs.inputIds) parts.push(g.gather(wte, inputs.inputIds, 0))
   if (!parts.length) throw new Error('gpt2Forward: needs prefixEmbeds or inputIds')
   const embeds = parts.length === 1 ? parts[0]! : g.concat(parts, 1)
-  let h = g.add(embeds, g.gather(param(p, 'wpe.weight'), inputs.positionIds, 0))
+  const fused = opts.fusions ?? {}
+  const positions = g.gather(param(p, 'wpe.weight'), inputs.positionIds, 0)
+  // With SkipLayerNormalization the residual stream h is summed inside the kernel that
+  // also normalizes it for the next sub-layer: `pendingSkip` is what is not yet added to h
+  // (a sub-layer's output and its bias; first the position embeddings).
+  let h = fused.skipLayerNorm ? embeds : g.add(embeds, positions)
+  let pendingSkip: { value: Value; bias: Value | null } | null = fused.skipLayerNorm ? { value: positions, bias: null } : null
 
   const tLen = g.dimOf(h, 1)
   const sLen = g.dimOf(inputs.attentionMask, 1)
   const bias = causalBias(g, tLen, sLen, inputs.attentionMask)
 
   const present: { key: Value; value: Value }[] = []
+  /** LayerNorm(h) after adding what is pending (in the one fused kernel when fused). */
+  const normalizeResidual = (scale: Value, shift: Value): Value => {
+    if (fused.skipLayerNorm && pendingSkip) {
+      const [normed, sum] = g.skipLayerNorm(h, pendingSkip.value, scale, shift, pendingSkip.bias, eps)
+      h = sum
+      pendingSkip = null
+      return normed
+    }
+    return g.layerNorm(h, scale, shift, eps)
+  }
+  /** h += x·W + b (deferred into the next SkipLayerNormalization when fused). */
+  const residual = (x: Value, weight: Value, b: Value) => {
+    if (fused.skipLayerNorm) pendingSkip = { value: g.matmul(x, weight), bias: b }
+    else h = g.add(h, g.linear(x, weight, b))
+  }
   for (let i = 0; i < cfg.nLayer; i++) {
     const w = (n: string) => param(p, `h.${i}.${n}`)
     g.scope(`h.${i}`, () => {
-      const a = g.layerNorm(h, w('ln_1.weight'), w('ln_1.bias'), eps)
-      const qkv = g.linear(a, w('attn.c_attn.weight'), w('attn.c_attn.bias'))
-      const q = splitHeads(g, g.slice(qkv, [0], [E], [-1]), H, d)
-      let k = splitHeads(g, g.slice(qkv, [E], [2 * E], [-1]), H, d)
-      let v = splitHeads(g, g.slice(qkv, [2 * E], [3 * E], [-1]), H, d)
+      const a = normalizeResidual(w('ln_1.weight'), w('ln_1.bias'))
       const past = inputs.past?.[i]
-      if (past) {
-        const order = inputs.cacheOrder
-        const pk = order ? g.gather(past.key, order, 0) : past.key
-        const pv = order ? g.gather(past.value, order, 0) : past.value
-        k = g.concat([pk, k], 2)
-        v = g.concat([pv, v], 2)
+      const order = inputs.cacheOrder
+      const pastKey = past ? (order ? g.gather(past.key, order, 0) : past.key) : null
+      const pastValue = past ? (order ? g.gather(past.value, order, 0) : past.value) : null
+      let o: Value
+      if (fused.attention && pastKey && pastValue) {
+        // q, k, v [B,T,E] without their bias: the kernel adds the packed c_attn bias itself.
+        const qkv = g.matmul(a, w('attn.c_attn.weight'))
+        const [merged, presentKey, presentValue] = g.multiHeadAttention(
+          g.slice(qkv, [0], [E], [-1]),
+          g.slice(qkv, [E], [2 * E], [-1]),
+          g.slice(qkv, [2 * E], [3 * E], [-1]),
+          { heads: H, bias: w('attn.c_attn.bias'), attentionBias: bias, pastKey, pastValue, scale: 1 / Math.sqrt(d) },
+        )
+        present.push({ key: presentKey, value: presentValue })
+        o = merged
+      } else {
+        const qkv = g.linear(a, w('attn.c_attn.weight'), w('attn.c_attn.bias'))
+        const q = splitHeads(g, g.slice(qkv, [0], [E], [-1]), H, d)
+        let k = splitHeads(g, g.slice(qkv, [E], [2 * E], [-1]), H, d)
+        let v = splitHeads(g, g.slice(qkv, [2 * E], [3 * E], [-1]), H, d)
+        if (pastKey && pastValue) {
+          k = g.concat([pastKey, k], 2)
+          v = g.concat([pastValue, v], 2)
+        }
+        present.push({ key: k, value: v })
+        o = mergeHeads(g, attention(g, q, k, v, 1 / Math.sqrt(d), bias), H, d)
       }
-      present.push({ key: k, value: v })
-      const o = mergeHeads(g, attention(g, q, k, v, 1 / Math.sqrt(d), bias), H, d)
-      h = g.add(h, g.linear(o, w('attn.c_proj.weight'), w('attn.c_proj.bias')))
-      const m = g.layerNorm(h, w('ln_2.weight'), w('ln_2.bias'), eps)
-      const ff = g.linear(g.geluTanh(g.linear(m, w('mlp.c_fc.weight'), w('mlp.c_fc.bias'))), w('mlp.c_proj.weight'), w('mlp.c_proj.bias'))
-      h = g.add(h, ff)
+      residual(o, w('attn.c_proj.weight'), w('attn.c_proj.bias'))
+      const m = normalizeResidual(w('ln_2.weight'), w('ln_2.bias'))
+      const fc = fused.biasGelu
+        ? g.fastGeluBias(g.matmul(m, w('mlp.c_fc.weight')), w('mlp.c_fc.bias'))
+        : g.geluTanh(g.linear(m, w('mlp.c_fc.weight'), w('mlp.c_fc.bias')))
+      residual(fc, w('mlp.c_proj.weight'), w('mlp.c_proj.bias'))
     })
   }
 
+  // Fused: ln_f over every position in one kernel with the last residual (T is 1 in a
+  // decode step); primitive: later, on the last position only.
+  const lnFAll = fused.skipLayerNorm ? normalizeResidual(param(p, 'ln_f.weight'), param(p, 'ln_f.bias')) : null
+
   const lnF = (x: Value) => g.layerNorm(x, param(p, 'ln_f.weight'), param(p, 'ln_f.bias'), eps)
   const out: Gpt2ForwardOutputs = { logits: h, present }
-  let hiddenAll: Value | null = null
-  if (opts.hidden || opts.logits === 'all') hiddenAll = lnF(h)
+  let hiddenAll: Value | null = lnFAll
+  if (!hiddenAll && (opts.hidden || opts.logits === 'all')) hiddenAll = lnF(h)
   if (opts.logits === 'last') {
     // ln_f and the tied head only on the last position: [B,1,E] -> [B,E] -> Gemm with wteᵀ (no transposed copy of wte).
     const last = hiddenAll ? g.slice(hiddenAll, [-1], [Infinity], [1]) : lnF(g.slice(h, [-1], [Infinity], [1]))
@@ -105,12 +170,14 @@ export function gpt2Forward(g: GraphBuilder, p: Params, cfg: Gpt2Config, inputs:
 export interface Gpt2GraphOptions {
   /** Add output `hidden_after_ln_f` [B,T,E] (for golden tests). */
   debugHidden?: boolean
+  /** The decoder graph's fused kernels ([Note: fused decoder kernels]); default none. */
+  fusions?: Gpt2Fusions
 }
 
 /**
  * The inference decoder graph, with the I/O the decoder session (pipeline/gpt2-decoder-step.ts) relies on:
  * inputs prefix_embeds, input_ids, attention_mask, position_ids, cache_order,
- * top_k [1], past.{i}.key/value; outputs logits [B,V], the decoding summaries
+ * top_k [1] (0: the beam summaries come back empty), past.{i}.key/value; outputs logits [B,V], the decoding summaries
  * next_token, top_values, top_ids, row_max, row_sum_exp ([Note: decoding
  * inside the graph]), present.{i}.key/value.
  * `weights` holds canonical GPT-2 names (normalizeGpt2Weights).
@@ -139,7 +206,7 @@ export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts:
     p,
     cfg,
     { prefixEmbeds, inputIds, attentionMask, positionIds, past, cacheOrder },
-    { logits: 'last', hidden: opts.debugHidden ?? false },
+    { logits: 'last', hidden: opts.debugHidden ?? false, ...(opts.fusions ? { fusions: opts.fusions } : {}) },
   )
   g.output(out.logits, 'logits')
   decodingSummaries(g, out.logits, topK)
@@ -164,12 +231,16 @@ export function buildGpt2DecoderGraph(weights: WeightMap, cfg: Gpt2Config, opts:
  */
 function decodingSummaries(g: GraphBuilder, logits: Value, topK: Value): void {
   g.output(g.argMax(logits, 1, false), 'next_token')
-  const [values, ids] = g.topK(logits, topK, 'top_k', -1)
+  // ORT runs every node whatever the caller fetches, so the beam summaries cost a
+  // greedy step as much as a beam step (5 ms of 160 at batch 16: bench caption-profile)
+  // unless they have no rows: top_k = 0 leaves them empty (rows = top_k·B, clamped to B).
+  const rows = g.sliceDynamic(logits, g.i64([0]), g.mul(topK, g.shapeOf(logits, 0, 1)), [0], [freshDim('summary_rows'), logits.shape[1]!])
+  const [values, ids] = g.topK(rows, topK, 'top_k', -1)
   g.output(values, 'top_values')
   g.output(ids, 'top_ids')
-  const max = g.reduceMax(logits, [1], true)
+  const max = g.reduceMax(rows, [1], true)
   g.output(g.squeeze(max, [1]), 'row_max')
-  g.output(g.reduceSum(g.exp(g.sub(logits, max)), [1], false), 'row_sum_exp')
+  g.output(g.reduceSum(g.exp(g.sub(rows, max)), [1], false), 'row_sum_exp')
 }
 
 /**

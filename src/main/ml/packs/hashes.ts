@@ -17,7 +17,7 @@ import path from 'node:path'
 import type { Pack } from './pack.ts'
 
 /** Bump when the compiled graphs change for the same weights: invalidates compile caches. */
-export const COMPILER_VERSION = 'photocap-graphs-2'
+export const COMPILER_VERSION = 'photocap-graphs-3'
 
 export async function sha256File(file: string): Promise<string> {
   const hash = crypto.createHash('sha256')

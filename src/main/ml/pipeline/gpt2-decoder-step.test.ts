@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node'
 import { emitOnnx } from '../graph/emit-onnx.ts'
 import { optimizeForInference } from '../graph/optimize.ts'
 import { parseGpt2Config, readJsonFile, type Gpt2Config } from '../models/config.ts'
-import { buildGpt2DecoderGraph, buildGpt2FullGraph } from '../models/gpt2.ts'
+import { ALL_FUSIONS, buildGpt2DecoderGraph, buildGpt2FullGraph } from '../models/gpt2.ts'
 import { normalizeGpt2Weights } from '../models/weight-names.ts'
 import { readSafetensors } from '../weights/safetensors.ts'
 import { golden, tmpDir } from '../models/testing/golden.ts'
@@ -41,8 +41,11 @@ const prefixOf = (c: GoldenCase): Float32Array => tensors.get(`${c.id}.prefix_em
 
 let dir: string
 let cfg: Gpt2Config
-let decoderSession: ort.InferenceSession
 let fullSession: ort.InferenceSession
+/** The decoder with primitive ops and with every fused kernel ([Note: fused decoder kernels]): each must give the goldens. */
+const VARIANTS = ['primitive ops', 'fused kernels'] as const
+const sessions = new Map<string, ort.InferenceSession>()
+let decoderSession: ort.InferenceSession
 let step: Gpt2DecoderStep
 
 beforeAll(async () => {
@@ -50,18 +53,36 @@ beforeAll(async () => {
   cfg = parseGpt2Config(readJsonFile(golden('gpt2_tiny', 'config.json')))
   const weights = normalizeGpt2Weights(readSafetensors(golden('gpt2_tiny', 'model.safetensors')), cfg, 'gpt2_tiny')
   const dec = emitOnnx(optimizeForInference(buildGpt2DecoderGraph(weights, cfg)), { dir, fileName: 'dec.onnx' })
+  const fused = emitOnnx(optimizeForInference(buildGpt2DecoderGraph(weights, cfg, { fusions: ALL_FUSIONS })), { dir, fileName: 'dec-fused.onnx' })
   const full = emitOnnx(optimizeForInference(buildGpt2FullGraph(weights, cfg)), { dir, fileName: 'full.onnx' })
   const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1 }
-  decoderSession = await ort.InferenceSession.create(dec.modelPath, opts)
+  sessions.set(VARIANTS[0], await ort.InferenceSession.create(dec.modelPath, opts))
+  sessions.set(VARIANTS[1], await ort.InferenceSession.create(fused.modelPath, opts))
   fullSession = await ort.InferenceSession.create(full.modelPath, opts)
-  step = new Gpt2DecoderStep(decoderSession, cfg)
 })
 
 afterAll(async () => {
-  await decoderSession?.release()
+  for (const s of sessions.values()) await s.release()
   await fullSession?.release()
   fs.rmSync(dir, { recursive: true, force: true })
 })
+
+/** The decoder session's feeds for a first step (no past), as Gpt2DecoderStep builds them. */
+function rawFeeds(input: DecoderRunInput): Record<string, ort.Tensor> {
+  const B = input.batch
+  const d = cfg.nEmbd / cfg.nHead
+  const feeds: Record<string, ort.Tensor> = {
+    prefix_embeds: new ort.Tensor('float32', input.prefixEmbeds, [B, input.prefixLength, cfg.nEmbd]),
+    input_ids: new ort.Tensor('int64', new BigInt64Array(0), [B, 0]),
+    attention_mask: new ort.Tensor('int64', input.attentionMask, [B, input.prefixLength]),
+    position_ids: new ort.Tensor('int64', input.positionIds, [B, input.prefixLength]),
+    cache_order: new ort.Tensor('int64', input.cacheOrder, [B]),
+  }
+  for (let i = 0; i < cfg.nLayer; i++) {
+    for (const kv of ['key', 'value']) feeds[`past.${i}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [B, cfg.nHead, 0, d])
+  }
+  return feeds
+}
 
 function stack(list: Float32Array[]): Float32Array {
   const out = new Float32Array(list.reduce((s, a) => s + a.length, 0))
@@ -73,7 +94,12 @@ function stack(list: Float32Array[]): Float32Array {
   return out
 }
 
-describe('decoding on the golden GPT-2 (e2e captions)', () => {
+describe.each(VARIANTS)('decoding on the golden GPT-2 (e2e captions), decoder with %s', (variant) => {
+  beforeAll(() => {
+    decoderSession = sessions.get(variant)!
+    step = new Gpt2DecoderStep(decoderSession, cfg)
+  })
+
   it('greedy: every case token for token, batched across all cases', async () => {
     const res = await generateGreedy(step, stack(cases.map(prefixOf)), cases.length, K)
     res.forEach((r, i) => expect(r.tokens, cases[i]!.id).toEqual(cases[i]!.greedy.tokens))
@@ -143,6 +169,12 @@ describe('decoding on the golden GPT-2 (e2e captions)', () => {
     const top = await step.run({ ...input, head: { topK: 7 } })
     expect(greedy.logits).toBeUndefined()
     expect(top.logits).toBeUndefined()
+    // top_k 0 (what a greedy step feeds): the beam summaries have no rows, the arg-max is unchanged.
+    const feeds = { ...rawFeeds(input), top_k: new ort.Tensor('int64', BigInt64Array.of(0n), [1]) }
+    const none = await decoderSession.run(feeds, ['next_token', 'top_values', 'row_sum_exp'])
+    expect(none.top_values!.dims[0]).toBe(0)
+    expect(none.row_sum_exp!.dims).toEqual([0])
+    expect(Array.from(none.next_token!.data as BigInt64Array, Number)).toEqual(Array.from(greedy.nextTokens!))
     const V = cfg.vocabSize
     for (let r = 0; r < cases.length; r++) {
       expect(greedy.nextTokens![r]).toBe(argmaxRow(logits, r, V))

@@ -60,7 +60,8 @@ export class Gpt2DecoderStep implements DecoderStep {
       }
     }
     const head = input.head ?? 'logits'
-    const k = typeof head === 'object' ? Math.min(head.topK, this.vocabSize) : 1
+    // top_k 0: no beam summaries at all (greedy and raw logits do not read them; see [Note: decoding inside the graph]).
+    const k = typeof head === 'object' ? Math.min(head.topK, this.vocabSize) : 0
     if (this.hasSummaries) feeds.top_k = new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1])
     const out = await this.session.run(feeds, this.fetches(head))
     const cache: Past = {}

@@ -18,7 +18,7 @@ export interface PackRuntimeOptions {
   /** Where compiled ONNX files are cached (default <dataDir>/cache/compiled). */
   cacheDir: string
   provider?: ProviderRequest
-  /** ORT intra-op threads per session (default: ORT's choice). */
+  /** ORT intra-op threads per session (default: os.availableParallelism(), [Note: thread placement] in runtime/session.ts). */
   threads?: number
   /** Weight format of the compiled graphs (default float32; int8/int4 are the opt-in fast mode, graph/quantize.ts). */
   weights?: WeightFormat

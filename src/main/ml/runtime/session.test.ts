@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +7,7 @@ import { GraphBuilder } from '../graph/builder.ts'
 import { emitOnnx } from '../graph/emit-onnx.ts'
 import { tmpDir } from '../models/testing/golden.ts'
 import { providerPlan, type ProviderEnvironment } from './providers.ts'
-import { createSession, providerEnvironment } from './session.ts'
+import { createSession, defaultIntraOpThreads, providerEnvironment, sessionOptionsFor } from './session.ts'
 
 let modelPath: string
 
@@ -34,6 +35,22 @@ describe('provider plan', () => {
   it('an override is tried first, CPU always last', () => {
     expect(providerPlan('webgpu', linux)).toEqual(['webgpu', 'cpu'])
     expect(providerPlan('cpu', linux)).toEqual(['cpu'])
+  })
+})
+
+describe('thread placement ([Note: thread placement])', () => {
+  it('by default one intra-op pool as wide as the machine, no inter-op pool, sequential executor', () => {
+    const o = sessionOptionsFor()
+    expect(o.intraOpNumThreads).toBe(os.availableParallelism())
+    expect(o.interOpNumThreads).toBe(1)
+    expect(o.executionMode).toBe('sequential')
+    expect(defaultIntraOpThreads(16)).toBe(16)
+    expect(defaultIntraOpThreads(0)).toBe(1)
+  })
+  it('an explicit thread count and spinning choice are kept', () => {
+    const o = sessionOptionsFor({ threads: 3, allowSpinning: false })
+    expect(o.intraOpNumThreads).toBe(3)
+    expect(o.extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } })
   })
 })
 

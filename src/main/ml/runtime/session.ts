@@ -1,6 +1,7 @@
 // ONNX Runtime sessions with execution-provider choice and CPU fallback.
 // The only module of the ML engine that creates InferenceSessions.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import * as ort from 'onnxruntime-node'
@@ -9,7 +10,7 @@ import { autoSkipReason, providerPlan, type ProviderEnvironment, type ProviderNa
 export interface CreateSessionOptions {
   /** 'auto' (default) or a provider name. */
   provider?: ProviderRequest
-  /** Intra-op threads (default: ORT's choice). */
+  /** Intra-op threads (default: defaultIntraOpThreads(), see [Note: thread placement]). */
   threads?: number
   /**
    * Let idle intra-op threads spin (ORT's default: true). false yields the CPU
@@ -81,21 +82,31 @@ function firstLine(error: unknown): string {
 }
 
 /**
- * Create a session for `modelPath`, trying the requested provider (or the
- * platform's automatic choice) and falling back to CPU with the reason.
- * A failure on CPU itself is thrown, naming the model file.
+ * [Note: thread placement] Every session gets one intra-op pool as wide as
+ * the machine (os.availableParallelism()), no inter-op pool and the
+ * sequential executor: our graphs are chains of MatMul-heavy nodes, so there
+ * is little to run side by side, and a second pool only competes with the
+ * first for the cores. Measured on 2 cores (`npm run bench -- caption-profile`,
+ * GPT-2 decode steps, placements alternated; README): intra-op 2 beat intra-op 1
+ * and both inter-op-parallel placements at batch 1 and 16 on a machine with
+ * spare cycles, while with other work competing for the cores intra-op 1 was
+ * as good or better at batch 16. Spinning is the caller's choice (PackRuntime
+ * turns it off). Callers that leave cores to others pass `threads`
+ * (the app's workerThreads preference, app-prefs.ts).
  */
-export async function createSession(modelPath: string, options: CreateSessionOptions = {}): Promise<CreatedSession> {
-  const requested = options.provider ?? 'auto'
-  const env = providerEnvironment()
-  const plan = providerPlan(requested, env)
+export function defaultIntraOpThreads(parallelism: number = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(parallelism))
+}
+
+/** The ORT session options createSession uses (execution providers aside). */
+export function sessionOptionsFor(options: CreateSessionOptions = {}): ort.InferenceSession.SessionOptions {
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     executionMode: 'sequential',
     interOpNumThreads: 1,
+    intraOpNumThreads: options.threads ?? defaultIntraOpThreads(),
     logSeverityLevel: 3,
   }
-  if (options.threads !== undefined) base.intraOpNumThreads = options.threads
   if (options.cpuMemArena === false) {
     base.enableCpuMemArena = false
     base.enableMemPattern = false
@@ -104,6 +115,19 @@ export async function createSession(modelPath: string, options: CreateSessionOpt
   if (options.allowSpinning !== undefined) sessionConfig.intra_op = { allow_spinning: options.allowSpinning ? '1' : '0' }
   if (options.prepacking === false) sessionConfig.disable_prepacking = '1'
   if (Object.keys(sessionConfig).length > 0) base.extra = { session: sessionConfig }
+  return base
+}
+
+/**
+ * Create a session for `modelPath`, trying the requested provider (or the
+ * platform's automatic choice) and falling back to CPU with the reason.
+ * A failure on CPU itself is thrown, naming the model file.
+ */
+export async function createSession(modelPath: string, options: CreateSessionOptions = {}): Promise<CreatedSession> {
+  const requested = options.provider ?? 'auto'
+  const env = providerEnvironment()
+  const plan = providerPlan(requested, env)
+  const base = sessionOptionsFor(options)
   let reason: string | null = requested === 'auto' ? autoSkipReason(env) : null
   for (const provider of plan) {
     if (provider !== 'cpu' && !env.supported.includes(provider)) {
