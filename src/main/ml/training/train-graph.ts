@@ -10,12 +10,16 @@
 //   inputs  clip_embedding f32 [B,D] (already normalised iff normalize_prefix),
 //           tokens i64 [B,L], attention_mask i64 [B,P+L], position_ids i64 [B,P+L],
 //           target_index i64 [B,L], loss_weight f32 [B,L],
-//           param.<n>
+//           param.<n>; with GPT-2 frozen also gpt2.<canonical name> (not differentiated)
 //   outputs loss f32 [], prefix f32 [B,P,E], target_logprob f32 [B,L], grad.<n>
 //
-// [Note: frozen GPT-2] Without --tune-gpt2 the GPT-2 weights are initializers;
-// autodiff then emits only the activation gradients that flow back to the
-// prefix (no weight gradients, no optimizer state). With tuning, wte is ONE
+// [Note: frozen GPT-2] Without --tune-gpt2 the GPT-2 weights are graph inputs
+// `gpt2.<canonical name>` that are not differentiated: autodiff emits only the
+// activation gradients that flow back to the prefix (no weight gradients, no
+// optimizer state). Inputs, not initializers: the session feeds the caller's
+// arrays (ORT reads them in place), so the process holds GPT-2 once; as
+// initializers ORT held a second copy (~0.5 GB, mapped from the external data
+// file the session had to write first). With tuning, wte is ONE
 // input used by the embedding Gather and the tied LM head, so its gradient is
 // the sum of the lookup part and the dense head part.
 import { GraphBuilder, type Value } from '../graph/builder.ts'
@@ -79,7 +83,7 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
       gptParams.set(name, v)
       trainable.push({ paper: gpt2PaperName(name), value: v })
     }
-  } else gptParams = declareParams(g, spec.gpt2Weights, 'initializer', 'gpt2.')
+  } else gptParams = declareParams(g, spec.gpt2Weights, 'input', 'gpt2.')
 
   // The dataset already normalised the embedding (train.py --normalize_prefix), so the graph must not again.
   const prefix = g.scope('mapping', () => mappingForward(g, mapParams, { ...mapping, normalizePrefix: false }, clip).prefix)
