@@ -1,26 +1,8 @@
 // Building blocks shared by the CLIP, mapping and GPT-2 builders.
 import type { GraphBuilder, Value } from '../graph/builder.ts'
 
-/**
- * x·Wᵀ (+ b) for an nn.Linear weight stored [out, in]. The Transpose of a constant weight is folded at
- * compile time (graph/optimize.ts); a weight that is a graph input (a trained tensor) is read in place
- * by one Gemm with transB over the rows instead: a Transpose would copy it every step and keep the copy
- * alive until the backward pass (the transformer mapping: 168 MB), and its gradient comes out [out, in]
- * without a transpose back.
- */
+/** x·Wᵀ (+ b) for an nn.Linear weight stored [out, in]. The Transpose of a constant weight is folded at compile time (graph/optimize.ts). */
 export function linearOutIn(g: GraphBuilder, x: Value, w: Value, b?: Value | null): Value {
-  const [out, k] = w.shape
-  if (
-    g.graph.inputs.includes(w.name) &&
-    w.shape.length === 2 &&
-    typeof out === 'number' &&
-    typeof k === 'number' &&
-    x.shape.every((d) => typeof d === 'number')
-  ) {
-    const rows = g.gemm(x.shape.length === 2 ? x : g.reshape(x, [-1, k]), w, null, { transB: true })
-    const y = x.shape.length === 2 ? rows : g.reshape(rows, [...(x.shape.slice(0, -1) as number[]), out])
-    return b ? g.add(y, b) : y
-  }
   return g.linear(x, g.transpose(w, [1, 0]), b ?? null)
 }
 
