@@ -23,13 +23,16 @@
 //
 // [Note: fresh output buffers] onnxruntime-node hands every graph output back
 // in a NEW ArrayBuffer (preallocated `fetches` are filled and then copied
-// again), so with GPT-2 tuned each step receives params + m + v = ~1.5 GB of
-// fresh memory. glibc maps blocks over 32 MB with mmap, and first-touch page
-// faults cost ~2 s/GB on this VM: the tuned step measured 5.7 s normally and
-// 2.2 s with MALLOC_MMAP_MAX_=0 (all blocks from glibc's reusable heap). Frozen
-// GPT-2 outputs only the mapping and is unaffected. The setting can only be
-// given when a process starts (env), so the bench reports `malloc_env`; run
-// `MALLOC_MMAP_MAX_=0 npm run bench -- train` to measure both sides with it
+// again). The step graph outputs only gradients (the optimizer runs in place,
+// [Note: host optimizer] in adamw-wasm.ts), so each step still receives one
+// copy of the gradients in fresh memory: ~0.17 GB for the transformer mapping,
+// ~0.63 GB with GPT-2 tuned (before, params + m + v: ~1.5 GB tuned). glibc maps
+// blocks over 32 MB with mmap, and first-touch page faults cost ~2 s/GB on this
+// VM: with the old outputs the tuned step measured 5.7 s normally and 2.2 s
+// with MALLOC_MMAP_MAX_=0 (all blocks from glibc's reusable heap). The setting
+// can only be given when a process starts (env), so the bench reports
+// `malloc_env`; run `MALLOC_MMAP_MAX_=0 npm run bench -- train` to measure both
+// sides with it as the app's training process runs
 // (the PyTorch child inherits the same environment).
 import { spawnSync } from 'node:child_process'
 import os from 'node:os'

@@ -74,9 +74,10 @@ export class TrainingProcessCrashedError extends Error {
 /**
  * The training child's environment: glibc keeps large blocks in its reusable
  * heap instead of fresh mmaps. onnxruntime-node returns every output of a step
- * in new memory (~1.5 GB a step with GPT-2 tuned), and first-touch page faults
- * on fresh maps doubled the tuned step's time ([Note: fresh output buffers] in
- * bench/train.bench.ts). The child exits after training, so memory the heap
+ * in new memory (a copy of the gradients: ~0.6 GB a step with GPT-2 tuned; it was
+ * ~1.5 GB when the graph output the updated tensors and moments too), and
+ * first-touch page faults on fresh maps doubled the tuned step's time then
+ * ([Note: fresh output buffers] in bench/train.bench.ts). The child exits after training, so memory the heap
  * keeps is given back then. Other C libraries ignore the variable.
  */
 export function trainingChildEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {

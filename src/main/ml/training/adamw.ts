@@ -7,10 +7,9 @@
 // Defaults: β = (0.9, 0.999), eps 1e-6, weight decay 0.
 //
 // Two forms: `adamwUpdateHost` (pure TypeScript, the reference the tests use)
-// and `buildAdamWUpdate` (the same math as graph IR ops, emitted into the
-// training-step ONNX graph). The scalar `stepSize` and `decay` are computed on
-// the host in float64 and fed to the graph as inputs, like PyTorch's Python floats.
-import type { GraphBuilder, Value } from '../graph/builder.ts'
+// and AdamWArena (adamw-wasm.ts: the same float32 ops as one WebAssembly SIMD
+// loop, what training runs). The step size and lr·wd are computed in float64,
+// like PyTorch's Python floats, then rounded to float32 once.
 
 export interface AdamWConfig {
   beta1: number
@@ -27,43 +26,32 @@ export function adamwStepSize(lr: number, t: number, cfg: AdamWConfig): number {
   return (lr * Math.sqrt(1 - cfg.beta2 ** t)) / (1 - cfg.beta1 ** t)
 }
 
-/** One in-place update of p, m, v (float32 storage, each operation rounded to float32 as PyTorch does). */
+/**
+ * One in-place update of p, m, v: every operation rounded to float32, the
+ * scalars (β, 1−β, eps, step size, lr·wd) float32 too, as the graph form
+ * computes it. The training session runs this on the gradients its graph
+ * outputs ([Note: host optimizer] in session.ts).
+ */
 export function adamwUpdateHost(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, t: number, cfg: AdamWConfig): void {
+  if (g.length !== p.length || m.length !== p.length || v.length !== p.length)
+    throw new Error(`AdamW: lengths differ (p ${p.length}, g ${g.length}, m ${m.length}, v ${v.length})`)
   const f = Math.fround
-  const step = adamwStepSize(lr, t, cfg)
-  const decay = lr * cfg.weightDecay
+  const step = f(adamwStepSize(lr, t, cfg))
+  const decay = f(lr * cfg.weightDecay)
   const b1 = f(cfg.beta1)
   const b2 = f(cfg.beta2)
   const a1 = f(1 - cfg.beta1)
   const a2 = f(1 - cfg.beta2)
+  const eps = f(cfg.eps)
+  // A product or sum of two float32 values computed in float64 and rounded once is the float32 result (exact for ×, +, /, sqrt).
   for (let i = 0; i < p.length; i++) {
     const gi = g[i]!
     const mi = f(f(m[i]! * b1) + f(gi * a1))
     const vi = f(f(v[i]! * b2) + f(f(gi * gi) * a2))
     m[i] = mi
     v[i] = vi
-    const denom = f(f(Math.sqrt(vi)) + cfg.eps)
-    let pi = f(p[i]! - f(step * f(mi / denom)))
-    if (decay !== 0) pi = f(pi - f(pi * decay))
-    p[i] = pi
+    const denom = f(f(Math.sqrt(vi)) + eps)
+    const pi = f(p[i]! - f(step * f(mi / denom)))
+    p[i] = f(pi - f(pi * decay))
   }
-}
-
-export interface AdamWGraphState {
-  param: Value
-  m: Value
-  v: Value
-}
-
-/**
- * The update as graph ops. `stepSize` and `decay` (= lr·wd) are float32 scalar
- * values (graph inputs). Returns the new parameter and moments.
- */
-export function buildAdamWUpdate(b: GraphBuilder, state: AdamWGraphState, grad: Value, stepSize: Value, decay: Value, cfg: AdamWConfig): AdamWGraphState {
-  const m = b.add(b.mul(state.m, b.f32(cfg.beta1)), b.mul(grad, b.f32(1 - cfg.beta1)))
-  const v = b.add(b.mul(state.v, b.f32(cfg.beta2)), b.mul(b.mul(grad, grad), b.f32(1 - cfg.beta2)))
-  const denom = b.add(b.sqrt(v), b.f32(cfg.eps))
-  const updated = b.sub(state.param, b.mul(stepSize, b.div(m, denom)))
-  const decayed = b.sub(updated, b.mul(updated, decay))
-  return { param: decayed, m, v }
 }

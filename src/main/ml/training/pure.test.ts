@@ -1,6 +1,6 @@
 // The pure pieces of training: schedule, transformers' AdamW (host reference
-// vs the emitted update graph), dataset pipeline rules, caption loss (graph vs
-// float64 host reference).
+// vs the WebAssembly update vs the same float32 ops run by ORT), dataset
+// pipeline rules, caption loss (graph vs float64 host reference).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -8,7 +8,8 @@ import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { GraphBuilder } from '../graph/builder.ts'
 import { emitOnnx } from '../graph/emit-onnx.ts'
-import { adamwStepSize, adamwUpdateHost, buildAdamWUpdate, PAPER_ADAMW } from './adamw.ts'
+import { adamwStepSize, adamwUpdateHost, PAPER_ADAMW } from './adamw.ts'
+import { AdamWArena } from './adamw-wasm.ts'
 import { batchOrder, l2NormalizeF32, makeBatch, maxSeqLen } from './dataset.ts'
 import { parseDatasetJsonl } from './dataset-file.ts'
 import { randomTensor } from './gradcheck.ts'
@@ -65,45 +66,72 @@ describe('transformers AdamW', () => {
     expect(v[1]).toBeCloseTo(0.004, 7)
   })
 
-  it('the emitted update graph equals the host reference, with decoupled decay after the update', async () => {
-    const cfg = { ...PAPER_ADAMW, weightDecay: 0.1 }
-    const n = 64
-    const p0 = randomTensor([n], 1).data as Float32Array
-    const g0 = randomTensor([n], 2, 1e-3).data as Float32Array
-    const m0 = randomTensor([n], 3, 1e-4).data as Float32Array
-    const v0 = Float32Array.from(randomTensor([n], 4, 1e-7).data as Float32Array, (x) => Math.abs(x))
-    const lr = 1e-3
-    const t = 3
-    const b = new GraphBuilder('adamw')
-    const [P, G, M, V] = ['p', 'g', 'm', 'v'].map((x) => b.input(x, 'float32', [n]))
-    const step = b.input('step', 'float32', [])
-    const decay = b.input('decay', 'float32', [])
-    const next = buildAdamWUpdate(b, { param: P!, m: M!, v: V! }, G!, step, decay, cfg)
-    b.output(next.param, 'p2')
-    b.output(next.m, 'm2')
-    b.output(next.v, 'v2')
-    const T = (d: Float32Array) => new ort.Tensor('float32', d, [n])
-    const out = await runGraph(b, {
-      p: T(p0),
-      g: T(g0),
-      m: T(m0),
-      v: T(v0),
-      step: new ort.Tensor('float32', Float32Array.of(adamwStepSize(lr, t, cfg)), []),
-      decay: new ort.Tensor('float32', Float32Array.of(lr * cfg.weightDecay), []),
-    })
-    const p = Float32Array.from(p0)
-    const m = Float32Array.from(m0)
-    const v = Float32Array.from(v0)
-    adamwUpdateHost(p, g0, m, v, lr, t, cfg)
-    const p2 = out.p2!.data as Float32Array
-    for (let i = 0; i < n; i++) {
-      expect(Math.abs(p2[i]! - p[i]!)).toBeLessThan(1e-6)
-      expect(Math.abs((out.m2!.data as Float32Array)[i]! - m[i]!)).toBeLessThan(1e-9)
+  it('the WebAssembly update equals the host reference and the same float32 ops in ORT bit for bit, with decoupled decay after the update', async () => {
+    // Two tensors (4,099 and 37 values: neither a multiple of the 4 SIMD lanes) share the arena; enough values that a
+    // scalar left in float64 (eps, the step size) changes some roundings.
+    const sizes = new Map([
+      ['a', 4099],
+      ['b', 37],
+    ])
+    for (const cfg of [{ ...PAPER_ADAMW, weightDecay: 0.1 }, PAPER_ADAMW]) {
+      const arena = new AdamWArena(sizes)
+      const lr = 1e-3
+      const host = new Map<string, { p: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }>()
+      let seed = 1
+      for (const [name, n] of sizes) {
+        const t = arena.tensors.get(name)!
+        t.param.set(randomTensor([n], seed++).data as Float32Array)
+        t.m.set(randomTensor([n], seed++, 1e-4).data as Float32Array)
+        t.v.set(Float32Array.from(randomTensor([n], seed++, 1e-7).data as Float32Array, (x) => Math.abs(x)))
+        host.set(name, { p: t.param.slice(), g: new Float32Array(n), m: t.m.slice(), v: t.v.slice() })
+      }
+      for (let t = 1; t <= 3; t++) {
+        for (const [name, n] of sizes) {
+          // Gradients of very different sizes, so m/denom is far from ±1 for some entries.
+          const g = Float32Array.from(randomTensor([n], seed++, 1e-3).data as Float32Array, (x, i) => (i % 7 === 0 ? x * 1e4 : x))
+          arena.tensors.get(name)!.grad.set(g)
+          host.get(name)!.g = g
+        }
+        const before = new Map([...host].map(([k, h]) => [k, { p: h.p.slice(), m: h.m.slice(), v: h.v.slice() }]))
+        arena.step(lr, t, cfg)
+        for (const [name, h] of host) {
+          adamwUpdateHost(h.p, h.g, h.m, h.v, lr, t, cfg)
+          const a = arena.tensors.get(name)!
+          expect(Array.from(a.param), `${name} p, step ${t}`).toEqual(Array.from(h.p))
+          expect(Array.from(a.m), `${name} m, step ${t}`).toEqual(Array.from(h.m))
+          expect(Array.from(a.v), `${name} v, step ${t}`).toEqual(Array.from(h.v))
+        }
+        // The same update as float32 graph ops in ORT (the form the training graph used to carry).
+        const n = sizes.get('a')!
+        const b = new GraphBuilder('adamw')
+        const [P, G, M, V] = ['p', 'g', 'm', 'v'].map((x) => b.input(x, 'float32', [n]))
+        const step = b.input('step', 'float32', [])
+        const decay = b.input('decay', 'float32', [])
+        const m = b.add(b.mul(M!, b.f32(cfg.beta1)), b.mul(G!, b.f32(1 - cfg.beta1)))
+        const v = b.add(b.mul(V!, b.f32(cfg.beta2)), b.mul(b.mul(G!, G!), b.f32(1 - cfg.beta2)))
+        const u = b.sub(P!, b.mul(step, b.div(m, b.add(b.sqrt(v), b.f32(cfg.eps)))))
+        b.output(b.sub(u, b.mul(u, decay)), 'p2')
+        b.output(m, 'm2')
+        const T = (d: Float32Array) => new ort.Tensor('float32', d, [n])
+        const prev = before.get('a')!
+        const out = await runGraph(b, {
+          p: T(prev.p),
+          g: T(host.get('a')!.g),
+          m: T(prev.m),
+          v: T(prev.v),
+          step: new ort.Tensor('float32', Float32Array.of(adamwStepSize(lr, t, cfg)), []),
+          decay: new ort.Tensor('float32', Float32Array.of(lr * cfg.weightDecay), []),
+        })
+        expect(Array.from(out.p2!.data as Float32Array), `ORT p, step ${t}`).toEqual(Array.from(arena.tensors.get('a')!.param))
+        expect(Array.from(out.m2!.data as Float32Array), `ORT m, step ${t}`).toEqual(Array.from(arena.tensors.get('a')!.m))
+      }
     }
-    // Decay changes the result by lr·wd·p (here ~1e-4), far above the comparison tolerance.
-    const noDecay = Float32Array.from(p0)
-    adamwUpdateHost(noDecay, g0, Float32Array.from(m0), Float32Array.from(v0), lr, t, PAPER_ADAMW)
-    expect(Math.abs(noDecay[0]! - p[0]!)).toBeGreaterThan(1e-5)
+    // Decay changes the result by lr·wd·p (here ~1e-4).
+    const p = Float32Array.of(1)
+    const noDecay = Float32Array.of(1)
+    adamwUpdateHost(p, Float32Array.of(1e-3), new Float32Array(1), new Float32Array(1), 1e-3, 1, { ...PAPER_ADAMW, weightDecay: 0.1 })
+    adamwUpdateHost(noDecay, Float32Array.of(1e-3), new Float32Array(1), new Float32Array(1), 1e-3, 1, PAPER_ADAMW)
+    expect(Math.abs(noDecay[0]! - p[0]! - 1e-4 * noDecay[0]!)).toBeLessThan(1e-6)
   })
 })
 

@@ -1,22 +1,25 @@
 // The training-step graph: ClipCap forward (mapping + GPT-2 with full-sequence
 // logits, built by the same model builders as inference, with the trained
-// tensors as graph inputs), the caption loss, its backward pass (autodiff.ts)
-// and — unless only gradients are asked for — the AdamW update of every trained
-// tensor, all in ONE ONNX graph that onnxruntime-node runs per batch.
+// tensors as graph inputs), the caption loss and its backward pass (autodiff.ts)
+// in ONE ONNX graph that onnxruntime-node runs per batch. The AdamW update is
+// not in the graph: the session applies it in place on the host ([Note: host
+// optimizer] in adamw-wasm.ts).
 //
 // Graph I/O (names are exact; `<n>` is a trained tensor's paper name, e.g.
 // `clip_project.model.0.weight` or `gpt.transformer.h.0.attn.c_attn.weight`):
 //   inputs  clip_embedding f32 [B,D] (already normalised iff normalize_prefix),
 //           tokens i64 [B,L], attention_mask i64 [B,P+L], position_ids i64 [B,P+L],
 //           target_index i64 [B,L], loss_weight f32 [B,L],
-//           param.<n>; with the optimizer also adam_m.<n>, adam_v.<n>,
-//           step_size f32 [], decay f32 [] (= lr·weight_decay)
-//   outputs loss f32 [], prefix f32 [B,P,E], target_logprob f32 [B,L];
-//           gradients only: grad.<n>; with the optimizer: new.<n>, new_m.<n>, new_v.<n>
+//           param.<n>; with GPT-2 frozen also gpt2.<canonical name> (not differentiated)
+//   outputs loss f32 [], prefix f32 [B,P,E], target_logprob f32 [B,L], grad.<n>
 //
-// [Note: frozen GPT-2] Without --tune-gpt2 the GPT-2 weights are initializers;
-// autodiff then emits only the activation gradients that flow back to the
-// prefix (no weight gradients, no optimizer state). With tuning, wte is ONE
+// [Note: frozen GPT-2] Without --tune-gpt2 the GPT-2 weights are graph inputs
+// `gpt2.<canonical name>` that are not differentiated: autodiff emits only the
+// activation gradients that flow back to the prefix (no weight gradients, no
+// optimizer state). Inputs, not initializers: the session feeds the caller's
+// arrays (ORT reads them in place), so the process holds GPT-2 once; as
+// initializers ORT held a second copy (~0.5 GB, mapped from the external data
+// file the session had to write first). With tuning, wte is ONE
 // input used by the embedding Gather and the tied LM head, so its gradient is
 // the sum of the lookup part and the dense head part.
 import { GraphBuilder, type Value } from '../graph/builder.ts'
@@ -27,7 +30,7 @@ import { gpt2Forward } from '../models/gpt2.ts'
 import { mappingForward } from '../models/mapping.ts'
 import { declareParams } from '../models/params.ts'
 import type { WeightMap } from '../models/weight-names.ts'
-import { type AdamWConfig, buildAdamWUpdate } from './adamw.ts'
+import type { AdamWConfig } from './adamw.ts'
 import { addGradients } from './autodiff.ts'
 import { buildCaptionLoss } from './loss.ts'
 
@@ -45,7 +48,7 @@ export interface TrainGraphSpec {
   batchSize: number
   /** Padded caption length L. */
   seqLen: number
-  /** null: output gradients instead of updating. */
+  /** The session's AdamW (applied on the host, not in the graph); null: gradients only, no step(). */
   optimizer: AdamWConfig | null
 }
 
@@ -80,7 +83,7 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
       gptParams.set(name, v)
       trainable.push({ paper: gpt2PaperName(name), value: v })
     }
-  } else gptParams = declareParams(g, spec.gpt2Weights, 'initializer', 'gpt2.')
+  } else gptParams = declareParams(g, spec.gpt2Weights, 'input', 'gpt2.')
 
   // The dataset already normalised the embedding (train.py --normalize_prefix), so the graph must not again.
   const prefix = g.scope('mapping', () => mappingForward(g, mapParams, { ...mapping, normalizePrefix: false }, clip).prefix)
@@ -107,22 +110,7 @@ export function buildTrainGraph(spec: TrainGraphSpec): TrainGraph {
     loss,
     trainable.map((t) => t.value),
   )
-  if (!spec.optimizer) {
-    for (const t of trainable) g.output(grads.get(t.value.name)!, `grad.${t.paper}`)
-  } else {
-    const stepSize = g.input('step_size', 'float32', [])
-    const decay = g.input('decay', 'float32', [])
-    g.scope('adamw', () => {
-      for (const t of trainable) {
-        const m = g.input(`adam_m.${t.paper}`, 'float32', t.value.shape)
-        const v = g.input(`adam_v.${t.paper}`, 'float32', t.value.shape)
-        const next = buildAdamWUpdate(g, { param: t.value, m, v }, grads.get(t.value.name)!, stepSize, decay, spec.optimizer!)
-        g.output(next.param, `new.${t.paper}`)
-        g.output(next.m, `new_m.${t.paper}`)
-        g.output(next.v, `new_v.${t.paper}`)
-      }
-    })
-  }
+  for (const t of trainable) g.output(grads.get(t.value.name)!, `grad.${t.paper}`)
   // Drop what no output needs (gpt2Forward's last-position logits and KV outputs), and bake
   // Transposes of frozen weights that have no other reader into the stored tensors.
   return { graph: foldInitializerTransposes(pruneUnused(g.build())), trainable: trainable.map((t) => t.paper) }

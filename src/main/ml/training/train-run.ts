@@ -43,6 +43,7 @@ export interface TrainOptions {
    * Called after optimizer steps 1…S−1 with the weights at that point (mapping
    * by paper name; GPT-2 canonical names, only with tuneGpt2), awaited before
    * the next step: the learn-style bench scores held-out captions mid-run.
+   * The tensors are the session's own (views the next step overwrites): copy what must outlive the call.
    */
   onSnapshot?: (stepsDone: number, mapping: WeightMap, gpt2: WeightMap | null) => Promise<void>
 }
@@ -118,11 +119,16 @@ function runKey(o: TrainOptions, items: number): string {
   return JSON.stringify([o.mapping, o.tuneGpt2, o.batchSize, o.steps, o.lr, o.warmup, o.weightDecay, o.seed, o.shuffle, items])
 }
 
-/** The session's trained tensors as the mapping (paper names) and, when tuned, GPT-2 (canonical names). */
-function splitParams(session: TrainingSession, tuneGpt2: boolean): { mapping: WeightMap; gpt2: WeightMap | null } {
+/**
+ * The session's trained tensors as the mapping (paper names) and, when tuned, GPT-2 (canonical names):
+ * views that the next step overwrites, or with `copy` arrays of their own (the result must not keep
+ * the session's memory, gradients and moments included, alive).
+ */
+function splitParams(session: TrainingSession, tuneGpt2: boolean, copy: boolean): { mapping: WeightMap; gpt2: WeightMap | null } {
   const mapping: WeightMap = new Map()
   const gpt2: WeightMap | null = tuneGpt2 ? new Map() : null
-  for (const [name, t] of session.params) {
+  for (const [name, view] of session.params) {
+    const t = copy ? { ...view, data: (view.data as Float32Array).slice() } : view
     if (name.startsWith('clip_project.')) mapping.set(name, t)
     else if (gpt2) gpt2.set(name.slice(gpt2PaperName('').length), t)
   }
@@ -156,9 +162,7 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
         for (const name of session.trainable) {
           const p = ck.get(`param.${name}`)
           if (!p) throw new Error(`${file}: checkpoint lacks ${name}`)
-          session.params.set(name, p)
-          session.m.set(name, ck.get(`adam_m.${name}`)!.data as Float32Array)
-          session.v.set(name, ck.get(`adam_v.${name}`)!.data as Float32Array)
+          session.restore(name, p.data as Float32Array, ck.get(`adam_m.${name}`)!.data as Float32Array, ck.get(`adam_v.${name}`)!.data as Float32Array)
         }
         start = Number(meta.step)
         session.t = Number(meta.t)
@@ -185,13 +189,13 @@ export async function runTraining(pack: TrainingPack, items: readonly TrainItem[
       lrs.push(lr)
       onStep?.({ step: k, epoch, loss: res.loss, lr, samples_per_s: B / dt })
       if (opts.onSnapshot && k + 1 < opts.steps) {
-        const w = splitParams(session, opts.tuneGpt2)
+        const w = splitParams(session, opts.tuneGpt2, false)
         await opts.onSnapshot(k + 1, w.mapping, w.gpt2)
       }
       if (opts.checkpointDir && opts.checkpointEvery && (k + 1) % opts.checkpointEvery === 0 && k + 1 < opts.steps)
         saveCheckpoint(opts.checkpointDir, session, k + 1, { run: key })
     }
-    const { mapping, gpt2 } = splitParams(session, opts.tuneGpt2)
+    const { mapping, gpt2 } = splitParams(session, opts.tuneGpt2, true)
     return { mapping, gpt2, losses, lrs, stepsPerEpoch: spe, maxLen: L, resumedFrom: start, provider: session.provider, fallbackReason: session.fallbackReason }
   } finally {
     await session.release()
