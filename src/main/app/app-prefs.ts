@@ -12,7 +12,10 @@ const prefsSchema = z.object({
     .int()
     .min(1)
     .max(64)
-    .default(Math.max(1, Math.min(4, os.availableParallelism() - 1))),
+    // Every core up to 4: the ML worker runs below normal priority ([Note: background
+    // priority] in ml/worker/worker-main.ts), so the window and other programs still
+    // come first, and on 2 cores one thread was 0.6× two (README, "Where a decode step goes").
+    .default(Math.max(1, Math.min(4, os.availableParallelism()))),
 })
 
 export type Prefs = z.output<typeof prefsSchema>

@@ -1,10 +1,22 @@
 // The ML worker process: hosts one InProcessMlService and answers calls from
 // its parent (see [Note: ML worker protocol] in protocol.ts).
+import os from 'node:os'
 import { serializeError } from '../cancelled.ts'
 import { createInProcessMlService } from '../pipeline/create-ml-service.ts'
 import type { InProcessMlService } from '../pipeline/in-process-service.ts'
 import { onParentMessage, sendToParent } from './parent-channel.ts'
 import { toWorkerSchema, type FromWorker, type WorkerCall } from './protocol.ts'
+
+// [Note: background priority] Captioning is background work, so the worker
+// lowers its own priority before it starts any thread: ONNX Runtime's threads,
+// made later, inherit it (on Linux a nice value is per thread). It can then use
+// every core (the threads preference, app-prefs.ts) while the window, the
+// engine's own work and the person's other programs still come first.
+try {
+  os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL)
+} catch {
+  // Refused by the system: captioning runs at normal priority.
+}
 
 let service: InProcessMlService | null = null
 const running = new Map<number, AbortController>()

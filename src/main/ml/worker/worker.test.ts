@@ -46,6 +46,12 @@ describe('ML worker process', () => {
     }
   })
 
+  it('runs below normal priority, so captioning on every core leaves the rest of the computer first', () => {
+    expect(worker.pid).toBeGreaterThan(0)
+    // A larger value is a lower priority; a test run that is itself niced further keeps its own.
+    expect(os.getPriority(worker.pid)).toBe(Math.max(os.constants.priority.PRIORITY_BELOW_NORMAL, os.getPriority()))
+  })
+
   it('answers like the in-process service (embeddings arrive as Float32Array)', async () => {
     const local = await createInProcessMlService({ dataDir, cacheDir: path.join(work, 'cache'), provider: 'cpu', threads: 1 })
     try {
