@@ -105,7 +105,8 @@ describe.skipIf(!haveChromium)('review with the keyboard, more like this (Chromi
         // The new caption is not reviewed until accepted, in the engine too: a reload shows the same photo, not counted.
         await page.reload()
         await page.getByText(`${n - 1} of ${total} reviewed`, { exact: true }).waitFor()
-        expect(shown()).toBe(at)
+        // The progress shows while the photo is still opening (the address reads #/review until it is): wait for it.
+        await expect.poll(shown).toBe(at)
         await ready()
         expect(await editor().inputValue()).toBe(words)
       }
